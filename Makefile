@@ -1,0 +1,121 @@
+# provtap — one entry point: build, test, bench, demo, install.
+#   make            build build/provtap
+#   make test       install deps, build, run unit + BPF + integration tests
+#   make demo       install deps, build, run the demo testbed, print the report
+#   make bench      install peers, run benchmarks (see bench/)
+#   make V=1 ...    show commands
+OUTPUT  := build
+CLANG   ?= clang
+CC      ?= gcc
+BPFTOOL ?= bpftool
+ARCH    := x86
+PREFIX  ?= /usr/local
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS      := libbpf libelf zlib libpcap libcap
+CFLAGS    ?= -g -O2
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+             -D_GNU_SOURCE -I. -I$(OUTPUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lpcap -lcap)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Ivmlinux/x86_64 \
+              $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS  := $(wildcard common/*.c loader/*.c collector/*.c query/*.c userland/*.c)
+LIB_OBJS  := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+CLI_SRCS  := $(wildcard cli/*.c)
+CLI_OBJS  := $(patsubst %.c,$(OUTPUT)/%.o,$(CLI_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf_%,$(BPFT_SRCS))
+TSUP_SRCS := $(wildcard tests/support/*.c)
+TSUP_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(TSUP_SRCS))
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all setup test unit bpftest integration demo bench clean install vmlinux
+
+all: $(OUTPUT)/provtap
+
+setup:
+	$(Q)bash scripts/setup.sh
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bpf/%.bpf.o: $(OUTPUT)/bpf/%.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# User code may include any skeleton; generate them all first.
+$(OUTPUT)/%.o: %.c $(SKELS) $(wildcard */*.h) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libprovtap.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/provtap: $(CLI_OBJS) $(OUTPUT)/libprovtap.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/test_%: $(OUTPUT)/tests/unit/test_%.o $(TSUP_OBJS) $(OUTPUT)/libprovtap.a | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(CHECK_LIBS) -o $@
+
+$(OUTPUT)/tests/bpf_test_%: $(OUTPUT)/tests/bpf/test_%.o $(TSUP_OBJS) $(OUTPUT)/libprovtap.a | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(CHECK_LIBS) -o $@
+
+tests-build: $(OUTPUT)/provtap $(UNIT_BINS) $(BPFT_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)bash tests/run-check.sh unit $(UNIT_BINS)
+
+bpftest: $(BPFT_BINS)
+	$(Q)bash tests/run-check.sh bpf $(BPFT_BINS)
+
+integration: $(OUTPUT)/provtap
+	$(Q)bash tests/integration/run.sh
+
+test: setup
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)bash tests/run-all.sh
+
+demo: setup
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/provtap
+	$(Q)bash scripts/demo.sh
+
+bench: setup
+	$(Q)bash scripts/setup.sh --bench
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/provtap
+	$(Q)bash bench/run.sh
+
+vmlinux:
+	$(Q)bash scripts/gen-vmlinux.sh
+
+install: $(OUTPUT)/provtap
+	install -D -m 0755 $(OUTPUT)/provtap $(DESTDIR)$(PREFIX)/sbin/provtap
+
+clean:
+	$(Q)rm -rf $(OUTPUT)

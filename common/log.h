@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * log.h — the one logging module. Messages go to stderr prefixed "provtap: ";
+ * libbpf's own output is routed here by pt_log_init() and shown only at -v
+ * (warnings) or -vv (debug).
+ */
+#ifndef PROVTAP_LOG_H
+#define PROVTAP_LOG_H
+
+#include <stdarg.h>
+
+enum pt_log_level { PT_LOG_ERROR = 0, PT_LOG_WARN = 1, PT_LOG_INFO = 2, PT_LOG_DEBUG = 3 };
+
+/* verbosity: 0 = errors, warnings, infos; 1 = + libbpf warnings; 2 = + debug. */
+void pt_log_init(int verbosity);
+int pt_log_verbosity(void);
+/* Silence libbpf entirely (feature probing) or restore it; returns previous state. */
+int pt_log_libbpf_quiet(int quiet);
+
+void pt_log(enum pt_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define pt_err(...)   pt_log(PT_LOG_ERROR, __VA_ARGS__)
+#define pt_warn(...)  pt_log(PT_LOG_WARN, __VA_ARGS__)
+#define pt_info(...)  pt_log(PT_LOG_INFO, __VA_ARGS__)
+#define pt_debug(...) pt_log(PT_LOG_DEBUG, __VA_ARGS__)
+
+#endif /* PROVTAP_LOG_H */
