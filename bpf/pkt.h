@@ -12,6 +12,10 @@
 #ifndef PROVTAP_PKT_H
 #define PROVTAP_PKT_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
 #define PT_PKT_VERSION		1
 
 #define PT_MAX_POINTS		1024	/* capture points per host */
@@ -180,7 +184,9 @@ struct pt_point_info {
 	__u8  xdp_mode;		/* enum pt_xdp_mode */
 	__u8  fp_mode;		/* enum pt_fp_mode */
 	__u8  qdisc_created;	/* 1 if the loader created the clsact qdisc */
-	__u8  pad[5];
+	__u8  filter_trunc;	/* 1 if filter[] holds only the start of the expression */
+	__u8  pad[4];
+	char  filter[192];	/* the filter expression in force ("" = everything) */
 };
 
 /* PT_REC_POINT: a capture point as the store knows it. */

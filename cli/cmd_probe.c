@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "common/log.h"
+#include "common/units.h"
+#include "loader/loader.h"
+
+#define MAX_SPECS 64
+
+static void usage_load(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap probe load (--iface SPEC | --xdp SPEC)... [--filter EXPR] [--snaplen N]\n"
+		"                          [--ring-mb N] [--fp headers|payload] [--variant NAME]\n"
+		"\n"
+		"Attach packet probes. SPEC is IFNAME[@NETNS][:in|:out|:both][=ALIAS]: NETNS is an\n"
+		"`ip netns` name (none: the current namespace); the direction defaults to both.\n"
+		"  --iface SPEC     tc (clsact) probe, ingress and/or egress; repeatable\n"
+		"  --xdp SPEC       XDP ingress probe (native if the driver has it, else generic);\n"
+		"                   refused if another XDP program is attached; repeatable\n"
+		"  --filter EXPR    in-kernel filter (tcpdump subset: host, net, src, dst, port,\n"
+		"                   portrange, tcp, udp, icmp, icmp6, ip, ip6, proto, vni, and/or/not)\n"
+		"  --snaplen N      also record the first N bytes of each frame (0..256, default 0)\n"
+		"  --ring-mb N      ring buffer size in MiB, a power of 2 (default 64; set when the\n"
+		"                   first probe is loaded)\n"
+		"  --fp MODE        fingerprint: headers (default; invariant header fields) or payload\n"
+		"                   (NAT-robust: L4 payload only)\n"
+		"  --variant NAME   force a program variant (tc; xdp, xdp-direct) instead of probing\n"
+		"All or nothing: if one point fails, the points this command attached are removed.\n"
+		"\nexamples:\n"
+		"  provtap probe load --iface veth1@tenant-a:both --iface br0:in --xdp eth0\n"
+		"  provtap probe load --iface eth0:in --filter 'tcp and not port 22' --snaplen 128\n");
+}
+
+static void usage_unload(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap probe unload (--iface SPEC | --xdp SPEC)... | --all\n"
+		"\n"
+		"Detach probes. Only what provtap created is removed: its tc filters (if still its\n"
+		"own), clsact qdiscs it created when no other filter uses them, XDP links. --all also\n"
+		"removes the maps and pins (and with them records not yet collected).\n"
+		"\nexamples:\n"
+		"  provtap probe unload --iface veth1@tenant-a        # both directions\n"
+		"  provtap probe unload --all\n");
+}
+
+static void usage_filter(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap probe filter (--iface SPEC... | --all) EXPR\n"
+		"\n"
+		"Replace the in-kernel filter of loaded points atomically while they run.\n"
+		"An empty EXPR ('') records everything again.\n"
+		"\nexamples:\n"
+		"  provtap probe filter --all 'udp port 53 or icmp'\n"
+		"  provtap probe filter --iface veth1@tenant-a:in ''\n");
+}
+
+static void usage_status(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap probe status [--json]\n"
+		"\n"
+		"Capture points, the program variant chosen, counters (seen, filtered, recorded,\n"
+		"ring-buffer drops, truncated), filters, ring buffer use and kernel features.\n");
+}
+
+void usage_probe(FILE *out)
+{
+	fprintf(out, "usage: provtap probe load|status|filter|unload ...\n\n");
+	usage_load(out);
+	fputc('\n', out);
+	usage_status(out);
+	fputc('\n', out);
+	usage_filter(out);
+	fputc('\n', out);
+	usage_unload(out);
+}
+
+enum { OPT_IFACE = 256, OPT_XDP, OPT_FILTER, OPT_SNAPLEN, OPT_RING, OPT_FP, OPT_VARIANT, OPT_ALL, OPT_JSON };
+
+static const struct option long_opts[] = {
+	{ "iface", required_argument, NULL, OPT_IFACE },
+	{ "xdp", required_argument, NULL, OPT_XDP },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+	{ "ring-mb", required_argument, NULL, OPT_RING },
+	{ "fp", required_argument, NULL, OPT_FP },
+	{ "variant", required_argument, NULL, OPT_VARIANT },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct probe_args {
+	struct pt_point_spec specs[MAX_SPECS];
+	int nspecs;
+	const char *filter;
+	bool filter_set;
+	__u64 snaplen, ring_mb;
+	int fp_mode;
+	const char *variant;
+	bool all, json;
+};
+
+/* Parse options allowed by `allowed` (a string of OPT_ codes as chars). 0 ok, else exit code. */
+static int parse(int argc, char **argv, struct probe_args *a, const char *allowed, void (*usage)(FILE *))
+{
+	char err[160];
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		if (c == '?' || !strchr(allowed, c - OPT_IFACE + 'a')) {
+			if (c != '?')
+				fprintf(stderr, "provtap %s: option --%s does not apply here\n", argv[0],
+					long_opts[c - OPT_IFACE].name);
+			fprintf(stderr, "try `provtap probe %s --help`\n", argv[0]);
+			return PT_EXIT_USAGE;
+		}
+		switch (c) {
+		case OPT_IFACE:
+		case OPT_XDP:
+			if (a->nspecs == MAX_SPECS) {
+				fprintf(stderr, "provtap: at most %d --iface/--xdp per command\n", MAX_SPECS);
+				return PT_EXIT_USAGE;
+			}
+			if (pt_point_spec_parse(optarg, c == OPT_XDP ? PT_HOOK_XDP : PT_HOOK_TC,
+						&a->specs[a->nspecs], err, sizeof(err))) {
+				fprintf(stderr, "provtap: bad capture point '%s': %s\n", optarg, err);
+				return PT_EXIT_USAGE;
+			}
+			a->nspecs++;
+			break;
+		case OPT_FILTER:
+			a->filter = optarg;
+			a->filter_set = true;
+			break;
+		case OPT_SNAPLEN:
+			if (pt_parse_u64(optarg, 0, PT_SNAP_MAX, &a->snaplen)) {
+				fprintf(stderr, "provtap: --snaplen takes 0..%d, not '%s'\n", PT_SNAP_MAX, optarg);
+				return PT_EXIT_USAGE;
+			}
+			break;
+		case OPT_RING:
+			if (pt_parse_u64(optarg, 1, 4096, &a->ring_mb) || (a->ring_mb & (a->ring_mb - 1))) {
+				fprintf(stderr, "provtap: --ring-mb takes a power of 2 from 1 to 4096, not '%s'\n",
+					optarg);
+				return PT_EXIT_USAGE;
+			}
+			break;
+		case OPT_FP:
+			if (!strcmp(optarg, "headers"))
+				a->fp_mode = PT_FP_HEADERS;
+			else if (!strcmp(optarg, "payload"))
+				a->fp_mode = PT_FP_PAYLOAD;
+			else {
+				fprintf(stderr, "provtap: --fp takes headers or payload, not '%s'\n", optarg);
+				return PT_EXIT_USAGE;
+			}
+			break;
+		case OPT_VARIANT:
+			a->variant = optarg;
+			break;
+		case OPT_ALL:
+			a->all = true;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+#define A(o) ((char)((o) - OPT_IFACE + 'a'))
+
+static int probe_load(int argc, char **argv)
+{
+	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_FILTER), A(OPT_SNAPLEN), A(OPT_RING), A(OPT_FP),
+				 A(OPT_VARIANT), 0 };
+	struct probe_args a;
+	struct pt_load_opts o = {};
+	int rc = parse(argc, argv, &a, allowed, usage_load);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (optind < argc) {
+		fprintf(stderr, "provtap probe load: unexpected argument '%s' (filters go in --filter)\n",
+			argv[optind]);
+		return PT_EXIT_USAGE;
+	}
+	if (!a.nspecs) {
+		fprintf(stderr, "provtap probe load: name at least one --iface or --xdp\n");
+		return PT_EXIT_USAGE;
+	}
+	o.specs = a.specs;
+	o.nspecs = a.nspecs;
+	o.filter = a.filter;
+	o.snaplen = (__u16)a.snaplen;
+	o.ring_bytes = a.ring_mb << 20;
+	o.fp_mode = (__u8)a.fp_mode;
+	o.variant = a.variant;
+	return pt_probe_load(&o) ? PT_EXIT_FAIL : 0;
+}
+
+static int probe_unload(int argc, char **argv)
+{
+	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_ALL), 0 };
+	struct probe_args a;
+	int rc = parse(argc, argv, &a, allowed, usage_unload);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (optind < argc || (!a.all && !a.nspecs) || (a.all && a.nspecs)) {
+		fprintf(stderr, "provtap probe unload: give --iface/--xdp SPEC... or --all\n");
+		return PT_EXIT_USAGE;
+	}
+	return pt_probe_unload(a.specs, a.nspecs, a.all) ? PT_EXIT_FAIL : 0;
+}
+
+static int probe_filter(int argc, char **argv)
+{
+	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_ALL), 0 };
+	struct probe_args a;
+	int rc = parse(argc, argv, &a, allowed, usage_filter);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (optind != argc - 1 || (!a.all && !a.nspecs)) {
+		fprintf(stderr, "provtap probe filter: give --iface SPEC... or --all, then one EXPR "
+				"('' to clear)\n");
+		return PT_EXIT_USAGE;
+	}
+	return pt_probe_filter(a.specs, a.nspecs, a.all, argv[optind]) ? PT_EXIT_FAIL : 0;
+}
+
+static int probe_status(int argc, char **argv)
+{
+	const char allowed[] = { A(OPT_JSON), 0 };
+	struct probe_args a;
+	int rc = parse(argc, argv, &a, allowed, usage_status);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	return pt_probe_status(stdout, a.json) ? PT_EXIT_FAIL : 0;
+}
+
+static const struct pt_cmd probe_cmds[] = {
+	{ "load", probe_load, NULL, NULL },
+	{ "status", probe_status, NULL, NULL },
+	{ "filter", probe_filter, NULL, NULL },
+	{ "unload", probe_unload, NULL, NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int cmd_probe(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage_probe(stdout);
+		return 0;
+	}
+	return pt_cmd_dispatch(probe_cmds, "provtap probe", argc, argv);
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "collector/store.h"
+#include "common/log.h"
+#include "query/filter.h"
+#include "query/format.h"
+#include "query/json.h"
+
+void usage_store(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap store count|dump|verify --store DIR [FILTER] [--json]\n"
+		"\n"
+		"  count   per capture point: packets, wire bytes, and records the kernel could not\n"
+		"          deliver (ring buffer full), for the records matching FILTER\n"
+		"  dump    every matching record, as `provtap tail` prints them\n"
+		"  verify  read everything; report corrupt or truncated regions (file, offset);\n"
+		"          exit 1 if there were any\n"
+		"FILTER is the filter language plus `point NAME`.\n"
+		"\nexamples:\n"
+		"  provtap store count --store /var/lib/provtap 'udp'\n"
+		"  provtap store dump --store /var/lib/provtap 'point veth1@r1:in' --json\n");
+}
+
+struct corrupt_ctx {
+	unsigned long long n;
+};
+
+static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
+{
+	struct corrupt_ctx *c = ctx;
+
+	c->n++;
+	pt_warn("store: %s at offset %llu: %s (skipped)", file, (unsigned long long)off, why);
+}
+
+struct point_count {
+	unsigned long long pkts, bytes, lost_total;
+};
+
+int cmd_store(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	static struct pt_view view;
+	static struct point_count cnt[PT_MAX_POINTS];
+	const char *dir = NULL, *expr = "", *what;
+	struct corrupt_ctx cc = {};
+	struct pt_filter *f = NULL;
+	struct pt_filter_err fe = {};
+	struct pt_reader *r = NULL;
+	const struct pt_rec_hdr *h;
+	unsigned long long total = 0, nrec = 0;
+	bool json = false;
+	int c, err, rc = PT_EXIT_FAIL;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage_store(argc < 2 ? stderr : stdout);
+		return argc < 2 ? PT_EXIT_USAGE : 0;
+	}
+	what = argv[1];
+	if (strcmp(what, "count") && strcmp(what, "dump") && strcmp(what, "verify")) {
+		fprintf(stderr, "provtap store: unknown command '%s'; try `provtap store --help`\n", what);
+		return PT_EXIT_USAGE;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': dir = optarg; break;
+		case 'j': json = true; break;
+		case 'h': usage_store(stdout); return 0;
+		default: fprintf(stderr, "try `provtap store --help`\n"); return PT_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		expr = argv[optind++];
+	if (!dir || optind < argc) {
+		fprintf(stderr, "provtap store %s: --store DIR is required, and at most one FILTER\n", what);
+		return PT_EXIT_USAGE;
+	}
+	if (pt_filter_parse(expr, &f, &fe)) {
+		fprintf(stderr, "provtap store: filter: %s at position %d:\n  %s\n  %*s^\n", fe.msg, fe.pos + 1, expr,
+			fe.pos, "");
+		return PT_EXIT_USAGE;
+	}
+	err = pt_reader_open(dir, NULL, on_corrupt, &cc, &r);
+	if (err) {
+		pt_err("cannot read the store %s: %s", dir, strerror(-err));
+		goto out;
+	}
+	pt_view_init(&view);
+	memset(cnt, 0, sizeof(cnt));
+	while ((err = pt_reader_next(r, &h, NULL)) == 1) {
+		nrec++;
+		pt_view_learn(&view, h);
+		if (h->type == PT_REC_LOSS && h->len >= sizeof(struct pt_loss_rec)) {
+			const struct pt_loss_rec *l = (const void *)h;
+			struct pt_point_names n = pt_view_names(&view, l->point);
+			struct pt_pkt probe = { .point = l->point };
+
+			if (l->point < PT_MAX_POINTS && l->lost_total > cnt[l->point].lost_total &&
+			    (!pt_filter_uses_point(f) || pt_filter_match(f, &probe, &n)))
+				cnt[l->point].lost_total = l->lost_total;
+			if (!strcmp(what, "dump"))
+				pt_format_rec(stdout, h, &view, json);
+			continue;
+		}
+		if (h->type != PT_REC_PKT || h->len < sizeof(struct pt_pkt))
+			continue;
+		const struct pt_pkt *p = (const void *)h;
+		struct pt_point_names n = pt_view_names(&view, p->point);
+
+		if (!pt_filter_match(f, p, &n))
+			continue;
+		total++;
+		if (p->point < PT_MAX_POINTS) {
+			cnt[p->point].pkts++;
+			cnt[p->point].bytes += p->wire_len;
+		}
+		if (!strcmp(what, "dump"))
+			pt_format_rec(stdout, h, &view, json);
+	}
+	if (err < 0) {
+		pt_err("reading the store %s: %s", dir, strerror(-err));
+		goto out;
+	}
+	if (!strcmp(what, "count")) {
+		char name[96];
+
+		if (!json)
+			printf("%-5s %-32s %12s %14s %10s\n", "ID", "POINT", "PACKETS", "BYTES", "LOST");
+		for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
+			if (!cnt[i].pkts && !cnt[i].lost_total)
+				continue;
+			pt_view_point(&view, i, name, sizeof(name));
+			if (json) {
+				printf("{\"point_id\":%u,\"point\":", i);
+				pt_json_str(stdout, name);
+				printf(",\"packets\":%llu,\"bytes\":%llu,\"lost\":%llu}\n", cnt[i].pkts, cnt[i].bytes,
+				       cnt[i].lost_total);
+			} else {
+				printf("%-5u %-32s %12llu %14llu %10llu\n", i, name, cnt[i].pkts, cnt[i].bytes,
+				       cnt[i].lost_total);
+			}
+		}
+		if (!json)
+			printf("total %llu matching packet records\n", total);
+	} else if (!strcmp(what, "verify")) {
+		printf("%llu records read, %llu corrupt region(s)\n", nrec, cc.n);
+	}
+	rc = (!strcmp(what, "verify") && cc.n) ? PT_EXIT_FAIL : 0;
+out:
+	pt_reader_close(r);
+	pt_filter_free(f);
+	return rc;
+}

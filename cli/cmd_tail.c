@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "collector/tailproto.h"
+#include "common/log.h"
+#include "query/filter.h"
+#include "query/format.h"
+
+void usage_tail(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap tail [FILTER] [--json] [--socket PATH] [--count N]\n"
+		"\n"
+		"Print records as the collector stores them: one line per packet, and a LOST line\n"
+		"when the kernel could not deliver records (ring buffer full) or this tail fell\n"
+		"behind. FILTER is the probe filter language plus `point NAME` (IFNAME@NETNS[:DIR]\n"
+		"or an alias).\n"
+		"  --json      JSON lines (keys: see README \"Record formats\")\n"
+		"  --count N   exit after N packet records\n"
+		"\nexamples:\n"
+		"  provtap tail 'tcp and port 80'\n"
+		"  provtap tail 'point veth1@tenant-a:in and icmp' --json\n");
+}
+
+/* Read exactly n bytes; 0 ok, -1 EOF/error. */
+static int read_full(int fd, void *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int cmd_tail(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "socket", required_argument, NULL, 'S' },
+		{ "count", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = PT_DEFAULT_SOCKET, *expr = "";
+	struct pt_filter *f = NULL;
+	struct pt_filter_err fe = {};
+	static struct pt_view view;
+	static unsigned char rec[65536];
+	long long count = -1, seen = 0;
+	bool json = false;
+	char line[512];
+	int c, fd, rc = PT_EXIT_FAIL;
+	size_t n = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'S': path = optarg; break;
+		case 'c': count = atoll(optarg); break;
+		case 'h': usage_tail(stdout); return 0;
+		default: fprintf(stderr, "try `provtap tail --help`\n"); return PT_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		expr = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "provtap tail: one FILTER argument (quote it)\n");
+		return PT_EXIT_USAGE;
+	}
+	if (strchr(expr, '\n') || pt_filter_parse(expr, &f, &fe)) {
+		fprintf(stderr, "provtap tail: filter: %s at position %d:\n  %s\n  %*s^\n", fe.msg, fe.pos + 1, expr,
+			fe.pos, "");
+		return PT_EXIT_USAGE;
+	}
+	pt_filter_free(f);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		pt_err("cannot reach the collector at %s: %s (is `provtap collect` running?)", path, strerror(errno));
+		goto out;
+	}
+	snprintf(line, sizeof(line), "TAIL %s\n", expr);
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		goto out;
+	while (n < sizeof(line) - 1 && read(fd, line + n, 1) == 1 && line[n++] != '\n')
+		;
+	line[n] = 0;
+	if (strncmp(line, "OK\n", 3)) {
+		pt_err("collector refused the tail: %s", n ? line : "connection closed\n");
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pt_view_init(&view);
+	for (;;) {
+		struct pt_rec_hdr *h = (struct pt_rec_hdr *)rec;
+
+		if (read_full(fd, rec, sizeof(*h)))
+			break;
+		if (h->len < sizeof(*h) || read_full(fd, rec + sizeof(*h), h->len - sizeof(*h))) {
+			pt_err("malformed stream from the collector");
+			goto out;
+		}
+		if (h->type == PT_REC_TAILGAP) {
+			const struct pt_tailgap_rec *g = (const void *)rec;
+
+			if (json)
+				printf("{\"type\":\"tailgap\",\"skipped\":%llu}\n", (unsigned long long)g->skipped);
+			else
+				printf("LOST %llu record(s) in this tail: it fell behind the collector (they are in "
+				       "the store)\n", (unsigned long long)g->skipped);
+			continue;
+		}
+		pt_view_learn(&view, h);
+		pt_format_rec(stdout, h, &view, json);
+		if (ferror(stdout))
+			break;
+		if (h->type == PT_REC_PKT && count >= 0 && ++seen >= count)
+			break;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}

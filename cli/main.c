@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "common/log.h"
+
+#define PT_VERSION "0.1.0"
+
+int pt_cli_verbose;
+
+static void usage_main(FILE *out);
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("provtap %s (packet record v%d)\n", PT_VERSION, 1);
+	return 0;
+}
+
+static const struct pt_cmd commands[] = {
+	{ "probe", cmd_probe, "load, filter, inspect and unload the kernel probes", usage_probe },
+	{ "collect", cmd_collect, "run the collector: ring buffers -> store, live tail server", usage_collect },
+	{ "tail", cmd_tail, "live stream of records from the collector", usage_tail },
+	{ "store", cmd_store, "read a store: per-point counts, records, integrity", usage_store },
+	{ "version", cmd_version, "print the version", NULL },
+	{ "help", cmd_help, "help on a command: provtap help COMMAND", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void usage_main(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap [-v|-vv] COMMAND [ARGS]\n"
+		"\n"
+		"provtap records packets at capture points (tc/XDP probes on interfaces in any\n"
+		"network namespace) into a crash-safe store and streams them live.\n"
+		"\ncommands:\n");
+	for (const struct pt_cmd *c = commands; c->name; c++)
+		fprintf(out, "  %-9s %s\n", c->name, c->summary);
+	fprintf(out,
+		"\nexample session:\n"
+		"  provtap probe load --iface veth1@tenant-a:both --iface br0:in\n"
+		"  provtap collect --store /var/lib/provtap --daemon\n"
+		"  provtap tail 'tcp and port 80'\n"
+		"  provtap probe status\n"
+		"  provtap probe unload --all\n"
+		"\n-v shows libbpf warnings, -vv also debug output and verifier logs.\n"
+		"`provtap COMMAND --help` for each command.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stdout);
+		return 0;
+	}
+	for (const struct pt_cmd *c = commands; c->name; c++) {
+		if (!strcmp(c->name, argv[1]) && c->usage) {
+			c->usage(stdout);
+			return 0;
+		}
+	}
+	fprintf(stderr, "provtap: no help for '%s'\n", argv[1]);
+	return PT_EXIT_USAGE;
+}
+
+int pt_cmd_dispatch(const struct pt_cmd *cmds, const char *prefix, int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "%s: a command is needed; try `%s --help`\n", prefix, prefix);
+		return PT_EXIT_USAGE;
+	}
+	for (const struct pt_cmd *c = cmds; c->name; c++)
+		if (!strcmp(c->name, argv[1]))
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'; try `%s --help`\n", prefix, argv[1], prefix);
+	return PT_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v"))
+			pt_cli_verbose += 1;
+		else if (!strcmp(argv[i], "-vv"))
+			pt_cli_verbose += 2;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage_main(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			return cmd_version(0, NULL);
+		} else {
+			fprintf(stderr, "provtap: unknown option '%s'\n", argv[i]);
+			return PT_EXIT_USAGE;
+		}
+	}
+	pt_log_init(pt_cli_verbose);
+	if (i >= argc) {
+		usage_main(stderr);
+		return PT_EXIT_USAGE;
+	}
+	return pt_cmd_dispatch(commands, "provtap", argc - i + 1, argv + i - 1);
+}

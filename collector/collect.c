@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "collector/collect.h"
+#include "collector/privs.h"
+#include "collector/ring.h"
+#include "collector/server.h"
+#include "collector/store.h"
+#include "collector/tailproto.h"
+#include "common/log.h"
+#include "common/units.h"
+#include "loader/loader.h"
+#include "loader/pins.h"
+
+#define BATCH_CAP	(1u << 20)
+#define CLOCK_EVERY_NS	(30ULL * 1000000000ULL)
+#define STATS_EVERY_NS	(10ULL * 1000000000ULL)
+
+struct collector {
+	const struct pt_collect_opts *o;
+	struct pt_store *store;
+	struct pt_server *srv;
+	struct pt_pins pins;		/* stats + points (ring fd moves into ring) */
+	struct pt_ring ring;
+	bool have_ring;
+	bool waiting_logged;
+	__u64 ring_key;
+	__u32 boot_hash;
+	struct pt_view view;
+	struct pt_point_info known[PT_MAX_POINTS];	/* as last written to the store */
+	__u64 ring_fail_seen[PT_MAX_POINTS];
+	bool unknown_point;		/* a batch names a point we have not written yet */
+	unsigned char *batch;
+	size_t batch_len;
+	__u32 batch_n;
+	__u64 malformed;		/* ring records with an impossible length */
+	__u64 last_clock, last_stats, last_append_err;
+	int epfd;
+};
+
+static __u32 boot_hash(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	__u32 h = 2166136261u;
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	for (char *p = buf; *p && *p != '\n'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+static int append(struct collector *c, const void *rec, size_t len)
+{
+	int err = pt_store_append(c->store, rec, len, 1, NULL);
+
+	if (err)
+		pt_err("store: cannot append a record: %s", strerror(-err));
+	return err;
+}
+
+/* Write and publish a clock pair; its error is half the sampling window. */
+static void write_clock(struct collector *c)
+{
+	struct pt_clock_rec r = { .type = PT_REC_CLOCK, .len = sizeof(r) };
+	__u64 rt1 = pt_now_ns(CLOCK_REALTIME);
+
+	r.boottime_ns = pt_now_ns(CLOCK_BOOTTIME);
+	r.realtime_ns = pt_now_ns(CLOCK_REALTIME);
+	r.error_ns = (r.realtime_ns - rt1) / 2 + 1;
+	r.realtime_ns = rt1 + (r.realtime_ns - rt1) / 2;
+	c->last_clock = r.boottime_ns;
+	pt_view_learn(&c->view, (struct pt_rec_hdr *)&r);
+	if (!append(c, &r, sizeof(r)) && c->srv)
+		pt_server_publish(c->srv, &r, sizeof(r), c->epfd);
+}
+
+/* Every segment starts with the point table and a clock pair (self-describing segments). */
+static int on_new_segment(struct pt_store *s, void *ctx)
+{
+	struct collector *c = ctx;
+	struct pt_clock_rec r = { .type = PT_REC_CLOCK, .len = sizeof(r) };
+	__u64 rt1 = pt_now_ns(CLOCK_REALTIME);
+	int err;
+
+	for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
+		struct pt_point_rec pr = { .type = PT_REC_POINT, .len = sizeof(pr), .point = i };
+
+		if (!c->known[i].in_use)
+			continue;
+		pr.info = c->known[i];
+		err = pt_store_append(s, &pr, sizeof(pr), 1, NULL);
+		if (err)
+			return err;
+	}
+	r.boottime_ns = pt_now_ns(CLOCK_BOOTTIME);
+	r.realtime_ns = pt_now_ns(CLOCK_REALTIME);
+	r.error_ns = (r.realtime_ns - rt1) / 2 + 1;
+	r.realtime_ns = rt1 + (r.realtime_ns - rt1) / 2;
+	return pt_store_append(s, &r, sizeof(r), 1, NULL);
+}
+
+/* Store and publish POINT records for every point that changed in the pinned table. */
+static void sync_points(struct collector *c)
+{
+	static struct pt_point_info table[PT_MAX_POINTS];
+
+	c->unknown_point = false;
+	if (c->pins.fd[PT_MAP_POINTS] < 0 || pt_points_read(c->pins.fd[PT_MAP_POINTS], table) < 0)
+		return;
+	for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
+		struct pt_point_rec pr = { .type = PT_REC_POINT, .len = sizeof(pr), .point = i };
+		char name[96];
+
+		if (!memcmp(&table[i], &c->known[i], sizeof(table[i])))
+			continue;
+		if (table[i].in_use && !c->known[i].in_use) {
+			struct pt_point_stats st;
+
+			/* a new point: its drop counter starts from what the kernel has now */
+			c->ring_fail_seen[i] = 0;
+			if (!pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &st))
+				c->ring_fail_seen[i] = 0;
+			pt_info("capture point %u: %s", i, pt_point_name(&table[i], name, sizeof(name)));
+		}
+		c->known[i] = table[i];
+		pr.info = table[i];
+		pt_view_learn(&c->view, (struct pt_rec_hdr *)&pr);
+		if (!append(c, &pr, sizeof(pr)) && c->srv)
+			pt_server_publish(c->srv, &pr, sizeof(pr), c->epfd);
+	}
+}
+
+/* LOSS records for ring_fail growth; STATS snapshots every STATS_EVERY_NS. */
+static void check_losses(struct collector *c, __u64 now)
+{
+	bool snap = now - c->last_stats >= STATS_EVERY_NS;
+
+	if (c->pins.fd[PT_MAP_STATS] < 0)
+		return;
+	for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
+		struct pt_point_stats st;
+
+		if (!c->known[i].in_use || pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &st))
+			continue;
+		if (st.ring_fail > c->ring_fail_seen[i]) {
+			struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = i,
+						 .boottime_ns = now, .lost = st.ring_fail - c->ring_fail_seen[i],
+						 .lost_total = st.ring_fail };
+			char name[96];
+
+			pt_warn("%s: the kernel dropped %llu record(s), ring buffer full (%llu in all); "
+				"reload with a larger --ring-mb", pt_point_name(&c->known[i], name, sizeof(name)),
+				(unsigned long long)l.lost, (unsigned long long)l.lost_total);
+			c->ring_fail_seen[i] = st.ring_fail;
+			if (!append(c, &l, sizeof(l)) && c->srv)
+				pt_server_publish(c->srv, &l, sizeof(l), c->epfd);
+		}
+		if (snap) {
+			struct pt_stats_rec s = { .type = PT_REC_STATS, .len = sizeof(s), .point = i,
+						  .boottime_ns = now, .stats = st };
+
+			append(c, &s, sizeof(s));
+		}
+	}
+	if (snap)
+		c->last_stats = now;
+}
+
+static int batch_add(void *ctx, const void *rec, __u32 len)
+{
+	struct collector *c = ctx;
+	const struct pt_rec_hdr *h = rec;
+
+	if (len < sizeof(*h) || h->len < sizeof(*h) || h->len > len) {
+		c->malformed++;
+		return 0;
+	}
+	if (c->batch_len + h->len > BATCH_CAP)
+		return 1;
+	if (h->type == PT_REC_PKT && h->len >= sizeof(struct pt_pkt)) {
+		__u16 pt = ((const struct pt_pkt *)h)->point;
+
+		if (pt < PT_MAX_POINTS && !c->known[pt].in_use)
+			c->unknown_point = true;
+	}
+	memcpy(c->batch + c->batch_len, rec, h->len);
+	c->batch_len += h->len;
+	c->batch_n++;
+	return 0;
+}
+
+/*
+ * Move everything committed in the ring into the store: batch, append with the
+ * ring position as cursor, then advance the kernel's consumer position. A
+ * failed append leaves the records in the ring (retried on the next round).
+ */
+static void drain(struct collector *c)
+{
+	if (!c->have_ring)
+		return;
+	for (;;) {
+		__u64 cons = pt_ring_consumer(&c->ring), pos = cons;
+		__u64 cursor[2];
+		int err;
+
+		c->batch_len = 0;
+		c->batch_n = 0;
+		pt_ring_peek(&c->ring, &pos, batch_add, c);
+		if (pos == cons)
+			return;
+		if (c->unknown_point)
+			sync_points(c);
+		if (c->batch_n) {
+			cursor[0] = c->ring_key;
+			cursor[1] = pos;
+			err = pt_store_append(c->store, c->batch, c->batch_len, c->batch_n, cursor);
+			if (err) {
+				__u64 now = pt_now_ns(CLOCK_BOOTTIME);
+
+				if (now - c->last_append_err > 60000000000ULL)
+					pt_err("store: cannot write %u records (%s); they stay in the ring buffer "
+					       "and are retried", c->batch_n, strerror(-err));
+				c->last_append_err = now;
+				return;
+			}
+		}
+		pt_ring_commit(&c->ring, pos);
+		if (c->batch_n && c->srv)
+			pt_server_publish(c->srv, c->batch, c->batch_len, c->epfd);
+	}
+}
+
+static void detach_ring(struct collector *c)
+{
+	if (c->have_ring) {
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->ring.fd, NULL);
+		pt_ring_close(&c->ring);
+	}
+	c->have_ring = false;
+	pt_pins_close(&c->pins);
+}
+
+/* Open the pinned maps and ring when probes exist; skip what the store already has. */
+static void attach_ring(struct collector *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	__u64 stored, cons, prod;
+	bool found;
+	int err;
+
+	err = pt_pins_open(&c->pins);
+	if (err) {
+		if (err == -ENOENT && !c->waiting_logged)
+			pt_info("waiting for probes (`provtap probe load`; pins in %s)", pt_pin_dir());
+		c->waiting_logged = true;
+		return;
+	}
+	err = pt_ring_open(&c->ring, c->pins.fd[PT_MAP_RING]);
+	c->pins.fd[PT_MAP_RING] = -1;
+	if (err) {
+		pt_err("cannot map the ring buffer: %s", strerror(-err));
+		pt_pins_close(&c->pins);
+		return;
+	}
+	c->have_ring = true;
+	c->waiting_logged = false;
+	c->ring_key = ((__u64)c->boot_hash << 32) | c->ring.map_id;
+	cons = pt_ring_consumer(&c->ring);
+	prod = pt_ring_producer(&c->ring);
+	stored = pt_store_cursor(c->store, c->ring_key, &found);
+	if (found && stored > cons && stored <= prod) {
+		pt_info("ring: skipping %llu bytes the store already holds (collector restart)",
+			(unsigned long long)(stored - cons));
+		pt_ring_commit(&c->ring, stored);
+	}
+	memset(c->known, 0, sizeof(c->known));
+	sync_points(c);
+	for (int i = 0; i < PT_MAX_POINTS; i++) {
+		struct pt_point_stats st;
+
+		if (c->known[i].in_use && !pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], (__u32)i, &st))
+			c->ring_fail_seen[i] = 0;
+	}
+	ev.data.fd = c->ring.fd;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->ring.fd, &ev);
+	pt_info("collecting from ring buffer %u (%u MiB), %llu bytes waiting", c->ring.map_id, c->ring.size >> 20,
+		(unsigned long long)(pt_ring_producer(&c->ring) - pt_ring_consumer(&c->ring)));
+}
+
+/* The pinned ring was replaced (probes unloaded/reloaded) or removed. */
+static bool ring_changed(struct collector *c)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[512];
+	int fd;
+
+	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), pt_map_names[PT_MAP_RING]));
+	if (fd < 0)
+		return true;
+	bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return info.id != c->ring.map_id;
+}
+
+static void tick(struct collector *c)
+{
+	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
+
+	if (!c->have_ring) {
+		attach_ring(c);
+	} else if (ring_changed(c)) {
+		drain(c);
+		if (pt_ring_producer(&c->ring) == pt_ring_consumer(&c->ring)) {
+			pt_info("probes were unloaded or reloaded; switching rings");
+			detach_ring(c);
+			attach_ring(c);
+		}
+	}
+	if (c->have_ring) {
+		sync_points(c);
+		check_losses(c, now);
+	}
+	if (now - c->last_clock >= CLOCK_EVERY_NS)
+		write_clock(c);
+	drain(c);
+	pt_store_sync(c->store);
+}
+
+static int setup_fds(struct collector *c, int *sfd, int *tfd)
+{
+	struct itimerspec it = { .it_interval.tv_sec = 1, .it_value.tv_sec = 1 };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (*sfd < 0 || *tfd < 0 || c->epfd < 0 || timerfd_settime(*tfd, 0, &it, NULL))
+		return -errno;
+	ev.data.fd = *sfd;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, *sfd, &ev);
+	ev.data.fd = *tfd;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, *tfd, &ev);
+	ev.data.fd = pt_server_listen_fd(c->srv);
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	return 0;
+}
+
+int pt_collect_run(const struct pt_collect_opts *o)
+{
+	struct pt_store_opts so = { .retain_bytes = o->retain_bytes, .retain_age_ns = o->retain_age_ns,
+				    .seg_max_bytes = o->seg_max_bytes, .on_new_segment = on_new_segment };
+	struct collector *c;
+	int sfd = -1, tfd = -1, err;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	bool stop = false;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->o = o;
+	c->epfd = -1;
+	pt_pins_init(&c->pins);
+	pt_view_init(&c->view);
+	c->boot_hash = boot_hash();
+	so.ctx = c;
+	c->batch = malloc(BATCH_CAP);
+	err = c->batch ? 0 : -ENOMEM;
+	if (!err && o->user)
+		err = pt_privs_lookup(o->user, &uid, &gid);
+	if (!err && mkdir(o->store_dir, 0750) && errno != EEXIST) {
+		err = -errno;
+		pt_err("cannot create store directory %s: %s", o->store_dir, strerror(-err));
+	}
+	if (!err && o->user && chown(o->store_dir, uid, gid)) {
+		err = -errno;
+		pt_err("cannot hand %s to user %s: %s", o->store_dir, o->user, strerror(-err));
+	}
+	if (!err) {
+		err = pt_store_open(o->store_dir, &so, &c->store);
+		if (err == -EBUSY)
+			pt_err("another collector is writing the store %s", o->store_dir);
+		else if (err)
+			pt_err("cannot open the store %s: %s", o->store_dir, strerror(-err));
+	}
+	if (!err)
+		err = pt_server_open(o->socket_path ? o->socket_path : PT_DEFAULT_SOCKET, &c->view, &c->srv);
+	if (!err)
+		err = setup_fds(c, &sfd, &tfd);
+	if (err)
+		goto cleanup;
+	attach_ring(c);
+	write_clock(c);
+	drain(c);
+	err = pt_privs_drop(o->user, uid, gid);
+	if (err)
+		goto cleanup;
+	pt_info("collector ready: store %s, socket %s", o->store_dir, o->socket_path ? o->socket_path : PT_DEFAULT_SOCKET);
+	if (o->ready_fd >= 0) {
+		if (write(o->ready_fd, "ok\n", 3) != 3)
+			pt_warn("could not signal readiness");
+		close(o->ready_fd);
+	}
+	while (!stop) {
+		struct epoll_event evs[32];
+		int n = epoll_wait(c->epfd, evs, 32, 1000);
+
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			pt_err("epoll_wait: %s", strerror(-err));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				stop = true;
+			} else if (fd == tfd) {
+				__u64 exp;
+
+				if (read(tfd, &exp, sizeof(exp)) < 0)
+					pt_debug("timerfd read");
+				tick(c);
+			} else if (c->have_ring && fd == c->ring.fd) {
+				drain(c);
+			} else if (fd == pt_server_listen_fd(c->srv)) {
+				pt_server_accept(c->srv, c->epfd);
+			} else {
+				pt_server_client_event(c->srv, fd, evs[i].events, c->epfd);
+			}
+		}
+		drain(c);
+	}
+	drain(c);
+	pt_info("collector stopping: %llu records stored this run%s", (unsigned long long)pt_store_get_stats(c->store)->records,
+		c->malformed ? " (some malformed ring records skipped)" : "");
+cleanup:
+	if (c->malformed)
+		pt_warn("%llu ring record(s) had an impossible length and were skipped", (unsigned long long)c->malformed);
+	detach_ring(c);
+	pt_server_close(c->srv);
+	pt_store_close(c->store);
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	if (c->epfd >= 0)
+		close(c->epfd);
+	free(c->batch);
+	free(c);
+	return err;
+}

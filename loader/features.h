@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * features.h — "can this kernel do X", asked once, silently, and the program
+ * variant table that maps the answers to the programs the loader loads.
+ */
+#ifndef PROVTAP_FEATURES_H
+#define PROVTAP_FEATURES_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "bpf/pkt.h"
+
+enum pt_feature {
+	PT_FEAT_RINGBUF		= 1 << 0,	/* BPF_MAP_TYPE_RINGBUF (5.8) */
+	PT_FEAT_TC		= 1 << 1,	/* BPF_PROG_TYPE_SCHED_CLS */
+	PT_FEAT_XDP		= 1 << 2,	/* BPF_PROG_TYPE_XDP */
+	PT_FEAT_BOOT_NS_TC	= 1 << 3,	/* bpf_ktime_get_boot_ns in tc (5.8) */
+	PT_FEAT_BOOT_NS_XDP	= 1 << 4,	/* bpf_ktime_get_boot_ns in XDP */
+	PT_FEAT_XDP_LOAD_BYTES	= 1 << 5,	/* bpf_xdp_load_bytes (5.18) */
+	PT_FEAT_SKB_LOAD_BYTES	= 1 << 6,	/* bpf_skb_load_bytes in tc */
+	PT_FEAT_PIDTGID_TC	= 1 << 7,	/* bpf_get_current_pid_tgid in tc (rejected by 6.1) */
+	PT_FEAT_TP_BTF		= 1 << 8,	/* BPF_PROG_TYPE_TRACING loads (tp_btf) */
+	PT_FEAT_KPROBE		= 1 << 9,	/* the kernel has kprobes (kprobe PMU present) */
+};
+
+struct pt_features {
+	unsigned int have;	/* enum pt_feature bits */
+	bool probed;
+};
+
+/* Probe once (libbpf silenced) and cache. Never fails: absent = not set. */
+const struct pt_features *pt_features_get(void);
+
+/* One line per feature, "name yes|no", to out. */
+void pt_features_print(FILE *out, const struct pt_features *f);
+
+struct pt_variant {
+	const char *name;	/* shown in status, accepted by --variant */
+	enum pt_hook hook;
+	const char *prog;	/* BPF program name in pkt.bpf.c */
+	unsigned int needs;	/* enum pt_feature bits that must all be present */
+	const char *note;
+};
+
+/*
+ * Pick the first variant for hook whose needs are met, or the one named
+ * force (NULL = automatic). Returns it, or NULL with a log line saying which
+ * feature is missing (or that force is unknown / does not fit this hook).
+ */
+const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force);
+
+#endif /* PROVTAP_FEATURES_H */

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include "common/log.h"
+#include "loader/pins.h"
+
+const char *const pt_map_names[PT_MAP_NR] = {
+	[PT_MAP_RING] = "pt_ring",	[PT_MAP_STATS] = "pt_stats",
+	[PT_MAP_POLICY] = "pt_policy",	[PT_MAP_ACTIVE] = "pt_active",
+	[PT_MAP_POINTS] = "pt_points",
+};
+
+const char *pt_pin_dir(void)
+{
+	const char *env = getenv("PROVTAP_PIN_DIR");
+
+	return env && *env ? env : "/sys/fs/bpf/provtap";
+}
+
+char *pt_pin_path(char *buf, size_t len, const char *rel)
+{
+	snprintf(buf, len, "%s/%s", pt_pin_dir(), rel);
+	return buf;
+}
+
+void pt_pins_init(struct pt_pins *p)
+{
+	for (int i = 0; i < PT_MAP_NR; i++)
+		p->fd[i] = -1;
+	p->lock_fd = -1;
+}
+
+void pt_pins_close(struct pt_pins *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < PT_MAP_NR; i++) {
+		if (p->fd[i] >= 0)
+			close(p->fd[i]);
+		p->fd[i] = -1;
+	}
+	if (p->lock_fd >= 0)
+		close(p->lock_fd);
+	p->lock_fd = -1;
+}
+
+int pt_pins_open(struct pt_pins *p)
+{
+	char path[512];
+	int err;
+
+	for (int i = 0; i < PT_MAP_NR; i++) {
+		if (p->fd[i] >= 0)
+			continue;
+		p->fd[i] = bpf_obj_get(pt_pin_path(path, sizeof(path), pt_map_names[i]));
+		if (p->fd[i] < 0) {
+			err = -errno;
+			p->fd[i] = -1;
+			if (err != -ENOENT)
+				pt_err("cannot open pinned map %s: %s", path, strerror(-err));
+			for (int j = 0; j < PT_MAP_NR; j++) {
+				if (p->fd[j] >= 0)
+					close(p->fd[j]);
+				p->fd[j] = -1;
+			}
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* mkdir -p for the pin dir; 0 or -errno. */
+static int mkdirs(const char *dir)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int pt_pins_lock(struct pt_pins *p)
+{
+	struct statfs st;
+	char links[512];
+	int err;
+
+	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
+			err = -errno;
+			pt_err("bpffs is not mounted on /sys/fs/bpf and mounting it failed: %s", strerror(-err));
+			return err;
+		}
+		pt_info("mounted bpffs on /sys/fs/bpf");
+	}
+	err = mkdirs(pt_pin_dir());
+	if (!err)
+		err = mkdirs(pt_pin_path(links, sizeof(links), "links"));
+	if (err) {
+		pt_err("cannot create pin directory %s: %s", pt_pin_dir(), strerror(-err));
+		return err;
+	}
+	if (statfs(pt_pin_dir(), &st) || st.f_type != BPF_FS_MAGIC) {
+		pt_err("pin directory %s is not on a bpf file system", pt_pin_dir());
+		return -EINVAL;
+	}
+	p->lock_fd = open(pt_pin_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX)) {
+		err = -errno;
+		pt_err("cannot lock %s: %s", pt_pin_dir(), strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int pt_pins_remove_all(void)
+{
+	char path[512];
+	int err = 0;
+
+	for (int i = 0; i < PT_MAP_NR; i++) {
+		if (unlink(pt_pin_path(path, sizeof(path), pt_map_names[i])) && errno != ENOENT) {
+			err = -errno;
+			pt_err("cannot remove pin %s: %s", path, strerror(errno));
+		}
+	}
+	if (rmdir(pt_pin_path(path, sizeof(path), "links")) && errno != ENOENT) {
+		err = -errno;
+		pt_err("cannot remove %s: %s (something else is pinned there?)", path, strerror(errno));
+	}
+	if (rmdir(pt_pin_dir()) && errno != ENOENT) {
+		err = -errno;
+		pt_err("cannot remove %s: %s (something else is pinned there?)", pt_pin_dir(), strerror(errno));
+	}
+	return err;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * pins.h — where the packet probes' shared objects live in bpffs.
+ *
+ *   $PIN_DIR/pt_ring pt_stats pt_policy pt_active pt_points   maps (bpf/pkt_maps.bpf.h)
+ *   $PIN_DIR/links/xdp-<point>                                XDP links
+ * PIN_DIR is /sys/fs/bpf/provtap, or $PROVTAP_PIN_DIR when set (tests use that to
+ * run beside a real installation). tc filters are held by the kernel's tc
+ * subsystem, not by pins; their handle/priority are kept in pt_points.
+ */
+#ifndef PROVTAP_PINS_H
+#define PROVTAP_PINS_H
+
+#include <stdbool.h>
+
+enum pt_map_id { PT_MAP_RING, PT_MAP_STATS, PT_MAP_POLICY, PT_MAP_ACTIVE, PT_MAP_POINTS, PT_MAP_NR };
+
+/* Open fds of the pinned maps; -1 where not open. */
+struct pt_pins {
+	int fd[PT_MAP_NR];
+	int lock_fd;		/* flock()ed pin dir while loading/unloading; -1 otherwise */
+};
+
+extern const char *const pt_map_names[PT_MAP_NR];
+
+/* The pin directory in use (static storage). */
+const char *pt_pin_dir(void);
+
+/* Path of a pinned object below the pin dir into buf. Returns buf. */
+char *pt_pin_path(char *buf, size_t len, const char *rel);
+
+void pt_pins_init(struct pt_pins *p);
+
+/*
+ * Open every pinned map. Returns 0, -ENOENT when no probes are loaded (no pins),
+ * or another negative errno (with a log line). On error nothing stays open.
+ */
+int pt_pins_open(struct pt_pins *p);
+
+/* Close what is open (NULL-safe, idempotent); releases the lock. */
+void pt_pins_close(struct pt_pins *p);
+
+/*
+ * Make sure bpffs is mounted below the pin dir, create the dir, and take the
+ * exclusive loader lock on it (waits for another provtap loader). 0 or -errno.
+ */
+int pt_pins_lock(struct pt_pins *p);
+
+/* Remove every pin we own and the directories (after all points are gone). 0 or -errno. */
+int pt_pins_remove_all(void);
+
+#endif /* PROVTAP_PINS_H */

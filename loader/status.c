@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "common/log.h"
+#include "common/units.h"
+#include "loader/features.h"
+#include "loader/loader.h"
+#include "loader/pins.h"
+#include "query/json.h"
+
+/* Bytes written but not yet consumed in the ring; -1 if it cannot be mapped. */
+static long long ring_backlog(int fd, __u32 size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long *cons, *prod;
+	long long used;
+
+	cons = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+	if (cons == MAP_FAILED)
+		return -1;
+	prod = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, page);
+	if (prod == MAP_FAILED) {
+		munmap(cons, (size_t)page);
+		return -1;
+	}
+	used = (long long)(__atomic_load_n(prod, __ATOMIC_ACQUIRE) - __atomic_load_n(cons, __ATOMIC_ACQUIRE));
+	munmap(cons, (size_t)page);
+	munmap(prod, (size_t)page);
+	return used > (long long)size ? (long long)size : used;
+}
+
+static const char *hook_name(const struct pt_point_info *p)
+{
+	if (p->hook == PT_HOOK_TC)
+		return "tc";
+	return p->xdp_mode == PT_XDP_NATIVE ? "xdp/native" : "xdp/generic";
+}
+
+int pt_probe_status(FILE *out, bool json)
+{
+	static struct pt_point_info table[PT_MAX_POINTS];
+	const struct pt_features *f = pt_features_get();
+	struct bpf_map_info ri = {};
+	__u32 rlen = sizeof(ri);
+	struct pt_pins pins;
+	long long backlog;
+	int err, n;
+
+	pt_pins_init(&pins);
+	err = pt_pins_open(&pins);
+	if (err == -ENOENT) {
+		if (json)
+			fprintf(out, "{\"pin_dir\":\"%s\",\"loaded\":false,\"points\":[]}\n", pt_pin_dir());
+		else
+			fprintf(out, "no probes loaded (nothing pinned in %s)\n", pt_pin_dir());
+		return 0;
+	}
+	if (err)
+		return err;
+	n = pt_points_read(pins.fd[PT_MAP_POINTS], table);
+	if (n < 0) {
+		err = n;
+		pt_err("cannot read the capture point table: %s", strerror(-err));
+		goto cleanup;
+	}
+	bpf_obj_get_info_by_fd(pins.fd[PT_MAP_RING], &ri, &rlen);
+	backlog = ring_backlog(pins.fd[PT_MAP_RING], ri.max_entries);
+	if (json) {
+		fprintf(out, "{\"pin_dir\":");
+		pt_json_str(out, pt_pin_dir());
+		fprintf(out, ",\"loaded\":true,\"ring_bytes\":%u,\"ring_backlog_bytes\":%lld,\"points\":[",
+			ri.max_entries, backlog);
+	} else {
+		fprintf(out, "pin dir     %s\n", pt_pin_dir());
+		fprintf(out, "ring buffer %u MiB, %lld bytes waiting for the collector\n", ri.max_entries >> 20,
+			backlog);
+		fprintf(out, "kernel features:\n");
+		pt_features_print(out, f);
+		fprintf(out, "\n%-4s %-28s %-12s %-11s %5s %12s %10s %12s %10s %8s  %s\n", "ID", "POINT", "HOOK",
+			"VARIANT", "SNAP", "SEEN", "FILTERED", "RECORDED", "RINGDROP", "TRUNC", "FILTER");
+	}
+	for (__u32 i = 0, k = 0; i < PT_MAX_POINTS; i++) {
+		struct pt_point_stats st;
+		char name[96], full[160];
+
+		if (!table[i].in_use)
+			continue;
+		pt_point_stats_sum(pins.fd[PT_MAP_STATS], i, &st);
+		pt_point_name(&table[i], name, sizeof(name));
+		if (table[i].alias[0])
+			snprintf(full, sizeof(full), "%s=%s", name, table[i].alias);
+		else
+			snprintf(full, sizeof(full), "%s", name);
+		if (json) {
+			fprintf(out, "%s{\"id\":%u,\"point\":", k++ ? "," : "", i);
+			pt_json_str(out, name);
+			fprintf(out, ",\"alias\":");
+			pt_json_str(out, table[i].alias);
+			fprintf(out, ",\"ifindex\":%u,\"netns_ino\":%llu,\"hook\":\"%s\",\"variant\":\"%s\","
+				"\"prog_id\":%u,\"snaplen\":%u,\"fingerprint\":\"%s\",\"qdisc_created\":%s,"
+				"\"seen\":%llu,\"filtered\":%llu,\"recorded\":%llu,\"ring_drops\":%llu,"
+				"\"bytes\":%llu,\"truncated\":%llu,\"filter\":",
+				table[i].ifindex, (unsigned long long)table[i].netns_ino, hook_name(&table[i]),
+				table[i].variant, table[i].prog_id, table[i].snaplen,
+				table[i].fp_mode == PT_FP_PAYLOAD ? "payload" : "headers",
+				table[i].qdisc_created ? "true" : "false", (unsigned long long)st.seen,
+				(unsigned long long)st.filtered, (unsigned long long)st.emitted,
+				(unsigned long long)st.ring_fail, (unsigned long long)st.bytes,
+				(unsigned long long)st.trunc);
+			pt_json_str(out, table[i].filter);
+			fprintf(out, ",\"filter_truncated\":%s}", table[i].filter_trunc ? "true" : "false");
+		} else {
+			fprintf(out, "%-4u %-28s %-12s %-11s %5u %12llu %10llu %12llu %10llu %8llu  %s%s%s\n", i, full,
+				hook_name(&table[i]), table[i].variant, table[i].snaplen, (unsigned long long)st.seen,
+				(unsigned long long)st.filtered, (unsigned long long)st.emitted,
+				(unsigned long long)st.ring_fail, (unsigned long long)st.trunc,
+				table[i].filter[0] ? table[i].filter : "-", table[i].filter_trunc ? "..." : "",
+				table[i].fp_mode == PT_FP_PAYLOAD ? "  [fp: payload]" : "");
+			if (st.ring_fail)
+				fprintf(out, "     ^ %llu record(s) lost: ring buffer full; reload with a larger "
+					"--ring-mb or keep the collector running\n", (unsigned long long)st.ring_fail);
+		}
+	}
+	if (json)
+		fprintf(out, "]}\n");
+	else if (!n)
+		fprintf(out, "(no capture points)\n");
+	err = 0;
+cleanup:
+	pt_pins_close(&pins);
+	return err;
+}
