@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "bpf/pkt.h"
 
 #define PT_STORE_VERSION	1
 #define PT_STORE_MAX_CURSORS	16
@@ -146,6 +147,19 @@ int pt_reader_open(const char *dir, const struct pt_read_hints *hints,
 int pt_reader_next(struct pt_reader *r, const struct pt_rec_hdr **rec,
 		   const struct pt_store_seg_info **seg);
 
+/* What a reader did so far (tests and diagnostics). */
+struct pt_reader_stats {
+	__u64 segments_read;		/* segments opened and read */
+	__u64 segments_skipped;		/* sealed segments ruled out by their footer index */
+	__u64 blocks_read;		/* sealed blocks decoded */
+	__u64 blocks_skipped;		/* sealed blocks ruled out by their time range */
+	__u64 frames_read;		/* active-segment frames read */
+	__u64 corrupt;			/* corrupt regions reported */
+};
+
+const struct pt_reader_stats *pt_reader_get_stats(const struct pt_reader *r);
+
+/* Close and free. NULL-safe. */
 void pt_reader_close(struct pt_reader *r);
 
 /*
