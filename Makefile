@@ -44,7 +44,7 @@ TSUP_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(TSUP_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all setup test unit bpftest integration demo bench clean install vmlinux
+.PHONY: all setup test tests-build unit bpftest integration demo bench clean install vmlinux
 
 all: $(OUTPUT)/provtap
 
@@ -65,8 +65,11 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
+USER_OBJS := $(LIB_OBJS) $(CLI_OBJS) $(TSUP_OBJS) \
+             $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS) $(BPFT_SRCS))
+
 # User code may include any skeleton; generate them all first.
-$(OUTPUT)/%.o: %.c $(SKELS) $(wildcard */*.h) | $(OUTPUT)
+$(USER_OBJS): $(OUTPUT)/%.o: %.c $(SKELS) $(wildcard */*.h tests/*/*.h) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

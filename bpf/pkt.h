@@ -97,9 +97,11 @@ struct pt_pkt {
 	__u8  icmp_code;	/* ICMP/ICMPv6 code */
 	__u8  dir;		/* PT_DIR_IN or PT_DIR_OUT, as the point */
 	__u8  hook;		/* PT_HOOK_TC or PT_HOOK_XDP */
-	__u8  pad[2];		/* zero */
+	__u8  pad[8];		/* zero; the struct is 144 bytes, data follows */
 	/* __u8 data[cap_len] follows */
 };
+
+_Static_assert(sizeof(struct pt_pkt) == 144, "struct pt_pkt is part of the store format");
 
 /* Capture point direction and hook (struct pt_pkt, struct pt_point_info). */
 enum pt_dir { PT_DIR_IN = 1, PT_DIR_OUT = 2 };

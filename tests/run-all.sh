@@ -1,0 +1,37 @@
+#!/bin/bash
+# run-all.sh — the whole suite, as `make test` and CI run it: unit tests (check),
+# BPF program tests (check, real BPF_PROG_TEST_RUN), integration tests (network
+# namespaces, real probes). Ends with one line "all: N passed, N failed".
+# PROVTAP_REQUIRE_BPF=1 (CI) turns "cannot load BPF" into failures instead of skips.
+set -u
+cd "$(dirname "$0")/.."
+B=${OUTPUT:-build}
+total_pass=0; total_fail=0; failed_suites=()
+
+run_suite() {
+	local name=$1; shift
+	local log; log=$(mktemp)
+	echo "== $name"
+	"$@" 2>&1 | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	local line; line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	if [ -n "$line" ]; then
+		local p f
+		p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+		total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+	fi
+	if [ "$rc" -ne 0 ]; then
+		failed_suites+=("$name")
+		[ -n "$line" ] && [ "$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')" != 0 ] || total_fail=$((total_fail + 1))
+	fi
+	rm -f "$log"
+}
+
+run_suite unit bash tests/run-check.sh unit $(ls $B/tests/test_* 2>/dev/null)
+run_suite bpf bash tests/run-check.sh bpf $(ls $B/tests/bpf_test_* 2>/dev/null)
+run_suite integration bash tests/integration/run.sh
+
+[ ${#failed_suites[@]} -eq 0 ] || echo "failed suites: ${failed_suites[*]}"
+echo "all: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ] && [ ${#failed_suites[@]} -eq 0 ]
