@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli/cli.h"
 #include "collector/store.h"
 #include "common/log.h"
@@ -14,13 +15,15 @@
 void usage_store(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap store count|dump|verify --store DIR [FILTER] [--json]\n"
+		"usage: provtap store count|dump|verify|stats|seal --store DIR [FILTER] [--json]\n"
 		"\n"
 		"  count   per capture point: packets, wire bytes, and records the kernel could not\n"
 		"          deliver (ring buffer full), for the records matching FILTER\n"
 		"  dump    every matching record, as `provtap tail` prints them\n"
 		"  verify  read everything; report corrupt or truncated regions (file, offset);\n"
 		"          exit 1 if there were any\n"
+		"  stats   segments, records and bytes on disk; bytes per record in sealed segments\n"
+		"  seal    compress and index the active segment now (not while a collector runs)\n"
 		"FILTER is the filter language plus `point NAME`.\n"
 		"\nexamples:\n"
 		"  provtap store count --store /var/lib/provtap 'udp'\n"
@@ -37,6 +40,78 @@ static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
 
 	c->n++;
 	pt_warn("store: %s at offset %llu: %s (skipped)", file, (unsigned long long)off, why);
+}
+
+#define MAX_SEGS 65536
+static unsigned long long seg_recs[MAX_SEGS], seg_pkts[MAX_SEGS];
+
+/* Seal the active segment of dir. Returns an exit code. */
+static int store_seal(const char *dir)
+{
+	struct pt_store_opts so = {};
+	struct pt_store *s = NULL;
+	int err;
+
+	err = pt_store_open(dir, &so, &s);
+	if (err == -EBUSY) {
+		pt_err("a collector is writing %s; stop it first", dir);
+		return PT_EXIT_FAIL;
+	}
+	if (err) {
+		pt_err("cannot open the store %s: %s", dir, strerror(-err));
+		return PT_EXIT_FAIL;
+	}
+	err = pt_store_seal(s);
+	if (err)
+		pt_err("cannot seal %s: %s", dir, strerror(-err));
+	else
+		printf("sealed: %llu segment(s), %llu raw bytes -> %llu bytes on disk\n",
+		       (unsigned long long)pt_store_get_stats(s)->sealed_segments,
+		       (unsigned long long)pt_store_get_stats(s)->sealed_raw_bytes,
+		       (unsigned long long)pt_store_get_stats(s)->sealed_file_bytes);
+	pt_store_close(s);
+	return err ? PT_EXIT_FAIL : 0;
+}
+
+/* Sizes of the segments read (seg_recs/seg_pkts filled), sealed vs active. */
+static void store_stats(const char *dir, bool json)
+{
+	unsigned long long sealed_n = 0, sealed_bytes = 0, sealed_recs = 0, sealed_pkts = 0;
+	unsigned long long active_bytes = 0, active_recs = 0, active_pkts = 0;
+	char path[4096];
+	struct stat st;
+
+	for (unsigned long long i = 0; i < MAX_SEGS; i++) {
+		if (!seg_recs[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/seg-%012llu.pts", dir, i);
+		if (!stat(path, &st)) {
+			sealed_n++;
+			sealed_bytes += (unsigned long long)st.st_size;
+			sealed_recs += seg_recs[i];
+			sealed_pkts += seg_pkts[i];
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/seg-%012llu.pta", dir, i);
+		if (!stat(path, &st))
+			active_bytes += (unsigned long long)st.st_size;
+		active_recs += seg_recs[i];
+		active_pkts += seg_pkts[i];
+	}
+	if (json) {
+		printf("{\"sealed_segments\":%llu,\"sealed_bytes\":%llu,\"sealed_records\":%llu,"
+		       "\"sealed_packet_records\":%llu,\"sealed_bytes_per_record\":%.2f,\"active_bytes\":%llu,"
+		       "\"active_records\":%llu,\"active_packet_records\":%llu}\n", sealed_n, sealed_bytes,
+		       sealed_recs, sealed_pkts, sealed_recs ? (double)sealed_bytes / (double)sealed_recs : 0.0,
+		       active_bytes, active_recs, active_pkts);
+		return;
+	}
+	printf("sealed  %llu segment(s), %llu records (%llu packets), %llu bytes", sealed_n, sealed_recs, sealed_pkts,
+	       sealed_bytes);
+	if (sealed_recs)
+		printf(", %.2f bytes/record", (double)sealed_bytes / (double)sealed_recs);
+	printf("\nactive  %llu records (%llu packets), %llu bytes (uncompressed until sealed)\n", active_recs,
+	       active_pkts, active_bytes);
 }
 
 struct point_count {
@@ -57,6 +132,7 @@ int cmd_store(int argc, char **argv)
 	struct pt_filter_err fe = {};
 	struct pt_reader *r = NULL;
 	const struct pt_rec_hdr *h;
+	const struct pt_store_seg_info *seg = NULL;
 	unsigned long long total = 0, nrec = 0;
 	bool json = false;
 	int c, err, rc = PT_EXIT_FAIL;
@@ -66,7 +142,8 @@ int cmd_store(int argc, char **argv)
 		return argc < 2 ? PT_EXIT_USAGE : 0;
 	}
 	what = argv[1];
-	if (strcmp(what, "count") && strcmp(what, "dump") && strcmp(what, "verify")) {
+	if (strcmp(what, "count") && strcmp(what, "dump") && strcmp(what, "verify") && strcmp(what, "stats") &&
+	    strcmp(what, "seal")) {
 		fprintf(stderr, "provtap store: unknown command '%s'; try `provtap store --help`\n", what);
 		return PT_EXIT_USAGE;
 	}
@@ -90,6 +167,10 @@ int cmd_store(int argc, char **argv)
 			fe.pos, "");
 		return PT_EXIT_USAGE;
 	}
+	if (!strcmp(what, "seal")) {
+		rc = store_seal(dir);
+		goto out;
+	}
 	err = pt_reader_open(dir, NULL, on_corrupt, &cc, &r);
 	if (err) {
 		pt_err("cannot read the store %s: %s", dir, strerror(-err));
@@ -97,8 +178,12 @@ int cmd_store(int argc, char **argv)
 	}
 	pt_view_init(&view);
 	memset(cnt, 0, sizeof(cnt));
-	while ((err = pt_reader_next(r, &h, NULL)) == 1) {
+	while ((err = pt_reader_next(r, &h, &seg)) == 1) {
 		nrec++;
+		if (seg && seg->seq < MAX_SEGS) {
+			seg_recs[seg->seq]++;
+			seg_pkts[seg->seq] += h->type == PT_REC_PKT;
+		}
 		pt_view_learn(&view, h);
 		if (h->type == PT_REC_LOSS && h->len >= sizeof(struct pt_loss_rec)) {
 			const struct pt_loss_rec *l = (const void *)h;
@@ -152,6 +237,8 @@ int cmd_store(int argc, char **argv)
 		}
 		if (!json)
 			printf("total %llu matching packet records\n", total);
+	} else if (!strcmp(what, "stats")) {
+		store_stats(dir, json);
 	} else if (!strcmp(what, "verify")) {
 		printf("%llu records read, %llu corrupt region(s)\n", nrec, cc.n);
 	}
