@@ -39,6 +39,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf_%,$(BPFT_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 TSUP_SRCS := $(wildcard tests/support/*.c)
 TSUP_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(TSUP_SRCS))
 
@@ -66,7 +68,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 USER_OBJS := $(LIB_OBJS) $(CLI_OBJS) $(TSUP_OBJS) \
-             $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS) $(BPFT_SRCS))
+             $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS) $(BPFT_SRCS) $(BENCH_SRCS))
 
 # User code may include any skeleton; generate them all first.
 $(USER_OBJS): $(OUTPUT)/%.o: %.c $(SKELS) $(wildcard */*.h tests/*/*.h) | $(OUTPUT)
@@ -90,6 +92,10 @@ $(OUTPUT)/tests/bpf_test_%: $(OUTPUT)/tests/bpf/test_%.o $(TSUP_OBJS) $(OUTPUT)/
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(CHECK_LIBS) -o $@
 
+$(OUTPUT)/bench/%: $(OUTPUT)/bench/%.o $(TSUP_OBJS) $(OUTPUT)/libprovtap.a
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lpthread -o $@
+
 tests-build: $(OUTPUT)/provtap $(UNIT_BINS) $(BPFT_BINS)
 
 unit: $(UNIT_BINS)
@@ -111,7 +117,7 @@ demo: setup
 
 bench: setup
 	$(Q)bash scripts/setup.sh --bench
-	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/provtap
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/provtap $(BENCH_BINS)
 	$(Q)bash bench/run.sh
 
 vmlinux:

@@ -129,12 +129,8 @@ static void sync_points(struct collector *c)
 		if (!memcmp(&table[i], &c->known[i], sizeof(table[i])))
 			continue;
 		if (table[i].in_use && !c->known[i].in_use) {
-			struct pt_point_stats st;
-
-			/* a new point: its drop counter starts from what the kernel has now */
+			/* a new point: the loader zeroed its counters, every drop is news */
 			c->ring_fail_seen[i] = 0;
-			if (!pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &st))
-				c->ring_fail_seen[i] = 0;
 			pt_info("capture point %u: %s", i, pt_point_name(&table[i], name, sizeof(name)));
 		}
 		c->known[i] = table[i];
@@ -288,14 +284,13 @@ static void attach_ring(struct collector *c)
 			(unsigned long long)(stored - cons));
 		pt_ring_commit(&c->ring, stored);
 	}
+	/*
+	 * Re-announce every point (the store may have rolled to a segment without
+	 * them). Drops counted before this collector started are reported once as
+	 * LOSS records; lost_total stays the cumulative truth across restarts.
+	 */
 	memset(c->known, 0, sizeof(c->known));
 	sync_points(c);
-	for (int i = 0; i < PT_MAX_POINTS; i++) {
-		struct pt_point_stats st;
-
-		if (c->known[i].in_use && !pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], (__u32)i, &st))
-			c->ring_fail_seen[i] = 0;
-	}
 	ev.data.fd = c->ring.fd;
 	epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->ring.fd, &ev);
 	pt_info("collecting from ring buffer %u (%u MiB), %llu bytes waiting", c->ring.map_id, c->ring.size >> 20,

@@ -29,7 +29,6 @@ static const struct { unsigned int bit; const char *name; } feat_names[] = {
 	{ PT_FEAT_XDP_LOAD_BYTES, "helper_xdp_load_bytes" },
 	{ PT_FEAT_SKB_LOAD_BYTES, "helper_skb_load_bytes" },
 	{ PT_FEAT_PIDTGID_TC, "helper_get_current_pid_tgid_tc" },
-	{ PT_FEAT_TP_BTF, "prog_type_tracing" },
 	{ PT_FEAT_KPROBE, "kprobes" },
 };
 
@@ -63,8 +62,6 @@ const struct pt_features *pt_features_get(void)
 		cache.have |= PT_FEAT_SKB_LOAD_BYTES;
 	if (helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_get_current_pid_tgid))
 		cache.have |= PT_FEAT_PIDTGID_TC;
-	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, NULL) == 1)
-		cache.have |= PT_FEAT_TP_BTF;
 	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0)
 		cache.have |= PT_FEAT_KPROBE;
 	pt_log_libbpf_quiet(quiet);

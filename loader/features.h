@@ -19,7 +19,6 @@ enum pt_feature {
 	PT_FEAT_XDP_LOAD_BYTES	= 1 << 5,	/* bpf_xdp_load_bytes (5.18) */
 	PT_FEAT_SKB_LOAD_BYTES	= 1 << 6,	/* bpf_skb_load_bytes in tc */
 	PT_FEAT_PIDTGID_TC	= 1 << 7,	/* bpf_get_current_pid_tgid in tc (rejected by 6.1) */
-	PT_FEAT_TP_BTF		= 1 << 8,	/* BPF_PROG_TYPE_TRACING loads (tp_btf) */
 	PT_FEAT_KPROBE		= 1 << 9,	/* the kernel has kprobes (kprobe PMU present) */
 };
 

@@ -286,14 +286,59 @@ cleanup:
 	return err;
 }
 
+/* Expand specs into resolved point infos (one per direction). Returns the count or -errno. */
+static int plan_points(const struct pt_load_opts *o, struct pt_point_info *plan, int cap)
+{
+	int n = 0, err;
+
+	for (int s = 0; s < o->nspecs; s++) {
+		const struct pt_point_spec *sp = &o->specs[s];
+
+		for (__u8 dir = PT_DIR_IN; dir <= PT_DIR_OUT; dir++) {
+			struct pt_point_info *info = &plan[n];
+			char name[96];
+
+			if (!(sp->dirs & (1 << dir)))
+				continue;
+			if (n == cap)
+				return -E2BIG;
+			memset(info, 0, sizeof(*info));
+			snprintf(info->ifname, sizeof(info->ifname), "%s", sp->ifname);
+			snprintf(info->netns, sizeof(info->netns), "%s", sp->netns);
+			snprintf(info->alias, sizeof(info->alias), "%s", sp->alias);
+			info->dir = dir;
+			info->hook = sp->hook;
+			info->snaplen = o->snaplen;
+			info->fp_mode = o->fp_mode;
+			set_filter_text(info, o->filter);
+			err = pt_resolve(info);
+			if (err)
+				return err;
+			for (int i = 0; i < n; i++) {
+				plan[i].in_use = info->in_use = 1;
+				if (same_point(&plan[i], info)) {
+					pt_err("%s is named twice", pt_point_name(info, name, sizeof(name)));
+					err = -EINVAL;
+				}
+				plan[i].in_use = info->in_use = 0;
+			}
+			if (err)
+				return err;
+			n++;
+		}
+	}
+	return n;
+}
+
 int pt_probe_load(const struct pt_load_opts *o)
 {
-	static struct pt_point_info table[PT_MAX_POINTS];
+	static struct pt_point_info table[PT_MAX_POINTS], plan[2 * 64];
 	__u32 loaded[2 * 64];
 	const struct pt_variant *var[3] = {};
+	bool created = false;
 	struct pt_policy pol;
 	struct pt_pins pins;
-	int nloaded = 0, err, s;
+	int nloaded = 0, nplan, err, s;
 
 	pt_pins_init(&pins);
 	if (o->nspecs > 64) {
@@ -310,56 +355,40 @@ int pt_probe_load(const struct pt_load_opts *o)
 			return -EOPNOTSUPP;
 	}
 	err = pt_pins_lock(&pins);
-	if (!err)
-		err = open_or_create_maps(&pins, o->ring_bytes);
+	if (err)
+		goto cleanup;
+	created = pt_pins_open(&pins) == -ENOENT;
+	nplan = plan_points(o, plan, 2 * 64);
+	err = nplan < 0 ? nplan : open_or_create_maps(&pins, o->ring_bytes);
 	if (!err) {
 		err = pt_points_read(pins.fd[PT_MAP_POINTS], table);
 		err = err < 0 ? err : 0;
 	}
-	if (err)
-		goto cleanup;
-	for (s = 0; s < o->nspecs && !err; s++) {
-		const struct pt_point_spec *sp = &o->specs[s];
+	for (int p = 0; p < nplan && !err; p++) {
+		struct pt_point_info *info = &plan[p];
+		char name[96];
+		int id;
 
-		for (__u8 dir = PT_DIR_IN; dir <= PT_DIR_OUT && !err; dir++) {
-			struct pt_point_info info = {};
-			char name[96];
-			int id;
-
-			if (!(sp->dirs & (1 << dir)))
-				continue;
-			snprintf(info.ifname, sizeof(info.ifname), "%s", sp->ifname);
-			snprintf(info.netns, sizeof(info.netns), "%s", sp->netns);
-			snprintf(info.alias, sizeof(info.alias), "%s", sp->alias);
-			info.dir = dir;
-			info.hook = sp->hook;
-			info.snaplen = o->snaplen;
-			info.fp_mode = o->fp_mode;
-			set_filter_text(&info, o->filter);
-			err = pt_resolve(&info);
-			if (err)
-				break;
-			info.in_use = 1;
-			for (int i = 0; i < PT_MAX_POINTS; i++) {
-				if (same_point(&table[i], &info)) {
-					pt_err("%s is already loaded as point %d (unload it first)",
-					       pt_point_name(&info, name, sizeof(name)), i);
-					err = -EEXIST;
-				}
+		info->in_use = 1;
+		for (int i = 0; i < PT_MAX_POINTS; i++) {
+			if (same_point(&table[i], info)) {
+				pt_err("%s is already loaded as point %d (unload it first)",
+				       pt_point_name(info, name, sizeof(name)), i);
+				err = -EEXIST;
 			}
-			info.in_use = 0;
-			if (err)
-				break;
-			id = alloc_point(table);
-			if (id < 0) {
-				pt_err("all %d capture point slots are in use", PT_MAX_POINTS);
-				err = id;
-				break;
-			}
-			err = load_point(&pins, table, (__u32)id, &info, var[sp->hook], &pol);
-			if (!err)
-				loaded[nloaded++] = (__u32)id;
 		}
+		info->in_use = 0;
+		if (err)
+			break;
+		id = alloc_point(table);
+		if (id < 0) {
+			pt_err("all %d capture point slots are in use", PT_MAX_POINTS);
+			err = id;
+			break;
+		}
+		err = load_point(&pins, table, (__u32)id, info, var[info->hook], &pol);
+		if (!err)
+			loaded[nloaded++] = (__u32)id;
 	}
 	if (err && nloaded) {
 		pt_warn("undoing the %d point(s) this command attached", nloaded);
@@ -370,6 +399,15 @@ int pt_probe_load(const struct pt_load_opts *o)
 			memset(&table[id], 0, sizeof(table[id]));
 			bpf_map_update_elem(pins.fd[PT_MAP_POINTS], &id, &table[id], BPF_ANY);
 		}
+	}
+	if (err && created) {
+		int lock = pins.lock_fd;
+
+		/* this command made the maps and leaves no point: take them away again */
+		pins.lock_fd = -1;
+		pt_pins_close(&pins);
+		pins.lock_fd = lock;
+		pt_pins_remove_all();
 	}
 cleanup:
 	pt_pins_close(&pins);
