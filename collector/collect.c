@@ -395,9 +395,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	}
 	if (!err) {
 		err = pt_store_open(o->store_dir, &so, &c->store);
-		if (err == -EBUSY)
-			pt_err("another collector is writing the store %s", o->store_dir);
-		else if (err)
+		if (err && err != -EBUSY)	/* the store names the other writer itself */
 			pt_err("cannot open the store %s: %s", o->store_dir, strerror(-err));
 	}
 	if (!err)

@@ -4,8 +4,13 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/capability.h>
 #include "common/log.h"
 #include "loader/features.h"
+
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
 
 /* Preferred first. The tc variant never calls task helpers (see kernel.md). */
 static const struct pt_variant variants[] = {
@@ -81,6 +86,24 @@ static const char *first_missing(unsigned int needs, unsigned int have)
 		if ((needs & feat_names[i].bit) && !(have & feat_names[i].bit))
 			return feat_names[i].name;
 	return NULL;
+}
+
+int pt_require_privileges(const char *what)
+{
+	cap_flag_value_t bpf = CAP_CLEAR, admin = CAP_CLEAR, net = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+
+	if (caps) {
+		if (CAP_IS_SUPPORTED(CAP_BPF))
+			cap_get_flag(caps, CAP_BPF, CAP_EFFECTIVE, &bpf);
+		cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &admin);
+		cap_get_flag(caps, CAP_NET_ADMIN, CAP_EFFECTIVE, &net);
+		cap_free(caps);
+	}
+	if ((bpf == CAP_SET || admin == CAP_SET) && net == CAP_SET)
+		return 0;
+	pt_err("%s needs root (CAP_BPF or CAP_SYS_ADMIN, and CAP_NET_ADMIN)", what);
+	return -EPERM;
 }
 
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)

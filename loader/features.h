@@ -48,4 +48,10 @@ struct pt_variant {
  */
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force);
 
+/*
+ * 0 when this process may load and attach probes; else -EPERM with a log line
+ * naming what (e.g. "provtap probe load") needs which capabilities.
+ */
+int pt_require_privileges(const char *what);
+
 #endif /* PROVTAP_FEATURES_H */

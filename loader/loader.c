@@ -341,6 +341,8 @@ int pt_probe_load(const struct pt_load_opts *o)
 	int nloaded = 0, nplan, err, s;
 
 	pt_pins_init(&pins);
+	if (pt_require_privileges("provtap probe load"))
+		return -EPERM;
 	if (o->nspecs > 64) {
 		pt_err("at most 64 capture point specs per load");
 		return -E2BIG;
@@ -440,6 +442,8 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 	int err, n, left = 0, failed = 0;
 
 	pt_pins_init(&pins);
+	if (pt_require_privileges("provtap probe unload"))
+		return -EPERM;
 	err = pt_pins_lock(&pins);
 	if (err)
 		goto cleanup;
@@ -503,6 +507,8 @@ int pt_probe_filter(const struct pt_point_spec *specs, int nspecs, bool all, con
 	int err;
 
 	pt_pins_init(&pins);
+	if (pt_require_privileges("provtap probe filter"))
+		return -EPERM;
 	err = compile_filter(filter, &pol);
 	if (err)
 		return err;
