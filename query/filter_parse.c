@@ -713,7 +713,7 @@ static struct pf_node *parse_group(struct parser *p)
 	}
 	pf_node_free(n);
 	if (t->kind == TK_END)
-		return fail(p, open->pos, "unbalanced parentheses: \"(\" at %d is never closed", open->pos);
+		return fail(p, open->pos, "unbalanced parentheses: this \"(\" is never closed");
 	return unexpected(p, t, "\"and\", \"or\" or \")\"");
 }
 

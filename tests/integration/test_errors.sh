@@ -1,0 +1,73 @@
+#!/bin/bash
+# test_errors: bad input fails with a non-zero exit and a clear message, and leaves nothing attached.
+source "$(dirname "$0")/lib.sh"
+
+require_bpf
+testbed_up
+probes_cleanup_on_exit
+
+# expect_fail DESC REGEX CMD...: CMD exits non-zero, says something matching REGEX,
+# and afterwards no capture point is loaded and no clsact is left on the client veth.
+n=0
+expect_fail() {
+	local desc=$1 re=$2 out rc
+	shift 2
+	n=$((n + 1))
+	out=$TMP/err$n.out
+	"$@" >"$out" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ]; then pass "$desc: exit $rc"; else fail "$desc: exit 0"; fi
+	assert_contains "  ... message matches /$re/" "$re" "$out"
+	sed 's/^/        | /' "$out" | head -4
+	assert_eq "  ... no capture points after it" 0 "$(status_npoints)"
+}
+no_clsact() { ! nsx "$1" tc qdisc show dev "$2" | grep -q clsact; }
+
+expect_fail "unknown interface" "no interface 'nosuch0'" \
+	"$PROVTAP" probe load --iface "nosuch0@$NS_R1:both"
+expect_fail "unknown network namespace" "nosuchns" \
+	"$PROVTAP" probe load --iface "$VETH_C@${PREFIX}nosuchns:both"
+expect_fail "malformed filter (with its position)" "position [0-9]+" \
+	"$PROVTAP" probe load --iface "$VETH_C@$NS_CLIENT:both" --filter 'udp and port'
+expect_fail "malformed filter, unbalanced parenthesis" "position [0-9]+" \
+	"$PROVTAP" probe load --iface "$VETH_C@$NS_CLIENT:both" --filter '(udp or tcp'
+expect_fail "--snaplen 300" "snaplen" \
+	"$PROVTAP" probe load --iface "$VETH_C@$NS_CLIENT:both" --snaplen 300
+expect_fail "bad direction in a capture point" "direction" \
+	"$PROVTAP" probe load --iface "$VETH_C@$NS_CLIENT:sideways"
+# All or nothing: the first (good) point is undone when the second fails.
+expect_fail "good point + unknown interface in one load" "no interface 'nosuch0'" \
+	"$PROVTAP" probe load --iface "$VETH_C@$NS_CLIENT:both" --iface "nosuch0@$NS_R1:in"
+check "  ... no clsact left on $VETH_C by the undone point" no_clsact "$NS_CLIENT" "$VETH_C"
+expect_fail "store count with a malformed filter" "position [0-9]+" \
+	"$PROVTAP" store count --store "$TMP" 'port 99999 and'
+
+# Collector errors, with probes loaded (the collector needs them to start at all).
+probe_load --iface "$VETH_C@$NS_CLIENT:both"
+collector_start
+"$PROVTAP" collect --store "$STORE" --socket "$TMP/second.sock" --log "$TMP/second.log" --daemon \
+	>"$TMP/second.out" 2>&1
+rc=$?
+pid2=$(grep -E '^[0-9]+$' "$TMP/second.out" | head -1)
+[ -n "$pid2" ] && on_exit "kill -9 $pid2"
+cat "$TMP/second.log" >>"$TMP/second.out" 2>/dev/null
+check "second collector on the same store: exit non-zero (got $rc)" [ $rc -ne 0 ]
+assert_contains "  ... with a clear message (store in use / locked)" "(in use|locked|already|another)" "$TMP/second.out"
+sed "s/^/        | /" "$TMP/second.out" | head -3
+check "  ... the first collector keeps running" not pid_gone "$COLLECTOR_PID"
+collector_stop
+
+touch "$TMP/afile"
+"$PROVTAP" collect --store "$TMP/afile" --socket "$TMP/third.sock" --log "$TMP/third.log" --daemon \
+	>"$TMP/third.out" 2>&1
+rc=$?
+pid3=$(grep -E '^[0-9]+$' "$TMP/third.out" | head -1)
+[ -n "$pid3" ] && on_exit "kill -9 $pid3"
+cat "$TMP/third.log" >>"$TMP/third.out" 2>/dev/null
+check "collector with --store naming a file: exit non-zero (got $rc)" [ $rc -ne 0 ]
+assert_contains "  ... with a clear message" "(not a directory|afile)" "$TMP/third.out"
+sed 's/^/        | /' "$TMP/third.out" | head -3
+
+"$PROVTAP" probe unload --all >/dev/null 2>&1
+assert_eq "after unload --all: no points" 0 "$(status_npoints)"
+check "after unload --all: no clsact left on $VETH_C" no_clsact "$NS_CLIENT" "$VETH_C"
