@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ struct collector {
 	struct pt_ring ring;
 	bool have_ring;
 	bool waiting_logged;
+	bool pin_unreadable_logged;
 	__u64 ring_key;
 	__u32 boot_hash;
 	struct pt_view view;
@@ -306,6 +309,14 @@ static bool ring_changed(struct collector *c)
 	int fd;
 
 	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), pt_map_names[PT_MAP_RING]));
+	if (fd < 0 && errno != ENOENT) {
+		/* e.g. --user: root's pins are out of reach; keep the ring we hold */
+		if (!c->pin_unreadable_logged)
+			pt_warn("cannot look at %s (%s): a reload of the probes will need a collector restart",
+				path, strerror(errno));
+		c->pin_unreadable_logged = true;
+		return false;
+	}
 	if (fd < 0)
 		return true;
 	bpf_obj_get_info_by_fd(fd, &info, &len);
@@ -335,6 +346,28 @@ static void tick(struct collector *c)
 		write_clock(c);
 	drain(c);
 	pt_store_sync(c->store);
+}
+
+/* Hand every file of the store to uid:gid (they were created as root). 0 or -errno. */
+static int chown_store(const char *dir, uid_t uid, gid_t gid)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int err = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW)) {
+			err = -errno;
+			pt_err("cannot hand %s/%s to the collector's user: %s", dir, e->d_name, strerror(-err));
+			break;
+		}
+	}
+	closedir(d);
+	return err;
 }
 
 static int setup_fds(struct collector *c, int *sfd, int *tfd)
@@ -398,6 +431,8 @@ int pt_collect_run(const struct pt_collect_opts *o)
 		if (err && err != -EBUSY)	/* the store names the other writer itself */
 			pt_err("cannot open the store %s: %s", o->store_dir, strerror(-err));
 	}
+	if (!err && o->user)
+		err = chown_store(o->store_dir, uid, gid);
 	if (!err)
 		err = pt_server_open(o->socket_path ? o->socket_path : PT_DEFAULT_SOCKET, &c->view, &c->srv);
 	if (!err)
