@@ -68,18 +68,24 @@ static int store_lock(struct pt_store *s)
 	return 0;
 }
 
+/*
+ * The table is kept least recently set first: setting a key moves it to the
+ * end, and a new key evicts the oldest when the table is full. Rings come and
+ * go (every `unload --all` + `load`, every boot makes a new key) and only the
+ * live ring's position matters, so eviction never loses what a restart needs.
+ */
 void pt_store_cursor_set(struct pt_store *s, __u64 key, __u64 pos)
 {
 	__u32 i;
 
-	for (i = 0; i < s->n_cursors; i++) {
-		if (s->cursors[i].ring_key == key) {
-			s->cursors[i].pos = pos;
-			return;
-		}
-	}
-	if (s->n_cursors < PT_STORE_MAX_CURSORS)
-		s->cursors[s->n_cursors++] = (struct pt_cursor){ key, pos };
+	for (i = 0; i < s->n_cursors && s->cursors[i].ring_key != key; i++)
+		;
+	if (i == s->n_cursors && s->n_cursors == PT_STORE_MAX_CURSORS)
+		i = 0;	/* evict the oldest */
+	else if (i == s->n_cursors)
+		s->n_cursors++;
+	memmove(&s->cursors[i], &s->cursors[i + 1], (s->n_cursors - 1 - i) * sizeof(s->cursors[0]));
+	s->cursors[s->n_cursors - 1] = (struct pt_cursor){ key, pos };
 }
 
 int pt_store_sealed_add(struct pt_store *s, const struct pt_seg_ent *e)
@@ -248,16 +254,6 @@ fail:
 	return err;
 }
 
-static bool cursor_room(const struct pt_store *s, __u64 key)
-{
-	__u32 i;
-
-	for (i = 0; i < s->n_cursors; i++)
-		if (s->cursors[i].ring_key == key)
-			return true;
-	return s->n_cursors < PT_STORE_MAX_CURSORS;
-}
-
 static void maybe_seal(struct pt_store *s)
 {
 	__u64 age = pt_now_ns(CLOCK_BOOTTIME) - s->hdr.created_boottime_ns;
@@ -297,11 +293,6 @@ int pt_store_append(struct pt_store *s, const void *recs, size_t len, __u32 n_re
 	if (!n_recs && !cursor)
 		return 0;
 	if (cursor) {
-		if (!cursor_room(s, cursor[0])) {
-			pt_err("store: append to %s: more than %d cursor keys", s->dir,
-			       PT_STORE_MAX_CURSORS);
-			return -ENOSPC;
-		}
 		fh.flags = PT_FRAME_F_CURSOR;
 		fh.ring_key = cursor[0];
 		fh.pos = cursor[1];

@@ -595,6 +595,47 @@ END_TEST
 
 /* ---- cursors ---- */
 
+/* More ring keys than the table holds: the oldest are evicted, appends never fail. */
+START_TEST(t_cursor_eviction)
+{
+	struct recbuf b = { 0 };
+	struct pt_store *s;
+	__u64 c[2];
+	bool found;
+	char *d = mkstore();
+
+	gen_mixed(&b, 3, 0, 1);
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), 0);
+	for (__u64 k = 1; k <= PT_STORE_MAX_CURSORS + 4; k++) {
+		c[0] = k, c[1] = 1000 + k;
+		ck_assert_int_eq(pt_store_append(s, b.p, b.len, b.n, c), 0);
+	}
+	c[0] = 6, c[1] = 2006;	/* refresh key 6: it must survive the next eviction */
+	ck_assert_int_eq(pt_store_append(s, b.p, b.len, b.n, c), 0);
+	c[0] = 100, c[1] = 3100;
+	ck_assert_int_eq(pt_store_append(s, b.p, b.len, b.n, c), 0);
+	ck_assert_int_eq(pt_store_seal(s), 0);
+	pt_store_close(s);
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), 0);
+	for (__u64 k = 1; k <= 5; k++) {
+		pt_store_cursor(s, k, &found);
+		ck_assert_msg(!found, "key %llu should have been evicted", (unsigned long long)k);
+	}
+	/* 1..4 went first; 100 evicted 5, not 6, because 6 had been refreshed */
+	ck_assert_uint_eq(pt_store_cursor(s, 6, &found), 2006);
+	ck_assert(found);
+	for (__u64 k = 7; k <= PT_STORE_MAX_CURSORS + 4; k++) {
+		ck_assert_uint_eq(pt_store_cursor(s, k, &found), 1000 + k);
+		ck_assert(found);
+	}
+	ck_assert_uint_eq(pt_store_cursor(s, 100, &found), 3100);
+	ck_assert(found);
+	pt_store_close(s);
+	free(b.p);
+	rmstore(d);
+}
+END_TEST
+
 START_TEST(t_cursors)
 {
 	struct recbuf b = { 0 };
@@ -1540,6 +1581,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, t_flow_hash);
 	tcase_add_test(tc, t_index_hints);
 	tcase_add_test(tc, t_cursors);
+	tcase_add_test(tc, t_cursor_eviction);
 	tcase_add_test(tc, t_torn_tail_every_offset);
 	tcase_add_test(tc, t_garbage_appended);
 	tcase_add_test(tc, t_corrupt_middle_frame);
