@@ -20,7 +20,13 @@
 #include "pkt_parse.bpf.h"
 
 #define PT_TC_ACT_UNSPEC	(-1)
-#define PT_PULL_LEN		256	/* tc: bytes made linear before parsing */
+/*
+ * tc: bytes made linear before parsing: every byte the parser may read (a
+ * header starts below PT_PARSE_MAX, the longest it reads there is an IPv6
+ * header plus a TCP header with options). If the pull fails (no memory) the
+ * parser sees a shorter frame and the record says truncated: never silent.
+ */
+#define PT_PULL_LEN		(PT_PARSE_MAX + 100)
 
 enum pt_kind { PT_KIND_TC, PT_KIND_XDP, PT_KIND_XDP_DIRECT };
 

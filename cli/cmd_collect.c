@@ -45,8 +45,6 @@ static int daemonize(struct pt_collect_opts *o, const char *log_path)
 	pid_t pid;
 	ssize_t n;
 
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
 	logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (logfd < 0) {
 		int err = -errno;
@@ -54,9 +52,19 @@ static int daemonize(struct pt_collect_opts *o, const char *log_path)
 		pt_err("cannot open log %s: %s", log_path, strerror(-err));
 		return err;
 	}
-	pid = fork();
-	if (pid < 0)
+	if (pipe2(p, O_CLOEXEC)) {
+		close(logfd);
 		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(logfd);
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR);
 
@@ -66,6 +74,7 @@ static int daemonize(struct pt_collect_opts *o, const char *log_path)
 		dup2(logfd, 1);
 		/* stderr stays on the terminal until ready, so setup errors are seen */
 		o->ready_fd = p[1];
+		o->log_fd = logfd;
 		int err = pt_collect_run(o);
 
 		exit(err ? PT_EXIT_FAIL : 0);
@@ -81,7 +90,7 @@ static int daemonize(struct pt_collect_opts *o, const char *log_path)
 	int st = 0;
 
 	waitpid(pid, &st, 0);
-	pt_err("the collector did not start");
+	pt_err("the collector did not start (see the messages above)");
 	return -ECHILD;
 }
 
@@ -94,7 +103,7 @@ int cmd_collect(int argc, char **argv)
 		{ "segment-size", required_argument, NULL, 'g' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pt_collect_opts o = { .ready_fd = -1 };
+	struct pt_collect_opts o = { .ready_fd = -1, .log_fd = -1 };
 	const char *log_path = "/var/log/provtap-collect.log";
 	bool daemon = false;
 	int c;

@@ -24,7 +24,7 @@ static void usage_load(FILE *out)
 		"  --filter EXPR    in-kernel filter (tcpdump subset: host, net, src, dst, port,\n"
 		"                   portrange, tcp, udp, icmp, icmp6, ip, ip6, proto, vni, and/or/not)\n"
 		"  --snaplen N      also record the first N bytes of each frame (0..256, default 0)\n"
-		"  --ring-mb N      ring buffer size in MiB, a power of 2 (default 64; set when the\n"
+		"  --ring-mb N      ring buffer size in MiB, a power of 2 up to 2048 (default 64; set when the\n"
 		"                   first probe is loaded)\n"
 		"  --fp MODE        fingerprint: headers (default; invariant header fields) or payload\n"
 		"                   (NAT-robust: L4 payload only)\n"
@@ -40,6 +40,7 @@ static void usage_unload(FILE *out)
 	fprintf(out,
 		"usage: provtap probe unload (--iface SPEC | --xdp SPEC)... | --all\n"
 		"\n"
+		"SPEC as for load (the hook must match: --xdp for XDP points), or =ALIAS.\n"
 		"Detach probes. Only what provtap created is removed: its tc filters (if still its\n"
 		"own), clsact qdiscs it created when no other filter uses them, XDP links. --all also\n"
 		"removes the maps and pins (and with them records not yet collected).\n"
@@ -153,8 +154,8 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 			}
 			break;
 		case OPT_RING:
-			if (pt_parse_u64(optarg, 1, 4096, &a->ring_mb) || (a->ring_mb & (a->ring_mb - 1))) {
-				fprintf(stderr, "provtap: --ring-mb takes a power of 2 from 1 to 4096, not '%s'\n",
+			if (pt_parse_u64(optarg, 1, 2048, &a->ring_mb) || (a->ring_mb & (a->ring_mb - 1))) {
+				fprintf(stderr, "provtap: --ring-mb takes a power of 2 from 1 to 2048, not '%s'\n",
 					optarg);
 				return PT_EXIT_USAGE;
 			}

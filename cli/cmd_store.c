@@ -114,9 +114,43 @@ static void store_stats(const char *dir, bool json)
 	       active_pkts, active_bytes);
 }
 
+/*
+ * One row per capture point incarnation: a point id is reused after unload,
+ * so rows are keyed by (id, attach time) as the POINT records tell them apart.
+ */
 struct point_count {
+	__u16 point;
+	__u64 attach_ns;
+	char name[96];
 	unsigned long long pkts, bytes, lost_total;
 };
+
+#define MAX_ROWS 8192
+static struct point_count rows[MAX_ROWS];
+static int nrows, cur_row[PT_MAX_POINTS];
+
+/* The row of point id as the store last defined it (created on first use). */
+static struct point_count *row_of(const struct pt_view *v, __u16 id)
+{
+	int r = cur_row[id];
+
+	if (r >= 0 && rows[r].attach_ns == v->info[id].attach_realtime_ns)
+		return &rows[r];
+	for (r = 0; r < nrows; r++)
+		if (rows[r].point == id && rows[r].attach_ns == v->info[id].attach_realtime_ns)
+			break;
+	if (r == nrows) {
+		if (nrows == MAX_ROWS)
+			return NULL;
+		memset(&rows[r], 0, sizeof(rows[r]));
+		rows[r].point = id;
+		rows[r].attach_ns = v->info[id].attach_realtime_ns;
+		pt_view_point(v, id, rows[r].name, sizeof(rows[r].name));
+		nrows++;
+	}
+	cur_row[id] = r;
+	return &rows[r];
+}
 
 int cmd_store(int argc, char **argv)
 {
@@ -125,7 +159,6 @@ int cmd_store(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	static struct pt_view view;
-	static struct point_count cnt[PT_MAX_POINTS];
 	const char *dir = NULL, *expr = "", *what;
 	struct corrupt_ctx cc = {};
 	struct pt_filter *f = NULL;
@@ -177,7 +210,9 @@ int cmd_store(int argc, char **argv)
 		goto out;
 	}
 	pt_view_init(&view);
-	memset(cnt, 0, sizeof(cnt));
+	nrows = 0;
+	for (int i = 0; i < PT_MAX_POINTS; i++)
+		cur_row[i] = -1;
 	while ((err = pt_reader_next(r, &h, &seg)) == 1) {
 		nrec++;
 		if (seg && seg->seq < MAX_SEGS) {
@@ -190,9 +225,12 @@ int cmd_store(int argc, char **argv)
 			struct pt_point_names n = pt_view_names(&view, l->point);
 			struct pt_pkt probe = { .point = l->point };
 
-			if (l->point < PT_MAX_POINTS && l->lost_total > cnt[l->point].lost_total &&
+			struct point_count *row = l->point < PT_MAX_POINTS ? row_of(&view, l->point) : NULL;
+
+			/* lost_total is cumulative per incarnation: the largest one seen is the count */
+			if (row && l->lost_total > row->lost_total &&
 			    (!pt_filter_uses_point(f) || pt_filter_match(f, &probe, &n)))
-				cnt[l->point].lost_total = l->lost_total;
+				row->lost_total = l->lost_total;
 			if (!strcmp(what, "dump"))
 				pt_format_rec(stdout, h, &view, json);
 			continue;
@@ -206,8 +244,12 @@ int cmd_store(int argc, char **argv)
 			continue;
 		total++;
 		if (p->point < PT_MAX_POINTS) {
-			cnt[p->point].pkts++;
-			cnt[p->point].bytes += p->wire_len;
+			struct point_count *row = row_of(&view, p->point);
+
+			if (row) {
+				row->pkts++;
+				row->bytes += p->wire_len;
+			}
 		}
 		if (!strcmp(what, "dump"))
 			pt_format_rec(stdout, h, &view, json);
@@ -217,22 +259,21 @@ int cmd_store(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(what, "count")) {
-		char name[96];
-
 		if (!json)
 			printf("%-5s %-32s %12s %14s %10s\n", "ID", "POINT", "PACKETS", "BYTES", "LOST");
-		for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
-			if (!cnt[i].pkts && !cnt[i].lost_total)
+		for (int i = 0; i < nrows; i++) {
+			const struct point_count *c = &rows[i];
+
+			if (!c->pkts && !c->lost_total)
 				continue;
-			pt_view_point(&view, i, name, sizeof(name));
 			if (json) {
-				printf("{\"point_id\":%u,\"point\":", i);
-				pt_json_str(stdout, name);
-				printf(",\"packets\":%llu,\"bytes\":%llu,\"lost\":%llu}\n", cnt[i].pkts, cnt[i].bytes,
-				       cnt[i].lost_total);
+				printf("{\"point_id\":%u,\"point\":", c->point);
+				pt_json_str(stdout, c->name);
+				printf(",\"attached_ns\":%llu,\"packets\":%llu,\"bytes\":%llu,\"lost\":%llu}\n",
+				       (unsigned long long)c->attach_ns, c->pkts, c->bytes, c->lost_total);
 			} else {
-				printf("%-5u %-32s %12llu %14llu %10llu\n", i, name, cnt[i].pkts, cnt[i].bytes,
-				       cnt[i].lost_total);
+				printf("%-5u %-32s %12llu %14llu %10llu\n", c->point, c->name, c->pkts, c->bytes,
+				       c->lost_total);
 			}
 		}
 		if (!json)

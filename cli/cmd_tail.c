@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "collector/tailproto.h"
 #include "common/log.h"
+#include "common/units.h"
 #include "query/filter.h"
 #include "query/format.h"
 
@@ -24,7 +25,8 @@ void usage_tail(FILE *out)
 		"behind. FILTER is the probe filter language plus `point NAME` (IFNAME@NETNS[:DIR]\n"
 		"or an alias).\n"
 		"  --json      JSON lines (keys: see README \"Record formats\")\n"
-		"  --count N   exit after N packet records\n"
+		"  --count N   exit after N packet records (exit status 0); without it, tail runs\n"
+		"              until interrupted, and exits 1 if the collector goes away\n"
 		"\nexamples:\n"
 		"  provtap tail 'tcp and port 80'\n"
 		"  provtap tail 'point veth1@tenant-a:in and icmp' --json\n");
@@ -59,6 +61,7 @@ int cmd_tail(int argc, char **argv)
 	static struct pt_view view;
 	static unsigned char rec[65536];
 	long long count = -1, seen = 0;
+	__u64 ucount;
 	bool json = false;
 	char line[512];
 	int c, fd, rc = PT_EXIT_FAIL;
@@ -69,7 +72,13 @@ int cmd_tail(int argc, char **argv)
 		switch (c) {
 		case 'j': json = true; break;
 		case 'S': path = optarg; break;
-		case 'c': count = atoll(optarg); break;
+		case 'c':
+			if (pt_parse_u64(optarg, 1, 1ULL << 62, &ucount)) {
+				fprintf(stderr, "provtap tail: --count takes a positive number, not '%s'\n", optarg);
+				return PT_EXIT_USAGE;
+			}
+			count = (long long)ucount;
+			break;
 		case 'h': usage_tail(stdout); return 0;
 		default: fprintf(stderr, "try `provtap tail --help`\n"); return PT_EXIT_USAGE;
 		}
@@ -108,8 +117,10 @@ int cmd_tail(int argc, char **argv)
 	for (;;) {
 		struct pt_rec_hdr *h = (struct pt_rec_hdr *)rec;
 
-		if (read_full(fd, rec, sizeof(*h)))
-			break;
+		if (read_full(fd, rec, sizeof(*h))) {
+			pt_err("the collector closed the stream (stopped?)");
+			goto out;
+		}
 		if (h->len < sizeof(*h) || read_full(fd, rec + sizeof(*h), h->len - sizeof(*h))) {
 			pt_err("malformed stream from the collector");
 			goto out;
@@ -127,7 +138,7 @@ int cmd_tail(int argc, char **argv)
 		pt_view_learn(&view, h);
 		pt_format_rec(stdout, h, &view, json);
 		if (ferror(stdout))
-			break;
+			goto out;	/* stdout closed (e.g. `| head`) */
 		if (h->type == PT_REC_PKT && count >= 0 && ++seen >= count)
 			break;
 	}

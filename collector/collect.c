@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -37,6 +38,8 @@ struct collector {
 	bool have_ring;
 	bool waiting_logged;
 	bool pin_unreadable_logged;
+	bool backoff;			/* store append failed: ring fd out of epoll until the tick */
+	int lock_fd;			/* one collector per pin dir */
 	__u64 ring_key;
 	__u32 boot_hash;
 	struct pt_view view;
@@ -117,29 +120,66 @@ static int on_new_segment(struct pt_store *s, void *ctx)
 	return pt_store_append(s, &r, sizeof(r), 1, NULL);
 }
 
-/* Store and publish POINT records for every point that changed in the pinned table. */
+/*
+ * Store (and publish) a LOSS record when point i's ring_fail counter grew.
+ * The "seen" mark moves only once the record is in the store, so a failed
+ * append is retried on the next tick rather than forgotten.
+ */
+static void point_losses(struct collector *c, __u16 i, __u64 now)
+{
+	struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = i, .boottime_ns = now };
+	struct pt_point_stats st;
+	char name[96];
+
+	if (pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &st) || st.ring_fail <= c->ring_fail_seen[i])
+		return;
+	l.lost = st.ring_fail - c->ring_fail_seen[i];
+	l.lost_total = st.ring_fail;
+	if (append(c, &l, sizeof(l)))
+		return;
+	c->ring_fail_seen[i] = st.ring_fail;
+	pt_warn("%s: the kernel dropped %llu record(s), ring buffer full (%llu in all); "
+		"reload with a larger --ring-mb", pt_point_name(&c->known[i], name, sizeof(name)),
+		(unsigned long long)l.lost, (unsigned long long)l.lost_total);
+	if (c->srv)
+		pt_server_publish(c->srv, &l, sizeof(l), c->epfd);
+}
+
+/*
+ * Store and publish POINT records for every point that changed in the pinned
+ * table. A point is one incarnation (id, attach time): before a point is
+ * forgotten or its id is taken by a new one, its last drops are recorded.
+ */
 static void sync_points(struct collector *c)
 {
 	static struct pt_point_info table[PT_MAX_POINTS];
+	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
 
 	c->unknown_point = false;
 	if (c->pins.fd[PT_MAP_POINTS] < 0 || pt_points_read(c->pins.fd[PT_MAP_POINTS], table) < 0)
 		return;
 	for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
 		struct pt_point_rec pr = { .type = PT_REC_POINT, .len = sizeof(pr), .point = i };
+		bool new_incarnation;
 		char name[96];
 
 		if (!memcmp(&table[i], &c->known[i], sizeof(table[i])))
 			continue;
-		if (table[i].in_use && !c->known[i].in_use) {
-			/* a new point: the loader zeroed its counters, every drop is news */
+		new_incarnation = table[i].attach_realtime_ns != c->known[i].attach_realtime_ns;
+		if (c->known[i].in_use && new_incarnation)
+			point_losses(c, i, now);	/* the old point's last word (counters not yet reset) */
+		pr.info = table[i];
+		if (append(c, &pr, sizeof(pr)))
+			continue;	/* retried next tick: known[] still differs */
+		if (new_incarnation) {
+			/* the loader zeroed the counters of a new point */
 			c->ring_fail_seen[i] = 0;
-			pt_info("capture point %u: %s", i, pt_point_name(&table[i], name, sizeof(name)));
+			if (table[i].in_use)
+				pt_info("capture point %u: %s", i, pt_point_name(&table[i], name, sizeof(name)));
 		}
 		c->known[i] = table[i];
-		pr.info = table[i];
 		pt_view_learn(&c->view, (struct pt_rec_hdr *)&pr);
-		if (!append(c, &pr, sizeof(pr)) && c->srv)
+		if (c->srv)
 			pt_server_publish(c->srv, &pr, sizeof(pr), c->epfd);
 	}
 }
@@ -152,29 +192,13 @@ static void check_losses(struct collector *c, __u64 now)
 	if (c->pins.fd[PT_MAP_STATS] < 0)
 		return;
 	for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
-		struct pt_point_stats st;
+		struct pt_stats_rec s = { .type = PT_REC_STATS, .len = sizeof(s), .point = i, .boottime_ns = now };
 
-		if (!c->known[i].in_use || pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &st))
+		if (!c->known[i].in_use)
 			continue;
-		if (st.ring_fail > c->ring_fail_seen[i]) {
-			struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = i,
-						 .boottime_ns = now, .lost = st.ring_fail - c->ring_fail_seen[i],
-						 .lost_total = st.ring_fail };
-			char name[96];
-
-			pt_warn("%s: the kernel dropped %llu record(s), ring buffer full (%llu in all); "
-				"reload with a larger --ring-mb", pt_point_name(&c->known[i], name, sizeof(name)),
-				(unsigned long long)l.lost, (unsigned long long)l.lost_total);
-			c->ring_fail_seen[i] = st.ring_fail;
-			if (!append(c, &l, sizeof(l)) && c->srv)
-				pt_server_publish(c->srv, &l, sizeof(l), c->epfd);
-		}
-		if (snap) {
-			struct pt_stats_rec s = { .type = PT_REC_STATS, .len = sizeof(s), .point = i,
-						  .boottime_ns = now, .stats = st };
-
+		point_losses(c, i, now);
+		if (snap && !pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &s.stats))
 			append(c, &s, sizeof(s));
-		}
 	}
 	if (snap)
 		c->last_stats = now;
@@ -210,7 +234,7 @@ static int batch_add(void *ctx, const void *rec, __u32 len)
  */
 static void drain(struct collector *c)
 {
-	if (!c->have_ring)
+	if (!c->have_ring || c->backoff)
 		return;
 	for (;;) {
 		__u64 cons = pt_ring_consumer(&c->ring), pos = cons;
@@ -233,8 +257,12 @@ static void drain(struct collector *c)
 
 				if (now - c->last_append_err > 60000000000ULL)
 					pt_err("store: cannot write %u records (%s); they stay in the ring buffer "
-					       "and are retried", c->batch_n, strerror(-err));
+					       "and are retried every second", c->batch_n, strerror(-err));
 				c->last_append_err = now;
+				/* stop the level-triggered wakeups until the next tick */
+				if (!c->backoff)
+					epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->ring.fd, NULL);
+				c->backoff = true;
 				return;
 			}
 		}
@@ -247,7 +275,9 @@ static void drain(struct collector *c)
 static void detach_ring(struct collector *c)
 {
 	if (c->have_ring) {
-		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->ring.fd, NULL);
+		if (!c->backoff)
+			epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->ring.fd, NULL);
+		c->backoff = false;
 		pt_ring_close(&c->ring);
 	}
 	c->have_ring = false;
@@ -328,6 +358,13 @@ static void tick(struct collector *c)
 {
 	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
 
+	if (c->backoff && c->have_ring) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = c->ring.fd };
+
+		c->backoff = false;
+		epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->ring.fd, &ev);
+	}
+
 	if (!c->have_ring) {
 		attach_ring(c);
 	} else if (ring_changed(c)) {
@@ -346,6 +383,46 @@ static void tick(struct collector *c)
 		write_clock(c);
 	drain(c);
 	pt_store_sync(c->store);
+}
+
+/*
+ * Take the one-collector-per-probes lock (/run/provtap-collect-<pin dir>.lock):
+ * two collectors draining one ring would each store part of it. 0 or -errno.
+ */
+static int lock_probes(struct collector *c)
+{
+	char path[600], pid[24] = "";
+	const char *pd = pt_pin_dir();
+	size_t n = strlen("/run/provtap-collect-");
+	ssize_t r;
+	int err;
+
+	snprintf(path, sizeof(path), "/run/provtap-collect-%s.lock", pd);
+	for (char *p = path + n; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (c->lock_fd < 0) {
+		err = -errno;
+		pt_err("cannot open %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		r = pread(c->lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[r > 0 ? r : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		if (err == -EBUSY)
+			pt_err("another collector (pid %s) is collecting from the probes in %s; one collector per "
+			       "set of probes (it would get only part of the records)", pid[0] ? pid : "?", pd);
+		else
+			pt_err("cannot lock %s: %s", path, strerror(-err));
+		return err;
+	}
+	n = (size_t)snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(c->lock_fd, 0) || pwrite(c->lock_fd, pid, n, 0) != (ssize_t)n)
+		pt_warn("cannot write our pid into %s", path);
+	return 0;
 }
 
 /* Hand every file of the store to uid:gid (they were created as root). 0 or -errno. */
@@ -414,10 +491,26 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	pt_view_init(&c->view);
 	c->boot_hash = boot_hash();
 	so.ctx = c;
+	c->lock_fd = -1;
 	c->batch = malloc(BATCH_CAP);
 	err = c->batch ? 0 : -ENOMEM;
 	if (!err && o->user)
 		err = pt_privs_lookup(o->user, &uid, &gid);
+	if (!err)
+		err = lock_probes(c);
+	if (!err && o->user) {
+		struct pt_pins probe;
+
+		pt_pins_init(&probe);
+		if (pt_pins_open(&probe) == -ENOENT) {
+			pt_err("--user: load the probes before starting the collector; as %s it could not "
+			       "open root's pins later", o->user);
+			err = -ENOENT;
+		}
+		pt_pins_close(&probe);
+	}
+	if (!err)
+		err = pt_server_open(o->socket_path ? o->socket_path : PT_DEFAULT_SOCKET, &c->view, &c->srv);
 	if (!err && mkdir(o->store_dir, 0750) && errno != EEXIST) {
 		err = -errno;
 		pt_err("cannot create store directory %s: %s", o->store_dir, strerror(-err));
@@ -434,8 +527,6 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	if (!err && o->user)
 		err = chown_store(o->store_dir, uid, gid);
 	if (!err)
-		err = pt_server_open(o->socket_path ? o->socket_path : PT_DEFAULT_SOCKET, &c->view, &c->srv);
-	if (!err)
 		err = setup_fds(c, &sfd, &tfd);
 	if (err)
 		goto cleanup;
@@ -450,6 +541,12 @@ int pt_collect_run(const struct pt_collect_opts *o)
 		if (write(o->ready_fd, "ok\n", 3) != 3)
 			pt_warn("could not signal readiness");
 		close(o->ready_fd);
+	}
+	if (o->log_fd >= 0) {
+		/* a daemon: from now on everything it says goes to its log */
+		fflush(stderr);
+		dup2(o->log_fd, STDERR_FILENO);
+		close(o->log_fd);
 	}
 	while (!stop) {
 		struct epoll_event evs[32];
@@ -496,6 +593,18 @@ cleanup:
 		close(tfd);
 	if (c->epfd >= 0)
 		close(c->epfd);
+	if (c->lock_fd >= 0) {
+		char path[600];
+		size_t n = strlen("/run/provtap-collect-");
+
+		snprintf(path, sizeof(path), "/run/provtap-collect-%s.lock", pt_pin_dir());
+		for (char *p = path + n; *p; p++)
+			if (*p == '/')
+				*p = '_';
+		if (!err)
+			unlink(path);	/* only the holder removes it */
+		close(c->lock_fd);
+	}
 	free(c->batch);
 	free(c);
 	return err;

@@ -18,6 +18,7 @@ struct pt_collect_opts {
 	__u64 retain_age_ns;
 	__u64 seg_max_bytes;		/* 0 = store default */
 	int ready_fd;			/* write "ok\n" here when serving, then close; -1 = none */
+	int log_fd;			/* once ready, stderr goes here (daemon log); -1 = keep */
 };
 
 /* Run the collector. Returns 0 after a clean stop, or a negative errno (logged). */

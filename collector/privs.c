@@ -32,6 +32,14 @@ int pt_privs_drop(const char *user, uid_t uid, gid_t gid)
 	cap_t caps = NULL;
 	int err = 0;
 
+	/* nothing dropped here can come back, not even through exec of a setuid file */
+	for (cap_value_t cv = 0; cv <= CAP_LAST_CAP; cv++) {
+		if (cv != CAP_BPF && CAP_IS_SUPPORTED(cv) && prctl(PR_CAPBSET_DROP, cv, 0, 0, 0)) {
+			err = -errno;
+			pt_err("cannot drop capability %d from the bounding set: %s", cv, strerror(-err));
+			return err;
+		}
+	}
 	if (user) {
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) || setresgid(gid, gid, gid) ||
 		    setresuid(uid, uid, uid)) {
@@ -41,8 +49,11 @@ int pt_privs_drop(const char *user, uid_t uid, gid_t gid)
 		}
 	}
 	caps = cap_init();
-	if (!caps)
-		return -errno;
+	if (!caps) {
+		err = -errno;
+		pt_err("cannot drop capabilities: %s", strerror(-err));
+		return err;
+	}
 	if (CAP_IS_SUPPORTED(CAP_BPF) &&
 	    (cap_set_flag(caps, CAP_PERMITTED, 1, keep, CAP_SET) ||
 	     cap_set_flag(caps, CAP_EFFECTIVE, 1, keep, CAP_SET))) {

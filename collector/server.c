@@ -40,6 +40,7 @@ int pt_server_open(const char *path, const struct pt_view *view, struct pt_serve
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct pt_server *s;
+	struct stat st;
 	int fd, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -51,6 +52,11 @@ int pt_server_open(const char *path, const struct pt_view *view, struct pt_serve
 	if (fd < 0)
 		return -errno;
 	/* A socket file nobody answers on is stale: replace it; a live one is another collector. */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		close(fd);
+		pt_err("%s exists and is not a socket; refusing to replace it", path);
+		return -EEXIST;
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(fd);
 		pt_err("%s: another collector is serving this socket", path);

@@ -232,10 +232,13 @@ int pt_detach(struct pt_point_info *info, __u32 id, struct pt_point_info *table)
 	err = pt_netns_enter(info->netns, &g, NULL);
 	if (err)
 		return err;
-	if (!if_indextoname(info->ifindex, name) || strcmp(name, info->ifname)) {
+	if (!if_indextoname(info->ifindex, name)) {
 		pt_info("%s@%s: interface is gone; nothing to detach", info->ifname, ns_label(info));
 		err = 0;
 	} else {
+		if (strcmp(name, info->ifname))
+			pt_info("%s@%s: interface was renamed to %s", info->ifname, ns_label(info), name);
+		/* by ifindex; detach_tc checks the filter still runs our program */
 		err = detach_tc(info, id, table);
 	}
 	pt_netns_leave(&g);

@@ -14,13 +14,13 @@
 
 /* Preferred first. The tc variant never calls task helpers (see kernel.md). */
 static const struct pt_variant variants[] = {
-	{ "tc", PT_HOOK_TC, "pt_tc",
+	{ "tc", PT_HOOK_TC, PT_PROG_TC, "pt_tc",
 	  PT_FEAT_RINGBUF | PT_FEAT_TC | PT_FEAT_BOOT_NS_TC | PT_FEAT_SKB_LOAD_BYTES,
 	  "clsact classifier, direct packet access" },
-	{ "xdp", PT_HOOK_XDP, "pt_xdp",
+	{ "xdp", PT_HOOK_XDP, PT_PROG_XDP, "pt_xdp",
 	  PT_FEAT_RINGBUF | PT_FEAT_XDP | PT_FEAT_BOOT_NS_XDP | PT_FEAT_XDP_LOAD_BYTES,
 	  "snaplen copied with bpf_xdp_load_bytes" },
-	{ "xdp-direct", PT_HOOK_XDP, "pt_xdp_direct",
+	{ "xdp-direct", PT_HOOK_XDP, PT_PROG_XDP_DIRECT, "pt_xdp_direct",
 	  PT_FEAT_RINGBUF | PT_FEAT_XDP | PT_FEAT_BOOT_NS_XDP,
 	  "snaplen copied by direct packet access (kernels < 5.18)" },
 };

@@ -33,10 +33,14 @@ const struct pt_features *pt_features_get(void);
 /* One line per feature, "name yes|no", to out. */
 void pt_features_print(FILE *out, const struct pt_features *f);
 
+/* The programs of bpf/pkt.bpf.c (the loader maps them to skeleton members). */
+enum pt_prog { PT_PROG_TC, PT_PROG_XDP, PT_PROG_XDP_DIRECT };
+
 struct pt_variant {
 	const char *name;	/* shown in status, accepted by --variant */
 	enum pt_hook hook;
-	const char *prog;	/* BPF program name in pkt.bpf.c */
+	enum pt_prog prog_id;
+	const char *prog;	/* its name, for messages */
 	unsigned int needs;	/* enum pt_feature bits that must all be present */
 	const char *note;
 };

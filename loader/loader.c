@@ -193,11 +193,24 @@ static bool same_point(const struct pt_point_info *a, const struct pt_point_info
 	       a->dir == b->dir && a->hook == b->hook;
 }
 
+/*
+ * A free id, round robin after the highest one in use, so an id freed by
+ * unload is not handed out again at once (records of the old point may still
+ * wait in the ring, and stores tell points apart by id and attach time).
+ */
 static int alloc_point(const struct pt_point_info *table)
 {
+	int start = 0;
+
 	for (int i = 0; i < PT_MAX_POINTS; i++)
+		if (table[i].in_use || table[i].attach_realtime_ns)
+			start = i + 1;
+	for (int k = 0; k < PT_MAX_POINTS; k++) {
+		int i = (start + k) % PT_MAX_POINTS;
+
 		if (!table[i].in_use)
 			return i;
+	}
 	return -ENOSPC;
 }
 
@@ -246,13 +259,10 @@ static int load_point(struct pt_pins *pins, struct pt_point_info *table, __u32 i
 			goto cleanup;
 		}
 	}
-	bpf_object__for_each_program(prog, skel->obj) {
-		bool me = !strcmp(bpf_program__name(prog), v->prog);
-
-		bpf_program__set_autoload(prog, me);
-		if (me)
-			chosen = prog;
-	}
+	chosen = v->prog_id == PT_PROG_TC ? skel->progs.pt_tc :
+		 v->prog_id == PT_PROG_XDP ? skel->progs.pt_xdp : skel->progs.pt_xdp_direct;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == chosen);
 	if (!chosen) {
 		err = -ENOENT;
 		pt_err("%s: program %s is missing from the object", name, v->prog);
@@ -284,6 +294,15 @@ static int load_point(struct pt_pins *pins, struct pt_point_info *table, __u32 i
 cleanup:
 	pkt_bpf__destroy(skel);
 	return err;
+}
+
+/* Free a slot but keep its attach time, so round-robin allocation moves past it. */
+static void free_point(struct pt_point_info *info)
+{
+	__u64 t = info->attach_realtime_ns;
+
+	memset(info, 0, sizeof(*info));
+	info->attach_realtime_ns = t;
 }
 
 /* Expand specs into resolved point infos (one per direction). Returns the count or -errno. */
@@ -356,7 +375,7 @@ int pt_probe_load(const struct pt_load_opts *o)
 		if (!var[h] && !(var[h] = pt_variant_pick(h, o->variant)))
 			return -EOPNOTSUPP;
 	}
-	err = pt_pins_lock(&pins);
+	err = pt_pins_lock(&pins, true);
 	if (err)
 		goto cleanup;
 	created = pt_pins_open(&pins) == -ENOENT;
@@ -398,7 +417,7 @@ int pt_probe_load(const struct pt_load_opts *o)
 			__u32 id = loaded[nloaded];
 
 			pt_detach(&table[id], id, table);
-			memset(&table[id], 0, sizeof(table[id]));
+			free_point(&table[id]);
 			bpf_map_update_elem(pins.fd[PT_MAP_POINTS], &id, &table[id], BPF_ANY);
 		}
 	}
@@ -444,10 +463,9 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 	pt_pins_init(&pins);
 	if (pt_require_privileges("provtap probe unload"))
 		return -EPERM;
-	err = pt_pins_lock(&pins);
-	if (err)
-		goto cleanup;
-	err = pt_pins_open(&pins);
+	err = pt_pins_lock(&pins, false);
+	if (!err)
+		err = pt_pins_open(&pins);
 	if (err == -ENOENT) {
 		if (!all)
 			pt_err("no probes are loaded (nothing pinned in %s)", pt_pin_dir());
@@ -470,10 +488,14 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 
 		if (!sel[i])
 			continue;
-		if (pt_detach(&table[i], i, table))
+		pt_point_name(&table[i], name, sizeof(name));
+		if (pt_detach(&table[i], i, table)) {
+			pt_err("%s: kept in the point table (point %u) because it could not be detached", name, i);
 			failed++;
-		pt_info("%s: unloaded (point %u)", pt_point_name(&table[i], name, sizeof(name)), i);
-		memset(&table[i], 0, sizeof(table[i]));
+			continue;
+		}
+		pt_info("%s: unloaded (point %u)", name, i);
+		free_point(&table[i]);
 		bpf_map_update_elem(pins.fd[PT_MAP_POINTS], &i, &table[i], BPF_ANY);
 	}
 	for (__u32 i = 0; i < PT_MAX_POINTS; i++) {
@@ -486,7 +508,11 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 	err = failed ? -EIO : 0;
 	if (all && !left) {
 		int lock = pins.lock_fd;
+		long long backlog = pt_ring_backlog(pins.fd[PT_MAP_RING]);
 
+		if (backlog > 0)
+			pt_warn("%lld bytes of records no collector has read yet are discarded with the ring buffer "
+				"(run `provtap collect` before unloading to keep them)", backlog);
 		pins.lock_fd = -1;
 		pt_pins_close(&pins);
 		pins.lock_fd = lock;
@@ -512,7 +538,7 @@ int pt_probe_filter(const struct pt_point_spec *specs, int nspecs, bool all, con
 	err = compile_filter(filter, &pol);
 	if (err)
 		return err;
-	err = pt_pins_lock(&pins);
+	err = pt_pins_lock(&pins, false);
 	if (!err)
 		err = pt_pins_open(&pins);
 	if (err == -ENOENT)

@@ -51,6 +51,9 @@ int pt_probe_filter(const struct pt_point_spec *specs, int nspecs, bool all, con
 /* Print capture points, variants, counters, drops and filters. json: one object. */
 int pt_probe_status(FILE *out, bool json);
 
+/* Bytes in the ring buffer (map fd) that no collector has consumed; -1 if unknown. */
+long long pt_ring_backlog(int ring_fd);
+
 /* Counters of one point summed over CPUs. 0 or -errno. */
 int pt_point_stats_sum(int stats_fd, __u32 point, struct pt_point_stats *sum);
 

@@ -98,11 +98,14 @@ static int mkdirs(const char *dir)
 	return 0;
 }
 
-int pt_pins_lock(struct pt_pins *p)
+int pt_pins_lock(struct pt_pins *p, bool create)
 {
 	struct statfs st;
 	char links[512];
 	int err;
+
+	if (!create && access(pt_pin_dir(), F_OK))
+		return -ENOENT;	/* nothing loaded: do not leave a directory behind */
 
 	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
 		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {

@@ -41,10 +41,11 @@ int pt_pins_open(struct pt_pins *p);
 void pt_pins_close(struct pt_pins *p);
 
 /*
- * Make sure bpffs is mounted below the pin dir, create the dir, and take the
- * exclusive loader lock on it (waits for another provtap loader). 0 or -errno.
+ * Make sure bpffs is mounted below the pin dir, create the dir (when create),
+ * and take the exclusive loader lock on it (waits for another provtap loader).
+ * 0, -ENOENT (!create and no pin dir: nothing is loaded), or -errno (logged).
  */
-int pt_pins_lock(struct pt_pins *p);
+int pt_pins_lock(struct pt_pins *p, bool create);
 
 /* Remove every pin we own and the directories (after all points are gone). 0 or -errno. */
 int pt_pins_remove_all(void);

@@ -75,6 +75,8 @@ int pt_point_spec_parse(const char *s, enum pt_hook hook, struct pt_point_spec *
 		snprintf(err, errlen, "XDP sees ingress only; use --iface for :out");
 		return -EINVAL;
 	}
+	if (end == s && out->alias[0] && !out->dir_given)
+		return 0;	/* "=ALIAS": the points loaded with that alias */
 	at = memchr(s, '@', (size_t)(end - s));
 	if (at) {
 		rc = take("netns name", at + 1, end, out->netns, sizeof(out->netns), err, errlen);
@@ -91,6 +93,8 @@ bool pt_point_spec_matches(const struct pt_point_spec *spec, const struct pt_poi
 		return false;
 	if (spec->alias[0] && !spec->ifname[0])
 		return !strcmp(spec->alias, info->alias);
+	if (spec->hook != info->hook)
+		return false;
 	if (strcmp(spec->ifname, info->ifname) || strcmp(spec->netns, info->netns))
 		return false;
 	if (spec->dir_given && !(spec->dirs & (1 << info->dir)))

@@ -3,7 +3,7 @@
  * points.h — capture point specs as users write them, and the point table in
  * the pinned pt_points map.
  *
- *   IFNAME[@NETNS][:in|:out|:both][=ALIAS]
+ *   IFNAME[@NETNS][:in|:out|:both][=ALIAS]     or   =ALIAS (unload/filter only)
  * no @NETNS: the namespace provtap runs in; no direction: both (tc) / in (XDP).
  * A point's display name is "IFNAME@NETNS:DIR" ("IFNAME:DIR" without netns).
  */
@@ -31,7 +31,10 @@ struct pt_point_spec {
 int pt_point_spec_parse(const char *s, enum pt_hook hook, struct pt_point_spec *out,
 			char *err, size_t errlen);
 
-/* True when the point in info is selected by spec (name, netns; dir if given; alias). */
+/*
+ * True when the point in info is selected by spec: same hook, interface and netns
+ * (and direction if the spec gives one); an "=ALIAS" spec selects by alias only.
+ */
 bool pt_point_spec_matches(const struct pt_point_spec *spec, const struct pt_point_info *info);
 
 /* "veth1@tenant-a:in" into buf; returns buf. */

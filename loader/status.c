@@ -12,13 +12,17 @@
 #include "loader/pins.h"
 #include "query/json.h"
 
-/* Bytes written but not yet consumed in the ring; -1 if it cannot be mapped. */
-static long long ring_backlog(int fd, __u32 size)
+long long pt_ring_backlog(int fd)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	struct bpf_map_info ri = {};
+	__u32 rlen = sizeof(ri), size;
 	unsigned long *cons, *prod;
 	long long used;
 
+	if (bpf_obj_get_info_by_fd(fd, &ri, &rlen))
+		return -1;
+	size = ri.max_entries;
 	cons = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
 	if (cons == MAP_FAILED)
 		return -1;
@@ -68,7 +72,7 @@ int pt_probe_status(FILE *out, bool json)
 		goto cleanup;
 	}
 	bpf_obj_get_info_by_fd(pins.fd[PT_MAP_RING], &ri, &rlen);
-	backlog = ring_backlog(pins.fd[PT_MAP_RING], ri.max_entries);
+	backlog = pt_ring_backlog(pins.fd[PT_MAP_RING]);
 	if (json) {
 		fprintf(out, "{\"pin_dir\":");
 		pt_json_str(out, pt_pin_dir());
