@@ -45,4 +45,16 @@ struct {
 	__type(value, struct pt_point_info);
 } pt_points SEC(".maps");
 
+/*
+ * Per point, the ring_fail count the collector has stored LOSS records up to;
+ * user space only. It lives beside the counters so a restarted collector does
+ * not report the same drops again. The loader zeroes it with the counters.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PT_MAX_POINTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} pt_reported SEC(".maps");
+
 #endif /* PROVTAP_PKT_MAPS_BPF_H */

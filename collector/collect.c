@@ -138,6 +138,9 @@ static void point_losses(struct collector *c, __u16 i, __u64 now)
 	if (append(c, &l, sizeof(l)))
 		return;
 	c->ring_fail_seen[i] = st.ring_fail;
+	/* stored: a restarted collector starts from here (a crash just before repeats lost_total) */
+	if (bpf_map_update_elem(c->pins.fd[PT_MAP_REPORTED], &(__u32){ i }, &st.ring_fail, BPF_ANY))
+		pt_warn("cannot note the reported drops of point %u: %s", i, strerror(errno));
 	pt_warn("%s: the kernel dropped %llu record(s), ring buffer full (%llu in all); "
 		"reload with a larger --ring-mb", pt_point_name(&c->known[i], name, sizeof(name)),
 		(unsigned long long)l.lost, (unsigned long long)l.lost_total);
@@ -172,8 +175,11 @@ static void sync_points(struct collector *c)
 		if (append(c, &pr, sizeof(pr)))
 			continue;	/* retried next tick: known[] still differs */
 		if (new_incarnation) {
-			/* the loader zeroed the counters of a new point */
-			c->ring_fail_seen[i] = 0;
+			__u64 reported = 0;
+
+			/* what an earlier collector stored already (the loader zeroed it for a new point) */
+			bpf_map_lookup_elem(c->pins.fd[PT_MAP_REPORTED], &(__u32){ i }, &reported);
+			c->ring_fail_seen[i] = reported;
 			if (table[i].in_use)
 				pt_info("capture point %u: %s", i, pt_point_name(&table[i], name, sizeof(name)));
 		}
@@ -579,6 +585,11 @@ int pt_collect_run(const struct pt_collect_opts *o)
 		drain(c);
 	}
 	drain(c);
+	if (c->have_ring) {
+		/* drops of the last moments are stored too, not left to the next collector */
+		sync_points(c);
+		check_losses(c, pt_now_ns(CLOCK_BOOTTIME));
+	}
 	pt_info("collector stopping: %llu records stored this run%s", (unsigned long long)pt_store_get_stats(c->store)->records,
 		c->malformed ? " (some malformed ring records skipped)" : "");
 cleanup:

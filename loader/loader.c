@@ -17,6 +17,17 @@
 #include "loader/pins.h"
 #include "query/filter.h"
 
+/* The skeleton's maps in enum pt_map_id order (pins.h). */
+static void skel_maps(struct pkt_bpf *skel, struct bpf_map *maps[PT_MAP_NR])
+{
+	maps[PT_MAP_RING] = skel->maps.pt_ring;
+	maps[PT_MAP_STATS] = skel->maps.pt_stats;
+	maps[PT_MAP_POLICY] = skel->maps.pt_policy;
+	maps[PT_MAP_ACTIVE] = skel->maps.pt_active;
+	maps[PT_MAP_POINTS] = skel->maps.pt_points;
+	maps[PT_MAP_REPORTED] = skel->maps.pt_reported;
+}
+
 /* Create the maps from the object, size the ring, pin them. 0 or -errno. */
 static int create_maps(__u64 ring_bytes)
 {
@@ -32,11 +43,7 @@ static int create_maps(__u64 ring_bytes)
 		pt_err("cannot open the packet probe object: %s", strerror(-err));
 		return err;
 	}
-	maps[PT_MAP_RING] = skel->maps.pt_ring;
-	maps[PT_MAP_STATS] = skel->maps.pt_stats;
-	maps[PT_MAP_POLICY] = skel->maps.pt_policy;
-	maps[PT_MAP_ACTIVE] = skel->maps.pt_active;
-	maps[PT_MAP_POINTS] = skel->maps.pt_points;
+	skel_maps(skel, maps);
 	err = bpf_map__set_max_entries(skel->maps.pt_ring, (__u32)ring_bytes);
 	if (err) {
 		pt_err("cannot size the ring buffer to %llu bytes: %s", (unsigned long long)ring_bytes,
@@ -232,6 +239,12 @@ static int load_point(struct pt_pins *pins, struct pt_point_info *table, __u32 i
 	err = policy_install(pins, id, pol, true);
 	if (!err)
 		err = zero_stats(pins->fd[PT_MAP_STATS], id);
+	if (!err) {
+		__u64 zero = 0;
+
+		if (bpf_map_update_elem(pins->fd[PT_MAP_REPORTED], &id, &zero, BPF_ANY))
+			err = -errno;
+	}
 	if (err) {
 		pt_err("%s: cannot initialise its policy/counters: %s", name, strerror(-err));
 		return err;
@@ -247,11 +260,7 @@ static int load_point(struct pt_pins *pins, struct pt_point_info *table, __u32 i
 	skel->rodata->pt_hook = info->hook;
 	skel->rodata->pt_snaplen = info->snaplen;
 	skel->rodata->pt_fp_mode = info->fp_mode;
-	maps[PT_MAP_RING] = skel->maps.pt_ring;
-	maps[PT_MAP_STATS] = skel->maps.pt_stats;
-	maps[PT_MAP_POLICY] = skel->maps.pt_policy;
-	maps[PT_MAP_ACTIVE] = skel->maps.pt_active;
-	maps[PT_MAP_POINTS] = skel->maps.pt_points;
+	skel_maps(skel, maps);
 	for (i = 0; i < PT_MAP_NR; i++) {
 		err = bpf_map__reuse_fd(maps[i], pins->fd[i]);
 		if (err) {

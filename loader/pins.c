@@ -17,7 +17,7 @@
 const char *const pt_map_names[PT_MAP_NR] = {
 	[PT_MAP_RING] = "pt_ring",	[PT_MAP_STATS] = "pt_stats",
 	[PT_MAP_POLICY] = "pt_policy",	[PT_MAP_ACTIVE] = "pt_active",
-	[PT_MAP_POINTS] = "pt_points",
+	[PT_MAP_POINTS] = "pt_points",	[PT_MAP_REPORTED] = "pt_reported",
 };
 
 const char *pt_pin_dir(void)

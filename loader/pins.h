@@ -2,7 +2,7 @@
 /*
  * pins.h — where the packet probes' shared objects live in bpffs.
  *
- *   $PIN_DIR/pt_ring pt_stats pt_policy pt_active pt_points   maps (bpf/pkt_maps.bpf.h)
+ *   $PIN_DIR/pt_ring pt_stats pt_policy pt_active pt_points pt_reported   maps (bpf/pkt_maps.bpf.h)
  *   $PIN_DIR/links/xdp-<point>                                XDP links
  * PIN_DIR is /sys/fs/bpf/provtap, or $PROVTAP_PIN_DIR when set (tests use that to
  * run beside a real installation). tc filters are held by the kernel's tc
@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-enum pt_map_id { PT_MAP_RING, PT_MAP_STATS, PT_MAP_POLICY, PT_MAP_ACTIVE, PT_MAP_POINTS, PT_MAP_NR };
+enum pt_map_id { PT_MAP_RING, PT_MAP_STATS, PT_MAP_POLICY, PT_MAP_ACTIVE, PT_MAP_POINTS, PT_MAP_REPORTED, PT_MAP_NR };
 
 /* Open fds of the pinned maps; -1 where not open. */
 struct pt_pins {
