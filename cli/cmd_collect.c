@@ -26,7 +26,7 @@ void usage_collect(FILE *out)
 		"none are loaded yet. After setup it keeps only CAP_BPF; --user also switches user.\n"
 		"  --retain SIZE|AGE  delete the oldest sealed segments past SIZE (e.g. 10GiB) or\n"
 		"                     older than AGE (e.g. 7d); may be given twice, once each\n"
-		"  --segment-size S   seal (compress, index) segments at this raw size (default 64MiB)\n"
+		"  --segment-size S   seal (compress, index) segments at this raw size (default 16MiB)\n"
 		"  --daemon           detach once ready; prints the daemon's PID on stdout\n"
 		"  --log FILE         the daemon's log (default /var/log/provtap-collect.log)\n"
 		"\nexamples:\n"

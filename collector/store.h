@@ -50,7 +50,7 @@ struct pt_store_seg_info {
 };
 
 struct pt_store_opts {
-	__u64 seg_max_bytes;	/* seal the active segment past this many raw bytes; 0 = 64 MiB */
+	__u64 seg_max_bytes;	/* seal the active segment past this many raw bytes; 0 = 16 MiB */
 	__u64 seg_max_age_ns;	/* ... or when it is older than this (boottime); 0 = 10 min */
 	__u64 retain_bytes;	/* delete oldest sealed segments past this total; 0 = keep all */
 	__u64 retain_age_ns;	/* delete sealed segments whose newest record is older; 0 = keep */

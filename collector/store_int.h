@@ -154,6 +154,7 @@ struct pt_frame_iter {
 	int fd;
 	__u64 off;			/* next frame's offset */
 	__u64 end;			/* file size when last looked */
+	__u64 trust_from;		/* 0 = verify all; else frames at >= this offset skip the CRC */
 	struct pt_frame_hdr fh;		/* current frame */
 	void *buf;			/* current payload */
 	size_t cap;
@@ -249,7 +250,7 @@ struct pt_seal_out {
 	__u64 file_bytes, raw_bytes, n_recs;
 	__u64 t_min, t_max;
 };
-int pt_seal_file(int dfd, const char *dir, int fd, const struct pt_seg_hdr *hdr,
+int pt_seal_file(int dfd, const char *dir, int fd, __u64 trust_from, const struct pt_seg_hdr *hdr,
 		 const struct pt_cursor *cursors, __u32 n_cursors, struct pt_seal_out *out);
 
 /* ---- the writer (store.c, store_recover.c) ---- */
@@ -274,6 +275,7 @@ struct pt_store {
 	int fd;				/* active segment, -1 = none */
 	struct pt_seg_hdr hdr;		/* its header */
 	__u64 off;			/* its good end: the next frame goes here */
+	__u64 trust_from;		/* frames from here on were written by this process */
 	__u64 act_raw, act_recs;	/* record bytes and records in it */
 	struct pt_cursor cursors[PT_STORE_MAX_CURSORS];
 	__u32 n_cursors;

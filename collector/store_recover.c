@@ -199,6 +199,7 @@ static int scan_active(struct pt_store *s, int fd, const char *name)
 		s->stats.torn_bytes_cut += cut;
 	}
 	s->off = it.off;
+	s->trust_from = it.off;	/* what is on disk now was verified just above */
 	ret = 0;
 out:
 	pt_frame_iter_free(&it);

@@ -130,9 +130,9 @@ static int seal_add(struct sealer *s, const struct pt_rec_hdr *h)
 }
 
 /* Feed every good frame of the .pta to the sealer; corrupt frames are skipped. */
-static int seal_frames(struct sealer *s, int fd, const char *pta)
+static int seal_frames(struct sealer *s, int fd, __u64 trust_from, const char *pta)
 {
-	struct pt_frame_iter it = { .fd = fd, .off = sizeof(struct pt_seg_hdr) };
+	struct pt_frame_iter it = { .fd = fd, .off = sizeof(struct pt_seg_hdr), .trust_from = trust_from };
 	const char *why = NULL;
 	int ret;
 
@@ -228,7 +228,7 @@ static int seal_footer(struct sealer *s, const struct pt_cursor *cursors, __u32 
 	return 0;
 }
 
-int pt_seal_file(int dfd, const char *dir, int fd, const struct pt_seg_hdr *hdr,
+int pt_seal_file(int dfd, const char *dir, int fd, __u64 trust_from, const struct pt_seg_hdr *hdr,
 		 const struct pt_cursor *cursors, __u32 n_cursors, struct pt_seal_out *out)
 {
 	char tmp[64], fin[64], pta[64];
@@ -270,7 +270,7 @@ int pt_seal_file(int dfd, const char *dir, int fd, const struct pt_seg_hdr *hdr,
 		goto out;
 	}
 	s.off = sizeof(sh);
-	err = seal_frames(&s, fd, pta);
+	err = seal_frames(&s, fd, trust_from, pta);
 	if (!err)
 		err = seal_flush(&s);
 	if (!err)
