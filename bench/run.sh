@@ -1,0 +1,515 @@
+#!/bin/bash
+# run.sh — provtap's benchmarks (what `make bench` runs once the binaries are built).
+#
+#   1. ingest    records/s from the BPF ring buffer into the sealed store, collector on one
+#                core, zero ring-buffer drops, 64 MiB ring (driver: bench/ringdrive.c)
+#   1b. store    the store alone: append + seal of synthetic records (bench/storebench.c)
+#   2. bytes     stored bytes per record after sealing, demo-like traffic on a routed testbed,
+#                probes on every veth both ways, snaplen 0; peer: tcpdump -w -s 128 pcap
+#   3. latency   probe -> `provtap tail --json` line, p50/p99, 50 packets/s
+#
+# Every benchmark checks its own result (exact counts, no drops, no errors) before it
+# reports a figure, and prints FAILED with the reason otherwise. Results: the table on
+# stdout, bench/results/latest.md and bench/results/latest.json.
+#
+# env: QUICK=1            a ~2-minute subset (fewer rates, shorter runs, fewer repetitions)
+#      BENCH_TMPDIR=DIR   where stores and captures go (default /var/tmp: a real disk)
+#      PROVTAP=PATH       the binary (default build/provtap)
+# Needs root, 2+ CPUs. Uses its own pin dir, network namespaces and sockets; removes
+# everything it made on exit, also on failure or Ctrl-C.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PROVTAP=${PROVTAP:-$ROOT/build/provtap}
+BENCHBIN=$ROOT/build/bench
+TESTBED=$ROOT/scripts/testbed.sh
+TRAFFIC=$ROOT/scripts/traffic.py
+LIB=$ROOT/bench/benchlib.py
+RESULTS=$ROOT/bench/results
+QUICK=${QUICK:-0}
+[ "$QUICK" = 1 ] || QUICK=0
+
+export PROVTAP_PIN_DIR=/sys/fs/bpf/provtap-bench-$$
+TMP=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/provtap-bench.XXXXXX") || exit 1
+ROWS=$TMP/rows.jsonl
+NS_ING=ptbi$$			# ingest: one namespace, one veth pair, links down (no stray packets)
+VETH_ING=pbi$$a
+PREFIX=pb$$-			# testbed for bytes/record and latency
+COLLECTOR=""
+BG=()
+TESTBED_UP=0
+RC=0
+
+log() { printf '  ....  %s\n' "$*" >&2; }
+say() { printf '\n== %s\n' "$*" >&2; }
+lib() { python3 "$LIB" "$@"; }
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	set +e
+	for pid in "${BG[@]}"; do kill "$pid" 2>/dev/null; done
+	[ -n "$COLLECTOR" ] && stop_collector
+	[ -d "$PROVTAP_PIN_DIR" ] && "$PROVTAP" probe unload --all >/dev/null 2>&1
+	[ -e "/var/run/netns/$NS_ING" ] && ip netns del "$NS_ING"
+	[ $TESTBED_UP = 1 ] && bash "$TESTBED" down "$PREFIX" >/dev/null 2>&1
+	[ -n "${KEEP_TMP:-}" ] && echo "bench: kept $TMP" >&2 || rm -rf "$TMP"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, BPF)"
+[ -x "$PROVTAP" ] || die "no $PROVTAP (run \`make bench\`, or make build/provtap)"
+for b in ringdrive storebench; do
+	[ -x "$BENCHBIN/$b" ] || die "no $BENCHBIN/$b (run \`make bench\`)"
+done
+for t in ip tcpdump python3 taskset; do command -v $t >/dev/null || die "missing tool: $t"; done
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (collector on one, driver on the other)"
+CPU_COLL=0
+CPU_DRV=1
+TCK=$(getconf CLK_TCK)
+
+# ---- collector helpers -----------------------------------------------------------------
+
+# start_collector STORE SOCK LOG [CPU]: daemon, pinned to CPU if given; sets COLLECTOR.
+start_collector() {
+	local pin=()
+	[ -n "${4:-}" ] && pin=(taskset -c "$4")
+	COLLECTOR=$("${pin[@]}" "$PROVTAP" collect --store "$1" --socket "$2" --log "$3" --daemon) ||
+		{ COLLECTOR=""; return 1; }
+}
+
+pid_alive() {
+	local st
+	[ -r "/proc/$1/stat" ] || return 1
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# stop_collector: SIGTERM (it drains the ring, then exits); waits up to 60 s, then SIGKILL.
+stop_collector() {
+	local i
+	[ -n "$COLLECTOR" ] || return 0
+	kill -TERM "$COLLECTOR" 2>/dev/null
+	for i in $(seq 600); do pid_alive "$COLLECTOR" || break; sleep 0.1; done
+	if pid_alive "$COLLECTOR"; then
+		log "collector $COLLECTOR did not stop in 60 s; killing it"
+		kill -KILL "$COLLECTOR" 2>/dev/null
+		COLLECTOR=""
+		return 1
+	fi
+	COLLECTOR=""
+}
+
+# CPU seconds (user+sys) the process used so far, in clock ticks.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+backlog() { "$PROVTAP" probe status --json | sed -n 's/.*"ring_backlog_bytes":\([0-9-]*\).*/\1/p'; }
+
+# wait_drained TIMEOUT_S: until the ring is empty. 0 ok, 1 timeout.
+wait_drained() {
+	local deadline=$(($(date +%s%N) + $1 * 1000000000))
+	while [ "$(backlog)" != 0 ]; do
+		[ "$(date +%s%N)" -lt $deadline ] || return 1
+		sleep 0.005
+	done
+}
+
+now_ns() { date +%s%N; }
+
+# row KEY=VALUE...: one result row
+row() { lib row "$@" >>"$ROWS"; }
+
+# ---- 1. collector ingest -----------------------------------------------------------------
+
+# ingest_step RATE SECONDS: one paced run with a fresh collector and store. Sets
+# STEP_OK (1 all checks passed, 0 drops at this rate = capacity exceeded, 2 a check
+# failed that must not fail: STEP_WHY says which), STEP_RATE (achieved records/s),
+# STEP_RPC (records per collector CPU-second), STEP_N, STEP_LAG_MS, STEP_SEAL_S.
+ingest_step() {
+	local rate=$1 secs=$2 dir=$TMP/ingest store sock log t0 t1 c0 c1 drv n rec0 drop0 rec1 drop1 \
+		cnt lost stats sealed active ts0 ts1 drained=1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	store=$dir/store sock=$dir/collect.sock log=$dir/collect.log
+	STEP_OK=2 STEP_WHY="" STEP_RATE=0 STEP_RPC=0 STEP_N=0 STEP_LAG_MS=0 STEP_SEAL_S=0 STEP_PEAK=0
+	read -r rec0 drop0 _ _ < <("$PROVTAP" probe status --json | lib status)
+	if ! start_collector "$store" "$sock" "$log" $CPU_COLL; then
+		STEP_WHY="the collector did not start"
+		return
+	fi
+	c0=$(cpu_ticks "$COLLECTOR")
+	t0=$(now_ns)
+	drv=$(taskset -c $CPU_DRV "$BENCHBIN/ringdrive" --prog-id "$ING_PROG" --rate "$rate" --seconds "$secs" \
+		--repeat "$ING_REPEAT" --frames 256 --ring "$PROVTAP_PIN_DIR/pt_ring" 2>"$dir/drive.err") || {
+		STEP_WHY="ringdrive failed: $(head -c 200 "$dir/drive.err")"
+		stop_collector
+		return
+	}
+	t1=$(now_ns)
+	wait_drained 60 || drained=0
+	local td
+	td=$(now_ns)
+	c1=$(cpu_ticks "$COLLECTOR")
+	stop_collector || { STEP_WHY="the collector did not stop on SIGTERM"; return; }
+	read -r n STEP_RATE reached STEP_PEAK < <(echo "$drv" | lib get records rate reached peak_ring_pct)
+	read -r rec1 drop1 _ _ < <("$PROVTAP" probe status --json | lib status)
+	STEP_N=$n
+	STEP_LAG_MS=$(((td - t1) / 1000000))
+	if grep -qiE "error|cannot|malformed" "$log"; then
+		STEP_WHY="collector log: $(grep -iE "error|cannot|malformed" "$log" | head -1)"
+		return
+	fi
+	[ $drained = 1 ] || { STEP_WHY="the ring was not drained 60 s after the driver stopped"; return; }
+	if [ $((rec1 - rec0)) -ne "$n" ]; then
+		STEP_WHY="probe recorded $((rec1 - rec0)) + dropped $((drop1 - drop0)), driver ran $n"
+		[ $((rec1 - rec0 + drop1 - drop0)) -eq "$n" ] || return
+	fi
+	if [ $((drop1 - drop0)) -ne 0 ]; then
+		STEP_OK=0
+		STEP_WHY="$((drop1 - drop0)) ring-buffer drops"
+		return
+	fi
+	ts0=$(now_ns)
+	"$PROVTAP" store seal --store "$store" >"$dir/seal.out" 2>&1 || {
+		STEP_WHY="store seal failed: $(head -c 200 "$dir/seal.out")"
+		return
+	}
+	ts1=$(now_ns)
+	STEP_SEAL_S=$(awk -v a="$ts0" -v b="$ts1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	cnt=$("$PROVTAP" store count --store "$store" --json 2>"$dir/count.err" | lib count)
+	stats=$("$PROVTAP" store stats --store "$store" --json 2>>"$dir/count.err")
+	read -r sealed active < <(echo "$stats" | lib get sealed_packet_records active_records)
+	if [ -s "$dir/count.err" ]; then
+		STEP_WHY="store count/stats complained: $(head -c 200 "$dir/count.err")"
+		return
+	fi
+	if [ "$cnt" != "$n" ] || [ "$sealed" != "$n" ] || [ "$active" != 0 ]; then
+		STEP_WHY="driver ran $n records, store count $cnt, sealed packet records $sealed, active records $active"
+		return
+	fi
+	if [ "$reached" != True ] && [ "$reached" != true ]; then
+		STEP_OK=0
+		STEP_WHY="the driver reached only $STEP_RATE records/s"
+		return
+	fi
+	STEP_RPC=$(awk -v n="$n" -v t=$((c1 - c0)) -v k="$TCK" 'BEGIN { printf "%.0f", t ? n / (t / k) : 0 }')
+	STEP_CPU_S=$(awk -v t=$((c1 - c0)) -v k="$TCK" 'BEGIN { printf "%.2f", t / k }')
+	STEP_OK=1
+	rm -rf "$dir"
+}
+
+bench_ingest() {
+	local rates secs reps best=0 fail_why="" failed="" out rpcs=() achieved=() seals=() peaks=() i
+	say "1. collector ingest: ring buffer -> sealed store, collector on CPU $CPU_COLL, driver on CPU $CPU_DRV"
+	if [ $QUICK = 1 ]; then rates="500000 750000 1000000 1500000" secs=4 reps=2; else
+		rates="250000 500000 750000 1000000 1500000 2000000" secs=5 reps=3; fi
+	ING_REPEAT=8
+	ip netns add "$NS_ING" || { row name=ingest result=FAILED reason="cannot create netns"; return; }
+	ip -n "$NS_ING" link add "$VETH_ING" type veth peer name "${VETH_ING%a}b" ||
+		{ row name=ingest result=FAILED reason="cannot create veth"; return; }
+	if ! "$PROVTAP" probe load --iface "$VETH_ING@$NS_ING:in" --ring-mb 64 >"$TMP/load.out" 2>&1; then
+		row name="collector ingest" result=FAILED reason="probe load failed: $(tail -1 "$TMP/load.out")"
+		return
+	fi
+	ING_PROG=$("$PROVTAP" probe status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["points"][0]["prog_id"])')
+	log "probe on $VETH_ING@$NS_ING:in, program id $ING_PROG, 64 MiB ring; ${secs}s per rate"
+	for r in $rates; do
+		ingest_step "$r" "$secs"
+		case $STEP_OK in
+		1) log "$(printf '%9d/s target: ok   %9.0f/s achieved, %d records, %s CPU-s -> %s records/CPU-s, peak ring fill %s%%, drained %d ms after the driver, final seal %ss' \
+			"$r" "$STEP_RATE" "$STEP_N" "$STEP_CPU_S" "$STEP_RPC" "$STEP_PEAK" "$STEP_LAG_MS" "$STEP_SEAL_S")"
+			best=$r
+			peaks=("$STEP_PEAK")
+			rpcs=("$STEP_RPC")
+			achieved=("$STEP_RATE")
+			seals=("$STEP_SEAL_S") ;;
+		0) log "$(printf '%9d/s target: over capacity (%s; peak ring fill %s%%)' "$r" "$STEP_WHY" "$STEP_PEAK")"
+			fail_why="$r/s: $STEP_WHY"
+			break ;;
+		*) log "$(printf '%9d/s target: FAILED: %s' "$r" "$STEP_WHY")"
+			failed="$r/s: $STEP_WHY"
+			break ;;
+		esac
+	done
+	if [ -z "$failed" ] && [ "$best" != 0 ]; then
+		for ((i = 1; i < reps; i++)); do
+			ingest_step "$best" "$secs"
+			if [ "$STEP_OK" = 1 ]; then
+				log "$(printf '%9d/s repeat %d: ok, %s records/CPU-s, peak ring fill %s%%' "$best" $((i + 1)) "$STEP_RPC" "$STEP_PEAK")"
+				peaks+=("$STEP_PEAK")
+				rpcs+=("$STEP_RPC")
+				achieved+=("$STEP_RATE")
+				seals+=("$STEP_SEAL_S")
+			else
+				log "$(printf '%9d/s repeat %d: not ok: %s' "$best" $((i + 1)) "$STEP_WHY")"
+				[ "$STEP_OK" = 2 ] && failed="$best/s repeat: $STEP_WHY"
+				[ "$STEP_OK" = 0 ] && fail_why="$best/s repeat $((i + 1)): $STEP_WHY (not repeatable)" && best_unstable=1
+			fi
+		done
+	fi
+	"$PROVTAP" probe unload --all >/dev/null 2>&1
+	ip netns del "$NS_ING"
+	local wl="tc probe driven by bpf_prog_test_run (256 frames x $ING_REPEAT repeats), ${secs}s per rate, 64 MiB ring, default 16 MiB segments"
+	if [ -n "$failed" ]; then
+		row name="collector ingest" workload="$wl" result=FAILED reason="$failed"
+		return
+	fi
+	if [ "$best" = 0 ]; then
+		row name="collector ingest" workload="$wl" value=0 unit="rec/s" target=">= 1,000,000 rec/s, 0 drops" \
+			result=FAIL note="no rate passed: $fail_why"
+		return
+	fi
+	local res=PASS
+	[ "$best" -ge 1000000 ] && [ -z "${best_unstable:-}" ] || res=FAIL
+	read -r amin amed amax < <(lib spread "${achieved[@]}")
+	row name="collector ingest" workload="$wl" value="$best" unit="rec/s" reps=${#achieved[@]} \
+		spread="[$amin,$amed,$amax]" target=">= 1,000,000 rec/s, 0 drops" result=$res \
+		note="highest paced rate (of: ${rates// /, }) with 0 ring drops and every record sealed; spread = achieved rate at that step.${fail_why:+ Next: $fail_why.}${best_unstable:+ Not repeatable at this rate.} Peak ring fill at that rate: ${peaks[*]} % (100 % = drops). Final store seal after stop took ${seals[*]} s."
+	read -r rmin rmed rmax < <(lib spread "${rpcs[@]}")
+	row name="collector CPU efficiency" workload="same runs, at $best rec/s" value="$rmed" unit="rec/CPU-s" \
+		reps=${#rpcs[@]} spread="[$rmin,$rmed,$rmax]" target="-" result="info" \
+		note="records / (collector utime+stime from /proc/PID/stat, start to drained)"
+}
+
+# ---- 1b. store alone ------------------------------------------------------------------------
+
+bench_store() {
+	local n reps i out rates=() bpr="" res
+	say "1b. store alone: append + seal of synthetic packet records (CPU $CPU_COLL)"
+	if [ $QUICK = 1 ]; then n=1000000 reps=2; else n=2000000 reps=3; fi
+	for ((i = 0; i < reps; i++)); do
+		rm -rf "$TMP/sb"
+		if ! out=$(taskset -c $CPU_COLL "$BENCHBIN/storebench" --dir "$TMP/sb" --records $n 2>"$TMP/sb.err"); then
+			row name="store append+seal" result=FAILED reason="storebench: $(head -c 200 "$TMP/sb.err") $out"
+			rm -rf "$TMP/sb"
+			return
+		fi
+		rm -rf "$TMP/sb"
+		read -r r s a b < <(echo "$out" | lib get append_seal_rate seal_s append_rate bytes_per_record)
+		log "run $((i + 1)): $r records/s append+seal (append alone $a/s, seal ${s}s), $b bytes/record"
+		rates+=("$r")
+		bpr=$b
+	done
+	read -r mn md mx < <(lib spread "${rates[@]}")
+	# phases apart: one run with a single segment (no inline seals), then one seal of it all
+	rm -rf "$TMP/sb"
+	out=$(taskset -c $CPU_COLL "$BENCHBIN/storebench" --dir "$TMP/sb" --records $n --segment-size 100000000000 2>"$TMP/sb.err") || {
+		row name="store append+seal" result=FAILED reason="storebench (one segment): $(head -c 200 "$TMP/sb.err") $out"
+		rm -rf "$TMP/sb"
+		return
+	}
+	rm -rf "$TMP/sb"
+	read -r a s < <(echo "$out" | lib get append_rate seal_s)
+	local sr
+	sr=$(awk -v n=$n -v s="$s" 'BEGIN { printf "%.0f", n / s }')
+	log "phases apart: append alone $a records/s, seal alone $sr records/s"
+	row name="store append+seal" workload="$n synthetic 144-byte packet records (256 flows, distinct), 6000/batch, 64 MiB segments, one thread" \
+		value="$md" unit="rec/s" reps=$reps spread="[$mn,$md,$mx]" target="-" result=info \
+		note="read back and checked (count, order, no corruption); segments are sealed inline as they fill, as in the collector. Phases apart (one run, one segment): append alone $a rec/s, seal alone $sr rec/s. $bpr bytes/record on disk"
+}
+
+# ---- testbed for 2 and 3 ------------------------------------------------------------------
+
+testbed_up() {
+	[ $TESTBED_UP = 1 ] && return 0
+	bash "$TESTBED" up "$PREFIX" >"$TMP/testbed.out" 2>&1 || { cat "$TMP/testbed.out" >&2; return 1; }
+	TESTBED_UP=1
+	eval "$(bash "$TESTBED" env "$PREFIX")"
+	mapfile -t HOPS < <(bash "$TESTBED" names "$PREFIX")
+	local ifaces=() h
+	for h in "${HOPS[@]}"; do ifaces+=(--iface "${h% *}:both"); done
+	"$PROVTAP" probe load "${ifaces[@]}" --snaplen 0 >"$TMP/load2.out" 2>&1 || { cat "$TMP/load2.out" >&2; return 1; }
+}
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# ---- 2. bytes per record ------------------------------------------------------------------
+
+# bytes_rep I: one repetition; appends "bpr pcap_bpp" to $TMP/bpr.txt or sets BYTES_WHY.
+bytes_rep() {
+	local i=$1 d=$TMP/bytes$1 tcpbytes udpn pcap tdpid rec drop n0 stats bpr bpp pkts pbytes srv sink \
+		pin pout tcp_pcap udp_pts lost
+	mkdir -p "$d"
+	BYTES_WHY=""
+	if [ $QUICK = 1 ]; then tcpbytes=20000000 udpn=2000; else tcpbytes=50000000 udpn=5000; fi
+	read -r _ n0 _ _ < <("$PROVTAP" probe status --json | lib status)
+	start_collector "$d/store" "$d/sock" "$d/collect.log" || { BYTES_WHY="the collector did not start"; return; }
+	# not through a shell function: a background subshell ignores SIGINT/SIGTERM handling we need
+	ip netns exec "$NS_R1" tcpdump -i "$VETH_R1A" -s 128 -U -w "$d/cap.pcap" 2>"$d/tcpdump.err" &
+	tdpid=$!
+	BG+=($tdpid)
+	for _ in $(seq 100); do grep -q "listening on" "$d/tcpdump.err" && break; sleep 0.05; done
+	nsx "$NS_SERVER" python3 "$TRAFFIC" tcp-server --port 8080 --timeout 60 >"$d/srv.json" &
+	srv=$!
+	BG+=($srv)
+	nsx "$NS_SERVER" python3 "$TRAFFIC" udp-sink --port 9000 --count $udpn --idle 3 --timeout 60 >"$d/sink.json" &
+	sink=$!
+	BG+=($sink)
+	nsx "$NS_SERVER" python3 "$TRAFFIC" ready --tcp --port 8080 >/dev/null &&
+		nsx "$NS_SERVER" python3 "$TRAFFIC" ready --port 9000 >/dev/null || { BYTES_WHY="servers did not start"; return; }
+	nsx "$NS_CLIENT" python3 "$TRAFFIC" tcp-client --dst "$SERVER_IP" --port 8080 --bytes $tcpbytes >"$d/cli.json" &&
+		nsx "$NS_CLIENT" python3 "$TRAFFIC" udp-send --dst "$SERVER_IP" --port 9000 --count $udpn --size 200 \
+			--rate 5000 >"$d/send.json" || { BYTES_WHY="traffic generator failed"; return; }
+	wait $sink
+	wait $srv
+	kill -TERM $tdpid
+	wait $tdpid
+	wait_drained 30 || { BYTES_WHY="ring not drained"; return; }
+	sleep 1.2	# one collector tick: LOSS records for any drop are written on ticks
+	stop_collector || { BYTES_WHY="collector did not stop"; return; }
+	read -r _ drop _ _ < <("$PROVTAP" probe status --json | lib status)
+	[ "$drop" = "$n0" ] || { BYTES_WHY="$((drop - n0)) ring-buffer drops"; return; }
+	"$PROVTAP" store seal --store "$d/store" >/dev/null 2>"$d/seal.err" || { BYTES_WHY="store seal: $(cat "$d/seal.err")"; return; }
+	stats=$("$PROVTAP" store stats --store "$d/store" --json)
+	read -r bpr srecs spkts sbytes active < <(echo "$stats" | lib get sealed_bytes_per_record sealed_records \
+		sealed_packet_records sealed_bytes active_records)
+	read -r pkts pbytes _ < <(lib pcap "$d/cap.pcap")
+	# validity: UDP datagrams at every one of the 6 points == sent == received; TCP packets at
+	# r1a (both directions) in the store == in the pcap; nothing active; tcpdump dropped none
+	local sent recv
+	sent=$(lib get sent <"$d/send.json")
+	recv=$(lib get received <"$d/sink.json")
+	udp_pts=$("$PROVTAP" store count --store "$d/store" 'udp and dst port 9000' --json | python3 -c '
+import json, sys
+c = [json.loads(l)["packets"] for l in sys.stdin if l.strip()]
+print(len(c), min(c) if c else 0, max(c) if c else 0)')
+	pin=$("$PROVTAP" store count --store "$d/store" "tcp and port 8080 and point $VETH_R1A@$NS_R1" --json | lib count)
+	tcp_pcap=$(tcpdump -nr "$d/cap.pcap" 'tcp port 8080' 2>/dev/null | wc -l)
+	if [ "$active" != 0 ] || [ "$sent" != "$udpn" ] || [ "$recv" != "$udpn" ] || [ "$udp_pts" != "6 $udpn $udpn" ] ||
+		[ "$pin" != "$tcp_pcap" ] || ! grep -q "^0 packets dropped by kernel" "$d/tcpdump.err"; then
+		BYTES_WHY="counts: udp sent $sent received $recv, per point (points min max) $udp_pts; tcp at $VETH_R1A store $pin pcap $tcp_pcap; active $active; tcpdump: $(grep dropped "$d/tcpdump.err" | tr '\n' ' ')"
+		return
+	fi
+	bpp=$(awk -v b="$pbytes" -v n="$pkts" 'BEGIN { printf "%.2f", b / n }')
+	local bppr
+	bppr=$(awk -v b="$sbytes" -v n="$spkts" 'BEGIN { printf "%.2f", b / n }')
+	log "run $i: $srecs records ($spkts packets) sealed in $sbytes bytes: $bpr bytes/record ($bppr per packet record); pcap: $pkts packets in $pbytes bytes: $bpp bytes/packet"
+	echo "$bpr $bpp $bppr $spkts $pkts" >>"$TMP/bpr.txt"
+	rm -rf "$d"
+}
+
+bench_bytes() {
+	local reps i
+	say "2. stored bytes per record, demo traffic (TCP bulk + UDP), 12 probes (6 veths x in/out), snaplen 0"
+	if [ $QUICK = 1 ]; then reps=1; else reps=3; fi
+	testbed_up || { row name="stored bytes/record" result=FAILED reason="testbed or probe load failed"; return; }
+	rm -f "$TMP/bpr.txt"
+	for ((i = 1; i <= reps; i++)); do
+		bytes_rep $i
+		if [ -n "$BYTES_WHY" ]; then
+			[ -n "$COLLECTOR" ] && stop_collector
+			row name="stored bytes/record" result=FAILED reason="run $i: $BYTES_WHY"
+			return
+		fi
+	done
+	read -r mn md mx < <(lib spread $(cut -d' ' -f1 "$TMP/bpr.txt"))
+	read -r _ pmd _ < <(lib spread $(cut -d' ' -f2 "$TMP/bpr.txt"))
+	read -r _ kmd _ < <(lib spread $(cut -d' ' -f3 "$TMP/bpr.txt"))
+	local res=PASS
+	awk -v x="$md" 'BEGIN { exit !(x <= 16) }' || res=FAIL
+	local tcpmb=50
+	[ $QUICK = 1 ] && tcpmb=20
+	row name="stored bytes/record" workload="testbed client-r1-r2-server: TCP ${tcpmb} MB + UDP 200-byte datagrams, all records sealed (zlib)" \
+		value="$md" unit="B/rec" peer="tcpdump -w -s 128 at one veth" peer_value="$pmd" \
+		ratio="$(awk -v a="$md" -v b="$pmd" 'BEGIN { printf "%.3f", a / b }')" reps=$reps spread="[$mn,$md,$mx]" \
+		target="<= 16 B/rec" result=$res \
+		note="per packet record (excluding point/clock/stats records): $kmd B; raw record is 144 B + framing. pcap figure = file size / packets (24 B file header + 16 B per packet + up to 128 B of frame)."
+}
+
+# ---- 3. tail latency ----------------------------------------------------------------------
+
+bench_latency() {
+	local d=$TMP/lat n secs rate=50 out expect
+	say "3. tail latency: probe -> \`provtap tail --json\` line, UDP at ${rate}/s through 6 points"
+	if [ $QUICK = 1 ]; then secs=5; else secs=10; fi
+	n=$((rate * secs))
+	expect=$((n * 6))
+	mkdir -p "$d"
+	testbed_up || { row name="tail latency" result=FAILED reason="testbed or probe load failed"; return; }
+	start_collector "$d/store" "$d/sock" "$d/collect.log" || { row name="tail latency" result=FAILED reason="collector did not start"; return; }
+	python3 "$ROOT/bench/taillat.py" --provtap "$PROVTAP" --socket "$d/sock" \
+		--filter 'udp and (dst port 9100 or dst port 9101)' --expect $expect --timeout $((secs + 30)) \
+		--ready-file "$d/ready" --warmup-port 9101 >"$d/lat.json" &
+	local lp=$!
+	BG+=($lp)
+	local i
+	for i in $(seq 50); do
+		[ -e "$d/ready" ] && break
+		nsx "$NS_CLIENT" python3 "$TRAFFIC" udp-send --dst "$SERVER_IP" --port 9101 --count 1 >/dev/null 2>&1
+		sleep 0.1
+	done
+	if [ ! -e "$d/ready" ]; then
+		stop_collector
+		row name="tail latency" result=FAILED reason="the tail delivered no warm-up packet in 5 s"
+		return
+	fi
+	nsx "$NS_SERVER" python3 "$TRAFFIC" udp-sink --port 9100 --count $n --idle 3 --timeout $((secs + 20)) >"$d/sink.json" &
+	local sink=$!
+	BG+=($sink)
+	nsx "$NS_SERVER" python3 "$TRAFFIC" ready --port 9100 >/dev/null
+	nsx "$NS_CLIENT" python3 "$TRAFFIC" udp-send --dst "$SERVER_IP" --port 9100 --count $n --size 64 --rate $rate >"$d/send.json"
+	wait $sink
+	wait $lp
+	stop_collector
+	out=$(cat "$d/lat.json")
+	local complete p50 p99 mn mx neg other recv
+	read -r complete p50 p99 mn mx neg < <(echo "$out" | lib get complete p50_ms p99_ms min_ms max_ms negative)
+	other=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["other_lines"])')
+	recv=$(lib get received <"$d/sink.json")
+	log "samples: $(echo "$out" | lib get samples)/$expect, p50 $p50 ms, p99 $p99 ms, min $mn, max $mx; other lines $other"
+	if [ "$complete" != True ] || [ "$recv" != "$n" ] || [ "$neg" != 0 ]; then
+		row name="tail latency" result=FAILED reason="tail lines $(echo "$out" | lib get samples)/$expect, sink got $recv/$n, negative latencies $neg; $out"
+		return
+	fi
+	local res=PASS
+	awk -v x="$p99" 'BEGIN { exit !(x < 100) }' || res=FAIL
+	row name="tail latency p50" workload="UDP ${rate}/s for ${secs}s, 6 points on the path, idle machine" value="$p50" unit=ms \
+		reps="$expect" spread="[$mn,$p50,$mx]" target="-" result=info \
+		note="latency = CLOCK_BOOTTIME when python read the tail's line - record ts_ns (bpf_ktime_get_boot_ns at the probe); reps = tail lines measured"
+	row name="tail latency p99" workload="same" value="$p99" unit=ms reps="$expect" spread="[$mn,$p99,$mx]" \
+		target="< 100 ms" result=$res
+}
+
+# ---- main ------------------------------------------------------------------------------------
+
+START=$(date +%s)
+cd "$ROOT"
+python3 - "$TMP/meta.json" "$QUICK" <<'EOF'
+import json, os, platform, subprocess, sys, time
+def sh(c):
+    try:
+        return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return ""
+model = ""
+for l in open("/proc/cpuinfo"):
+    if l.startswith("model name"):
+        model = l.split(":", 1)[1].strip()
+        break
+meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "host": platform.node(), "kernel": platform.release(),
+        "cpus": os.cpu_count(), "cpu_model": model, "commit": sh("git -C %s rev-parse --short HEAD" % os.getcwd()),
+        "dirty": bool(sh("git status --porcelain --untracked-files=no")), "quick": sys.argv[2] == "1"}
+json.dump(meta, open(sys.argv[1], "w"))
+EOF
+
+bench_ingest
+bench_store
+bench_bytes
+bench_latency
+
+python3 - "$TMP/meta.json" "$(($(date +%s) - START))" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1])); m["seconds"] = int(sys.argv[2]); json.dump(m, open(sys.argv[1], "w"))
+EOF
+echo
+lib report "$ROWS" "$TMP/meta.json" "$RESULTS"
+echo "(bench/results/latest.md, latest.json; $(($(date +%s) - START)) s)"
+if grep -q '"result": "FAILED"' "$ROWS"; then
+	echo "bench: some benchmarks FAILED their own checks (see the table)" >&2
+	RC=1
+fi
+exit $RC
