@@ -39,6 +39,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf_%,$(BPFT_SRCS))
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_BINS := $(patsubst tools/%.c,$(OUTPUT)/tools/%,$(TOOL_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 TSUP_SRCS := $(wildcard tests/support/*.c)
@@ -68,7 +70,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 USER_OBJS := $(LIB_OBJS) $(CLI_OBJS) $(TSUP_OBJS) \
-             $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS) $(BPFT_SRCS) $(BENCH_SRCS))
+             $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS) $(BPFT_SRCS) $(BENCH_SRCS) $(TOOL_SRCS))
 
 # User code may include any skeleton; generate them all first.
 $(USER_OBJS): $(OUTPUT)/%.o: %.c $(SKELS) $(wildcard */*.h tests/*/*.h) | $(OUTPUT)
@@ -96,7 +98,12 @@ $(OUTPUT)/bench/%: $(OUTPUT)/bench/%.o $(TSUP_OBJS) $(OUTPUT)/libprovtap.a
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lpthread -o $@
 
-tests-build: $(OUTPUT)/provtap $(UNIT_BINS) $(BPFT_BINS)
+# Test helpers (e.g. the NFQUEUE delay injector): standalone, own libraries.
+$(OUTPUT)/tools/%: $(OUTPUT)/tools/%.o
+	$(call msg,TOOL,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -lnetfilter_queue -lnfnetlink -lmnl -o $@
+
+tests-build: $(OUTPUT)/provtap $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS)
 
 unit: $(UNIT_BINS)
 	$(Q)bash tests/run-check.sh unit $(UNIT_BINS)

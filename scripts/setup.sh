@@ -11,6 +11,8 @@ PKGS=(
 	iproute2 nftables iputils-ping python3   # testbeds and integration tests
 	socat                                    # integration: unix-socket probes
 	tshark                                   # integration: check pcapng output
+	libnetfilter-queue-dev libmnl-dev        # tools/: the NFQUEUE delay injector
+	haproxy                                  # integration: the L4 middlebox testbed
 )
 if [ "${1:-}" = "--bench" ]; then
 	PKGS+=(tcpdump strace sqlite3 iperf3 hyperfine)
