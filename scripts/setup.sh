@@ -12,6 +12,7 @@ PKGS=(
 	socat                                    # integration: unix-socket probes
 	tshark                                   # integration: check pcapng output
 	libnetfilter-queue-dev libmnl-dev        # tools/: the NFQUEUE delay injector
+	iptables                                 # NFQUEUE target (this kernel has no nft queue)
 	haproxy                                  # integration: the L4 middlebox testbed
 )
 if [ "${1:-}" = "--bench" ]; then
