@@ -33,6 +33,7 @@ enum pt_rec_type {
 	PT_REC_CLOCK	= 3,	/* struct pt_clock_rec: user space, boottime->realtime pair */
 	PT_REC_STATS	= 4,	/* struct pt_stats_rec: user space, per-point counters snapshot */
 	PT_REC_LOSS	= 5,	/* struct pt_loss_rec: user space, ring-buffer drops since last */
+	PT_REC_DROP	= 6,	/* struct pt_drop: kernel, one per skb freed as a drop (bpf/drop.bpf.c) */
 };
 
 /* Every record starts with this. len counts the whole record, header included. */
@@ -105,7 +106,8 @@ _Static_assert(sizeof(struct pt_pkt) == 144, "struct pt_pkt is part of the store
 
 /* Capture point direction and hook (struct pt_pkt, struct pt_point_info). */
 enum pt_dir { PT_DIR_IN = 1, PT_DIR_OUT = 2 };
-enum pt_hook { PT_HOOK_TC = 1, PT_HOOK_XDP = 2 };
+enum pt_hook { PT_HOOK_TC = 1, PT_HOOK_XDP = 2,
+	       PT_HOOK_DROP = 3 /* the drop probe: loader variant table only, never a point's hook */ };
 enum pt_fp_mode { PT_FP_HEADERS = 0, PT_FP_PAYLOAD = 1 };
 enum pt_xdp_mode { PT_XDP_NONE = 0, PT_XDP_GENERIC = 1, PT_XDP_NATIVE = 2 };
 
@@ -229,6 +231,65 @@ struct pt_loss_rec {
 	__u64 boottime_ns;	/* when the collector noticed */
 	__u64 lost;		/* ring_fail delta */
 	__u64 lost_total;	/* ring_fail cumulative */
+};
+
+/*
+ * PT_REC_DROP: the kernel freed an skb as a drop (tracepoint skb:kfree_skb,
+ * bpf/drop.bpf.c). The record starts with a whole struct pt_pkt so the packet
+ * filter and fingerprint apply unchanged: pkt.type = PT_REC_DROP, pkt.len =
+ * sizeof(struct pt_drop), pkt.point = PT_DROP_POINT (no capture point),
+ * pkt.dir = pkt.hook = 0, pkt.cap_len = 0, pkt.ts_ns = bpf_ktime_get_boot_ns()
+ * at the drop, pkt.wire_len = skb->len at the drop (bytes from skb->data, so
+ * usually without the L2 header), pkt.mark = skb->mark (PT_PF_MARK). The
+ * identity fields are parsed from skb->head + skb->network_header as if the
+ * frame were Ethernet with ethertype skb->protocol, with the packet probes'
+ * parser, and pkt.fp is the header fingerprint (or the payload one when the
+ * drop probe was loaded with --fp payload: PT_PF_FP_NAT), so a drop has the
+ * fingerprint its packet had at the capture points.
+ */
+#define PT_DROP_POINT		0xffff	/* struct pt_drop.pkt.point */
+
+/* struct pt_drop.dflags */
+enum pt_drop_flag {
+	PT_DF_NETNS_SK	= 1 << 0,	/* netns_ino from skb->sk (skb->dev was NULL) */
+	PT_DF_NO_NETNS	= 1 << 1,	/* neither skb->dev nor skb->sk: netns_ino is 0 */
+	PT_DF_NO_L3	= 1 << 2,	/* no network header set: identity fields are 0 */
+	PT_DF_READ_FAIL	= 1 << 3,	/* bpf_probe_read_kernel of the headers failed */
+	PT_DF_PAY_SHORT	= 1 << 4,	/* part of the fingerprint's payload prefix was outside the
+					 * linear area (skb frags): fp may differ from the packet's */
+};
+
+/* Program variant that wrote a drop (struct pt_drop.variant). */
+enum pt_drop_variant {
+	PT_DV_TP_BTF	= 1,	/* tp_btf/kfree_skb */
+	PT_DV_RAW_TP	= 2,	/* raw_tp/kfree_skb */
+	PT_DV_KPROBE	= 3,	/* kprobe/kfree_skb_reason */
+};
+
+struct pt_drop {
+	struct pt_pkt pkt;	/* identity of the dropped packet, see above */
+	__u32 reason;		/* enum skb_drop_reason of the running kernel (names via its BTF) */
+	__u32 ifindex;		/* skb->dev->ifindex, 0 when the skb had no device */
+	__u64 location;		/* kernel text address that freed the skb (symbol via kallsyms) */
+	__u64 netns_ino;	/* inode of skb->dev's netns (else skb->sk's, PT_DF_NETNS_SK) */
+	__u16 dflags;		/* enum pt_drop_flag */
+	__u8  variant;		/* enum pt_drop_variant */
+	__u8  pad[5];		/* zero */
+};
+
+_Static_assert(sizeof(struct pt_drop) == 176, "struct pt_drop is part of the store format");
+
+/*
+ * Drop probe counters (BPF_MAP_TYPE_PERCPU_ARRAY "pt_dstats", one entry).
+ * seen = skipped + emitted + ring_fail.
+ */
+struct pt_drop_stats {
+	__u64 seen;		/* kfree_skb events that reached the probe */
+	__u64 skipped;		/* not drops: reason SKB_CONSUMED (or SKB_NOT_DROPPED_YET) */
+	__u64 emitted;		/* drop records committed to pt_ring */
+	__u64 ring_fail;	/* drop records lost: bpf_ringbuf_reserve failed (ring full) */
+	__u64 read_fail;	/* emitted records with PT_DF_READ_FAIL */
+	__u64 pad[3];
 };
 
 #endif /* PROVTAP_PKT_H */

@@ -13,8 +13,9 @@
 static void usage_load(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap probe load (--iface SPEC | --xdp SPEC)... [--filter EXPR] [--snaplen N]\n"
+		"usage: provtap probe load (--iface SPEC | --xdp SPEC | --drops)... [--filter EXPR] [--snaplen N]\n"
 		"                          [--ring-mb N] [--fp headers|payload] [--variant NAME]\n"
+		"                          [--drop-variant NAME]\n"
 		"\n"
 		"Attach packet probes. SPEC is IFNAME[@NETNS][:in|:out|:both][=ALIAS]: NETNS is an\n"
 		"`ip netns` name (none: the current namespace); the direction defaults to both.\n"
@@ -29,21 +30,27 @@ static void usage_load(FILE *out)
 		"  --fp MODE        fingerprint: headers (default; invariant header fields) or payload\n"
 		"                   (NAT-robust: L4 payload only)\n"
 		"  --variant NAME   force a program variant (tc; xdp, xdp-direct) instead of probing\n"
+		"  --drops          also record kernel drops (skb:kfree_skb: reason, location, netns,\n"
+		"                   device, packet identity and fingerprint) into the same ring; --filter\n"
+		"                   does not apply to drops (filter them in queries)\n"
+		"  --drop-variant NAME  force the drop probe's variant (drop-btf, drop-raw, drop-kprobe)\n"
 		"All or nothing: if one point fails, the points this command attached are removed.\n"
 		"\nexamples:\n"
 		"  provtap probe load --iface veth1@tenant-a:both --iface br0:in --xdp eth0\n"
-		"  provtap probe load --iface eth0:in --filter 'tcp and not port 22' --snaplen 128\n");
+		"  provtap probe load --iface eth0:in --filter 'tcp and not port 22' --snaplen 128\n"
+		"  provtap probe load --drops\n");
 }
 
 static void usage_unload(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap probe unload (--iface SPEC | --xdp SPEC)... | --all\n"
+		"usage: provtap probe unload (--iface SPEC | --xdp SPEC | --drops)... | --all\n"
 		"\n"
 		"SPEC as for load (the hook must match: --xdp for XDP points), or =ALIAS.\n"
 		"Detach probes. Only what provtap created is removed: its tc filters (if still its\n"
 		"own), clsact qdiscs it created when no other filter uses them, XDP links. --all also\n"
-		"removes the maps and pins (and with them records not yet collected).\n"
+		"removes the maps and pins (and with them records not yet collected). --drops removes\n"
+		"the drop probe; --all does too.\n"
 		"\nexamples:\n"
 		"  provtap probe unload --iface veth1@tenant-a        # both directions\n"
 		"  provtap probe unload --all\n");
@@ -82,7 +89,8 @@ void usage_probe(FILE *out)
 	usage_unload(out);
 }
 
-enum { OPT_IFACE = 256, OPT_XDP, OPT_FILTER, OPT_SNAPLEN, OPT_RING, OPT_FP, OPT_VARIANT, OPT_ALL, OPT_JSON };
+enum { OPT_IFACE = 256, OPT_XDP, OPT_FILTER, OPT_SNAPLEN, OPT_RING, OPT_FP, OPT_VARIANT, OPT_ALL, OPT_JSON,
+       OPT_DROPS, OPT_DROP_VARIANT };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, OPT_IFACE },
@@ -94,6 +102,8 @@ static const struct option long_opts[] = {
 	{ "variant", required_argument, NULL, OPT_VARIANT },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "drops", no_argument, NULL, OPT_DROPS },
+	{ "drop-variant", required_argument, NULL, OPT_DROP_VARIANT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -105,8 +115,8 @@ struct probe_args {
 	bool filter_set;
 	__u64 snaplen, ring_mb;
 	int fp_mode;
-	const char *variant;
-	bool all, json;
+	const char *variant, *drop_variant;
+	bool all, json, drops;
 };
 
 /* Parse options allowed by `allowed` (a string of OPT_ codes as chars). 0 ok, else exit code. */
@@ -179,6 +189,12 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 		case OPT_JSON:
 			a->json = true;
 			break;
+		case OPT_DROPS:
+			a->drops = true;
+			break;
+		case OPT_DROP_VARIANT:
+			a->drop_variant = optarg;
+			break;
 		}
 	}
 	return 0;
@@ -189,7 +205,7 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 static int probe_load(int argc, char **argv)
 {
 	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_FILTER), A(OPT_SNAPLEN), A(OPT_RING), A(OPT_FP),
-				 A(OPT_VARIANT), 0 };
+				 A(OPT_VARIANT), A(OPT_DROPS), A(OPT_DROP_VARIANT), 0 };
 	struct probe_args a;
 	struct pt_load_opts o = {};
 	int rc = parse(argc, argv, &a, allowed, usage_load);
@@ -201,8 +217,12 @@ static int probe_load(int argc, char **argv)
 			argv[optind]);
 		return PT_EXIT_USAGE;
 	}
-	if (!a.nspecs) {
-		fprintf(stderr, "provtap probe load: name at least one --iface or --xdp\n");
+	if (!a.nspecs && !a.drops) {
+		fprintf(stderr, "provtap probe load: name at least one --iface, --xdp or --drops\n");
+		return PT_EXIT_USAGE;
+	}
+	if (a.drop_variant && !a.drops) {
+		fprintf(stderr, "provtap probe load: --drop-variant needs --drops\n");
 		return PT_EXIT_USAGE;
 	}
 	o.specs = a.specs;
@@ -212,22 +232,29 @@ static int probe_load(int argc, char **argv)
 	o.ring_bytes = a.ring_mb << 20;
 	o.fp_mode = (__u8)a.fp_mode;
 	o.variant = a.variant;
+	o.drops = a.drops;
+	o.drop_variant = a.drop_variant;
 	return pt_probe_load(&o) ? PT_EXIT_FAIL : 0;
 }
 
 static int probe_unload(int argc, char **argv)
 {
-	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_ALL), 0 };
+	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_ALL), A(OPT_DROPS), 0 };
 	struct probe_args a;
 	int rc = parse(argc, argv, &a, allowed, usage_unload);
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (optind < argc || (!a.all && !a.nspecs) || (a.all && a.nspecs)) {
-		fprintf(stderr, "provtap probe unload: give --iface/--xdp SPEC... or --all\n");
+	if (optind < argc || (!a.all && !a.nspecs && !a.drops) || (a.all && (a.nspecs || a.drops))) {
+		fprintf(stderr, "provtap probe unload: give --iface/--xdp SPEC... and/or --drops, or --all\n");
 		return PT_EXIT_USAGE;
 	}
-	return pt_probe_unload(a.specs, a.nspecs, a.all) ? PT_EXIT_FAIL : 0;
+	rc = 0;
+	if (a.drops && pt_probe_unload_drops())
+		rc = PT_EXIT_FAIL;
+	if ((a.nspecs || a.all) && pt_probe_unload(a.specs, a.nspecs, a.all))
+		rc = PT_EXIT_FAIL;
+	return rc;
 }
 
 static int probe_filter(int argc, char **argv)

@@ -235,6 +235,13 @@ int cmd_store(int argc, char **argv)
 				pt_format_rec(stdout, h, &view, json);
 			continue;
 		}
+		if (h->type == PT_REC_DROP && h->len >= sizeof(struct pt_drop)) {
+			struct pt_point_names dn = pt_view_names(&view, ((const struct pt_drop *)h)->pkt.point);
+
+			if (!strcmp(what, "dump") && pt_filter_match(f, &((const struct pt_drop *)h)->pkt, &dn))
+				pt_format_rec(stdout, h, &view, json);
+			continue;
+		}
 		if (h->type != PT_REC_PKT || h->len < sizeof(struct pt_pkt))
 			continue;
 		const struct pt_pkt *p = (const void *)h;

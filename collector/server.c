@@ -294,10 +294,12 @@ void pt_server_publish(struct pt_server *s, const void *recs, size_t len, int ep
 			if (h->len < sizeof(*h) || p + h->len > end)
 				break;
 			p += h->len;
-			if (h->type == PT_REC_PKT) {
+			if (h->type == PT_REC_PKT || h->type == PT_REC_DROP) {
+				/* a drop starts with its packet's identity (struct pt_drop.pkt) */
 				struct pt_point_names n = pt_view_names(s->view, ((const struct pt_pkt *)h)->point);
 
-				if (!pt_filter_match(c->filter, (const struct pt_pkt *)h, &n))
+				if (h->len < sizeof(struct pt_pkt) ||
+				    !pt_filter_match(c->filter, (const struct pt_pkt *)h, &n))
 					continue;
 			} else if (h->type == PT_REC_STATS) {
 				continue;

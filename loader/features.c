@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <bpf/btf.h>
 #include <sys/capability.h>
 #include "common/log.h"
 #include "loader/features.h"
@@ -23,6 +24,16 @@ static const struct pt_variant variants[] = {
 	{ "xdp-direct", PT_HOOK_XDP, PT_PROG_XDP_DIRECT, "pt_xdp_direct",
 	  PT_FEAT_RINGBUF | PT_FEAT_XDP | PT_FEAT_BOOT_NS_XDP,
 	  "snaplen copied by direct packet access (kernels < 5.18)" },
+	/* the drop probe (--drops): kprobe only where the tracepoint has no reason */
+	{ "drop-btf", PT_HOOK_DROP, PT_PROG_DROP_BTF, "pt_drop_btf",
+	  PT_FEAT_RINGBUF | PT_FEAT_TP_BTF_KFREE_SKB | PT_FEAT_KFREE_SKB_REASON | PT_FEAT_BOOT_NS_TRACE,
+	  "tp_btf/kfree_skb, reason from the tracepoint" },
+	{ "drop-raw", PT_HOOK_DROP, PT_PROG_DROP_RAW, "pt_drop_raw",
+	  PT_FEAT_RINGBUF | PT_FEAT_RAW_TP | PT_FEAT_KFREE_SKB_REASON | PT_FEAT_BOOT_NS_TRACE,
+	  "raw_tp/kfree_skb, same arguments untyped" },
+	{ "drop-kprobe", PT_HOOK_DROP, PT_PROG_DROP_KPROBE, "pt_drop_kprobe",
+	  PT_FEAT_RINGBUF | PT_FEAT_KPROBE | PT_FEAT_KFREE_SKB_REASON_FN | PT_FEAT_BOOT_NS_TRACE,
+	  "kprobe/kfree_skb_reason, for kernels whose tracepoint lacks the reason" },
 };
 
 static const struct { unsigned int bit; const char *name; } feat_names[] = {
@@ -35,9 +46,73 @@ static const struct { unsigned int bit; const char *name; } feat_names[] = {
 	{ PT_FEAT_SKB_LOAD_BYTES, "helper_skb_load_bytes" },
 	{ PT_FEAT_PIDTGID_TC, "helper_get_current_pid_tgid_tc" },
 	{ PT_FEAT_KPROBE, "kprobes" },
+	{ PT_FEAT_TP_BTF_KFREE_SKB, "tp_btf_kfree_skb" },
+	{ PT_FEAT_RAW_TP, "prog_type_raw_tracepoint" },
+	{ PT_FEAT_KFREE_SKB_REASON, "kfree_skb_tracepoint_reason" },
+	{ PT_FEAT_KFREE_SKB_REASON_FN, "kallsyms_kfree_skb_reason" },
+	{ PT_FEAT_BOOT_NS_TRACE, "helper_ktime_get_boot_ns_raw_tp" },
 };
 
 static struct pt_features cache;
+
+/*
+ * The kfree_skb tracepoint: sets PT_FEAT_KFREE_SKB_REASON when its BTF
+ * prototype (btf_trace_kfree_skb: void *, skb, location, reason[, rx_sk]) has
+ * the reason, and PT_FEAT_TP_BTF_KFREE_SKB when a 2-instruction tp_btf
+ * program attached to it loads.
+ */
+static void probe_kfree_skb_tp(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_RAW_TP);
+	const struct btf_type *t;
+	struct btf *btf = btf__load_vmlinux_btf();
+	int id, fd;
+
+	if (!btf)
+		return;
+	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	if (id > 0) {
+		t = btf__type_by_id(btf, id);
+		t = t ? btf__type_by_id(btf, t->type) : NULL;		/* pointer */
+		t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;	/* func proto */
+		if (t && btf_is_func_proto(t) && btf_vlen(t) >= 4) {
+			const struct btf_param *pa = btf_params(t);
+			const struct btf_type *rt = btf__type_by_id(btf, pa[3].type);
+
+			if (rt && btf_is_enum(rt))
+				cache.have |= PT_FEAT_KFREE_SKB_REASON;
+		}
+		po.attach_btf_id = id;
+		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &po);
+		if (fd >= 0) {
+			cache.have |= PT_FEAT_TP_BTF_KFREE_SKB;
+			close(fd);
+		}
+	}
+	btf__free(btf);
+}
+
+/* 1 when /proc/kallsyms names the function sym (kernel text). */
+static bool kallsyms_has(const char *sym)
+{
+	char line[512], name[256], type;
+	unsigned long long addr;
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) == 3 && (type == 'T' || type == 't') &&
+		    !strcmp(name, sym))
+			found = true;
+	fclose(f);
+	return found;
+}
 
 static bool helper(enum bpf_prog_type t, enum bpf_func_id id)
 {
@@ -69,6 +144,13 @@ const struct pt_features *pt_features_get(void)
 		cache.have |= PT_FEAT_PIDTGID_TC;
 	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0)
 		cache.have |= PT_FEAT_KPROBE;
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1)
+		cache.have |= PT_FEAT_RAW_TP;
+	if (helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns))
+		cache.have |= PT_FEAT_BOOT_NS_TRACE;
+	probe_kfree_skb_tp();
+	if (kallsyms_has("kfree_skb_reason"))
+		cache.have |= PT_FEAT_KFREE_SKB_REASON_FN;
 	pt_log_libbpf_quiet(quiet);
 	cache.probed = true;
 	return &cache;
@@ -106,6 +188,11 @@ int pt_require_privileges(const char *what)
 	return -EPERM;
 }
 
+static const char *hook_str(enum pt_hook hook)
+{
+	return hook == PT_HOOK_TC ? "tc" : hook == PT_HOOK_XDP ? "xdp" : "drop";
+}
+
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)
 {
 	const struct pt_features *f = pt_features_get();
@@ -118,13 +205,13 @@ const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)
 			continue;
 		last = v;
 		if ((v->needs & f->have) == v->needs) {
-			pt_debug("variant %s chosen for %s", v->name, hook == PT_HOOK_TC ? "tc" : "xdp");
+			pt_debug("variant %s chosen for %s", v->name, hook_str(hook));
 			return v;
 		}
 	}
 	if (force && !last)
-		pt_err("no %s program variant named '%s' (tc: tc; xdp: xdp, xdp-direct)",
-		       hook == PT_HOOK_TC ? "tc" : "xdp", force);
+		pt_err("no %s program variant named '%s' (tc: tc; xdp: xdp, xdp-direct; "
+		       "drop: drop-btf, drop-raw, drop-kprobe)", hook_str(hook), force);
 	else if (last)
 		pt_err("this kernel cannot run the %s probe: missing %s", last->name,
 		       first_missing(last->needs, f->have));

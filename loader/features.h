@@ -20,6 +20,11 @@ enum pt_feature {
 	PT_FEAT_SKB_LOAD_BYTES	= 1 << 6,	/* bpf_skb_load_bytes in tc */
 	PT_FEAT_PIDTGID_TC	= 1 << 7,	/* bpf_get_current_pid_tgid in tc (rejected by 6.1) */
 	PT_FEAT_KPROBE		= 1 << 9,	/* the kernel has kprobes (kprobe PMU present) */
+	PT_FEAT_TP_BTF_KFREE_SKB = 1 << 10,	/* a tp_btf program on kfree_skb loads */
+	PT_FEAT_RAW_TP		= 1 << 11,	/* BPF_PROG_TYPE_RAW_TRACEPOINT */
+	PT_FEAT_KFREE_SKB_REASON = 1 << 12,	/* tracepoint kfree_skb has the reason argument (5.17) */
+	PT_FEAT_KFREE_SKB_REASON_FN = 1 << 13,	/* kallsyms has kfree_skb_reason (5.17..6.10) */
+	PT_FEAT_BOOT_NS_TRACE	= 1 << 14,	/* bpf_ktime_get_boot_ns in raw tracepoints */
 };
 
 struct pt_features {
@@ -33,8 +38,9 @@ const struct pt_features *pt_features_get(void);
 /* One line per feature, "name yes|no", to out. */
 void pt_features_print(FILE *out, const struct pt_features *f);
 
-/* The programs of bpf/pkt.bpf.c (the loader maps them to skeleton members). */
-enum pt_prog { PT_PROG_TC, PT_PROG_XDP, PT_PROG_XDP_DIRECT };
+/* The programs of bpf/pkt.bpf.c and bpf/drop.bpf.c (the loader maps them to skeleton members). */
+enum pt_prog { PT_PROG_TC, PT_PROG_XDP, PT_PROG_XDP_DIRECT,
+	       PT_PROG_DROP_BTF, PT_PROG_DROP_RAW, PT_PROG_DROP_KPROBE };	/* bpf/drop.bpf.c */
 
 struct pt_variant {
 	const char *name;	/* shown in status, accepted by --variant */

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "loader/attach.h"
+#include "loader/drops.h"
 #include "loader/features.h"
 #include "loader/loader.h"
 #include "loader/pins.h"
@@ -420,6 +421,8 @@ int pt_probe_load(const struct pt_load_opts *o)
 		if (!err)
 			loaded[nloaded++] = (__u32)id;
 	}
+	if (!err && o->drops)
+		err = pt_drops_load(&pins, o->drop_variant, o->fp_mode);
 	if (err && nloaded) {
 		pt_warn("undoing the %d point(s) this command attached", nloaded);
 		while (nloaded--) {
@@ -478,6 +481,8 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 	if (err == -ENOENT) {
 		if (!all)
 			pt_err("no probes are loaded (nothing pinned in %s)", pt_pin_dir());
+		if (all)
+			pt_drops_unload();
 		err = all ? pt_pins_remove_all() : -ENOENT;
 		goto cleanup;
 	}
@@ -487,6 +492,12 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 	if (err < 0)
 		goto cleanup;
 	n = for_matching(table, specs, nspecs, all, sel);
+	if (all) {
+		int derr = pt_drops_unload();
+
+		if (derr && derr != -ENOENT)
+			failed++;
+	}
 	if (!n && !all) {
 		pt_err("no loaded capture point matches");
 		err = -ENOENT;
@@ -529,6 +540,23 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 			err = -EIO;
 	}
 cleanup:
+	pt_pins_close(&pins);
+	return err;
+}
+
+int pt_probe_unload_drops(void)
+{
+	struct pt_pins pins;
+	int err;
+
+	pt_pins_init(&pins);
+	if (pt_require_privileges("provtap probe unload"))
+		return -EPERM;
+	err = pt_pins_lock(&pins, false);
+	if (!err)
+		err = pt_drops_unload();
+	if (err == -ENOENT)
+		pt_err("the drop probe is not loaded");
 	pt_pins_close(&pins);
 	return err;
 }

@@ -22,11 +22,14 @@ struct pt_load_opts {
 	__u64 ring_bytes;	/* 0 = default, or keep the existing ring's size */
 	__u8 fp_mode;		/* enum pt_fp_mode */
 	const char *variant;	/* force a program variant by name; NULL = probe */
+	bool drops;		/* also load the drop probe (loader/drops.h) */
+	const char *drop_variant;	/* force its variant (drop-btf, drop-raw, drop-kprobe) */
 };
 
 /*
  * Attach a probe to every capture point in opts (each direction of a spec is
- * one point). All or nothing: on any failure everything this call attached is
+ * one point), and the drop probe when opts->drops (then specs may be empty;
+ * -EEXIST when it is loaded already). All or nothing: on any failure everything this call attached is
  * removed again and a negative errno is returned, with a log line naming the
  * point and the reason. A point that is already loaded is an error (-EEXIST).
  */
@@ -40,6 +43,12 @@ int pt_probe_load(const struct pt_load_opts *opts);
  * the rest still done).
  */
 int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all);
+
+/*
+ * Remove the drop probe (also done by pt_probe_unload(..., all)). 0, -ENOENT
+ * when it is not loaded (logged), or -errno.
+ */
+int pt_probe_unload_drops(void);
 
 /*
  * Replace the filter of the matching points (all when all) atomically: a probe

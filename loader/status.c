@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "common/log.h"
 #include "common/units.h"
+#include "loader/drops.h"
 #include "loader/features.h"
 #include "loader/loader.h"
 #include "loader/pins.h"
@@ -42,6 +43,39 @@ static const char *hook_name(const struct pt_point_info *p)
 	if (p->hook == PT_HOOK_TC)
 		return "tc";
 	return p->xdp_mode == PT_XDP_NATIVE ? "xdp/native" : "xdp/generic";
+}
+
+/* The drop probe's line (or "drops" object), after the points. */
+static void drops_status(FILE *out, bool json)
+{
+	struct pt_drops_state d;
+	int err = pt_drops_state(&d);
+
+	if (err)
+		pt_warn("cannot read the drop probe's state: %s", strerror(-err));
+	if (json) {
+		fprintf(out, ",\"drops\":{\"loaded\":%s", d.loaded ? "true" : "false");
+		if (d.loaded)
+			fprintf(out, ",\"variant\":\"%s\",\"prog_id\":%u,\"seen\":%llu,\"skipped\":%llu,"
+				"\"recorded\":%llu,\"ring_drops\":%llu,\"read_fail\":%llu", d.variant, d.prog_id,
+				(unsigned long long)d.st.seen, (unsigned long long)d.st.skipped,
+				(unsigned long long)d.st.emitted, (unsigned long long)d.st.ring_fail,
+				(unsigned long long)d.st.read_fail);
+		fputc('}', out);
+		return;
+	}
+	if (!d.loaded) {
+		fprintf(out, "\ndrop probe: not loaded (`provtap probe load --drops`)\n");
+		return;
+	}
+	fprintf(out, "\ndrop probe  skb:kfree_skb, variant %s (prog %u)\n", d.variant, d.prog_id);
+	fprintf(out, "  %12s %12s %12s %10s %10s\n", "SEEN", "NOT-DROPS", "RECORDED", "RINGDROP", "READFAIL");
+	fprintf(out, "  %12llu %12llu %12llu %10llu %10llu\n", (unsigned long long)d.st.seen,
+		(unsigned long long)d.st.skipped, (unsigned long long)d.st.emitted,
+		(unsigned long long)d.st.ring_fail, (unsigned long long)d.st.read_fail);
+	if (d.st.ring_fail)
+		fprintf(out, "  ^ %llu drop record(s) lost: ring buffer full; reload with a larger --ring-mb or keep "
+			"the collector running\n", (unsigned long long)d.st.ring_fail);
 }
 
 int pt_probe_status(FILE *out, bool json)
@@ -130,9 +164,12 @@ int pt_probe_status(FILE *out, bool json)
 		}
 	}
 	if (json)
-		fprintf(out, "]}\n");
+		fprintf(out, "]");
 	else if (!n)
 		fprintf(out, "(no capture points)\n");
+	drops_status(out, json);
+	if (json)
+		fprintf(out, "}\n");
 	err = 0;
 cleanup:
 	pt_pins_close(&pins);

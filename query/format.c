@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/units.h"
+#include "query/dropnames.h"
 #include "query/format.h"
 #include "query/json.h"
 
@@ -193,6 +194,90 @@ static void pkt_json(FILE *out, const struct pt_pkt *p, const struct pt_view *v)
 	fputs("}\n", out);
 }
 
+const struct pt_point_info *pt_view_dev(const struct pt_view *v, __u64 netns_ino, __u32 ifindex)
+{
+	const struct pt_point_info *best = NULL;
+
+	if (!ifindex)
+		return NULL;
+	for (int i = 0; i < PT_MAX_POINTS; i++) {
+		const struct pt_point_info *in = &v->info[i];
+
+		if (v->name[i][0] && in->ifindex == ifindex && in->netns_ino == netns_ino &&
+		    (!best || in->attach_realtime_ns >= best->attach_realtime_ns))
+			best = in;
+	}
+	return best;
+}
+
+static void drop_human(FILE *out, const struct pt_drop *d, const struct pt_view *v)
+{
+	const struct pt_pkt *p = &d->pkt;
+	const struct pt_point_info *dev = pt_view_dev(v, d->netns_ino, d->ifindex);
+	bool v6 = p->flags & PT_PF_IPV6;
+	char ts[48], rs[64], loc[128], s[64], dd[64], pb[8];
+
+	fmt_ts(v, p->ts_ns, ts, sizeof(ts));
+	fprintf(out, "%s DROP %s at %s netns %llu", ts, pt_drop_reason_name(d->reason, rs, sizeof(rs)),
+		pt_drop_location_name(d->location, loc, sizeof(loc)), (unsigned long long)d->netns_ino);
+	if (dev && dev->netns[0])
+		fprintf(out, " (%s)", dev->netns);
+	if (d->ifindex)
+		fprintf(out, " dev %s#%u", dev ? dev->ifname : "", d->ifindex);
+	if (p->flags & (PT_PF_IPV4 | PT_PF_IPV6)) {
+		pt_fmt_addr(p->saddr, v6, s, sizeof(s));
+		pt_fmt_addr(p->daddr, v6, dd, sizeof(dd));
+		fprintf(out, " %s ", proto_name(p->l4proto, pb, sizeof(pb)));
+		if ((p->flags & PT_PF_L4) && (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP))
+			fprintf(out, v6 ? "[%s]:%u > [%s]:%u" : "%s:%u > %s:%u", s, p->sport, dd, p->dport);
+		else
+			fprintf(out, "%s > %s", s, dd);
+		fprintf(out, " len %u payload %u", p->wire_len, p->l4_payload_len);
+	} else {
+		fprintf(out, " %s len %u", d->dflags & PT_DF_NO_L3 ? "no-L3" : "non-IP", p->wire_len);
+	}
+	fprintf(out, " fp %016llx\n", (unsigned long long)p->fp);
+}
+
+static void drop_json(FILE *out, const struct pt_drop *d, const struct pt_view *v)
+{
+	const struct pt_pkt *p = &d->pkt;
+	const struct pt_point_info *dev = pt_view_dev(v, d->netns_ino, d->ifindex);
+	bool v6 = p->flags & PT_PF_IPV6;
+	char ts[48], rs[64], loc[128], s[64], dd[64], pb[8], fl[16];
+
+	fmt_ts(v, p->ts_ns, ts, sizeof(ts));
+	fprintf(out, "{\"type\":\"drop\",\"ts\":\"%s\",\"ts_ns\":%llu,\"reason\":", ts,
+		(unsigned long long)p->ts_ns);
+	pt_json_str(out, pt_drop_reason_name(d->reason, rs, sizeof(rs)));
+	fprintf(out, ",\"reason_code\":%u,\"location\":", d->reason);
+	pt_json_str(out, pt_drop_location_name(d->location, loc, sizeof(loc)));
+	fprintf(out, ",\"location_addr\":\"0x%llx\",\"netns_ino\":%llu,\"netns\":",
+		(unsigned long long)d->location, (unsigned long long)d->netns_ino);
+	pt_json_str(out, dev ? dev->netns : NULL);
+	fprintf(out, ",\"ifindex\":%u,\"dev\":", d->ifindex);
+	pt_json_str(out, dev ? dev->ifname : NULL);
+	fprintf(out, ",\"len\":%u", p->wire_len);
+	if (p->flags & (PT_PF_IPV4 | PT_PF_IPV6)) {
+		fprintf(out, ",\"family\":%d,\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"", v6 ? 6 : 4,
+			proto_name(p->l4proto, pb, sizeof(pb)), pt_fmt_addr(p->saddr, v6, s, sizeof(s)),
+			pt_fmt_addr(p->daddr, v6, dd, sizeof(dd)));
+		fprintf(out, ",\"sport\":%u,\"dport\":%u,\"ttl\":%u,\"tos\":%u,\"ip_id\":%u,\"l3_len\":%u,"
+			"\"payload_len\":%u,\"frag_off\":%u", p->sport, p->dport, p->ttl, p->tos, p->ip_id,
+			p->l3_len, p->l4_payload_len, p->frag_off);
+		if (p->l4proto == IPPROTO_TCP)
+			fprintf(out, ",\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"win\":%u",
+				tcp_flags(p->tcp_flags, fl), p->seq, p->ack, p->window);
+		if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
+			fprintf(out, ",\"icmp_type\":%u,\"icmp_code\":%u", p->icmp_type, p->icmp_code);
+	}
+	if (p->flags & PT_PF_VXLAN)
+		fprintf(out, ",\"vni\":%u", p->vni);
+	fprintf(out, ",\"mark\":%u,\"fp\":\"%016llx\",\"fp_mode\":\"%s\",\"trunc\":%s,\"badlen\":%s,"
+		"\"dflags\":%u}\n", p->mark, (unsigned long long)p->fp, p->flags & PT_PF_FP_NAT ? "payload" : "headers",
+		p->flags & PT_PF_TRUNC ? "true" : "false", p->flags & PT_PF_BADLEN ? "true" : "false", d->dflags);
+}
+
 void pt_format_rec(FILE *out, const struct pt_rec_hdr *h, const struct pt_view *v, bool json)
 {
 	char ts[48], pt[96];
@@ -202,6 +287,11 @@ void pt_format_rec(FILE *out, const struct pt_rec_hdr *h, const struct pt_view *
 			pkt_json(out, (const struct pt_pkt *)h, v);
 		else
 			pkt_human(out, (const struct pt_pkt *)h, v);
+	} else if (h->type == PT_REC_DROP && h->len >= sizeof(struct pt_drop)) {
+		if (json)
+			drop_json(out, (const struct pt_drop *)h, v);
+		else
+			drop_human(out, (const struct pt_drop *)h, v);
 	} else if (h->type == PT_REC_LOSS && h->len >= sizeof(struct pt_loss_rec)) {
 		const struct pt_loss_rec *l = (const void *)h;
 

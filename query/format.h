@@ -10,6 +10,12 @@
  * payload_len, frag_off, icmp_type, icmp_code, vlan, vni, outer_src, outer_dst,
  * mark, fp (16 hex digits), fp_mode, trunc, badlen, cap_len, data (hex, when captured).
  * A loss line: type "loss", ts, point, point_id, lost, lost_total.
+ * A drop line (struct pt_drop): type "drop", ts, ts_ns, reason (name from this
+ * kernel's BTF), reason_code, location (symbol+offset from kallsyms),
+ * location_addr, netns_ino, netns (name, when a capture point knows it),
+ * ifindex, dev (name, when a capture point of that netns/ifindex knows it),
+ * len (skb->len), the identity keys of a packet line (family ... frag_off,
+ * flags/seq/ack/win, icmp_type/code, vni...) and fp, fp_mode, trunc, badlen.
  */
 #ifndef PROVTAP_FORMAT_H
 #define PROVTAP_FORMAT_H
@@ -39,7 +45,13 @@ struct pt_point_names pt_view_names(const struct pt_view *v, __u16 point);
 /* "veth1@ns:in", or "point#N" for an unknown id. Static storage per call site not kept. */
 const char *pt_view_point(const struct pt_view *v, __u16 point, char *buf, size_t len);
 
-/* Print one PKT or LOSS record (other types: nothing). json selects JSON lines. */
+/*
+ * The point info of a capture point (any direction, latest) on the device
+ * ifindex in netns netns_ino, for naming the device of a drop; NULL if none.
+ */
+const struct pt_point_info *pt_view_dev(const struct pt_view *v, __u64 netns_ino, __u32 ifindex);
+
+/* Print one PKT, LOSS or DROP record (other types: nothing). json selects JSON lines. */
 void pt_format_rec(FILE *out, const struct pt_rec_hdr *h, const struct pt_view *v, bool json);
 
 /* Address text for the record's family ("10.0.0.1", "fe80::1"). */

@@ -16,6 +16,7 @@ struct pt_scan {
 	struct pt_view view;
 	__u64 since, until;
 	__u64 corrupt;
+	bool drops;
 };
 
 static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
@@ -40,6 +41,7 @@ int pt_scan_open(const struct pt_scan_opts *o, struct pt_scan **out, char *err, 
 	pt_view_init(&s->view);
 	s->since = o->since_ns;
 	s->until = o->until_ns;
+	s->drops = o->drops;
 	if (s->until && s->since > s->until) {
 		snprintf(err, errlen, "the window is empty: --since is after --until");
 		free(s);
@@ -92,7 +94,9 @@ int pt_scan_next(struct pt_scan *s, const struct pt_rec_hdr **rec)
 		if (h->type == PT_REC_LOSS && h->len >= sizeof(struct pt_loss_rec)) {
 			if (!in_window(s, ((const struct pt_loss_rec *)h)->boottime_ns))
 				continue;
-		} else if (h->type == PT_REC_PKT && h->len >= sizeof(struct pt_pkt)) {
+		} else if ((h->type == PT_REC_PKT && h->len >= sizeof(struct pt_pkt)) ||
+			   (s->drops && h->type == PT_REC_DROP && h->len >= sizeof(struct pt_drop))) {
+			/* a drop is filtered by its packet's identity (struct pt_drop.pkt) */
 			const struct pt_pkt *p = (const void *)h;
 			struct pt_point_names n = pt_view_names(&s->view, p->point);
 

@@ -18,6 +18,7 @@ struct pt_scan_opts {
 	const char *expr;	/* NULL or "" = every packet */
 	__u64 since_ns;		/* realtime ns, inclusive; 0 = from the start */
 	__u64 until_ns;		/* realtime ns, inclusive; 0 = to the end */
+	bool drops;		/* also return PT_REC_DROP records (query drops); default: not */
 };
 
 struct pt_scan;
@@ -30,8 +31,10 @@ struct pt_scan;
 int pt_scan_open(const struct pt_scan_opts *o, struct pt_scan **out, char *err, size_t errlen);
 
 /*
- * Next record: PT_REC_PKT records that match the expression and window, and
- * PT_REC_LOSS records inside the window (other types only update the view).
+ * Next record: PT_REC_PKT records (and PT_REC_DROP records when opts.drops)
+ * that match the expression (drops by their embedded struct pt_pkt, whose
+ * point is PT_DROP_POINT: a `point NAME` term never matches them) and window, and PT_REC_LOSS records
+ * inside the window (other types only update the view).
  * Returns 1 and *rec (valid until the next call), 0 at the end, -errno on an
  * I/O error.
  */

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "drop.skel.h"
+#include "common/log.h"
+#include "loader/drops.h"
+#include "loader/features.h"
+
+/* Program name (as the kernel keeps it) -> variant name, for status. */
+static const struct { const char *prog, *variant; } prog_variants[] = {
+	{ "pt_drop_btf", "drop-btf" },
+	{ "pt_drop_raw", "drop-raw" },
+	{ "pt_drop_kprobe", "drop-kprobe" },
+};
+
+static struct bpf_program *variant_prog(struct drop_bpf *skel, enum pt_prog id)
+{
+	switch (id) {
+	case PT_PROG_DROP_BTF: return skel->progs.pt_drop_btf;
+	case PT_PROG_DROP_RAW: return skel->progs.pt_drop_raw;
+	case PT_PROG_DROP_KPROBE: return skel->progs.pt_drop_kprobe;
+	default: return NULL;
+	}
+}
+
+int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
+{
+	const struct pt_variant *v;
+	struct drop_bpf *skel = NULL;
+	struct bpf_program *prog, *chosen;
+	struct bpf_link *link = NULL;
+	char lpath[512], spath[512];
+	bool stats_pinned = false;
+	int err, fd;
+
+	pt_pin_path(lpath, sizeof(lpath), PT_DROP_LINK_PIN);
+	pt_pin_path(spath, sizeof(spath), PT_DROP_STATS_PIN);
+	if (access(lpath, F_OK) == 0) {
+		pt_err("the drop probe is already loaded (%s); `provtap probe unload --drops` first", lpath);
+		return -EEXIST;
+	}
+	v = pt_variant_pick(PT_HOOK_DROP, force);
+	if (!v)
+		return -EOPNOTSUPP;
+	skel = drop_bpf__open();
+	if (!skel) {
+		err = -errno;
+		pt_err("drop probe: cannot open its object: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->pt_fp_mode = fp_mode;
+	err = bpf_map__reuse_fd(skel->maps.pt_ring, pins->fd[PT_MAP_RING]);
+	if (err) {
+		pt_err("drop probe: cannot reuse pinned map pt_ring: %s", strerror(-err));
+		goto cleanup;
+	}
+	/* a stale counter pin (a crashed unload) is reused, not an error */
+	fd = bpf_obj_get(spath);
+	if (fd >= 0) {
+		err = bpf_map__reuse_fd(skel->maps.pt_dstats, fd);
+		close(fd);
+		if (err) {
+			pt_err("drop probe: cannot reuse pinned map %s: %s", spath, strerror(-err));
+			goto cleanup;
+		}
+	}
+	chosen = variant_prog(skel, v->prog_id);
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == chosen);
+	err = drop_bpf__load(skel);
+	if (err) {
+		pt_err("drop probe: the kernel rejected program %s (variant %s): %s (run with -vv for the "
+		       "verifier log)", v->prog, v->name, strerror(-err));
+		goto cleanup;
+	}
+	if (fd < 0) {
+		err = bpf_map__pin(skel->maps.pt_dstats, spath);
+		if (err) {
+			pt_err("drop probe: cannot pin %s: %s", spath, strerror(-err));
+			goto cleanup;
+		}
+		stats_pinned = true;
+	} else {
+		struct pt_drop_stats *zero = calloc((size_t)libbpf_num_possible_cpus(), sizeof(*zero));
+		__u32 key = 0;
+
+		if (zero)
+			bpf_map_update_elem(bpf_map__fd(skel->maps.pt_dstats), &key, zero, BPF_ANY);
+		free(zero);
+	}
+	link = bpf_program__attach(chosen);
+	if (!link) {
+		err = -errno;
+		pt_err("drop probe: cannot attach %s (variant %s): %s", v->prog, v->name, strerror(-err));
+		goto cleanup;
+	}
+	err = bpf_link__pin(link, lpath);
+	if (err) {
+		pt_err("drop probe: cannot pin its link at %s: %s", lpath, strerror(-err));
+		goto cleanup;
+	}
+	pt_info("drop probe: attached %s variant (%s) to skb:kfree_skb", v->name, v->prog);
+cleanup:
+	if (err && stats_pinned)
+		unlink(spath);
+	bpf_link__destroy(link);	/* the pin keeps it attached */
+	drop_bpf__destroy(skel);
+	return err;
+}
+
+int pt_drops_unload(void)
+{
+	char lpath[512], spath[512];
+	int err = 0, found = 0;
+
+	pt_pin_path(lpath, sizeof(lpath), PT_DROP_LINK_PIN);
+	pt_pin_path(spath, sizeof(spath), PT_DROP_STATS_PIN);
+	if (unlink(lpath) == 0)
+		found = 1;
+	else if (errno != ENOENT) {
+		err = -errno;
+		pt_err("cannot remove the drop probe's link %s: %s", lpath, strerror(-err));
+	}
+	if (unlink(spath) == 0)
+		found = 1;
+	else if (errno != ENOENT && !err) {
+		err = -errno;
+		pt_err("cannot remove %s: %s", spath, strerror(-err));
+	}
+	if (!err && found)
+		pt_info("drop probe: unloaded");
+	return err ? err : found ? 0 : -ENOENT;
+}
+
+/* Variant name of the program behind a link fd into s. */
+static void link_variant(int lfd, struct pt_drops_state *s)
+{
+	struct bpf_link_info li = {};
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(li);
+	int pfd;
+
+	snprintf(s->variant, sizeof(s->variant), "?");
+	if (bpf_obj_get_info_by_fd(lfd, &li, &len))
+		return;
+	s->prog_id = li.prog_id;
+	pfd = bpf_prog_get_fd_by_id(li.prog_id);
+	if (pfd < 0)
+		return;
+	len = sizeof(pi);
+	if (!bpf_obj_get_info_by_fd(pfd, &pi, &len))
+		for (size_t i = 0; i < sizeof(prog_variants) / sizeof(prog_variants[0]); i++)
+			if (!strcmp(pi.name, prog_variants[i].prog))
+				snprintf(s->variant, sizeof(s->variant), "%s", prog_variants[i].variant);
+	close(pfd);
+}
+
+int pt_drops_state(struct pt_drops_state *s)
+{
+	char path[512];
+	int ncpu = libbpf_num_possible_cpus(), lfd, sfd, err = 0;
+	struct pt_drop_stats *v;
+	__u32 key = 0;
+
+	memset(s, 0, sizeof(*s));
+	lfd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_LINK_PIN));
+	if (lfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	s->loaded = true;
+	link_variant(lfd, s);
+	close(lfd);
+	sfd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_STATS_PIN));
+	if (sfd < 0)
+		return -errno;
+	v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
+	if (!v)
+		err = -ENOMEM;
+	else if (bpf_map_lookup_elem(sfd, &key, v))
+		err = -errno;
+	for (int i = 0; !err && i < ncpu; i++) {
+		s->st.seen += v[i].seen;
+		s->st.skipped += v[i].skipped;
+		s->st.emitted += v[i].emitted;
+		s->st.ring_fail += v[i].ring_fail;
+		s->st.read_fail += v[i].read_fail;
+	}
+	free(v);
+	close(sfd);
+	return err;
+}
