@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* query_hops.c — `provtap query hops|loss|delay`: query/hops.h's results as tables. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "cli/query.h"
+#include "common/units.h"
+#include "query/format.h"
+#include "query/hops.h"
+
+#define MAX_PCT 10
+
+enum { HO_PER_FLOW = 2000, HO_HORIZON, HO_MAX_DELAY, HO_FROM, HO_TO, HO_PCT };
+
+struct hops_args {
+	const char *op;
+	struct pt_hops_opts o;
+	double pct[MAX_PCT];
+	int npct;
+};
+
+static void usage_hops(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap query hops [EXPR] [--per-flow] [--since T] [--until T] [--horizon DUR]\n"
+		"                          [--max-delay DUR] [--store DIR] [--json|--csv]\n"
+		"\n"
+		"Where matching packets go and where they are lost. A packet is a fingerprint; its path is\n"
+		"the order in which capture points first see it. The usual path (the one consistent with\n"
+		"the most packets, counting packets lost along it) is shown, one row per segment:\n"
+		"  AT FROM / AT TO   packets on the path that reached the segment's first / second point\n"
+		"  LOST              AT FROM - AT TO - IN FLIGHT; %% of AT FROM - IN FLIGHT\n"
+		"  IN FLIGHT         last seen at FROM within the segment's max delay (largest observed,\n"
+		"                    or --max-delay) of the newest packet: not counted as lost\n"
+		"  RETRANS           the same fingerprint seen again at FROM (no false loss)\n"
+		"  p50/p90/p99/MAX   delay FROM->TO in ms (nearest-rank percentiles of exact samples)\n"
+		"  DROPS             kernel drops attributed to the segment: not stored yet (empty)\n"
+		"Packets on other paths (e.g. the reverse direction: use a one-way EXPR) are counted apart.\n"
+		"\n"
+		"  --per-flow        the same per 5-tuple flow (both directions are one flow)\n"
+		"  --horizon DUR     forget a fingerprint this long after its first sighting (default 10s)\n"
+		"  --max-delay DUR   in-flight cut-off instead of each segment's largest delay\n"
+		"\n"
+		"examples:\n"
+		"  provtap query hops 'udp and dst port 9000'\n"
+		"  provtap query hops 'tcp and dst host 10.0.3.2 and dst port 8080' --since -5m --per-flow\n"
+		"  provtap query hops 'icmp' --json\n"
+		"\nExit status: 0 answered, 1 no answer (no packets, or seen at one point only), 2 usage.\n");
+}
+
+static void usage_loss(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap query loss [EXPR] --from POINT --to POINT [--since T] [--until T]\n"
+		"                          [--max-delay DUR] [--horizon DUR] [--store DIR] [--json|--csv]\n"
+		"\n"
+		"Packets (fingerprints) seen at FROM, how many of them were then seen at TO, and how many\n"
+		"were lost (%% of those whose fate is known). Packets last seen at FROM within the max delay\n"
+		"FROM->TO (largest observed, or --max-delay) of the newest packet are in flight, not lost;\n"
+		"the same fingerprint seen again at FROM is a retransmission, not a new packet.\n"
+		"POINT is a capture point as `provtap store count` prints it (ifname@netns:dir) or an alias.\n"
+		"\n"
+		"examples:\n"
+		"  provtap query loss 'udp and dst port 9000' --from ptr2a@ptr2:in --to ptr2b@ptr2:out\n"
+		"  provtap query loss 'tcp' --from c@client:out --to s@server:in --since -10m --json\n"
+		"\nExit status: 0 answered, 1 unknown point or no packets at FROM, 2 usage.\n");
+}
+
+static void usage_delay(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap query delay [EXPR] --from POINT --to POINT [--percentiles 50,90,99]\n"
+		"                           [--since T] [--until T] [--horizon DUR] [--store DIR] [--json|--csv]\n"
+		"\n"
+		"Delay distribution FROM->TO over the packets seen at both (ts at TO minus the latest copy at\n"
+		"FROM before it): count, min, the percentiles (nearest rank over exact µs samples), max and\n"
+		"mean, in ms with µs precision.\n"
+		"\n"
+		"examples:\n"
+		"  provtap query delay 'tcp and dst port 8080' --from ptr1a@ptr1:in --to ptr1b@ptr1:out\n"
+		"  provtap query delay 'udp' --from c@client:out --to s@server:in --percentiles 50,99,99.9\n"
+		"\nExit status: 0 answered, 1 unknown point or no packet seen at both, 2 usage.\n");
+}
+
+static int parse_pct(struct hops_args *a, const char *arg)
+{
+	char *dup = strdup(arg), *save = NULL, *tok;
+	int rc = 0;
+
+	if (!dup)
+		return PT_EXIT_FAIL;
+	a->npct = 0;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		double p = strtod(tok, &end);
+
+		if (end == tok || *end || !(p > 0 && p <= 100) || a->npct == MAX_PCT) {
+			fprintf(stderr, "provtap query delay: --percentiles takes up to %d numbers in (0, 100] "
+				"separated by commas, not '%s'\n", MAX_PCT, arg);
+			rc = PT_EXIT_USAGE;
+			break;
+		}
+		a->pct[a->npct++] = p;
+	}
+	if (!rc && !a->npct) {
+		fprintf(stderr, "provtap query delay: --percentiles is empty\n");
+		rc = PT_EXIT_USAGE;
+	}
+	free(dup);
+	return rc;
+}
+
+static int on_opt(void *ctx, int opt, const char *arg)
+{
+	struct hops_args *a = ctx;
+	__u64 *dur = NULL;
+
+	switch (opt) {
+	case HO_PER_FLOW: a->o.per_flow = true; return 0;
+	case HO_FROM: a->o.from = arg; return 0;
+	case HO_TO: a->o.to = arg; return 0;
+	case HO_PCT: return parse_pct(a, arg);
+	case HO_HORIZON: dur = &a->o.horizon_ns; break;
+	case HO_MAX_DELAY: dur = &a->o.max_delay_ns; break;
+	default: return PT_EXIT_USAGE;
+	}
+	if (pt_parse_duration(arg, dur) || !*dur) {
+		fprintf(stderr, "provtap query %s: --%s takes a duration (100ms, 2s, 1m), not '%s'\n", a->op,
+			opt == HO_HORIZON ? "horizon" : "max-delay", arg);
+		return PT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static double ms(__u64 ns)
+{
+	return (double)ns / 1e6;
+}
+
+static const char *pname(const struct pt_view *v, int id, char *buf, size_t len)
+{
+	if (id < 0 || id >= PT_MAX_POINTS)
+		return "?";
+	return pt_view_point(v, (__u16)id, buf, len);
+}
+
+static void path_text(const struct pt_view *v, const struct pt_hops_path *p, char *buf, size_t len)
+{
+	size_t off = 0;
+	char nm[96];
+
+	buf[0] = 0;
+	for (int i = 0; i < p->n && off + 1 < len; i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", i ? " -> " : "", pname(v, p->points[i], nm, sizeof(nm)));
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+static void flow_text(const struct pt_pkt *p, char *buf, size_t len)
+{
+	bool v6 = p->flags & PT_PF_IPV6;
+	char s[64], d[64];
+	const char *proto = p->l4proto == 6 ? "tcp" : p->l4proto == 17 ? "udp" : p->l4proto == 1 ? "icmp"
+			    : p->l4proto == 58 ? "icmp6" : NULL;
+	char pb[8];
+
+	if (!(p->flags & (PT_PF_IPV4 | PT_PF_IPV6))) {
+		snprintf(buf, len, "non-IP");
+		return;
+	}
+	if (!proto) {
+		snprintf(pb, sizeof(pb), "%u", p->l4proto);
+		proto = pb;
+	}
+	pt_fmt_addr(p->saddr, v6, s, sizeof(s));
+	pt_fmt_addr(p->daddr, v6, d, sizeof(d));
+	if ((p->flags & PT_PF_L4) && (p->l4proto == 6 || p->l4proto == 17))
+		snprintf(buf, len, v6 ? "%s [%s]:%u <> [%s]:%u" : "%s %s:%u <> %s:%u", proto, s, p->sport, d,
+			 p->dport);
+	else
+		snprintf(buf, len, "%s %s <> %s", proto, s, d);
+}
+
+static double pct_of(__u64 n, __u64 d)
+{
+	return d ? 100.0 * (double)n / (double)d : 0.0;
+}
+
+/* Notes every operator shares: partial store, ring-buffer loss, early folding. */
+static void common_notes(struct pt_table *t, struct pt_scan *s, const struct pt_hops_result *r)
+{
+	const struct pt_view *v = pt_scan_view(s);
+	__u64 corrupt;
+	char nm[96];
+
+	if (pt_scan_partial(s, &corrupt))
+		pt_table_note(t, "partial: %llu corrupt region(s) of the store were skipped",
+			      (unsigned long long)corrupt);
+	for (int i = 0; r->any_ring_lost && i < PT_MAX_POINTS; i++)
+		if (r->ring_lost[i])
+			pt_table_note(t, "the probe at %s could not deliver %llu record(s) in this window (ring buffer "
+				      "full): loss on segments touching it may be overstated",
+				      pname(v, i, nm, sizeof(nm)), (unsigned long long)r->ring_lost[i]);
+	if (r->folded_early)
+		pt_table_note(t, "%llu fingerprint(s) were forgotten before the horizon (more than %u tracked at "
+			      "once): a late copy of them counts as a new packet", (unsigned long long)r->folded_early,
+			      PT_HOPS_MAX_LIVE);
+}
+
+/* Open the scan and run the engine; exit code on failure (message printed). */
+static int run(const char *op, const struct pt_qopts *q, const struct pt_hops_opts *o, struct pt_scan **sp,
+	       struct pt_hops **hp)
+{
+	char msg[4096];
+	int rc, err = 0;
+
+	rc = pt_scan_open(&q->scan, sp, msg, sizeof(msg));
+	if (rc) {
+		fprintf(stderr, "provtap query %s: %s\n", op, msg);
+		return rc == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;
+	}
+	*hp = pt_hops_new(o, &err);
+	if (!*hp) {
+		fprintf(stderr, "provtap query %s: %s\n", op,
+			err == -EINVAL ? "--from and --to must name two different points" : strerror(-err));
+		return err == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;
+	}
+	rc = pt_hops_run(*hp, *sp, msg, sizeof(msg));
+	if (rc) {
+		fprintf(stderr, "provtap query %s: %s\n", op, msg);
+		return PT_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static const char *expr_text(const struct pt_qopts *q)
+{
+	return q->scan.expr && *q->scan.expr ? q->scan.expr : "(all packets)";
+}
+
+static void delay_cells(struct pt_table *t, const struct pt_hops_delay *d, const double *pct, int npct)
+{
+	for (int i = 0; i < npct; i++) {
+		if (d->count)
+			pt_table_f(t, ms(pt_hops_pct(d, pct[i])), 3);
+		else
+			pt_table_null(t);
+	}
+	if (d->count)
+		pt_table_f(t, ms(d->max_ns), 3);
+	else
+		pt_table_null(t);
+}
+
+int query_hops(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "per-flow", no_argument, NULL, HO_PER_FLOW },
+		{ "horizon", required_argument, NULL, HO_HORIZON },
+		{ "max-delay", required_argument, NULL, HO_MAX_DELAY },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const double pct[3] = { 50, 90, 99 };
+	struct hops_args a = { .op = "hops" };
+	const struct pt_hops_result *r;
+	struct pt_scan *s = NULL;
+	struct pt_hops *h = NULL;
+	struct pt_table *t = NULL;
+	const struct pt_view *v;
+	struct pt_qopts q;
+	__u64 other = 0, one_point = 0, rows = 0, sampled = 0;
+	char title[2300], buf[1024], nm[96], nm2[96];
+	int rc;
+
+	rc = pt_qopts_parse(argc, argv, &q, extra, on_opt, &a, usage_hops);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	rc = run("hops", &q, &a.o, &s, &h);
+	if (rc)
+		goto out;
+	r = pt_hops_finish(h);
+	v = pt_scan_view(s);
+	if (!r->records) {
+		fprintf(stderr, "provtap query hops: no packets match %s in the window%s\n", expr_text(&q),
+			pt_scan_partial(s, NULL) ? " (partial: corrupt regions of the store were skipped)" : "");
+		rc = PT_EXIT_FAIL;
+		goto out;
+	}
+	if (a.o.per_flow) {
+		__u64 packets = 0;
+
+		for (size_t gi = 0; gi < r->ngroups; gi++)
+			packets += r->groups[gi].packets;
+		snprintf(title, sizeof(title), "hops of %s, per flow: %zu flow(s), %llu packet(s) in %llu record(s)",
+			 expr_text(&q), r->ngroups, (unsigned long long)packets, (unsigned long long)r->records);
+	} else {
+		const struct pt_hops_group *g = &r->groups[0];
+
+		path_text(v, &g->path, buf, sizeof(buf));
+		snprintf(title, sizeof(title), "hops of %s: %s\n%llu packet(s): %llu on this path (%llu all the way), "
+			 "%llu on other paths", expr_text(&q), buf, (unsigned long long)g->packets,
+			 (unsigned long long)g->on_path, (unsigned long long)g->path.count,
+			 (unsigned long long)g->other_path);
+	}
+	t = pt_table_new(q.fmt, title);
+	if (a.o.per_flow)
+		pt_table_col(t, "flow", "FLOW", false);
+	pt_table_col(t, "hop", "HOP", true);
+	pt_table_col(t, "from", "FROM", false);
+	pt_table_col(t, "to", "TO", false);
+	pt_table_col(t, "at_from", "AT FROM (pkts)", true);
+	pt_table_col(t, "at_to", "AT TO (pkts)", true);
+	pt_table_col(t, "lost", "LOST (pkts)", true);
+	pt_table_col(t, "lost_pct", "LOST (%)", true);
+	pt_table_col(t, "in_flight", "IN FLIGHT (pkts)", true);
+	pt_table_col(t, "retrans", "RETRANS (pkts)", true);
+	pt_table_col(t, "delay_p50_ms", "p50 (ms)", true);
+	pt_table_col(t, "delay_p90_ms", "p90 (ms)", true);
+	pt_table_col(t, "delay_p99_ms", "p99 (ms)", true);
+	pt_table_col(t, "delay_max_ms", "MAX (ms)", true);
+	pt_table_col(t, "drops", "DROPS (pkts)", true);
+	for (size_t gi = 0; gi < r->ngroups; gi++) {
+		const struct pt_hops_group *g = &r->groups[gi];
+
+		other += g->other_path;
+		if (!g->nseg)
+			one_point++;
+		if (a.o.per_flow)
+			flow_text(&g->first, buf, sizeof(buf));
+		for (size_t i = 0; i < g->nseg; i++) {
+			const struct pt_hops_seg *sg = &g->seg[i];
+
+			pt_table_row(t);
+			if (a.o.per_flow)
+				pt_table_str(t, buf);
+			pt_table_u64(t, i + 1);
+			pt_table_str(t, pname(v, sg->from, nm, sizeof(nm)));
+			pt_table_str(t, pname(v, sg->to, nm2, sizeof(nm2)));
+			pt_table_u64(t, sg->at_from);
+			pt_table_u64(t, sg->at_to);
+			pt_table_u64(t, sg->lost);
+			pt_table_f(t, pct_of(sg->lost, sg->at_from - sg->in_flight), 2);
+			pt_table_u64(t, sg->in_flight);
+			pt_table_u64(t, sg->retrans);
+			delay_cells(t, &sg->d, pct, 3);
+			if (sg->drops_known)
+				pt_table_u64(t, sg->drops);
+			else
+				pt_table_null(t);
+			sampled += sg->d.sampled;
+			rows++;
+		}
+		if (!a.o.per_flow && g->other_path) {
+			for (int k = 0; k < PT_HOPS_OTHER_TOP && g->other[k].count; k++) {
+				path_text(v, &g->other[k], buf, sizeof(buf));
+				pt_table_note(t, "other path: %llu packet(s) %s%s", (unsigned long long)g->other[k].count,
+					      buf, g->other[k].n == PT_HOPS_MAX_PATH ? " ..." : "");
+			}
+			if (g->too_long)
+				pt_table_note(t, "%llu packet(s) crossed more than %d points (counted as other paths)",
+					      (unsigned long long)g->too_long, PT_HOPS_MAX_PATH);
+		}
+	}
+	if (a.o.per_flow && other)
+		pt_table_note(t, "%llu packet(s) took another path than their flow's usual one (not in the rows)",
+			      (unsigned long long)other);
+	if (one_point)
+		pt_table_note(t, "%llu %s seen at one capture point only: no segment to show",
+			      (unsigned long long)one_point, a.o.per_flow ? "flow(s)" : "path was");
+	pt_table_note(t, "in flight: packets last seen at FROM within the segment's %s of the newest packet "
+		      "are not counted as lost", a.o.max_delay_ns ? "--max-delay" : "largest observed delay");
+	pt_table_note(t, "DROPS: kernel drop records are not in the store yet (drop probe pending): column empty");
+	if (sampled)
+		pt_table_note(t, "percentiles of segments with more than %u packets are estimated from a uniform "
+			      "sample of that size", PT_HOPS_SAMPLES_MAX);
+	common_notes(t, s, r);
+	pt_table_print(t, stdout);
+	t = NULL;
+	if (!rows) {
+		fprintf(stderr, "provtap query hops: the matching packets were seen at one capture point only: "
+			"no hops to report\n");
+		rc = PT_EXIT_FAIL;
+	}
+out:
+	pt_table_print(t, stdout);
+	pt_hops_free(h);
+	pt_scan_close(s);
+	return rc;
+}
+
+/* Common to loss and delay: parse, require --from/--to, run. */
+static int pair_query(int argc, char **argv, struct hops_args *a, const struct option *extra, void (*usage)(FILE *),
+		      struct pt_qopts *q, struct pt_scan **s, struct pt_hops **h)
+{
+	int rc = pt_qopts_parse(argc, argv, q, extra, on_opt, a, usage);
+
+	if (rc)
+		return rc < 0 ? -1 : rc;
+	if (!a->o.from || !a->o.to) {
+		fprintf(stderr, "provtap query %s: --from POINT and --to POINT are required; try "
+			"`provtap query %s --help`\n", a->op, a->op);
+		return PT_EXIT_USAGE;
+	}
+	return run(a->op, q, &a->o, s, h);
+}
+
+int query_loss(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "from", required_argument, NULL, HO_FROM }, { "to", required_argument, NULL, HO_TO },
+		{ "horizon", required_argument, NULL, HO_HORIZON },
+		{ "max-delay", required_argument, NULL, HO_MAX_DELAY }, { NULL, 0, NULL, 0 },
+	};
+	struct hops_args a = { .op = "loss" };
+	const struct pt_hops_result *r;
+	const struct pt_hops_seg *sg;
+	struct pt_scan *s = NULL;
+	struct pt_hops *h = NULL;
+	struct pt_table *t;
+	struct pt_qopts q;
+	char title[1024], nm[96], nm2[96];
+	int rc;
+
+	rc = pair_query(argc, argv, &a, extra, usage_loss, &q, &s, &h);
+	if (rc)
+		goto out;
+	r = pt_hops_finish(h);
+	if (!r->ngroups || !r->groups[0].nseg || !r->groups[0].seg[0].at_from) {
+		fprintf(stderr, "provtap query loss: no packets matching %s were seen at %s in the window\n",
+			expr_text(&q), a.o.from);
+		rc = PT_EXIT_FAIL;
+		goto out;
+	}
+	sg = &r->groups[0].seg[0];
+	snprintf(title, sizeof(title), "loss of %s from %s to %s", expr_text(&q), a.o.from, a.o.to);
+	t = pt_table_new(q.fmt, title);
+	pt_table_col(t, "from", "FROM", false);
+	pt_table_col(t, "to", "TO", false);
+	pt_table_col(t, "at_from", "AT FROM (pkts)", true);
+	pt_table_col(t, "at_to", "AT TO (pkts)", true);
+	pt_table_col(t, "lost", "LOST (pkts)", true);
+	pt_table_col(t, "lost_pct", "LOST (%)", true);
+	pt_table_col(t, "in_flight", "IN FLIGHT (pkts)", true);
+	pt_table_col(t, "retrans", "RETRANS (pkts)", true);
+	pt_table_col(t, "max_delay_ms", "CUT-OFF (ms)", true);
+	pt_table_row(t);
+	pt_table_str(t, pname(pt_scan_view(s), sg->from, nm, sizeof(nm)));
+	pt_table_str(t, pname(pt_scan_view(s), sg->to, nm2, sizeof(nm2)));
+	pt_table_u64(t, sg->at_from);
+	pt_table_u64(t, sg->at_to);
+	pt_table_u64(t, sg->lost);
+	pt_table_f(t, pct_of(sg->lost, sg->at_from - sg->in_flight), 2);
+	pt_table_u64(t, sg->in_flight);
+	pt_table_u64(t, sg->retrans);
+	pt_table_f(t, ms(sg->max_delay_ns), 3);
+	if (r->groups[0].other_path)
+		pt_table_note(t, "%llu packet(s) were seen at %s without being seen at %s before (not counted)",
+			      (unsigned long long)r->groups[0].other_path, a.o.to, a.o.from);
+	pt_table_note(t, "in flight: packets last seen at FROM within the cut-off (%s) of the newest packet are "
+		      "not counted as lost", a.o.max_delay_ns ? "--max-delay" : "largest observed delay");
+	common_notes(t, s, r);
+	pt_table_print(t, stdout);
+out:
+	pt_hops_free(h);
+	pt_scan_close(s);
+	return rc < 0 ? 0 : rc;
+}
+
+int query_delay(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "from", required_argument, NULL, HO_FROM }, { "to", required_argument, NULL, HO_TO },
+		{ "percentiles", required_argument, NULL, HO_PCT },
+		{ "horizon", required_argument, NULL, HO_HORIZON }, { NULL, 0, NULL, 0 },
+	};
+	struct hops_args a = { .op = "delay", .pct = { 50, 90, 99 }, .npct = 3 };
+	const struct pt_hops_result *r;
+	const struct pt_hops_delay *d;
+	struct pt_scan *s = NULL;
+	struct pt_hops *h = NULL;
+	struct pt_table *t;
+	struct pt_qopts q;
+	char title[1024], nm[96], nm2[96], key[32], hdr[32];
+	int rc;
+
+	rc = pair_query(argc, argv, &a, extra, usage_delay, &q, &s, &h);
+	if (rc)
+		goto out;
+	r = pt_hops_finish(h);
+	if (!r->ngroups || !r->groups[0].nseg || !r->groups[0].seg[0].d.count) {
+		fprintf(stderr, "provtap query delay: no packet matching %s was seen at %s and then at %s in the "
+			"window\n", expr_text(&q), a.o.from, a.o.to);
+		rc = PT_EXIT_FAIL;
+		goto out;
+	}
+	d = &r->groups[0].seg[0].d;
+	snprintf(title, sizeof(title), "delay of %s from %s to %s", expr_text(&q), a.o.from, a.o.to);
+	t = pt_table_new(q.fmt, title);
+	pt_table_col(t, "from", "FROM", false);
+	pt_table_col(t, "to", "TO", false);
+	pt_table_col(t, "count", "COUNT (pkts)", true);
+	pt_table_col(t, "min_ms", "MIN (ms)", true);
+	for (int i = 0; i < a.npct; i++) {
+		snprintf(key, sizeof(key), "p%g_ms", a.pct[i]);
+		snprintf(hdr, sizeof(hdr), "p%g (ms)", a.pct[i]);
+		pt_table_col(t, key, hdr, true);
+	}
+	pt_table_col(t, "max_ms", "MAX (ms)", true);
+	pt_table_col(t, "mean_ms", "MEAN (ms)", true);
+	pt_table_row(t);
+	pt_table_str(t, pname(pt_scan_view(s), r->groups[0].seg[0].from, nm, sizeof(nm)));
+	pt_table_str(t, pname(pt_scan_view(s), r->groups[0].seg[0].to, nm2, sizeof(nm2)));
+	pt_table_u64(t, d->count);
+	pt_table_f(t, ms(d->min_ns), 3);
+	delay_cells(t, d, a.pct, a.npct);
+	pt_table_f(t, ms(d->sum_ns) / (double)d->count, 3);
+	if (d->sampled)
+		pt_table_note(t, "percentiles estimated from a uniform sample of %u of the %llu delays",
+			      PT_HOPS_SAMPLES_MAX, (unsigned long long)d->count);
+	common_notes(t, s, r);
+	pt_table_print(t, stdout);
+out:
+	pt_hops_free(h);
+	pt_scan_close(s);
+	return rc < 0 ? 0 : rc;
+}

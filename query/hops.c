@@ -1,0 +1,942 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * hops.c — the engine of query/hops.h.
+ *
+ * Hot path (one call per packet record, no allocation in the steady state):
+ *   fingerprint -> open-addressing table (linear probing, backward-shift
+ *   deletion) -> an entry in a ring of entries in arrival order. A new point
+ *   on the entry's path adds one delay sample to the (group, A, B) segment.
+ *   The ring's oldest entries are folded, once older than the horizon, into
+ *   per-(group, path) counters and removed from the table.
+ * Everything else (usual path, loss, in-flight, percentiles) happens once in
+ * pt_hops_finish().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "collector/store.h"
+#include "query/format.h"
+#include "query/hops.h"
+#include "query/scan.h"
+
+#define MAXP PT_HOPS_MAX_PATH
+
+/* A fingerprint being tracked. */
+struct ent {
+	__u64 fp;
+	__u64 first_ts;		/* first sighting anywhere (expiry) */
+	__u64 last_ts;		/* latest copy at the last point of the path */
+	__u32 group;
+	__u8 n;			/* points on the path */
+	__u8 too_long;		/* a point past MAXP was seen */
+	__u16 points[MAXP];
+	__u16 rep[MAXP];	/* repeats (saturating) at each point */
+};
+
+struct slot {
+	__u64 fp;		/* 0 = empty (fingerprints are never 0) */
+	__u64 seq;		/* ring sequence number of the entry */
+};
+
+/* Packets that followed one exact path, per group. */
+struct pagg {
+	__u32 group;
+	__u32 next;		/* next path of the same group, index + 1; 0 = end */
+	__u8 n, too_long;
+	__u16 points[MAXP];
+	__u64 count;
+	__u64 rep[MAXP];
+};
+
+/* Delay samples of one (group, A, B) segment. */
+struct pair {
+	__u32 group;
+	__u16 a, b;
+	__u64 count, sum, min, max;
+	__u32 *us;
+	__u32 n, cap;
+	bool sampled, sorted;
+};
+
+struct grp {
+	__u64 flow;
+	struct pt_pkt first;
+	__u32 path_head;	/* index + 1 into paths */
+};
+
+/* Open-addressing index of u32 (index + 1) values whose keys live in an array. */
+struct idx {
+	__u32 *v;
+	__u64 cap, n;		/* cap: power of 2 */
+};
+
+struct pt_hops {
+	struct pt_hops_opts o;
+	bool pair_mode;
+	__u64 horizon;
+
+	struct ent *ring;
+	__u64 rcap, head, tail;	/* live entries: seq in [head, tail) */
+	struct slot *tab;
+	__u64 tcap;		/* power of 2, >= 2 * rcap */
+	unsigned tbits;
+
+	struct grp *groups;
+	size_t ngroups, gcap;
+	struct idx gidx;	/* flow -> group */
+
+	struct pagg *paths;
+	size_t npaths, pcap;
+	struct idx pidx;	/* (group, path) -> path */
+
+	struct pair *pairs;
+	size_t npairs, paircap;
+	struct idx qidx;	/* (group, a, b) -> pair */
+
+	__u64 now;		/* newest ts seen */
+	__u64 rng;
+	bool finished;
+	struct pt_hops_result res;
+
+	/* pair mode: point id classification cache */
+	__u8 cls[PT_MAX_POINTS];	/* 0 unknown, 1 neither, 2 from, 3 to */
+	__u64 cls_at[PT_MAX_POINTS];
+};
+
+static inline __u64 mix(__u64 x)
+{
+	x ^= x >> 31;
+	x *= 0x9e3779b97f4a7c15ull;
+	x ^= x >> 29;
+	return x;
+}
+
+/* ---- generic u32 index ---- */
+
+typedef __u64 (*key_fn)(const struct pt_hops *h, __u32 i);
+typedef bool (*eq_fn)(const struct pt_hops *h, __u32 i, const void *key);
+
+static int idx_grow(struct pt_hops *h, struct idx *x, key_fn kf)
+{
+	__u64 ncap = x->cap ? x->cap * 2 : 64;
+	__u32 *nv = calloc(ncap, sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	for (__u64 i = 0; i < x->cap; i++) {
+		__u32 v = x->v[i];
+		__u64 j;
+
+		if (!v)
+			continue;
+		for (j = kf(h, v - 1) & (ncap - 1); nv[j]; j = (j + 1) & (ncap - 1))
+			;
+		nv[j] = v;
+	}
+	free(x->v);
+	x->v = nv;
+	x->cap = ncap;
+	return 0;
+}
+
+/* Slot of key (hash hk) in x: *found = its value index, else the empty slot to fill. */
+static __u64 idx_find(const struct pt_hops *h, const struct idx *x, __u64 hk, eq_fn eq, const void *key,
+		      __u32 *found)
+{
+	__u64 j;
+
+	*found = 0;
+	for (j = hk & (x->cap - 1); x->v[j]; j = (j + 1) & (x->cap - 1)) {
+		if (eq(h, x->v[j] - 1, key)) {
+			*found = x->v[j];
+			break;
+		}
+	}
+	return j;
+}
+
+/* ---- groups ---- */
+
+static __u64 grp_key(const struct pt_hops *h, __u32 i)
+{
+	return mix(h->groups[i].flow);
+}
+
+static bool grp_eq(const struct pt_hops *h, __u32 i, const void *key)
+{
+	return h->groups[i].flow == *(const __u64 *)key;
+}
+
+static int grp_new(struct pt_hops *h, __u64 flow, const struct pt_pkt *p, __u32 *out)
+{
+	if (h->ngroups == h->gcap) {
+		size_t nc = h->gcap ? h->gcap * 2 : 16;
+		struct grp *ng = realloc(h->groups, nc * sizeof(*ng));
+
+		if (!ng)
+			return -ENOMEM;
+		h->groups = ng;
+		h->gcap = nc;
+	}
+	memset(&h->groups[h->ngroups], 0, sizeof(h->groups[0]));
+	h->groups[h->ngroups].flow = flow;
+	memcpy(&h->groups[h->ngroups].first, p, sizeof(*p));
+	h->groups[h->ngroups].first.len = sizeof(*p);
+	h->groups[h->ngroups].first.cap_len = 0;
+	*out = (__u32)h->ngroups++;
+	return 0;
+}
+
+static int grp_get(struct pt_hops *h, const struct pt_pkt *p, __u32 *out)
+{
+	__u64 flow, j;
+	__u32 f;
+	int rc;
+
+	if (!h->o.per_flow) {
+		if (!h->ngroups)
+			return grp_new(h, 0, p, out);
+		*out = 0;
+		return 0;
+	}
+	flow = pt_flow_hash(p);
+	if ((h->gidx.n + 1) * 2 > h->gidx.cap && (rc = idx_grow(h, &h->gidx, grp_key)))
+		return rc;
+	j = idx_find(h, &h->gidx, mix(flow), grp_eq, &flow, &f);
+	if (f) {
+		*out = f - 1;
+		return 0;
+	}
+	if ((rc = grp_new(h, flow, p, out)))
+		return rc;
+	h->gidx.v[j] = *out + 1;
+	h->gidx.n++;
+	return 0;
+}
+
+/* ---- segments' delays ---- */
+
+static __u64 pair_hash(__u32 g, __u16 a, __u16 b)
+{
+	return mix(((__u64)g << 32) | ((__u64)a << 16) | b);
+}
+
+static __u64 pair_key(const struct pt_hops *h, __u32 i)
+{
+	return pair_hash(h->pairs[i].group, h->pairs[i].a, h->pairs[i].b);
+}
+
+struct pair_k {
+	__u32 g;
+	__u16 a, b;
+};
+
+static bool pair_eq(const struct pt_hops *h, __u32 i, const void *key)
+{
+	const struct pair_k *k = key;
+
+	return h->pairs[i].group == k->g && h->pairs[i].a == k->a && h->pairs[i].b == k->b;
+}
+
+static struct pair *pair_lookup(const struct pt_hops *h, __u32 g, __u16 a, __u16 b)
+{
+	struct pair_k k = { g, a, b };
+	__u32 f;
+
+	if (!h->qidx.cap)
+		return NULL;
+	idx_find(h, &h->qidx, pair_hash(g, a, b), pair_eq, &k, &f);
+	return f ? &h->pairs[f - 1] : NULL;
+}
+
+static __u64 rnd(struct pt_hops *h)
+{
+	__u64 x = h->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return h->rng = x;
+}
+
+static int pair_add(struct pt_hops *h, __u32 g, __u16 a, __u16 b, __u64 d)
+{
+	struct pair_k k = { g, a, b };
+	struct pair *q;
+	__u64 j, us;
+	__u32 f;
+	int rc;
+
+	if ((h->qidx.n + 1) * 2 > h->qidx.cap && (rc = idx_grow(h, &h->qidx, pair_key)))
+		return rc;
+	j = idx_find(h, &h->qidx, pair_hash(g, a, b), pair_eq, &k, &f);
+	if (!f) {
+		if (h->npairs == h->paircap) {
+			size_t nc = h->paircap ? h->paircap * 2 : 16;
+			struct pair *np = realloc(h->pairs, nc * sizeof(*np));
+
+			if (!np)
+				return -ENOMEM;
+			h->pairs = np;
+			h->paircap = nc;
+		}
+		q = &h->pairs[h->npairs];
+		memset(q, 0, sizeof(*q));
+		q->group = g;
+		q->a = a;
+		q->b = b;
+		h->qidx.v[j] = (__u32)++h->npairs;
+		h->qidx.n++;
+	} else {
+		q = &h->pairs[f - 1];
+	}
+	q->count++;
+	q->sum += d;
+	if (q->count == 1 || d < q->min)
+		q->min = d;
+	if (d > q->max)
+		q->max = d;
+	us = (d + 500) / 1000;
+	if (us > UINT32_MAX)
+		us = UINT32_MAX;
+	if (q->n < PT_HOPS_SAMPLES_MAX) {
+		if (q->n == q->cap) {
+			__u32 nc = q->cap ? q->cap * 2 : 16;
+			__u32 *nu = realloc(q->us, (size_t)nc * sizeof(*nu));
+
+			if (!nu)
+				return -ENOMEM;
+			q->us = nu;
+			q->cap = nc;
+		}
+		q->us[q->n++] = (__u32)us;
+	} else {
+		/* reservoir: keep each of the count samples with probability n / count */
+		__u64 r = rnd(h) % q->count;
+
+		q->sampled = true;
+		if (r < q->n)
+			q->us[r] = (__u32)us;
+	}
+	return 0;
+}
+
+/* ---- per-path counters ---- */
+
+struct path_k {
+	__u32 g;
+	__u8 n, too_long;
+	const __u16 *points;
+};
+
+static __u64 path_hash(__u32 g, __u8 n, __u8 too_long, const __u16 *pts)
+{
+	__u64 x = ((__u64)g << 16) ^ ((__u64)n << 8) ^ too_long;
+
+	for (int i = 0; i < n; i++)
+		x = mix(x ^ ((__u64)pts[i] << 40) ^ (__u64)i);
+	return mix(x);
+}
+
+static __u64 path_key(const struct pt_hops *h, __u32 i)
+{
+	const struct pagg *p = &h->paths[i];
+
+	return path_hash(p->group, p->n, p->too_long, p->points);
+}
+
+static bool path_eq(const struct pt_hops *h, __u32 i, const void *key)
+{
+	const struct pagg *p = &h->paths[i];
+	const struct path_k *k = key;
+
+	return p->group == k->g && p->n == k->n && p->too_long == k->too_long &&
+	       !memcmp(p->points, k->points, k->n * sizeof(__u16));
+}
+
+/* Count a finished (or, at the end, still tracked) entry on its path. */
+static int fold(struct pt_hops *h, const struct ent *e)
+{
+	struct path_k k = { e->group, e->n, e->too_long, e->points };
+	struct pagg *p;
+	__u64 j;
+	__u32 f;
+	int rc;
+
+	if ((h->pidx.n + 1) * 2 > h->pidx.cap && (rc = idx_grow(h, &h->pidx, path_key)))
+		return rc;
+	j = idx_find(h, &h->pidx, path_hash(e->group, e->n, e->too_long, e->points), path_eq, &k, &f);
+	if (!f) {
+		if (h->npaths == h->pcap) {
+			size_t nc = h->pcap ? h->pcap * 2 : 16;
+			struct pagg *np = realloc(h->paths, nc * sizeof(*np));
+
+			if (!np)
+				return -ENOMEM;
+			h->paths = np;
+			h->pcap = nc;
+		}
+		p = &h->paths[h->npaths];
+		memset(p, 0, sizeof(*p));
+		p->group = e->group;
+		p->n = e->n;
+		p->too_long = e->too_long;
+		memcpy(p->points, e->points, e->n * sizeof(__u16));
+		p->next = h->groups[e->group].path_head;
+		h->groups[e->group].path_head = (__u32)(h->npaths + 1);
+		h->pidx.v[j] = (__u32)++h->npaths;
+		h->pidx.n++;
+	} else {
+		p = &h->paths[f - 1];
+	}
+	p->count++;
+	for (int i = 0; i < e->n; i++)
+		p->rep[i] += e->rep[i];
+	return 0;
+}
+
+/* ---- fingerprint table over the ring ---- */
+
+static inline __u64 tab_home(const struct pt_hops *h, __u64 fp)
+{
+	return (fp * 0x9e3779b97f4a7c15ull) >> (64 - h->tbits);
+}
+
+static void tab_del(struct pt_hops *h, __u64 fp)
+{
+	__u64 mask = h->tcap - 1, i, j;
+
+	for (i = tab_home(h, fp); h->tab[i].fp != fp; i = (i + 1) & mask)
+		if (!h->tab[i].fp)
+			return;
+	for (j = i;;) {
+		__u64 k;
+
+		j = (j + 1) & mask;
+		if (!h->tab[j].fp)
+			break;
+		k = tab_home(h, h->tab[j].fp);
+		/* the entry at j may move to the hole at i unless its home lies in (i, j] */
+		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+			h->tab[i] = h->tab[j];
+			i = j;
+		}
+	}
+	h->tab[i].fp = 0;
+}
+
+static void tab_put(struct pt_hops *h, __u64 fp, __u64 seq)
+{
+	__u64 i;
+
+	for (i = tab_home(h, fp); h->tab[i].fp; i = (i + 1) & (h->tcap - 1))
+		;
+	h->tab[i].fp = fp;
+	h->tab[i].seq = seq;
+}
+
+/* Fold and forget the oldest entry. */
+static int pop_head(struct pt_hops *h)
+{
+	struct ent *e = &h->ring[h->head & (h->rcap - 1)];
+	int rc = fold(h, e);
+
+	tab_del(h, e->fp);
+	h->head++;
+	return rc;
+}
+
+/* Make room for one more entry: grow the ring and the table, or fold the oldest early. */
+static int ring_room(struct pt_hops *h)
+{
+	__u64 ncap, ntcap;
+	struct ent *nr;
+	struct slot *nt;
+
+	if (h->tail - h->head < h->rcap)
+		return 0;
+	if (h->rcap >= h->o.max_live) {
+		h->res.folded_early++;
+		return pop_head(h);
+	}
+	ncap = h->rcap * 2;
+	ntcap = ncap * 2;
+	nr = malloc(ncap * sizeof(*nr));
+	nt = calloc(ntcap, sizeof(*nt));
+	if (!nr || !nt) {
+		free(nr);
+		free(nt);
+		return -ENOMEM;
+	}
+	for (__u64 s = h->head; s < h->tail; s++)
+		nr[s & (ncap - 1)] = h->ring[s & (h->rcap - 1)];
+	free(h->ring);
+	free(h->tab);
+	h->ring = nr;
+	h->rcap = ncap;
+	h->tab = nt;
+	h->tcap = ntcap;
+	h->tbits++;
+	for (__u64 s = h->head; s < h->tail; s++)
+		tab_put(h, h->ring[s & (ncap - 1)].fp, s);
+	return 0;
+}
+
+struct pt_hops *pt_hops_new(const struct pt_hops_opts *o, int *err)
+{
+	struct pt_hops *h;
+
+	if (!!o->from != !!o->to || (o->from && !strcmp(o->from, o->to))) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	h->o = *o;
+	h->pair_mode = o->from != NULL;
+	h->horizon = o->horizon_ns ? o->horizon_ns : PT_HOPS_HORIZON_NS;
+	if (!h->o.max_live)
+		h->o.max_live = PT_HOPS_MAX_LIVE;
+	if (h->o.max_live < 1024)
+		h->o.max_live = 1024;
+	h->rcap = 1024;
+	h->tbits = 11;
+	h->tcap = 1ull << h->tbits;
+	h->ring = malloc(h->rcap * sizeof(*h->ring));
+	h->tab = calloc(h->tcap, sizeof(*h->tab));
+	h->rng = 0x9e3779b97f4a7c15ull;
+	h->res.from_id = h->res.to_id = -1;
+	if (!h->ring || !h->tab) {
+		pt_hops_free(h);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	return h;
+}
+
+void pt_hops_feed_loss(struct pt_hops *h, const struct pt_loss_rec *l)
+{
+	if (l->point < PT_MAX_POINTS && l->lost) {
+		h->res.ring_lost[l->point] += l->lost;
+		h->res.any_ring_lost = true;
+	}
+}
+
+int pt_hops_feed(struct pt_hops *h, const struct pt_pkt *p, int point_class)
+{
+	__u64 ts = p->ts_ns, i, mask = h->tcap - 1;
+	struct ent *e;
+	__u16 pt;
+	int rc;
+
+	if (h->finished)
+		return -EINVAL;
+	if (h->pair_mode) {
+		if (point_class != 1 && point_class != 2)
+			return 0;
+		pt = (__u16)(point_class - 1);
+	} else {
+		pt = p->point;
+	}
+	h->res.records++;
+	if (ts > h->now)
+		h->now = ts;
+	while (h->head < h->tail && h->ring[h->head & (h->rcap - 1)].first_ts + h->horizon < h->now)
+		if ((rc = pop_head(h)))
+			return rc;
+
+	for (i = tab_home(h, p->fp); h->tab[i].fp; i = (i + 1) & mask) {
+		if (h->tab[i].fp != p->fp)
+			continue;
+		e = &h->ring[h->tab[i].seq & (h->rcap - 1)];
+		for (int k = 0; k < e->n; k++) {
+			if (e->points[k] != pt)
+				continue;
+			if (e->rep[k] != UINT16_MAX)
+				e->rep[k]++;
+			if (k == e->n - 1)
+				e->last_ts = ts;
+			return 0;
+		}
+		if (e->n == MAXP) {
+			e->too_long = 1;
+			return 0;
+		}
+		rc = pair_add(h, e->group, e->points[e->n - 1], pt, ts > e->last_ts ? ts - e->last_ts : 0);
+		e->points[e->n] = pt;
+		e->rep[e->n] = 0;
+		e->n++;
+		e->last_ts = ts;
+		return rc;
+	}
+
+	/* a new fingerprint */
+	if ((rc = ring_room(h)))
+		return rc;
+	e = &h->ring[h->tail & (h->rcap - 1)];
+	memset(e, 0, sizeof(*e));
+	if ((rc = grp_get(h, p, &e->group)))
+		return rc;
+	e->fp = p->fp;
+	e->first_ts = e->last_ts = ts;
+	e->n = 1;
+	e->points[0] = pt;
+	tab_put(h, p->fp, h->tail);
+	h->tail++;
+	if (h->tail - h->head > h->res.max_live)
+		h->res.max_live = h->tail - h->head;
+	return 0;
+}
+
+/* ---- the end ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_pagg_count(const void *a, const void *b)
+{
+	const struct pagg *x = *(const struct pagg *const *)a, *y = *(const struct pagg *const *)b;
+
+	return x->count > y->count ? -1 : x->count < y->count;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct pt_hops_group *x = a, *y = b;
+
+	return x->packets > y->packets ? -1 : x->packets < y->packets;
+}
+
+/* Is q (n points) a prefix of path p (m points)? */
+static bool is_prefix(const __u16 *q, int n, const __u16 *p, int m)
+{
+	return n <= m && !memcmp(q, p, (size_t)n * sizeof(__u16));
+}
+
+__u64 pt_hops_pct(const struct pt_hops_delay *d, double p)
+{
+	double r;
+	__u64 rank;
+
+	if (!d->n || !d->us)
+		return 0;
+	r = p / 100.0 * d->n;
+	rank = (__u64)r;
+	if ((double)rank < r - 1e-9)
+		rank++;
+	if (rank < 1)
+		rank = 1;
+	if (rank > d->n)
+		rank = d->n;
+	return (__u64)d->us[rank - 1] * 1000;
+}
+
+static __u16 out_point(const struct pt_hops *h, __u16 pt)
+{
+	if (!h->pair_mode)
+		return pt;
+	return (__u16)((pt == 0 ? h->res.from_id : h->res.to_id) < 0 ? 0xffff
+		       : (pt == 0 ? h->res.from_id : h->res.to_id));
+}
+
+/* Usual path, counts and delays of group g into out (internal point ids). */
+static int group_result(struct pt_hops *h, __u32 g, struct pt_hops_group *out)
+{
+	struct pagg **v = NULL, *best = NULL;
+	size_t n = 0, k;
+	__u64 best_score = 0, seen[MAXP] = {}, retrans[MAXP] = {};
+	__u16 path[MAXP];
+	int m;
+
+	for (__u32 i = h->groups[g].path_head; i; i = h->paths[i - 1].next)
+		n++;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	k = 0;
+	for (__u32 i = h->groups[g].path_head; i; i = h->paths[i - 1].next)
+		v[k++] = &h->paths[i - 1];
+	qsort(v, n, sizeof(*v), cmp_pagg_count);
+
+	out->flow = h->groups[g].flow;
+	out->first = h->groups[g].first;
+	if (h->pair_mode) {
+		m = 2;
+		path[0] = 0;
+		path[1] = 1;
+	} else {
+		/* the candidate consistent with the most packets; candidates: the 64 commonest */
+		for (size_t c = 0; c < n && c < 64; c++) {
+			__u64 score = 0;
+
+			if (v[c]->too_long)
+				continue;
+			for (size_t q = 0; q < n; q++)
+				if (!v[q]->too_long && is_prefix(v[q]->points, v[q]->n, v[c]->points, v[c]->n))
+					score += v[q]->count;
+			if (!best || score > best_score || (score == best_score && v[c]->n > best->n)) {
+				best = v[c];
+				best_score = score;
+			}
+		}
+		m = best ? best->n : 0;
+		if (best)
+			memcpy(path, best->points, (size_t)m * sizeof(__u16));
+	}
+	out->path.n = (__u8)m;
+	for (int i = 0; i < m; i++)
+		out->path.points[i] = out_point(h, path[i]);
+
+	k = 0;
+	for (size_t q = 0; q < n; q++) {
+		const struct pagg *p = v[q];
+
+		out->packets += p->count;
+		if (!p->too_long && m && is_prefix(p->points, p->n, path, m)) {
+			out->on_path += p->count;
+			if (p->n == m)
+				out->path.count += p->count;
+			for (int i = 0; i < p->n; i++) {
+				seen[i] += p->count;
+				retrans[i] += p->rep[i];
+			}
+			continue;
+		}
+		out->other_path += p->count;
+		if (p->too_long)
+			out->too_long += p->count;
+		if (k < PT_HOPS_OTHER_TOP) {	/* v is sorted: the first ones are the commonest */
+			out->other[k].n = p->n;
+			out->other[k].count = p->count;
+			for (int i = 0; i < p->n; i++)
+				out->other[k].points[i] = out_point(h, p->points[i]);
+			k++;
+		}
+	}
+	free(v);
+
+	out->nseg = m > 1 ? (size_t)m - 1 : 0;
+	out->seg = calloc(out->nseg ? out->nseg : 1, sizeof(*out->seg));
+	if (!out->seg)
+		return -ENOMEM;
+	for (size_t i = 0; i < out->nseg; i++) {
+		struct pt_hops_seg *s = &out->seg[i];
+		struct pair *q = pair_lookup(h, g, path[i], path[i + 1]);
+
+		s->from = out_point(h, path[i]);
+		s->to = out_point(h, path[i + 1]);
+		s->at_from = seen[i];
+		s->at_to = seen[i + 1];
+		s->retrans = retrans[i];
+		s->drops_known = false;	/* PT_REC_DROP records are not stored yet */
+		if (q) {
+			if (!q->sorted) {
+				qsort(q->us, q->n, sizeof(*q->us), cmp_u32);
+				q->sorted = true;
+			}
+			s->d.count = q->count;
+			s->d.min_ns = q->min;
+			s->d.max_ns = q->max;
+			s->d.sum_ns = q->sum;
+			s->d.us = q->us;
+			s->d.n = q->n;
+			s->d.sampled = q->sampled;
+		}
+		s->max_delay_ns = h->o.max_delay_ns ? h->o.max_delay_ns : s->d.max_ns;
+	}
+	return 0;
+}
+
+const struct pt_hops_result *pt_hops_finish(struct pt_hops *h)
+{
+	struct pt_hops_result *r = &h->res;
+	__u32 *path_of;		/* internal usual path per group, flattened */
+	__u8 *plen;
+
+	if (h->finished)
+		return r;
+	h->finished = true;
+	r->end_ns = h->now;
+	/* entries still tracked count on their paths too; they stay for the in-flight check */
+	for (__u64 s = h->head; s < h->tail; s++)
+		if (fold(h, &h->ring[s & (h->rcap - 1)]))
+			goto oom;
+	r->groups = calloc(h->ngroups ? h->ngroups : 1, sizeof(*r->groups));
+	path_of = calloc((h->ngroups ? h->ngroups : 1) * MAXP, sizeof(*path_of));
+	plen = calloc(h->ngroups ? h->ngroups : 1, 1);
+	if (!r->groups || !path_of || !plen) {
+		free(path_of);
+		free(plen);
+		goto oom;
+	}
+	r->ngroups = h->ngroups;
+	for (__u32 g = 0; g < h->ngroups; g++) {
+		if (group_result(h, g, &r->groups[g])) {
+			free(path_of);
+			free(plen);
+			goto oom;
+		}
+		/* keep the internal ids of the usual path for the in-flight check */
+		plen[g] = r->groups[g].path.n;
+		if (h->pair_mode) {
+			path_of[g * MAXP] = 0;
+			path_of[g * MAXP + 1] = 1;
+		} else {
+			for (int i = 0; i < plen[g]; i++)
+				path_of[g * MAXP + i] = r->groups[g].path.points[i];
+		}
+	}
+	/* in flight: tracked packets that stopped short of the usual path's end recently */
+	for (__u64 s = h->head; s < h->tail; s++) {
+		const struct ent *e = &h->ring[s & (h->rcap - 1)];
+		struct pt_hops_group *gr = &r->groups[e->group];
+		int m = plen[e->group], i;
+		struct pt_hops_seg *sg;
+
+		if (e->too_long || e->n >= m)
+			continue;
+		for (i = 0; i < e->n && e->points[i] == path_of[e->group * MAXP + i]; i++)
+			;
+		if (i < e->n)
+			continue;
+		sg = &gr->seg[e->n - 1];
+		if (e->last_ts + sg->max_delay_ns >= r->end_ns)
+			sg->in_flight++;
+	}
+	for (size_t g = 0; g < r->ngroups; g++)
+		for (size_t i = 0; i < r->groups[g].nseg; i++) {
+			struct pt_hops_seg *sg = &r->groups[g].seg[i];
+
+			sg->lost = sg->at_from - sg->at_to - sg->in_flight;
+		}
+	free(path_of);
+	free(plen);
+	qsort(r->groups, r->ngroups, sizeof(*r->groups), cmp_group);
+	return r;
+oom:
+	return NULL;
+}
+
+/* ---- scans ---- */
+
+static bool name_is(const struct pt_point_names *n, const char *name)
+{
+	return n->full && (!strcmp(n->full, name) || (n->alias && !strcmp(n->alias, name)));
+}
+
+static int classify(struct pt_hops *h, const struct pt_view *v, __u16 id)
+{
+	struct pt_point_names n;
+
+	if (id >= PT_MAX_POINTS)
+		return 0;
+	if (h->cls[id] && h->cls_at[id] == v->info[id].attach_realtime_ns)
+		return h->cls[id] - 1;
+	n = pt_view_names(v, id);
+	h->cls_at[id] = v->info[id].attach_realtime_ns;
+	if (name_is(&n, h->o.from)) {
+		h->cls[id] = 2;
+		h->res.from_id = id;
+	} else if (name_is(&n, h->o.to)) {
+		h->cls[id] = 3;
+		h->res.to_id = id;
+	} else {
+		h->cls[id] = 1;
+	}
+	return h->cls[id] - 1;
+}
+
+static void known_points(const struct pt_view *v, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < PT_MAX_POINTS && off + 1 < len; i++) {
+		struct pt_point_names n = pt_view_names(v, (__u16)i);
+		int w;
+
+		if (!n.full)
+			continue;
+		w = snprintf(buf + off, len - off, "%s%s%s%s%s", off ? ", " : "", n.full, n.alias ? " (=" : "",
+			     n.alias ? n.alias : "", n.alias ? ")" : "");
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	if (!off)
+		snprintf(buf, len, "none (the store has no capture point records)");
+}
+
+int pt_hops_run(struct pt_hops *h, struct pt_scan *s, char *msg, size_t msglen)
+{
+	const struct pt_view *v = pt_scan_view(s);
+	const struct pt_rec_hdr *rec;
+	int rc;
+
+	while ((rc = pt_scan_next(s, &rec)) == 1) {
+		if (rec->type == PT_REC_PKT) {
+			const struct pt_pkt *p = (const void *)rec;
+
+			rc = pt_hops_feed(h, p, h->pair_mode ? classify(h, v, p->point) : 0);
+			if (rc)
+				break;
+		} else if (rec->type == PT_REC_LOSS) {
+			pt_hops_feed_loss(h, (const void *)rec);
+		}
+		/* PT_REC_DROP (kernel drops with reason) goes here once the drop probe stores them */
+	}
+	if (rc < 0) {
+		snprintf(msg, msglen, "%s", rc == -ENOMEM ? "out of memory" : strerror(-rc));
+		return rc;
+	}
+	if (h->pair_mode) {
+		const char *names[2] = { h->o.from, h->o.to };
+		int *ids[2] = { &h->res.from_id, &h->res.to_id };
+
+		for (int i = 0; i < 2; i++) {
+			if (*ids[i] < 0)
+				*ids[i] = pt_view_lookup(v, names[i]);
+			if (*ids[i] < 0) {
+				char known[2048];
+
+				known_points(v, known, sizeof(known));
+				snprintf(msg, msglen, "unknown capture point '%s'; the store knows: %s", names[i],
+					 known);
+				return -ENOENT;
+			}
+		}
+	}
+	if (!pt_hops_finish(h)) {
+		snprintf(msg, msglen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void pt_hops_free(struct pt_hops *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->npairs; i++)
+		free(h->pairs[i].us);
+	for (size_t g = 0; h->res.groups && g < h->res.ngroups; g++)
+		free(h->res.groups[g].seg);
+	free(h->res.groups);
+	free(h->pairs);
+	free(h->qidx.v);
+	free(h->paths);
+	free(h->pidx.v);
+	free(h->groups);
+	free(h->gidx.v);
+	free(h->ring);
+	free(h->tab);
+	free(h);
+}
