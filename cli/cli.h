@@ -20,13 +20,13 @@ int cmd_collect(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 int cmd_query(int argc, char **argv);
-int cmd_export(int argc, char **argv) __attribute__((weak));
+int cmd_export(int argc, char **argv);
 void usage_probe(FILE *out);
 void usage_collect(FILE *out);
 void usage_tail(FILE *out);
 void usage_store(FILE *out);
 void usage_query(FILE *out);
-void usage_export(FILE *out) __attribute__((weak));
+void usage_export(FILE *out);
 
 /* Exit codes: 0 ok, 1 failure, 2 usage error. */
 #define PT_EXIT_FAIL	1

@@ -25,6 +25,7 @@ static const struct pt_cmd commands[] = {
 	{ "tail", cmd_tail, "live stream of records from the collector", usage_tail },
 	{ "store", cmd_store, "read a store: per-point counts, records, integrity", usage_store },
 	{ "query", cmd_query, "diagnosis queries over the store: hops, loss, delay, ...", usage_query },
+	{ "export", cmd_export, "write matching packets to a file (pcapng) for tshark/Wireshark", usage_export },
 	{ "version", cmd_version, "print the version", NULL },
 	{ "help", cmd_help, "help on a command: provtap help COMMAND", NULL },
 	{ NULL, NULL, NULL, NULL },
