@@ -1,9 +1,10 @@
 #!/bin/bash
 # demo.sh — what `make demo` runs once build/provtap is built: a routed chain of namespaces
-# (client — r1 — r2 — server), probes on every veth in both directions, the collector, TCP and
-# UDP traffic, 5% random loss injected at r2, then per-point counts from the store and a per-hop
-# table showing where packets were lost. Everything is removed at the end, also on Ctrl-C or
-# failure. Uses the default pin dir (the real thing), so it refuses to run if probes are loaded.
+# (client — r1 — r2 — server), packet probes on every veth in both directions plus the kernel
+# drop probe, the collector, TCP and UDP traffic, 5% random loss injected at r2, then per-point
+# counts from the store, the per-hop report (`query hops`), the drop reasons and a delay query.
+# Everything is removed at the end, also on Ctrl-C or failure. Uses the default pin dir (the
+# real thing), so it refuses to run if probes are loaded.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,7 +60,7 @@ cleanup() {
 	exit $rc
 }
 trap cleanup EXIT
-trap 'echo; echo "demo: interrupted"; exit 130' INT TERM
+trap 'echo; echo "demo: interrupted"; exit 130' INT TERM HUP PIPE
 
 say "testbed: ${P}client — ${P}r1 — ${P}r2 — ${P}server (veth pairs, routed)"
 bash "$TESTBED" up "$P"
@@ -69,9 +70,9 @@ ifaces=()
 for h in "${HOPS[@]}"; do ifaces+=(--iface "${h% *}:both"); done
 echo "client $CLIENT_IP  ->  server $SERVER_IP"
 
-say "provtap probe load ${ifaces[*]}"
+say "provtap probe load ${ifaces[*]} --drops"
 LOADED=1
-"$PROVTAP" probe load "${ifaces[@]}"
+"$PROVTAP" probe load "${ifaces[@]}" --drops
 
 say "provtap collect --store $STORE --socket $SOCK --daemon"
 COLLECTOR=$("$PROVTAP" collect --store "$STORE" --socket "$SOCK" --log "$TMP/collect.log" --daemon)
@@ -135,36 +136,16 @@ say "provtap store count --store STORE 'udp'"
 say "provtap store count --store STORE 'tcp'"
 "$PROVTAP" store count --store "$STORE" 'tcp'
 
-# Per-hop table: the client->server points in path order, packets at each, and how many
-# disappeared since the previous hop.
-hop_table() {
-	local title=$1 filter=$2
-	say "$title — per hop, client -> server ('$filter')"
-	"$PROVTAP" store count --store "$STORE" "$filter" --json | python3 -c '
-import json, sys
-counts = {}
-for line in sys.stdin:
-    if line.strip():
-        r = json.loads(line)
-        counts[r["point"]] = r
-hops = [h.split() for h in sys.argv[1:]]
-print("  %-3s %-28s %8s %14s  %s" % ("HOP", "POINT", "PACKETS", "LOST SINCE", "WHERE"))
-prev = None
-for i, (spec, d) in enumerate(hops):
-    name = "%s:%s" % (spec, d)
-    n = counts.get(name, {}).get("packets", 0)
-    where = {0: "client sends", 1: "r1 receives", 2: "r1 forwards", 3: "r2 receives",
-             4: "r2 forwards (after its nftables)", 5: "server receives"}[i]
-    lost = "" if prev is None else str(prev - n)
-    print("  %-3d %-28s %8d %14s  %s" % (i + 1, name, n, lost, where))
-    prev = n
-first = counts.get("%s:%s" % tuple(hops[0]), {}).get("packets", 0)
-print("  end to end: %d sent, %d arrived, %d lost" % (first, prev or 0, first - (prev or 0)))
-' "${HOPS[@]}"
-}
-hop_table "UDP before the loss" 'udp and port 9000'
-hop_table "UDP with 5% loss at r2" 'udp and port 9001'
-hop_table "TCP data and acks, whole run" 'tcp and dst port 8080'
+# The per-hop report: the path each fingerprint took, loss and delay per segment, and the
+# kernel's drops attributed to the segment where packets disappeared.
+say "provtap query hops 'udp and port 9000'   (before the loss)"
+"$PROVTAP" query hops --store "$STORE" 'udp and port 9000'
+say "provtap query hops 'udp and port 9001'   (5% random loss at r2)"
+"$PROVTAP" query hops --store "$STORE" 'udp and port 9001'
+say "provtap query drops 'udp and port 9001' --by reason   (why: the kernel's drop reasons)"
+"$PROVTAP" query drops --store "$STORE" 'udp and port 9001' --by reason
+say "provtap query delay --from r1b:out --to r2a:in 'udp and port 9001'"
+"$PROVTAP" query delay --store "$STORE" 'udp and port 9001' --from "${HOPS[2]% *}:out" --to "${HOPS[3]% *}:in"
 
 say "provtap store verify"
 "$PROVTAP" store verify --store "$STORE"
