@@ -7,6 +7,8 @@
 #   2. bytes     stored bytes per record after sealing, demo-like traffic on a routed testbed,
 #                probes on every veth both ways, snaplen 0; peer: tcpdump -w -s 128 pcap
 #   3. latency   probe -> `provtap tail --json` line, p50/p99, 50 packets/s
+#   4. query     `query hops|loss|delay` over a generated 10 M-record store (QUICK: 1 M) vs
+#                sqlite3 running the equivalent SQL on the same rows (bench/genstore.c)
 #
 # Every benchmark checks its own result (exact counts, no drops, no errors) before it
 # reports a figure, and prints FAILED with the reason otherwise. Results: the table on
@@ -15,13 +17,15 @@
 # env: QUICK=1            a ~2-minute subset (fewer rates, shorter runs, fewer repetitions)
 #      BENCH_TMPDIR=DIR   where stores and captures go (default /var/tmp: a real disk)
 #      PROVTAP=PATH       the binary (default build/provtap)
+#      BENCHBIN=DIR       the bench programs (default build/bench)
+#      ONLY="query store" run only these of: ingest store query bytes latency
 # Needs root, 2+ CPUs. Uses its own pin dir, network namespaces and sockets; removes
 # everything it made on exit, also on failure or Ctrl-C.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PROVTAP=${PROVTAP:-$ROOT/build/provtap}
-BENCHBIN=$ROOT/build/bench
+BENCHBIN=${BENCHBIN:-$ROOT/build/bench}
 TESTBED=$ROOT/scripts/testbed.sh
 TRAFFIC=$ROOT/scripts/traffic.py
 LIB=$ROOT/bench/benchlib.py
@@ -63,7 +67,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, BPF)"
 [ -x "$PROVTAP" ] || die "no $PROVTAP (run \`make bench\`, or make build/provtap)"
-for b in ringdrive storebench; do
+for b in ringdrive storebench genstore; do
 	[ -x "$BENCHBIN/$b" ] || die "no $BENCHBIN/$b (run \`make bench\`)"
 done
 for t in ip tcpdump python3 taskset; do command -v $t >/dev/null || die "missing tool: $t"; done
@@ -312,6 +316,147 @@ bench_store() {
 		note="read back and checked (count, order, no corruption); segments are sealed inline as they fill, as in the collector. Phases apart (one run, one segment): append alone $a rec/s, seal alone $sr rec/s. $bpr bytes/record on disk"
 }
 
+# ---- 4. query speed vs sqlite3 ------------------------------------------------------------
+
+# sql_seg A B: the SQL of one segment (point ids A -> B): loss (NOT IN) and delay (join on fp,
+# nearest-rank percentiles through ORDER BY / OFFSET), as "seg|A|B|loss|N" and
+# "seg|A|B|delay|COUNT|P50|P90|P99|MAX" (µs, rounded to nearest as provtap keeps them).
+sql_seg() {
+	local a=$1 b=$2 t=d_$1_$2 p
+	echo "SELECT 'seg|$a|$b|loss|' || count(*) FROM pkt WHERE point = $a AND fp NOT IN (SELECT fp FROM pkt WHERE point = $b);"
+	echo "CREATE TEMP TABLE $t AS SELECT (b.ts - a.ts + 500) / 1000 AS us FROM pkt a JOIN pkt b ON b.fp = a.fp WHERE a.point = $a AND b.point = $b ORDER BY us;"
+	printf "SELECT 'seg|$a|$b|delay|' || (SELECT count(*) FROM $t)"
+	for p in 50 90 99; do
+		printf " || '|' || (SELECT us FROM $t LIMIT 1 OFFSET (SELECT (count(*) * $p + 99) / 100 - 1 FROM $t))"
+	done
+	echo " || '|' || (SELECT max(us) FROM $t);"
+}
+
+# timed OUT ERR RSSFILE CMD...: run CMD on CPU $CPU_COLL; prints seconds; peak RSS (KiB) in RSSFILE
+timed() {
+	local out=$1 err=$2 rss=$3 t0 t1 rc
+	shift 3
+	t0=$(now_ns)
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f %M -o "$rss" taskset -c $CPU_COLL "$@" >"$out" 2>"$err"
+		rc=$?
+	else
+		taskset -c $CPU_COLL "$@" >"$out" 2>"$err"
+		rc=$?
+		echo 0 >"$rss"
+	fi
+	t1=$(now_ns)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
+	return $rc
+}
+
+bench_query() {
+	local d=$TMP/query pk reps gen records lost lfrom lto pts sqls load_s i op
+	say "4. query speed: provtap query hops/loss/delay vs sqlite3 on the same rows (CPU $CPU_COLL)"
+	if [ $QUICK = 1 ]; then pk=250000 reps=3; else pk=2500000 reps=2; fi
+	rm -rf "$d"
+	mkdir -p "$d"
+	if ! command -v sqlite3 >/dev/null; then
+		row name="query hops" result=FAILED reason="sqlite3 not installed (make bench installs it)"
+		return
+	fi
+	gen=$(taskset -c $CPU_COLL "$BENCHBIN/genstore" --dir "$d/store" --packets $pk --csv "$d/rows.csv" 2>"$d/gen.err") || {
+		row name="query hops" result=FAILED reason="genstore: $(head -c 200 "$d/gen.err")"
+		return
+	}
+	echo "$gen" >"$d/gen.json"
+	read -r records lost lfrom lto < <(echo "$gen" | lib get records lost lost_from lost_to)
+	mapfile -t pts < <(echo "$gen" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["points"]))')
+	log "generated $records packet records ($pk packets x ${#pts[@]} points, $lost lost $lfrom -> $lto), $(echo "$gen" | lib get disk_bytes) bytes on disk"
+	# the peer's table: the same rows (point, fp, ts), indexed on (point, fp); loading is not timed in the ratio
+	{
+		echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+		echo "CREATE TABLE pkt(point INTEGER NOT NULL, fp INTEGER NOT NULL, ts INTEGER NOT NULL);"
+		echo ".mode csv"
+		echo ".import $d/rows.csv pkt"
+		echo "CREATE INDEX pkt_point_fp ON pkt(point, fp);"
+		echo "ANALYZE;"
+		echo ".mode list"
+		echo "SELECT 'rows|' || count(*) FROM pkt;"
+	} >"$d/load.sql"
+	load_s=$(timed "$d/load.out" "$d/load.err" "$d/load.rss" sqlite3 "$d/db" -init /dev/null <"$d/load.sql") ||
+		{ row name="query hops" result=FAILED reason="sqlite3 load: $(head -c 200 "$d/load.err")"; return; }
+	rm -f "$d/rows.csv"
+	if [ "$(tail -1 "$d/load.out")" != "rows|$records" ]; then
+		row name="query hops" result=FAILED reason="sqlite3 loaded $(tail -1 "$d/load.out"), expected rows|$records"
+		return
+	fi
+	log "sqlite3: loaded and indexed in ${load_s}s (not counted)"
+	# the same session settings for every query run: a fair cache, temp tables in memory
+	local prag="PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;"
+	{ echo "$prag"; for ((i = 0; i + 1 < ${#pts[@]}; i++)); do sql_seg $i $((i + 1)); done; } >"$d/hops.sql"
+	local ia=1 ib=2
+	for ((i = 0; i < ${#pts[@]}; i++)); do
+		[ "${pts[$i]}" = "$lfrom" ] && ia=$i
+		[ "${pts[$i]}" = "$lto" ] && ib=$i
+	done
+	{ echo "$prag"; sql_seg $ia $ib | head -1; } >"$d/loss.sql"
+	{ echo "$prag"; sql_seg $ia $ib | tail -2; } >"$d/delay.sql"
+	for op in hops loss delay; do
+		local pargs=(query "$op" '' --store "$d/store" --json) ptimes=() stimes=() why="" prss=0 srss=0 ps ss r
+		[ "$op" = hops ] || pargs+=(--from "$lfrom" --to "$lto")
+		for ((i = 1; i <= reps; i++)); do
+			# alternate which one goes first
+			for who in $([ $((i % 2)) = 1 ] && echo "p s" || echo "s p"); do
+				if [ $who = p ]; then
+					ps=$(timed "$d/$op.p.out" "$d/$op.p.err" "$d/$op.p.rss" "$PROVTAP" "${pargs[@]}") ||
+						{ why="provtap query $op failed: $(head -c 200 "$d/$op.p.err")"; break 2; }
+					ptimes+=("$ps")
+					r=$(cat "$d/$op.p.rss")
+					[ "$r" -gt "$prss" ] && prss=$r
+				else
+					ss=$(timed "$d/$op.s.out" "$d/$op.s.err" "$d/$op.s.rss" sqlite3 -init /dev/null "$d/db" <"$d/$op.sql") ||
+						{ why="sqlite3 failed: $(head -c 200 "$d/$op.s.err")"; break 2; }
+					stimes+=("$ss")
+					r=$(cat "$d/$op.s.rss")
+					[ "$r" -gt "$srss" ] && srss=$r
+				fi
+			done
+			local chk
+			chk=$(python3 "$ROOT/bench/querycheck.py" "$d/gen.json" "$d/$op.p.out" "$d/$op.s.out" $op "$lfrom" "$lto")
+			[ "$chk" = ok ] || { why="answers differ: $chk"; break; }
+			log "$op run $i: provtap ${ps}s (peak RSS $(cat "$d/$op.p.rss") KiB), sqlite3 ${ss}s; answers agree"
+		done
+		local nm="query $op" wl
+		case $op in
+		hops) wl="\`query hops ''\` over $records packet records ($pk packets x ${#pts[@]} points, 1 % loss on one segment), one core";;
+		*) wl="\`query $op '' --from $lfrom --to $lto\` over the same $records records, one core";;
+		esac
+		if [ -n "$why" ]; then
+			row name="$nm" workload="$wl" result=FAILED reason="$why"
+			continue
+		fi
+		local pmn pmd pmx smn smd smx ratio res target
+		read -r pmn pmd pmx < <(lib spread "${ptimes[@]}")
+		read -r smn smd smx < <(lib spread "${stimes[@]}")
+		ratio=$(awk -v a="$smd" -v b="$pmd" 'BEGIN { printf "%.1f", a / b }')
+		res=info target="-"
+		if [ "$op" = hops ]; then
+			target=">= 20x sqlite3"
+			awk -v r="$ratio" 'BEGIN { exit !(r >= 20) }' && res=PASS || res=FAIL
+		fi
+		row name="$nm vs sqlite3" workload="$wl" value="$pmd" unit=s peer="sqlite3 $(sqlite3 --version | cut -d' ' -f1), indexed (point, fp)" \
+			peer_value="$smd" ratio="$ratio" reps=$reps spread="[$pmn,$pmd,$pmx]" target="$target" result=$res \
+			note="answers checked equal (provtap = sqlite3 = generator: lost, delay count, p50/p90/p99/max us). sqlite3 spread [$smn,$smd,$smx] s, its load + index ${load_s}s not counted; ratio = sqlite3 / provtap medians. provtap peak RSS $prss KiB (store $(echo "$gen" | lib get disk_bytes) B), sqlite3 $srss KiB"
+		if [ "$op" = hops ]; then
+			local full=$((pk >= 2500000))
+			res=info
+			if [ $full = 1 ]; then
+				awk -v x="$pmd" 'BEGIN { exit !(x < 2) }' && res=PASS || res=FAIL
+			fi
+			row name="query hops time" workload="$wl" value="$pmd" unit=s reps=$reps spread="[$pmn,$pmd,$pmx]" \
+				target="$([ $full = 1 ] && echo '< 2 s over 10 M records' || echo '- (QUICK: 1 M records; the target is for 10 M)')" result=$res \
+				note="taskset -c $CPU_COLL; peak RSS $prss KiB: bounded (fingerprints within the 10 s horizon + delay samples), not the store"
+		fi
+	done
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$d"
+}
+
 # ---- testbed for 2 and 3 ------------------------------------------------------------------
 
 testbed_up() {
@@ -496,10 +641,12 @@ meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "host": platform.node(), 
 json.dump(meta, open(sys.argv[1], "w"))
 EOF
 
-bench_ingest
-bench_store
-bench_bytes
-bench_latency
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+want ingest && bench_ingest
+want store && bench_store
+want query && bench_query
+want bytes && bench_bytes
+want latency && bench_latency
 
 python3 - "$TMP/meta.json" "$(($(date +%s) - START))" <<'EOF'
 import json, sys

@@ -104,7 +104,7 @@ struct pt_codec *pt_codec_new(int zlevel)
 	c->enc = malloc(PT_BLK_ENC_MAX);
 	c->raw = malloc(PT_BLK_RAW_MAX);
 	c->pkt_off = malloc(PKT_MAX * sizeof(__u32));
-	c->dense = malloc(PKT_MAX * PKT_FIXED);
+	c->dense = malloc(PKT_MAX * PKT_FIXED + 8);	/* + sparse unpacking's overrun */
 	c->side = malloc(PT_BLK_RAW_MAX);
 	c->ptmp = malloc(PKT_MAX + PKT_MAX / 8 + 1);
 	if (!c->enc || !c->raw || !c->pkt_off || !c->dense || !c->side || !c->ptmp)
@@ -204,30 +204,6 @@ static void residual(unsigned char *res, const unsigned char *rec, const unsigne
 #undef SUB
 }
 
-/* Inverse of residual(). */
-static void unresidual(unsigned char *rec, const unsigned char *res, const unsigned char *ref)
-{
-	static const unsigned char zero[PKT_FIXED];
-	size_t i;
-
-	if (!ref)
-		ref = zero;
-	for (i = 0; i < PKT_FIXED; i += 8) {
-		__u64 v = ld64(res + i) ^ ld64(ref + i);
-
-		memcpy(rec + i, &v, 8);
-	}
-#define ADD(f, T) {							\
-		T a, b;							\
-		memcpy(&a, res + offsetof(struct pt_pkt, f), sizeof(T));	\
-		memcpy(&b, ref + offsetof(struct pt_pkt, f), sizeof(T));	\
-		a += b;							\
-		memcpy(rec + offsetof(struct pt_pkt, f), &a, sizeof(T));	\
-	}
-	SUB_FIELDS(ADD)
-#undef ADD
-}
-
 /* Rows tile[0..cnt) become bytes [0..cnt) of every plane (planes n apart). */
 static void tile_out(unsigned char (*tile)[PKT_FIXED], __u32 cnt, unsigned char *planes, __u32 n)
 {
@@ -300,21 +276,26 @@ static size_t pack_plane(struct pt_codec *c, const unsigned char *pl, __u32 n, u
 	return bm + nnz;
 }
 
-/* Unpack one plane from *pp (bounded by end) into out[n]. 0 or -EBADMSG. */
+/*
+ * Unpack one plane from *pp (bounded by end). *pl gets its n bytes: NULL for a
+ * PLANE_ZERO plane (all zero), a pointer into the stream itself for a dense one
+ * (no copy), else out (n bytes, and up to 7 bytes past them overwritten). 0 or
+ * -EBADMSG.
+ */
 static int unpack_plane(const unsigned char **pp, const unsigned char *end, unsigned char mode,
-			unsigned char *out, __u32 n)
+			unsigned char *out, __u32 n, const unsigned char **pl)
 {
 	const unsigned char *p = *pp, *bm;
-	size_t nb = (n + 7) / 8, i;
+	size_t nb = (n + 7) / 8, b;
 
 	switch (mode) {
 	case PLANE_ZERO:
-		memset(out, 0, n);
+		*pl = NULL;
 		return 0;
 	case PLANE_DENSE:
 		if ((size_t)(end - p) < n)
 			return -EBADMSG;
-		memcpy(out, p, n);
+		*pl = p;
 		*pp = p + n;
 		return 0;
 	case PLANE_SPARSE:
@@ -322,15 +303,37 @@ static int unpack_plane(const unsigned char **pp, const unsigned char *end, unsi
 			return -EBADMSG;
 		bm = p;
 		p += nb;
-		for (i = 0; i < n; i++) {
-			if (bm[i / 8] & (1u << (i % 8))) {
-				if (p >= end)
+		for (b = 0; b < nb; b++) {
+			unsigned m = bm[b];
+			unsigned char *o = out + b * 8;
+			__u64 w = 0;
+
+			/* bits past n (none from the encoder) take no value, as before */
+			if (b == nb - 1 && (n & 7))
+				m &= (1u << (n & 7)) - 1;
+			if (m == 0xff) {
+				if (end - p < 8)
 					return -EBADMSG;
-				out[i] = *p++;
-			} else {
-				out[i] = 0;
+				memcpy(o, p, 8);
+				p += 8;
+				continue;
 			}
+			if (end - p >= 8) {
+				while (m) {
+					w |= (__u64)*p++ << (8 * __builtin_ctz(m));
+					m &= m - 1;
+				}
+			} else {
+				while (m) {
+					if (p >= end)
+						return -EBADMSG;
+					w |= (__u64)*p++ << (8 * __builtin_ctz(m));
+					m &= m - 1;
+				}
+			}
+			memcpy(o, &w, 8);
 		}
+		*pl = out;
 		*pp = p;
 		return 0;
 	default:
@@ -498,16 +501,46 @@ static int zinflate(struct pt_codec *c, const void *comp, size_t comp_len, size_
 	return 0;
 }
 
+/* The SUB_FIELDS as (offset, size), for the decoder. */
+struct sub_field {
+	__u8 off, size;
+};
+
+static const struct sub_field sub_fields[] = {
+#define SF(f, T) { offsetof(struct pt_pkt, f), sizeof(T) },
+	SUB_FIELDS(SF)
+#undef SF
+};
+
+#define N_SUB	(sizeof(sub_fields) / sizeof(sub_fields[0]))
+
+/* A SUB field with at least one non-zero plane. */
+struct sub_act {
+	__u8 off, size, n;
+	__u8 shift[8];			/* 8 * byte index in the field */
+	const unsigned char *pl[8];	/* that byte's plane */
+};
+
+/*
+ * Decoding a record: copy its reference (or zeros), then patch only the bytes
+ * whose plane is not all zero (XOR bytes: one XOR each; SUB fields: the
+ * field's residual added). Planes that are all zero (most of them: the fields
+ * a packet keeps from hop to hop and within a flow) cost nothing.
+ */
 int pt_codec_decode(struct pt_codec *c, const void *comp, size_t comp_len, size_t enc_len,
 		    size_t raw_len, __u32 n_recs, const void **out)
 {
+	static const unsigned char zero[PKT_FIXED];
 	const unsigned char *pmode, *kind, *refs, *refs_end, *planes, *planes_end, *cap, *cap_end;
 	const unsigned char *verb, *verb_end;
+	const unsigned char *pl[PKT_FIXED];
+	const unsigned char *xpl[PKT_FIXED];
+	__u8 xoff[PKT_FIXED], in_sub[PKT_FIXED] = {};
+	struct sub_act sa[N_SUB];
 	unsigned char *o = c->raw, *o_end = c->raw + raw_len;
-	unsigned char res[PKT_FIXED];
 	struct enc_hdr eh;
 	size_t need;
-	__u32 i, k;
+	__u32 i, k, nx = 0, ns = 0;
 	int err;
 
 	if (enc_len > PT_BLK_ENC_MAX || raw_len > PT_BLK_RAW_MAX || enc_len < sizeof(eh))
@@ -529,18 +562,40 @@ int pt_codec_decode(struct pt_codec *c, const void *comp, size_t comp_len, size_
 	planes = refs_end;
 	planes_end = planes + eh.planes_len;
 	for (i = 0; i < PKT_FIXED; i++)
-		if (unpack_plane(&planes, planes_end, pmode[i], c->dense + (size_t)i * eh.n_pkt, eh.n_pkt))
+		if (unpack_plane(&planes, planes_end, pmode[i], c->dense + (size_t)i * eh.n_pkt, eh.n_pkt, &pl[i]))
 			return -EBADMSG;
 	if (planes != planes_end)
 		return -EBADMSG;
-	planes = c->dense;
+	/* the planes to apply: SUB fields with a non-zero byte, then the non-zero XOR bytes */
+	for (i = 0; i < N_SUB; i++) {
+		struct sub_act *a = &sa[ns];
+
+		a->off = sub_fields[i].off;
+		a->size = sub_fields[i].size;
+		a->n = 0;
+		for (__u32 b = 0; b < a->size; b++) {
+			in_sub[a->off + b] = 1;
+			if (pl[a->off + b]) {
+				a->shift[a->n] = (__u8)(8 * b);
+				a->pl[a->n++] = pl[a->off + b];
+			}
+		}
+		if (a->n)
+			ns++;
+	}
+	for (i = 0; i < PKT_FIXED; i++) {
+		if (pl[i] && !in_sub[i]) {
+			xoff[nx] = (__u8)i;
+			xpl[nx++] = pl[i];
+		}
+	}
 	cap = planes_end;
 	cap_end = cap + eh.cap_len;
 	verb = cap_end;
 	verb_end = verb + eh.verb_len;
 
 	for (i = 0, k = 0; i < n_recs; i++) {
-		const unsigned char *ref = NULL;
+		const unsigned char *ref = zero;
 		__u16 len, ref_len = 0;
 		__u32 d, j;
 
@@ -565,11 +620,47 @@ int pt_codec_decode(struct pt_codec *c, const void *comp, size_t comp_len, size_
 			ref = c->raw + c->pkt_off[k - d];
 			memcpy(&ref_len, ref + 2, 2);
 		}
-		for (j = 0; j < PKT_FIXED; j++)
-			res[j] = planes[(size_t)j * eh.n_pkt + k];
 		if (o_end - o < (ptrdiff_t)PKT_FIXED)
 			return -EBADMSG;
-		unresidual(o, res, ref);
+		memcpy(o, ref, PKT_FIXED);
+		for (j = 0; j < nx; j++)
+			o[xoff[j]] ^= xpl[j][k];
+		for (j = 0; j < ns; j++) {
+			const struct sub_act *a = &sa[j];
+			__u64 v = 0;
+
+			for (__u32 b = 0; b < a->n; b++)
+				v |= (__u64)a->pl[b][k] << a->shift[b];
+			switch (a->size) {
+			case 1:
+				o[a->off] += (__u8)v;
+				break;
+			case 2: {
+				__u16 x;
+
+				memcpy(&x, o + a->off, 2);
+				x += (__u16)v;
+				memcpy(o + a->off, &x, 2);
+				break;
+			}
+			case 4: {
+				__u32 x;
+
+				memcpy(&x, o + a->off, 4);
+				x += (__u32)v;
+				memcpy(o + a->off, &x, 4);
+				break;
+			}
+			default: {
+				__u64 x;
+
+				memcpy(&x, o + a->off, 8);
+				x += v;
+				memcpy(o + a->off, &x, 8);
+				break;
+			}
+			}
+		}
 		memcpy(&len, o + 2, 2);
 		if (len < PKT_FIXED || len > o_end - o || (size_t)(len - PKT_FIXED) > (size_t)(cap_end - cap))
 			return -EBADMSG;

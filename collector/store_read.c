@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,10 +507,23 @@ int pt_reader_next(struct pt_reader *r, const struct pt_rec_hdr **rec,
 		if (r->recs_pos < r->recs_len) {
 			struct pt_rec_hdr h;
 
-			memcpy(&h, r->recs + r->recs_pos, sizeof(h));
-			memcpy(r->rec, r->recs + r->recs_pos, h.len);
+			const char *at = r->recs + r->recs_pos;
+
+			memcpy(&h, at, sizeof(h));
+			/*
+			 * Hand out the record in place when it is aligned for its
+			 * fields (PKT records are multiples of 8 bytes in buffers
+			 * from malloc: nearly always); else an aligned copy. The
+			 * buffer stays until the next block or frame is read, i.e.
+			 * past the next call.
+			 */
+			if (((uintptr_t)at & 7) == 0) {
+				*rec = (const void *)at;
+			} else {
+				memcpy(r->rec, at, h.len);
+				*rec = r->rec;
+			}
 			r->recs_pos += h.len;
-			*rec = r->rec;
 			if (seg)
 				*seg = &r->info;
 			return 1;

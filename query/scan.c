@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "query/filter.h"
+#include "query/filter_int.h"
 #include "query/scan.h"
 
 struct pt_scan {
@@ -17,6 +18,9 @@ struct pt_scan {
 	__u64 since, until;
 	__u64 corrupt;
 	bool drops;
+	bool match_all;		/* the empty filter: no evaluation per record */
+	bool need_names;	/* the filter has `point NAME`: look the names up per record */
+	bool windowed;		/* --since or --until given */
 };
 
 static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
@@ -53,6 +57,9 @@ int pt_scan_open(const struct pt_scan_opts *o, struct pt_scan **out, char *err, 
 		free(s);
 		return rc;
 	}
+	s->match_all = s->f->root->kind == PF_TRUE;
+	s->need_names = pf_node_uses_point(s->f->root);
+	s->windowed = s->since || s->until;
 	rc = pt_reader_open(o->store_dir, NULL, on_corrupt, s, &s->r);
 	if (rc) {
 		snprintf(err, errlen, "cannot read the store %s: %s", o->store_dir, strerror(-rc));
@@ -87,6 +94,23 @@ int pt_scan_next(struct pt_scan *s, const struct pt_rec_hdr **rec)
 	int rc;
 
 	while ((rc = pt_reader_next(s->r, &h, NULL)) == 1) {
+		/* the common case first: a packet record, no window, the empty filter */
+		if (h->type == PT_REC_PKT && h->len >= sizeof(struct pt_pkt)) {
+			const struct pt_pkt *p = (const void *)h;
+
+			if (s->windowed && !in_window(s, p->ts_ns))
+				continue;
+			if (!s->match_all) {
+				struct pt_point_names n = {};
+
+				if (s->need_names)
+					n = pt_view_names(&s->view, p->point);
+				if (!pt_filter_match(s->f, p, &n))
+					continue;
+			}
+			*rec = h;
+			return 1;
+		}
 		if (h->type == PT_REC_POINT || h->type == PT_REC_CLOCK) {
 			pt_view_learn(&s->view, h);
 			continue;
@@ -94,8 +118,7 @@ int pt_scan_next(struct pt_scan *s, const struct pt_rec_hdr **rec)
 		if (h->type == PT_REC_LOSS && h->len >= sizeof(struct pt_loss_rec)) {
 			if (!in_window(s, ((const struct pt_loss_rec *)h)->boottime_ns))
 				continue;
-		} else if ((h->type == PT_REC_PKT && h->len >= sizeof(struct pt_pkt)) ||
-			   (s->drops && h->type == PT_REC_DROP && h->len >= sizeof(struct pt_drop))) {
+		} else if (s->drops && h->type == PT_REC_DROP && h->len >= sizeof(struct pt_drop)) {
 			/* a drop is filtered by its packet's identity (struct pt_drop.pkt) */
 			const struct pt_pkt *p = (const void *)h;
 			struct pt_point_names n = pt_view_names(&s->view, p->point);
