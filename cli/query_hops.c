@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/query.h"
 #include "common/units.h"
+#include "query/dropnames.h"
 #include "query/format.h"
 #include "query/hops.h"
 
@@ -37,7 +38,9 @@ static void usage_hops(FILE *out)
 		"                    or --max-delay) of the newest packet: not counted as lost\n"
 		"  RETRANS           the same fingerprint seen again at FROM (no false loss)\n"
 		"  p50/p90/p99/MAX   delay FROM->TO in ms (nearest-rank percentiles of exact samples)\n"
-		"  DROPS             kernel drops attributed to the segment: not stored yet (empty)\n"
+		"  DROPS, REASONS    kernel drops (drop probe: `provtap probe load --drops`) of packets last\n"
+		"                    seen at FROM, with their reasons; drops before any point, after the\n"
+		"                    last one or on other paths are counted in notes\n"
 		"Packets on other paths (e.g. the reverse direction: use a one-way EXPR) are counted apart.\n"
 		"\n"
 		"  --per-flow        the same per 5-tuple flow (both directions are one flow)\n"
@@ -60,7 +63,8 @@ static void usage_loss(FILE *out)
 		"Packets (fingerprints) seen at FROM, how many of them were then seen at TO, and how many\n"
 		"were lost (%% of those whose fate is known). Packets last seen at FROM within the max delay\n"
 		"FROM->TO (largest observed, or --max-delay) of the newest packet are in flight, not lost;\n"
-		"the same fingerprint seen again at FROM is a retransmission, not a new packet.\n"
+		"the same fingerprint seen again at FROM is a retransmission, not a new packet. DROPS: kernel\n"
+		"drops (drop probe) of packets last seen at FROM, with their reasons.\n"
 		"POINT is a capture point as `provtap store count` prints it (ifname@netns:dir) or an alias.\n"
 		"\n"
 		"examples:\n"
@@ -187,6 +191,65 @@ static void flow_text(const struct pt_pkt *p, char *buf, size_t len)
 		snprintf(buf, len, "%s %s <> %s", proto, s, d);
 }
 
+/* "20 NETFILTER_DROP, 2 NO_SOCKET" (most frequent first); "" without drops. */
+static void reasons_text(const struct pt_hops_seg *sg, char *buf, size_t len)
+{
+	size_t off = 0;
+	char nm[64];
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sg->nreasons && off + 1 < len; i++) {
+		int w = snprintf(buf + off, len - off, "%s%llu %s", i ? ", " : "",
+				 (unsigned long long)sg->reasons[i].count,
+				 pt_drop_reason_name(sg->reasons[i].reason, nm, sizeof(nm)));
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+/* The DROPS and DROP REASONS cells of a segment. */
+static void drop_cells(struct pt_table *t, const struct pt_hops_seg *sg)
+{
+	char buf[512];
+
+	if (!sg->drops_known) {
+		pt_table_null(t);
+		pt_table_null(t);
+		return;
+	}
+	reasons_text(sg, buf, sizeof(buf));
+	pt_table_u64(t, sg->drops);
+	pt_table_str(t, buf);
+}
+
+/* Notes on the drops not attributed to a segment. */
+static void drop_notes(struct pt_table *t, const struct pt_hops_result *r, bool pair)
+{
+	__u64 after = 0, other = 0;
+
+	if (!r->drops) {
+		pt_table_note(t, "DROPS: no kernel drop records of matching packets in the window (recorded only "
+			      "while the drop probe is loaded: provtap probe load --drops)");
+		return;
+	}
+	for (size_t g = 0; g < r->ngroups; g++) {
+		after += r->groups[g].drops_after;
+		other += r->groups[g].drops_other;
+	}
+	if (r->drops_unseen)
+		pt_table_note(t, "%llu kernel drop(s) of matching packets not seen at %s before the drop: not "
+			      "attributed", (unsigned long long)r->drops_unseen,
+			      pair ? "FROM or TO" : "any capture point");
+	if (after)
+		pt_table_note(t, "%llu kernel drop(s) of packets after %s (e.g. at the receiver): not attributed",
+			      (unsigned long long)after, pair ? "TO" : "the last point of their path");
+	if (other)
+		pt_table_note(t, "%llu kernel drop(s) of packets on other paths: not attributed",
+			      (unsigned long long)other);
+}
+
 static double pct_of(__u64 n, __u64 d)
 {
 	return d ? 100.0 * (double)n / (double)d : 0.0;
@@ -281,6 +344,8 @@ int query_hops(int argc, char **argv)
 	rc = pt_qopts_parse(argc, argv, &q, extra, on_opt, &a, usage_hops);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	q.scan.drops = true;	/* kernel drops, attributed to segments */
+	a.o.drops = true;
 	rc = run("hops", &q, &a.o, &s, &h);
 	if (rc)
 		goto out;
@@ -325,6 +390,7 @@ int query_hops(int argc, char **argv)
 	pt_table_col(t, "delay_p99_ms", "p99 (ms)", true);
 	pt_table_col(t, "delay_max_ms", "MAX (ms)", true);
 	pt_table_col(t, "drops", "DROPS (pkts)", true);
+	pt_table_col(t, "drop_reasons", "DROP REASONS", false);
 	for (size_t gi = 0; gi < r->ngroups; gi++) {
 		const struct pt_hops_group *g = &r->groups[gi];
 
@@ -349,10 +415,7 @@ int query_hops(int argc, char **argv)
 			pt_table_u64(t, sg->in_flight);
 			pt_table_u64(t, sg->retrans);
 			delay_cells(t, &sg->d, pct, 3);
-			if (sg->drops_known)
-				pt_table_u64(t, sg->drops);
-			else
-				pt_table_null(t);
+			drop_cells(t, sg);
 			sampled += sg->d.sampled;
 			rows++;
 		}
@@ -375,7 +438,7 @@ int query_hops(int argc, char **argv)
 			      (unsigned long long)one_point, a.o.per_flow ? "flow(s)" : "path was");
 	pt_table_note(t, "in flight: packets last seen at FROM within the segment's %s of the newest packet "
 		      "are not counted as lost", a.o.max_delay_ns ? "--max-delay" : "largest observed delay");
-	pt_table_note(t, "DROPS: kernel drop records are not in the store yet (drop probe pending): column empty");
+	drop_notes(t, r, false);
 	if (sampled)
 		pt_table_note(t, "percentiles of segments with more than %u packets are estimated from a uniform "
 			      "sample of that size", PT_HOPS_SAMPLES_MAX);
@@ -406,6 +469,10 @@ static int pair_query(int argc, char **argv, struct hops_args *a, const struct o
 		fprintf(stderr, "provtap query %s: --from POINT and --to POINT are required; try "
 			"`provtap query %s --help`\n", a->op, a->op);
 		return PT_EXIT_USAGE;
+	}
+	if (!strcmp(a->op, "loss")) {	/* kernel drops, attributed to the segment */
+		q->scan.drops = true;
+		a->o.drops = true;
 	}
 	return run(a->op, q, &a->o, s, h);
 }
@@ -449,6 +516,8 @@ int query_loss(int argc, char **argv)
 	pt_table_col(t, "in_flight", "IN FLIGHT (pkts)", true);
 	pt_table_col(t, "retrans", "RETRANS (pkts)", true);
 	pt_table_col(t, "max_delay_ms", "CUT-OFF (ms)", true);
+	pt_table_col(t, "drops", "DROPS (pkts)", true);
+	pt_table_col(t, "drop_reasons", "DROP REASONS", false);
 	pt_table_row(t);
 	pt_table_str(t, pname(pt_scan_view(s), sg->from, nm, sizeof(nm)));
 	pt_table_str(t, pname(pt_scan_view(s), sg->to, nm2, sizeof(nm2)));
@@ -459,11 +528,13 @@ int query_loss(int argc, char **argv)
 	pt_table_u64(t, sg->in_flight);
 	pt_table_u64(t, sg->retrans);
 	pt_table_f(t, ms(sg->max_delay_ns), 3);
+	drop_cells(t, sg);
 	if (r->groups[0].other_path)
 		pt_table_note(t, "%llu packet(s) were seen at %s without being seen at %s before (not counted)",
 			      (unsigned long long)r->groups[0].other_path, a.o.to, a.o.from);
 	pt_table_note(t, "in flight: packets last seen at FROM within the cut-off (%s) of the newest packet are "
 		      "not counted as lost", a.o.max_delay_ns ? "--max-delay" : "largest observed delay");
+	drop_notes(t, r, true);
 	common_notes(t, s, r);
 	pt_table_print(t, stdout);
 out:

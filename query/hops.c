@@ -30,6 +30,7 @@ struct ent {
 	__u32 group;
 	__u8 n;			/* points on the path */
 	__u8 too_long;		/* a point past MAXP was seen */
+	__u8 dropped;		/* a drop record came after the latest copy: not in flight */
 	__u16 points[MAXP];
 	__u16 rep[MAXP];	/* repeats (saturating) at each point */
 };
@@ -49,6 +50,16 @@ struct pagg {
 	__u64 rep[MAXP];
 };
 
+/* Kernel drops of one reason of packets whose path was `points` at the drop, per group. */
+struct dagg {
+	__u32 group;
+	__u32 next;		/* next of the same group, index + 1; 0 = end */
+	__u32 reason;
+	__u8 n, too_long;
+	__u16 points[MAXP];
+	__u64 count;
+};
+
 /* Delay samples of one (group, A, B) segment. */
 struct pair {
 	__u32 group;
@@ -63,6 +74,7 @@ struct grp {
 	__u64 flow;
 	struct pt_pkt first;
 	__u32 path_head;	/* index + 1 into paths */
+	__u32 drop_head;	/* index + 1 into drops */
 };
 
 /* Open-addressing index of u32 (index + 1) values whose keys live in an array. */
@@ -89,6 +101,10 @@ struct pt_hops {
 	struct pagg *paths;
 	size_t npaths, pcap;
 	struct idx pidx;	/* (group, path) -> path */
+
+	struct dagg *drops;
+	size_t ndrops, dcap;
+	struct idx didx;	/* (group, reason, path) -> drops */
 
 	struct pair *pairs;
 	size_t npairs, paircap;
@@ -396,6 +412,75 @@ static int fold(struct pt_hops *h, const struct ent *e)
 	return 0;
 }
 
+/* ---- kernel drops ---- */
+
+struct drop_k {
+	__u32 g, reason;
+	__u8 n, too_long;
+	const __u16 *points;
+};
+
+static __u64 drop_hash(__u32 g, __u32 reason, __u8 n, __u8 too_long, const __u16 *pts)
+{
+	return mix(path_hash(g, n, too_long, pts) ^ ((__u64)reason << 1));
+}
+
+static __u64 drop_key(const struct pt_hops *h, __u32 i)
+{
+	const struct dagg *d = &h->drops[i];
+
+	return drop_hash(d->group, d->reason, d->n, d->too_long, d->points);
+}
+
+static bool drop_eq(const struct pt_hops *h, __u32 i, const void *key)
+{
+	const struct dagg *d = &h->drops[i];
+	const struct drop_k *k = key;
+
+	return d->group == k->g && d->reason == k->reason && d->n == k->n && d->too_long == k->too_long &&
+	       !memcmp(d->points, k->points, k->n * sizeof(__u16));
+}
+
+/* Count one drop of entry e (its path as it is now) with this reason. */
+static int drop_add(struct pt_hops *h, const struct ent *e, __u32 reason)
+{
+	struct drop_k k = { e->group, reason, e->n, e->too_long, e->points };
+	struct dagg *d;
+	__u64 j;
+	__u32 f;
+	int rc;
+
+	if ((h->didx.n + 1) * 2 > h->didx.cap && (rc = idx_grow(h, &h->didx, drop_key)))
+		return rc;
+	j = idx_find(h, &h->didx, drop_hash(e->group, reason, e->n, e->too_long, e->points), drop_eq, &k, &f);
+	if (!f) {
+		if (h->ndrops == h->dcap) {
+			size_t nc = h->dcap ? h->dcap * 2 : 16;
+			struct dagg *nd = realloc(h->drops, nc * sizeof(*nd));
+
+			if (!nd)
+				return -ENOMEM;
+			h->drops = nd;
+			h->dcap = nc;
+		}
+		d = &h->drops[h->ndrops];
+		memset(d, 0, sizeof(*d));
+		d->group = e->group;
+		d->reason = reason;
+		d->n = e->n;
+		d->too_long = e->too_long;
+		memcpy(d->points, e->points, e->n * sizeof(__u16));
+		d->next = h->groups[e->group].drop_head;
+		h->groups[e->group].drop_head = (__u32)(h->ndrops + 1);
+		h->didx.v[j] = (__u32)++h->ndrops;
+		h->didx.n++;
+	} else {
+		d = &h->drops[f - 1];
+	}
+	d->count++;
+	return 0;
+}
+
 /* ---- fingerprint table over the ring ---- */
 
 static inline __u64 tab_home(const struct pt_hops *h, __u64 fp)
@@ -558,10 +643,12 @@ int pt_hops_feed(struct pt_hops *h, const struct pt_pkt *p, int point_class)
 				continue;
 			if (e->rep[k] != UINT16_MAX)
 				e->rep[k]++;
+			e->dropped = 0;
 			if (k == e->n - 1)
 				e->last_ts = ts;
 			return 0;
 		}
+		e->dropped = 0;
 		if (e->n == MAXP) {
 			e->too_long = 1;
 			return 0;
@@ -592,6 +679,26 @@ int pt_hops_feed(struct pt_hops *h, const struct pt_pkt *p, int point_class)
 	return 0;
 }
 
+int pt_hops_feed_drop(struct pt_hops *h, const struct pt_drop *d)
+{
+	__u64 i, mask = h->tcap - 1;
+
+	if (h->finished)
+		return -EINVAL;
+	h->res.drops++;
+	for (i = tab_home(h, d->pkt.fp); h->tab[i].fp; i = (i + 1) & mask) {
+		struct ent *e;
+
+		if (h->tab[i].fp != d->pkt.fp)
+			continue;
+		e = &h->ring[h->tab[i].seq & (h->rcap - 1)];
+		e->dropped = 1;
+		return drop_add(h, e, d->reason);
+	}
+	h->res.drops_unseen++;
+	return 0;
+}
+
 /* ---- the end ---- */
 
 static int cmp_u32(const void *a, const void *b)
@@ -606,6 +713,37 @@ static int cmp_pagg_count(const void *a, const void *b)
 	const struct pagg *x = *(const struct pagg *const *)a, *y = *(const struct pagg *const *)b;
 
 	return x->count > y->count ? -1 : x->count < y->count;
+}
+
+static int cmp_reason(const void *a, const void *b)
+{
+	const struct pt_hops_reason *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->reason < y->reason ? -1 : x->reason > y->reason;
+}
+
+/* Add count drops of reason to segment s (reasons: a small array owned by the engine). */
+static int seg_add_drops(struct pt_hops_seg *s, __u32 reason, __u64 count)
+{
+	struct pt_hops_reason *r = (struct pt_hops_reason *)s->reasons;
+
+	s->drops += count;
+	for (size_t i = 0; i < s->nreasons; i++) {
+		if (r[i].reason == reason) {
+			r[i].count += count;
+			return 0;
+		}
+	}
+	r = realloc(r, (s->nreasons + 1) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r[s->nreasons].reason = reason;
+	r[s->nreasons].count = count;
+	s->reasons = r;
+	s->nreasons++;
+	return 0;
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -751,7 +889,23 @@ static int group_result(struct pt_hops *h, __u32 g, struct pt_hops_group *out)
 			s->d.sampled = q->sampled;
 		}
 		s->max_delay_ns = h->o.max_delay_ns ? h->o.max_delay_ns : s->d.max_ns;
+		s->drops_known = h->o.drops || h->res.drops;
 	}
+	/* kernel drops: on the segment after the packet's last point, if that was on the usual path */
+	for (__u32 i = h->groups[g].drop_head; i; i = h->drops[i - 1].next) {
+		const struct dagg *d = &h->drops[i - 1];
+
+		if (d->too_long || !m || !is_prefix(d->points, d->n, path, m))
+			out->drops_other += d->count;
+		else if (d->n == m)
+			out->drops_after += d->count;
+		else if (seg_add_drops(&out->seg[d->n - 1], d->reason, d->count))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < out->nseg; i++)
+		if (out->seg[i].nreasons > 1)
+			qsort((void *)out->seg[i].reasons, out->seg[i].nreasons, sizeof(struct pt_hops_reason),
+			      cmp_reason);
 	return 0;
 }
 
@@ -801,7 +955,7 @@ const struct pt_hops_result *pt_hops_finish(struct pt_hops *h)
 		int m = plen[e->group], i;
 		struct pt_hops_seg *sg;
 
-		if (e->too_long || e->n >= m)
+		if (e->too_long || e->n >= m || e->dropped)
 			continue;
 		for (i = 0; i < e->n && e->points[i] == path_of[e->group * MAXP + i]; i++)
 			;
@@ -888,10 +1042,15 @@ int pt_hops_run(struct pt_hops *h, struct pt_scan *s, char *msg, size_t msglen)
 			rc = pt_hops_feed(h, p, h->pair_mode ? classify(h, v, p->point) : 0);
 			if (rc)
 				break;
+		} else if (rec->type == PT_REC_DROP) {
+			if (rec->len < sizeof(struct pt_drop))
+				continue;
+			rc = pt_hops_feed_drop(h, (const void *)rec);
+			if (rc)
+				break;
 		} else if (rec->type == PT_REC_LOSS) {
 			pt_hops_feed_loss(h, (const void *)rec);
 		}
-		/* PT_REC_DROP (kernel drops with reason) goes here once the drop probe stores them */
 	}
 	if (rc < 0) {
 		snprintf(msg, msglen, "%s", rc == -ENOMEM ? "out of memory" : strerror(-rc));
@@ -927,8 +1086,13 @@ void pt_hops_free(struct pt_hops *h)
 		return;
 	for (size_t i = 0; i < h->npairs; i++)
 		free(h->pairs[i].us);
-	for (size_t g = 0; h->res.groups && g < h->res.ngroups; g++)
+	for (size_t g = 0; h->res.groups && g < h->res.ngroups; g++) {
+		for (size_t i = 0; h->res.groups[g].seg && i < h->res.groups[g].nseg; i++)
+			free((void *)h->res.groups[g].seg[i].reasons);
 		free(h->res.groups[g].seg);
+	}
+	free(h->drops);
+	free(h->didx.v);
 	free(h->res.groups);
 	free(h->pairs);
 	free(h->qidx.v);

@@ -30,6 +30,20 @@
  * looked at and the usual path is forced to [from, to]. A packet seen at TO
  * without FROM before it is "other path" (to_only).
  *
+ * Kernel drops (PT_REC_DROP records, fed when opts.drops). A drop is matched
+ * to the tracked fingerprint it carries, at the time it is fed (store order:
+ * the drop probe and the packet probes share one ring, so a packet's records
+ * at the points it crossed come before its drop). The packet was then last
+ * seen at the last point of its path so far, so the drop is attributed to the
+ * segment that starts there: seen at FROM, not (yet) at TO. Per group and per
+ * the packet's path at the drop: a drop whose path is a strict prefix of the
+ * usual path counts on the segment from its last point (drops, reasons); one
+ * whose path is the whole usual path happened after its last point
+ * (drops_after, e.g. at the receiving socket); one on another path
+ * (drops_other); a fingerprint not tracked at that moment (never seen at a
+ * capture point, or forgotten past the horizon) is not attributed
+ * (drops_unseen). A packet whose latest event is a drop is not in flight.
+ *
  * Memory is bounded: one fixed-size entry per fingerprint seen within the
  * horizon (an open-addressing table over a ring of entries in arrival order;
  * entries older than the horizon relative to the newest packet are folded into
@@ -64,6 +78,7 @@ struct pt_hops_opts {
 	__u64 max_delay_ns;	/* in-flight cut-off; 0 = largest delay observed on the segment */
 	__u32 max_live;		/* 0 = PT_HOPS_MAX_LIVE */
 	bool per_flow;		/* one group per 5-tuple (pt_flow_hash, symmetric) */
+	bool drops;		/* drop records are fed (the scan has opts.drops): drops_known */
 	const char *from;	/* pair mode: point names ("ifname@netns:dir" or alias), both or neither */
 	const char *to;
 };
@@ -82,9 +97,17 @@ struct pt_hops_seg {
 	__u64 at_from, at_to;	/* packets on the usual path reaching from / to */
 	__u64 lost, in_flight, retrans;
 	__u64 max_delay_ns;	/* the in-flight cut-off used */
-	__u64 drops;		/* kernel drops attributed here: not stored yet (drops_known false) */
-	bool drops_known;
+	__u64 drops;		/* kernel drops attributed here (packet last seen at FROM) */
+	bool drops_known;	/* opts.drops set or drop records fed (else drops is 0: unknown) */
+	const struct pt_hops_reason *reasons;	/* nreasons, by count descending (then reason) */
+	size_t nreasons;
 	struct pt_hops_delay d;
+};
+
+/* Drops of one reason (enum skb_drop_reason of the recording kernel: query/dropnames.h names it). */
+struct pt_hops_reason {
+	__u32 reason;
+	__u64 count;
 };
 
 struct pt_hops_path {
@@ -102,12 +125,16 @@ struct pt_hops_group {
 	struct pt_hops_seg *seg;	/* path.n - 1 segments (owned by the engine) */
 	size_t nseg;
 	struct pt_hops_path other[PT_HOPS_OTHER_TOP];	/* most common other paths (count 0 = none) */
+	__u64 drops_after;	/* drops of packets that had crossed the whole usual path */
+	__u64 drops_other;	/* drops of packets on other paths */
 };
 
 struct pt_hops_result {
 	struct pt_hops_group *groups;	/* sorted by packets, descending */
 	size_t ngroups;
 	__u64 records;		/* PKT records consumed */
+	__u64 drops;		/* DROP records consumed */
+	__u64 drops_unseen;	/* ... whose fingerprint was not tracked when fed: not attributed */
 	__u64 end_ns;		/* boottime of the newest packet */
 	__u64 folded_early;	/* entries folded before the horizon (max_live reached) */
 	__u64 max_live;		/* most entries tracked at once */
@@ -127,12 +154,18 @@ struct pt_hops *pt_hops_new(const struct pt_hops_opts *o, int *err);
  */
 int pt_hops_feed(struct pt_hops *h, const struct pt_pkt *p, int point_class);
 
+/*
+ * Feed a PT_REC_DROP record (a kernel drop of a packet; d->pkt.fp as at the
+ * capture points). Returns 0 or -ENOMEM.
+ */
+int pt_hops_feed_drop(struct pt_hops *h, const struct pt_drop *d);
+
 /* Feed a PT_REC_LOSS record (counted per point for notes). */
 void pt_hops_feed_loss(struct pt_hops *h, const struct pt_loss_rec *l);
 
 /*
- * Drain a scan: feeds its packets (classifying points by name in pair mode)
- * and loss records, then finishes. Returns 0; -ENOENT when a pair-mode point
+ * Drain a scan: feeds its packets (classifying points by name in pair mode),
+ * drop records (when the scan returns them) and loss records, then finishes. Returns 0; -ENOENT when a pair-mode point
  * name is unknown (msg lists the known points); -ENOMEM; or the scan's -errno.
  * msg (msglen bytes) explains every failure.
  */

@@ -5,13 +5,15 @@
  * --max-delay), retransmissions without false loss, nearest-rank percentiles,
  * path order independent of point ids, other paths, per-flow rows, pair mode
  * (loss/delay) by name and alias, unknown points, empty windows, the horizon
- * and bounded tracking.
+ * and bounded tracking; kernel drop records attributed to the segment after
+ * the packet's last point, with reasons (and the ones not attributed).
  *
  * Every store has four capture points, written first with a clock record:
  *   id 0 "a@t:in"  id 1 "b@t:in" (alias "beta")  id 2 "c@t:in"  id 3 "d@t:in"
  */
 #include <check.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +30,10 @@
 struct ev {
 	__u64 ts;
 	__u64 fp;
-	__u16 point;
+	__u16 point;		/* PT_DROP_POINT: a kernel drop record */
 	__u16 sport;
+	__u16 dport;
+	__u32 reason;		/* drops */
 };
 
 static struct ev *evs;
@@ -42,7 +46,15 @@ static void ev(__u16 point, __u64 ts, __u64 fp, __u16 sport)
 		evs = realloc(evs, evcap * sizeof(*evs));
 		ck_assert_ptr_nonnull(evs);
 	}
-	evs[nev++] = (struct ev){ T0 + ts, fp, point, sport };
+	evs[nev++] = (struct ev){ T0 + ts, fp, point, sport, 9000, 0 };
+}
+
+/* A kernel drop of fp (to dport) at ts with this reason. */
+static void evd(__u64 ts, __u64 fp, __u16 sport, __u16 dport, __u32 reason)
+{
+	ev(PT_DROP_POINT, ts, fp, sport);
+	evs[nev - 1].dport = dport;
+	evs[nev - 1].reason = reason;
 }
 
 /* Events sorted by time (stable: equal times keep insertion order). */
@@ -80,8 +92,8 @@ static char *write_store(void)
 	struct pt_store *s;
 	struct pt_clock_rec c = { .type = PT_REC_CLOCK, .len = sizeof(c), .boottime_ns = T0,
 				  .realtime_ns = T0 + RT_OFF };
-	struct pt_pkt *batch;
-	size_t n = 0;
+	unsigned char *batch;
+	size_t n = 0, off = 0;
 
 	ck_assert_int_eq(pt_store_open(dir, NULL, &s), 0);
 	for (int i = 0; i < 4; i++) {
@@ -100,14 +112,18 @@ static char *write_store(void)
 	}
 	ck_assert_int_eq(pt_store_append(s, &c, sizeof(c), 1, NULL), 0);
 	qsort(evs, nev, sizeof(*evs), cmp_ev);
-	batch = calloc(1000, sizeof(*batch));
+	batch = calloc(1000, sizeof(struct pt_drop));
 	ck_assert_ptr_nonnull(batch);
 	for (size_t i = 0; i < nev; i++) {
-		struct pt_pkt *p = &batch[n++];
+		struct pt_drop *d = (struct pt_drop *)(batch + off);
+		struct pt_pkt *p = &d->pkt;
+		bool drop = evs[i].point == PT_DROP_POINT;
 
-		memset(p, 0, sizeof(*p));
-		p->type = PT_REC_PKT;
-		p->len = sizeof(*p);
+		memset(d, 0, sizeof(*d));
+		n++;
+		p->type = drop ? PT_REC_DROP : PT_REC_PKT;
+		p->len = drop ? sizeof(*d) : sizeof(*p);
+		off += p->len;
 		p->point = evs[i].point;
 		p->flags = PT_PF_IPV4 | PT_PF_L4;
 		p->ts_ns = evs[i].ts;
@@ -116,16 +132,23 @@ static char *write_store(void)
 		memcpy(p->saddr, "\x0a\x00\x01\x01", 4);
 		memcpy(p->daddr, "\x0a\x00\x03\x02", 4);
 		p->sport = evs[i].sport;
-		p->dport = 9000;
+		p->dport = evs[i].dport;
 		p->l3_len = 228;
 		p->l4_payload_len = 200;
 		p->l4proto = 17;
 		p->ttl = 64;
-		p->dir = PT_DIR_IN;
-		p->hook = PT_HOOK_TC;
+		p->dir = drop ? 0 : PT_DIR_IN;
+		p->hook = drop ? 0 : PT_HOOK_TC;
+		if (drop) {
+			d->reason = evs[i].reason;
+			d->ifindex = 3;
+			d->location = 0xffffffff81000000ull;
+			d->netns_ino = 4026531840ull;
+			d->variant = PT_DV_TP_BTF;
+		}
 		if (n == 1000 || i + 1 == nev) {
-			ck_assert_int_eq(pt_store_append(s, batch, n * sizeof(*batch), (__u32)n, NULL), 0);
-			n = 0;
+			ck_assert_int_eq(pt_store_append(s, batch, off, (__u32)n, NULL), 0);
+			n = off = 0;
 		}
 	}
 	free(batch);
@@ -140,7 +163,7 @@ static struct pt_scan *scan;
 static struct pt_hops *run(const char *dir, const char *expr, __u64 since, const struct pt_hops_opts *o, int *rc,
 			   char *msg, size_t msglen)
 {
-	struct pt_scan_opts so = { .store_dir = dir, .expr = expr, .since_ns = since };
+	struct pt_scan_opts so = { .store_dir = dir, .expr = expr, .since_ns = since, .drops = o->drops };
 	struct pt_hops *h;
 	char err[256];
 	int e = 0;
@@ -170,6 +193,16 @@ static void assert_path(const struct pt_hops_path *p, int n, const __u16 *want)
 		ck_assert_uint_eq(p->points[i], want[i]);
 }
 
+static void assert_counts(const struct pt_hops_seg *s, __u64 at_from, __u64 at_to, __u64 lost, __u64 in_flight,
+			  __u64 retrans)
+{
+	ck_assert_uint_eq(s->at_from, at_from);
+	ck_assert_uint_eq(s->at_to, at_to);
+	ck_assert_uint_eq(s->lost, lost);
+	ck_assert_uint_eq(s->in_flight, in_flight);
+	ck_assert_uint_eq(s->retrans, retrans);
+}
+
 static void assert_seg(const struct pt_hops_seg *s, __u64 at_from, __u64 at_to, __u64 lost, __u64 in_flight,
 		       __u64 retrans)
 {
@@ -179,6 +212,25 @@ static void assert_seg(const struct pt_hops_seg *s, __u64 at_from, __u64 at_to, 
 	ck_assert_uint_eq(s->in_flight, in_flight);
 	ck_assert_uint_eq(s->retrans, retrans);
 	ck_assert(!s->drops_known);
+}
+
+/* drops, then the reasons in order as (reason, count) pairs */
+static void assert_drops(const struct pt_hops_seg *s, __u64 drops, size_t nreasons, ...)
+{
+	va_list ap;
+
+	ck_assert(s->drops_known);
+	ck_assert_uint_eq(s->drops, drops);
+	ck_assert_uint_eq(s->nreasons, nreasons);
+	va_start(ap, nreasons);
+	for (size_t i = 0; i < nreasons; i++) {
+		__u32 reason = va_arg(ap, __u32);
+		__u64 count = va_arg(ap, __u64);
+
+		ck_assert_uint_eq(s->reasons[i].reason, reason);
+		ck_assert_uint_eq(s->reasons[i].count, count);
+	}
+	va_end(ap);
 }
 
 /* ---- tests ---- */
@@ -661,6 +713,174 @@ START_TEST(test_ring_loss_noted)
 }
 END_TEST
 
+/*
+ * Kernel drops on a->b->c->d (1 ms per hop), reasons as raw numbers:
+ *   fps 10, 20, 30 (reason 6) and 50 (reason 2) dropped after b    -> b->c: 4 (6 x3, 2 x1)
+ *   fp 60 dropped after a (reason 7)                               -> a->b
+ *   fp 80 dropped after a (reason 7), resent at a, then delivered  -> a->b (and 1 retrans, no loss)
+ *   fp 70 dropped after d (reason 3)                               -> after the path
+ *   fp 1090 seen at c only, then dropped (reason 5)                -> other path
+ *   fp 999 never seen (reason 6)                                   -> unseen
+ *   a drop of fp 15 to port 9001: excluded by the expression 'dst port 9000'
+ */
+static char *drops_store(void)
+{
+	for (__u64 i = 1; i <= 100; i++) {
+		__u64 t = i * MS;
+
+		if (i == 80) {
+			ev(0, t, i, 1000);
+			evd(t + MS / 2, i, 1000, 9000, 7);
+			ev(0, t + 7 * MS / 10, i, 1000);
+		} else {
+			ev(0, t, i, 1000);
+		}
+		if (i == 60) {
+			evd(t + MS / 2, i, 1000, 9000, 7);
+			continue;
+		}
+		ev(1, t + MS, i, 1000);
+		if (i == 10 || i == 20 || i == 30 || i == 50) {
+			evd(t + 3 * MS / 2, i, 1000, 9000, i == 50 ? 2 : 6);
+			continue;
+		}
+		ev(2, t + 2 * MS, i, 1000);
+		ev(3, t + 3 * MS, i, 1000);
+		if (i == 70)
+			evd(t + 7 * MS / 2, i, 1000, 9000, 3);
+	}
+	ev(2, 92 * MS + MS / 5, 1090, 1000);
+	evd(92 * MS + 2 * MS / 5, 1090, 1000, 9000, 5);
+	evd(95 * MS, 999, 1000, 9000, 6);
+	evd(15 * MS + MS / 2, 15, 1000, 9001, 6);
+	return write_store();
+}
+
+START_TEST(test_drops_attributed)
+{
+	static const __u16 want[4] = { 0, 1, 2, 3 };
+	struct pt_hops_opts o = { .drops = true };
+	const struct pt_hops_result *r;
+	const struct pt_hops_group *g;
+	char *dir = drops_store(), msg[512] = "";
+	struct pt_hops *h;
+	int rc;
+
+	h = run(dir, "udp and dst port 9000", 0, &o, &rc, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "%s", msg);
+	r = pt_hops_finish(h);
+	ck_assert_uint_eq(r->drops, 9);
+	ck_assert_uint_eq(r->drops_unseen, 1);
+	ck_assert_uint_eq(r->ngroups, 1);
+	g = &r->groups[0];
+	assert_path(&g->path, 4, want);
+	ck_assert_uint_eq(g->packets, 101);
+	ck_assert_uint_eq(g->other_path, 1);
+	ck_assert_uint_eq(g->drops_after, 1);
+	ck_assert_uint_eq(g->drops_other, 1);
+	assert_counts(&g->seg[0], 100, 99, 1, 0, 1);
+	assert_drops(&g->seg[0], 2, 1, 7u, 2ull);
+	assert_counts(&g->seg[1], 99, 95, 4, 0, 0);
+	assert_drops(&g->seg[1], 4, 2, 6u, 3ull, 2u, 1ull);
+	assert_counts(&g->seg[2], 95, 95, 0, 0, 0);
+	assert_drops(&g->seg[2], 0, 0);
+	/* the drop records are no packets: not in records, no effect on the end of the window */
+	ck_assert_uint_eq(r->records, 100 + 99 + 95 + 95 + 1 + 1);
+	ck_assert_uint_eq(r->end_ns, T0 + 103 * MS);
+	pt_hops_free(h);
+
+	/* without the expression the drop of fp 15 (port 9001) counts too: after a, on a->b */
+	h = run(dir, NULL, 0, &o, &rc, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "%s", msg);
+	r = pt_hops_finish(h);
+	ck_assert_uint_eq(r->drops, 10);
+	assert_drops(&r->groups[0].seg[0], 3, 2, 7u, 2ull, 6u, 1ull);
+	pt_hops_free(h);
+
+	/* pair mode b -> c (query loss): only b and c are tracked */
+	o = (struct pt_hops_opts){ .from = "beta", .to = "c@t:in", .drops = true };
+	h = run(dir, "udp and dst port 9000", 0, &o, &rc, msg, sizeof(msg));
+	ck_assert_msg(rc == 0, "%s", msg);
+	r = pt_hops_finish(h);
+	ck_assert_uint_eq(r->drops, 9);
+	ck_assert_uint_eq(r->drops_unseen, 3);	/* 60 and 80 (seen at a only when dropped), 999 */
+	g = &r->groups[0];
+	ck_assert_uint_eq(g->drops_after, 1);
+	ck_assert_uint_eq(g->drops_other, 1);
+	assert_counts(&g->seg[0], 99, 95, 4, 0, 0);
+	assert_drops(&g->seg[0], 4, 2, 6u, 3ull, 2u, 1ull);
+	pt_hops_free(h);
+
+	/* a scan without drop records: drops unknown */
+	o = (struct pt_hops_opts){};
+	r = run_ok(dir, &o, &h);
+	ck_assert_uint_eq(r->drops, 0);
+	assert_seg(&r->groups[0].seg[1], 99, 95, 4, 0, 0);
+	ck_assert_uint_eq(r->groups[0].seg[1].drops, 0);
+	pt_hops_free(h);
+	rmstore(dir);
+}
+END_TEST
+
+/* A packet whose latest event is a drop is not in flight: fp 48 of the in-flight store is dropped. */
+START_TEST(test_drop_not_in_flight)
+{
+	struct pt_hops_opts o = { .drops = true };
+	const struct pt_hops_result *r;
+	struct pt_hops *h;
+	char *dir;
+
+	evd(48 * MS + MS / 2, 48, 1000, 9000, 6);
+	dir = inflight_store();
+	r = run_ok(dir, &o, &h);
+	assert_counts(&r->groups[0].seg[0], 50, 44, 2, 4, 0);
+	assert_drops(&r->groups[0].seg[0], 1, 1, 6u, 1ull);
+	pt_hops_free(h);
+	rmstore(dir);
+}
+END_TEST
+
+/* Per flow: each flow's drops on its own usual path. */
+START_TEST(test_drops_per_flow)
+{
+	struct pt_hops_opts o = { .per_flow = true, .drops = true };
+	const struct pt_hops_result *r;
+	const struct pt_hops_group *g1, *g2;
+	struct pt_hops *h;
+	char *dir;
+
+	for (__u64 i = 1; i <= 10; i++) {
+		ev(0, i * 10 * MS, i, 1000);
+		if (i == 3)
+			evd(i * 10 * MS + MS / 2, i, 1000, 9000, 6);
+		else
+			ev(1, i * 10 * MS + MS, i, 1000);
+		ev(0, i * 10 * MS + 2 * MS, 100 + i, 2000);
+		ev(1, i * 10 * MS + 3 * MS, 100 + i, 2000);
+		if (i == 5)
+			evd(i * 10 * MS + 3 * MS + MS / 2, 100 + i, 2000, 9000, 2);
+		else
+			ev(2, i * 10 * MS + 4 * MS, 100 + i, 2000);
+	}
+	dir = write_store();
+	r = run_ok(dir, &o, &h);
+	ck_assert_uint_eq(r->ngroups, 2);
+	g1 = r->groups[0].first.sport == 1000 ? &r->groups[0] : &r->groups[1];
+	g2 = r->groups[0].first.sport == 1000 ? &r->groups[1] : &r->groups[0];
+	ck_assert_uint_eq(g1->nseg, 1);
+	ck_assert_uint_eq(g2->nseg, 2);
+	assert_counts(&g1->seg[0], 10, 9, 1, 0, 0);
+	assert_drops(&g1->seg[0], 1, 1, 6u, 1ull);
+	assert_drops(&g2->seg[0], 0, 0);
+	assert_counts(&g2->seg[1], 10, 9, 1, 0, 0);
+	assert_drops(&g2->seg[1], 1, 1, 2u, 1ull);
+	ck_assert_uint_eq(r->drops, 2);
+	ck_assert_uint_eq(r->drops_unseen, 0);
+	pt_hops_free(h);
+	rmstore(dir);
+}
+END_TEST
+
 static void teardown(void)
 {
 	pt_scan_close(scan);
@@ -689,6 +909,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bounded_tracking);
 	tcase_add_test(tc, test_growth);
 	tcase_add_test(tc, test_ring_loss_noted);
+	tcase_add_test(tc, test_drops_attributed);
+	tcase_add_test(tc, test_drop_not_in_flight);
+	tcase_add_test(tc, test_drops_per_flow);
 	suite_add_tcase(s, tc);
 	return s;
 }
