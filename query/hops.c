@@ -15,12 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "collector/store.h"
 #include "query/format.h"
 #include "query/hops.h"
 #include "query/scan.h"
 
 #define MAXP PT_HOPS_MAX_PATH
+#define POP_AHEAD 8		/* pop_head prefetches the slot of the entry this far ahead */
+#define BATCH 32		/* pt_hops_run: records read ahead so their slots can be prefetched */
+#define PEEK_AHEAD 4		/* ... and the entries of the slots this far ahead */
 
 /* A fingerprint being tracked. */
 struct ent {
@@ -110,6 +114,7 @@ struct pt_hops {
 	size_t npairs, paircap;
 	struct idx qidx;	/* (group, a, b) -> pair */
 
+	__u32 last_path;	/* fold: the path counted last, index + 1 (0 = none) */
 	__u64 now;		/* newest ts seen */
 	__u64 rng;
 	bool finished;
@@ -126,6 +131,27 @@ static inline __u64 mix(__u64 x)
 	x *= 0x9e3779b97f4a7c15ull;
 	x ^= x >> 29;
 	return x;
+}
+
+/*
+ * The ring and the table are probed at random: past a few MB, 2 MB pages (where
+ * the system allows them on request) save a TLB miss per probe. Freed with free().
+ */
+static void *big_alloc(size_t size, bool zero)
+{
+	const size_t huge = 2u << 20;
+	void *m;
+
+	if (size < huge)
+		return zero ? calloc(1, size) : malloc(size);
+	size = (size + huge - 1) & ~(huge - 1);
+	m = aligned_alloc(huge, size);
+	if (!m)
+		return NULL;
+	madvise(m, size, MADV_HUGEPAGE);	/* advice only: fine if refused */
+	if (zero)
+		memset(m, 0, size);
+	return m;
 }
 
 /* ---- generic u32 index ---- */
@@ -380,6 +406,12 @@ static int fold(struct pt_hops *h, const struct ent *e)
 	__u32 f;
 	int rc;
 
+	if (h->last_path) {	/* consecutive entries mostly share a path */
+		p = &h->paths[h->last_path - 1];
+		if (p->group == e->group && p->n == e->n && p->too_long == e->too_long &&
+		    !memcmp(p->points, e->points, e->n * sizeof(__u16)))
+			goto count;
+	}
 	if ((h->pidx.n + 1) * 2 > h->pidx.cap && (rc = idx_grow(h, &h->pidx, path_key)))
 		return rc;
 	j = idx_find(h, &h->pidx, path_hash(e->group, e->n, e->too_long, e->points), path_eq, &k, &f);
@@ -406,6 +438,8 @@ static int fold(struct pt_hops *h, const struct ent *e)
 	} else {
 		p = &h->paths[f - 1];
 	}
+	h->last_path = (__u32)(p - h->paths) + 1;
+count:
 	p->count++;
 	for (int i = 0; i < e->n; i++)
 		p->rep[i] += e->rep[i];
@@ -525,7 +559,12 @@ static void tab_put(struct pt_hops *h, __u64 fp, __u64 seq)
 static int pop_head(struct pt_hops *h)
 {
 	struct ent *e = &h->ring[h->head & (h->rcap - 1)];
-	int rc = fold(h, e);
+	int rc;
+
+	/* the table slot of an entry popped soon: its probe would miss the cache */
+	if (h->head + POP_AHEAD < h->tail)
+		__builtin_prefetch(&h->tab[tab_home(h, h->ring[(h->head + POP_AHEAD) & (h->rcap - 1)].fp)], 1);
+	rc = fold(h, e);
 
 	tab_del(h, e->fp);
 	h->head++;
@@ -547,8 +586,8 @@ static int ring_room(struct pt_hops *h)
 	}
 	ncap = h->rcap * 2;
 	ntcap = ncap * 2;
-	nr = malloc(ncap * sizeof(*nr));
-	nt = calloc(ntcap, sizeof(*nt));
+	nr = big_alloc(ncap * sizeof(*nr), false);
+	nt = big_alloc(ntcap * sizeof(*nt), true);
 	if (!nr || !nt) {
 		free(nr);
 		free(nt);
@@ -706,6 +745,56 @@ static int cmp_u32(const void *a, const void *b)
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * Sort n u32 keys ascending: LSD radix, 4 passes of one byte each, skipping a
+ * pass when every key has the same byte there. Falls back to qsort without memory.
+ */
+static void sort_u32(__u32 *v, __u32 n)
+{
+	__u32 cnt[4][256] = {}, *tmp, *src = v, *dst;
+
+	if (n < 64) {
+		qsort(v, n, sizeof(*v), cmp_u32);
+		return;
+	}
+	tmp = malloc((size_t)n * sizeof(*tmp));
+	if (!tmp) {
+		qsort(v, n, sizeof(*v), cmp_u32);
+		return;
+	}
+	dst = tmp;
+	for (__u32 i = 0; i < n; i++) {
+		__u32 x = v[i];
+
+		cnt[0][x & 0xff]++;
+		cnt[1][(x >> 8) & 0xff]++;
+		cnt[2][(x >> 16) & 0xff]++;
+		cnt[3][x >> 24]++;
+	}
+	for (int b = 0; b < 4; b++) {
+		__u32 off[256], sum = 0, *t;
+		int sh = b * 8;
+
+		if (cnt[b][(src[0] >> sh) & 0xff] == n)
+			continue;	/* every key has this byte */
+		for (int k = 0; k < 256; k++) {
+			off[k] = sum;
+			sum += cnt[b][k];
+		}
+		for (__u32 i = 0; i < n; i++) {
+			__u32 x = src[i];
+
+			dst[off[(x >> sh) & 0xff]++] = x;
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, (size_t)n * sizeof(*v));
+	free(tmp);
 }
 
 static int cmp_pagg_count(const void *a, const void *b)
@@ -877,7 +966,7 @@ static int group_result(struct pt_hops *h, __u32 g, struct pt_hops_group *out)
 		s->drops_known = false;	/* PT_REC_DROP records are not stored yet */
 		if (q) {
 			if (!q->sorted) {
-				qsort(q->us, q->n, sizeof(*q->us), cmp_u32);
+				sort_u32(q->us, q->n);
 				q->sorted = true;
 			}
 			s->d.count = q->count;
@@ -1029,29 +1118,89 @@ static void known_points(const struct pt_view *v, char *buf, size_t len)
 		snprintf(buf, len, "none (the store has no capture point records)");
 }
 
+/* A record read ahead by pt_hops_run (the fixed part only: the engine never looks at frame data). */
+struct ahead {
+	int type;		/* PT_REC_PKT or PT_REC_DROP */
+	int cls;		/* pair mode point class of a packet */
+	union {
+		struct pt_pkt p;
+		struct pt_drop d;
+	} u;
+};
+
+static inline __u64 ahead_fp(const struct ahead *a)
+{
+	return a->type == PT_REC_PKT ? a->u.p.fp : a->u.d.pkt.fp;
+}
+
+/* Feed n read-ahead records in order, prefetching the entries of the ones a little further on. */
+static int feed_ahead(struct pt_hops *h, const struct ahead *b, int n)
+{
+	int rc;
+
+	for (int i = 0; i < n; i++) {
+		if (i + PEEK_AHEAD < n) {
+			__u64 fp = ahead_fp(&b[i + PEEK_AHEAD]);
+			const struct slot *t = &h->tab[tab_home(h, fp)];
+
+			if (t->fp == fp)
+				__builtin_prefetch(&h->ring[t->seq & (h->rcap - 1)], 1);
+		}
+		if (b[i].type == PT_REC_PKT)
+			rc = pt_hops_feed(h, &b[i].u.p, b[i].cls);
+		else
+			rc = pt_hops_feed_drop(h, &b[i].u.d);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int pt_hops_run(struct pt_hops *h, struct pt_scan *s, char *msg, size_t msglen)
 {
 	const struct pt_view *v = pt_scan_view(s);
 	const struct pt_rec_hdr *rec;
-	int rc;
+	struct ahead b[BATCH];
+	int rc, n = 0, frc;
 
+	/*
+	 * Records are read BATCH at a time and the table slot of each is prefetched
+	 * as it is read: by the time it is fed, its slot is in the cache. Loss
+	 * records only add to counters: they are counted as they come.
+	 */
 	while ((rc = pt_scan_next(s, &rec)) == 1) {
 		if (rec->type == PT_REC_PKT) {
 			const struct pt_pkt *p = (const void *)rec;
 
-			rc = pt_hops_feed(h, p, h->pair_mode ? classify(h, v, p->point) : 0);
-			if (rc)
-				break;
+			b[n].type = PT_REC_PKT;
+			b[n].cls = h->pair_mode ? classify(h, v, p->point) : 0;
+			memcpy(&b[n].u.p, p, sizeof(*p));
 		} else if (rec->type == PT_REC_DROP) {
 			if (rec->len < sizeof(struct pt_drop))
 				continue;
-			rc = pt_hops_feed_drop(h, (const void *)rec);
+			b[n].type = PT_REC_DROP;
+			memcpy(&b[n].u.d, rec, sizeof(struct pt_drop));
+		} else {
+			if (rec->type == PT_REC_LOSS)
+				pt_hops_feed_loss(h, (const void *)rec);
+			continue;
+		}
+		{
+			__u64 home = tab_home(h, ahead_fp(&b[n]));
+
+			/* the probe may run on into the next line (a new fingerprint runs to an empty slot) */
+			__builtin_prefetch(&h->tab[home], 1);
+			__builtin_prefetch(&h->tab[(home + 2) & (h->tcap - 1)], 1);
+		}
+		if (++n == BATCH) {
+			rc = feed_ahead(h, b, n);
+			n = 0;
 			if (rc)
 				break;
-		} else if (rec->type == PT_REC_LOSS) {
-			pt_hops_feed_loss(h, (const void *)rec);
 		}
 	}
+	if (n && (frc = feed_ahead(h, b, n)) && rc >= 0)
+		rc = frc;
 	if (rc < 0) {
 		snprintf(msg, msglen, "%s", rc == -ENOMEM ? "out of memory" : strerror(-rc));
 		return rc;
