@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/query.h"
+#include "collector/store.h"
 #include "common/units.h"
 #include "query/dropnames.h"
 #include "query/format.h"
@@ -283,7 +284,11 @@ static int run(const char *op, const struct pt_qopts *q, const struct pt_hops_op
 	char msg[4096];
 	int rc, err = 0;
 
-	rc = pt_scan_open(&q->scan, sp, msg, sizeof(msg));
+	struct pt_scan_opts so = q->scan;
+
+	if (!o->per_flow)	/* all the engine reads of a packet (per_flow: its 5-tuple too) */
+		so.pkt_fields = PT_FLD_POINT | PT_FLD_TS | PT_FLD_FP;
+	rc = pt_scan_open(&so, sp, msg, sizeof(msg));
 	if (rc) {
 		fprintf(stderr, "provtap query %s: %s\n", op, msg);
 		return rc == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;

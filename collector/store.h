@@ -147,6 +147,36 @@ int pt_reader_open(const char *dir, const struct pt_read_hints *hints,
 int pt_reader_next(struct pt_reader *r, const struct pt_rec_hdr **rec,
 		   const struct pt_store_seg_info **seg);
 
+/*
+ * Fields of struct pt_pkt for pt_reader_set_projection(). type and len are
+ * always decoded.
+ */
+enum pt_pkt_field {
+	PT_FLD_POINT	= 1ull << 0,
+	PT_FLD_FLAGS	= 1ull << 1,
+	PT_FLD_TS	= 1ull << 2,	/* ts_ns */
+	PT_FLD_FP	= 1ull << 3,
+	PT_FLD_WIRE_LEN	= 1ull << 4,
+	PT_FLD_MARK	= 1ull << 5,
+	PT_FLD_ADDRS	= 1ull << 6,	/* saddr, daddr */
+	PT_FLD_OUTER	= 1ull << 7,	/* outer_saddr, outer_daddr, vni */
+	PT_FLD_TCP	= 1ull << 8,	/* seq, ack, window, tcp_flags */
+	PT_FLD_PORTS	= 1ull << 9,	/* sport, dport */
+	PT_FLD_IP	= 1ull << 10,	/* ip_id, l3_len, l4_payload_len, frag_off, ttl, tos */
+	PT_FLD_VLAN	= 1ull << 11,
+	PT_FLD_L4	= 1ull << 12,	/* l4proto, icmp_type, icmp_code */
+	PT_FLD_POINT_META = 1ull << 13,	/* dir, hook */
+};
+
+/*
+ * Opt-in projected decoding: from now on, PT_REC_PKT records of sealed blocks
+ * have only type, len and the fields in mask (enum pt_pkt_field) decoded; all
+ * other fixed fields (cap_len included) read 0 and captured frame bytes read 0.
+ * Other record types and active-segment records are returned whole. mask 0 =
+ * full decoding (the default). For callers that read nothing else.
+ */
+void pt_reader_set_projection(struct pt_reader *r, __u64 mask);
+
 /* What a reader did so far (tests and diagnostics). */
 struct pt_reader_stats {
 	__u64 segments_read;		/* segments opened and read */

@@ -92,6 +92,8 @@ struct pt_codec {
 	__u32 *pkt_off;		/* offset of each coded record (input or output) */
 	struct ref_slot fp_tab[REF_TABLE];
 	struct ref_slot flow_tab[REF_TABLE];
+	bool proj;			/* decode only the keep[] bytes of coded records */
+	unsigned char keep[PKT_FIXED];
 };
 
 struct pt_codec *pt_codec_new(int zlevel)
@@ -341,6 +343,59 @@ static int unpack_plane(const unsigned char **pp, const unsigned char *end, unsi
 	}
 }
 
+/* Step *pp over one plane of n bytes without unpacking it. 0 or -EBADMSG. */
+static int skip_plane(const unsigned char **pp, const unsigned char *end, unsigned char mode, __u32 n)
+{
+	const unsigned char *p = *pp;
+	size_t nb = (n + 7) / 8, b, nnz = 0;
+
+	switch (mode) {
+	case PLANE_ZERO:
+		return 0;
+	case PLANE_DENSE:
+		if ((size_t)(end - p) < n)
+			return -EBADMSG;
+		*pp = p + n;
+		return 0;
+	case PLANE_SPARSE:
+		if ((size_t)(end - p) < nb)
+			return -EBADMSG;
+		for (b = 0; b + 8 <= nb; b += 8)
+			nnz += __builtin_popcountll(ld64(p + b));
+		for (; b < nb; b++) {
+			unsigned m = p[b];
+
+			/* bits past n take no value, as in unpack_plane */
+			if (b == nb - 1 && (n & 7))
+				m &= (1u << (n & 7)) - 1;
+			nnz += __builtin_popcount(m);
+		}
+		if (nb && (n & 7) && nb % 8 == 0) {
+			/* the last byte was counted whole by the word loop */
+			unsigned m = p[nb - 1];
+
+			nnz -= __builtin_popcount(m & ~((1u << (n & 7)) - 1) & 0xff);
+		}
+		if ((size_t)(end - p) - nb < nnz)
+			return -EBADMSG;
+		*pp = p + nb + nnz;
+		return 0;
+	default:
+		return -EBADMSG;
+	}
+}
+
+void pt_codec_set_projection(struct pt_codec *c, const unsigned char *keep)
+{
+	size_t i;
+
+	c->proj = keep != NULL;
+	for (i = 0; i < PKT_FIXED; i++)
+		c->keep[i] = keep ? keep[i] != 0 : 1;
+	/* the decoder needs type and len */
+	memset(c->keep, 1, 4);
+}
+
 static int zdeflate(struct pt_codec *c, size_t in_len, size_t *out_len)
 {
 	if (deflateReset(&c->zs) != Z_OK)
@@ -562,7 +617,11 @@ int pt_codec_decode(struct pt_codec *c, const void *comp, size_t comp_len, size_
 	planes = refs_end;
 	planes_end = planes + eh.planes_len;
 	for (i = 0; i < PKT_FIXED; i++)
-		if (unpack_plane(&planes, planes_end, pmode[i], c->dense + (size_t)i * eh.n_pkt, eh.n_pkt, &pl[i]))
+		if (c->proj && !c->keep[i]) {
+			if (skip_plane(&planes, planes_end, pmode[i], eh.n_pkt))
+				return -EBADMSG;
+			pl[i] = NULL;
+		} else if (unpack_plane(&planes, planes_end, pmode[i], c->dense + (size_t)i * eh.n_pkt, eh.n_pkt, &pl[i]))
 			return -EBADMSG;
 	if (planes != planes_end)
 		return -EBADMSG;
@@ -664,8 +723,13 @@ int pt_codec_decode(struct pt_codec *c, const void *comp, size_t comp_len, size_
 		memcpy(&len, o + 2, 2);
 		if (len < PKT_FIXED || len > o_end - o || (size_t)(len - PKT_FIXED) > (size_t)(cap_end - cap))
 			return -EBADMSG;
-		for (j = PKT_FIXED; j < len; j++)
-			o[j] = *cap++ ^ (j < ref_len ? ref[j] : 0);
+		if (c->proj) {
+			memset(o + PKT_FIXED, 0, len - PKT_FIXED);
+			cap += len - PKT_FIXED;
+		} else {
+			for (j = PKT_FIXED; j < len; j++)
+				o[j] = *cap++ ^ (j < ref_len ? ref[j] : 0);
+		}
 		c->pkt_off[k++] = o - c->raw;
 		o += len;
 	}

@@ -199,6 +199,13 @@ int pt_codec_encode(struct pt_codec *c, const void *raw, size_t raw_len, __u32 n
 int pt_codec_decode(struct pt_codec *c, const void *comp, size_t comp_len, size_t enc_len,
 		    size_t raw_len, __u32 n_recs, const void **out);
 
+/*
+ * Decode only the bytes of struct pt_pkt whose keep[] entry is non-zero
+ * (PKT_FIXED entries; type and len are always kept) in coded PKT records; the
+ * other bytes and captured frame bytes come out 0. NULL = full decoding.
+ */
+void pt_codec_set_projection(struct pt_codec *c, const unsigned char *keep);
+
 /* ---- index (store_index.c) ---- */
 
 /* Timestamp of a record for time ranges; false for records without one. */

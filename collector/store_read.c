@@ -558,6 +558,40 @@ int pt_reader_next(struct pt_reader *r, const struct pt_rec_hdr **rec,
 	}
 }
 
+void pt_reader_set_projection(struct pt_reader *r, __u64 mask)
+{
+	static const struct {
+		__u64 fld;
+		__u8 off, size;
+	} map[] = {
+#define F(bit, f) { bit, offsetof(struct pt_pkt, f), sizeof(((struct pt_pkt *)0)->f) },
+		F(PT_FLD_POINT, point) F(PT_FLD_FLAGS, flags) F(PT_FLD_TS, ts_ns) F(PT_FLD_FP, fp)
+		F(PT_FLD_WIRE_LEN, wire_len) F(PT_FLD_MARK, mark)
+		F(PT_FLD_ADDRS, saddr) F(PT_FLD_ADDRS, daddr)
+		F(PT_FLD_OUTER, outer_saddr) F(PT_FLD_OUTER, outer_daddr) F(PT_FLD_OUTER, vni)
+		F(PT_FLD_TCP, seq) F(PT_FLD_TCP, ack) F(PT_FLD_TCP, window) F(PT_FLD_TCP, tcp_flags)
+		F(PT_FLD_PORTS, sport) F(PT_FLD_PORTS, dport)
+		F(PT_FLD_IP, ip_id) F(PT_FLD_IP, l3_len) F(PT_FLD_IP, l4_payload_len)
+		F(PT_FLD_IP, frag_off) F(PT_FLD_IP, ttl) F(PT_FLD_IP, tos)
+		F(PT_FLD_VLAN, vlan)
+		F(PT_FLD_L4, l4proto) F(PT_FLD_L4, icmp_type) F(PT_FLD_L4, icmp_code)
+		F(PT_FLD_POINT_META, dir) F(PT_FLD_POINT_META, hook)
+#undef F
+	};
+	unsigned char keep[sizeof(struct pt_pkt)] = {};
+	size_t i;
+
+	if (!mask) {
+		pt_codec_set_projection(r->codec, NULL);
+		return;
+	}
+	memset(keep, 1, offsetof(struct pt_pkt, point));	/* type, len */
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (mask & map[i].fld)
+			memset(keep + map[i].off, 1, map[i].size);
+	pt_codec_set_projection(r->codec, keep);
+}
+
 const struct pt_reader_stats *pt_reader_get_stats(const struct pt_reader *r)
 {
 	return &r->stats;

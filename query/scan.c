@@ -67,6 +67,8 @@ int pt_scan_open(const struct pt_scan_opts *o, struct pt_scan **out, char *err, 
 		free(s);
 		return rc;
 	}
+	if (s->match_all && o->pkt_fields)
+		pt_reader_set_projection(s->r, o->pkt_fields | (s->windowed ? PT_FLD_TS : 0));
 	*out = s;
 	return 0;
 }

@@ -19,6 +19,13 @@ struct pt_scan_opts {
 	__u64 since_ns;		/* realtime ns, inclusive; 0 = from the start */
 	__u64 until_ns;		/* realtime ns, inclusive; 0 = to the end */
 	bool drops;		/* also return PT_REC_DROP records (query drops); default: not */
+	/*
+	 * 0 = whole records (default). Else the enum pt_pkt_field (collector/store.h)
+	 * fields the caller reads of the PT_REC_PKT records it gets: with an empty
+	 * expression the store then decodes only those (others, frame data included,
+	 * read 0). Ignored when expr is not empty.
+	 */
+	__u64 pkt_fields;
 };
 
 struct pt_scan;
