@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -39,7 +41,7 @@ struct collector {
 	bool waiting_logged;
 	bool pin_unreadable_logged;
 	bool backoff;			/* store append failed: ring fd out of epoll until the tick */
-	int lock_fd;			/* one collector per pin dir */
+	int lock_fd;			/* one collector per pin dir (abstract socket) */
 	__u64 ring_key;
 	__u32 boot_hash;
 	struct pt_view view;
@@ -392,43 +394,54 @@ static void tick(struct collector *c)
 }
 
 /*
- * Take the one-collector-per-probes lock (/run/provtap-collect-<pin dir>.lock):
- * two collectors draining one ring would each store part of it. 0 or -errno.
+ * Take the one-collector-per-probes lock: an abstract unix socket named after
+ * the pin dir (two collectors draining one ring would each store part of it).
+ * The kernel frees it when the process ends, however it ends, and it leaves
+ * no file behind. The holder's pid is asked with SO_PEERCRED. 0 or -errno.
  */
 static int lock_probes(struct collector *c)
 {
-	char path[600], pid[24] = "";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *pd = pt_pin_dir();
-	size_t n = strlen("/run/provtap-collect-");
-	ssize_t r;
-	int err;
+	socklen_t len;
+	int n, err, q;
 
-	snprintf(path, sizeof(path), "/run/provtap-collect-%s.lock", pd);
-	for (char *p = path + n; *p; p++)
-		if (*p == '/')
-			*p = '_';
-	c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (c->lock_fd < 0) {
-		err = -errno;
-		pt_err("cannot open %s: %s", path, strerror(-err));
+	n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "provtap-collect:%s", pd);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path) - 1) {
+		pt_err("pin dir %s is too long for the collector lock", pd);
+		return -ENAMETOOLONG;
+	}
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	c->lock_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->lock_fd < 0)
+		return -errno;
+	if (!bind(c->lock_fd, (struct sockaddr *)&sa, len) && !listen(c->lock_fd, 8))
+		return 0;
+	err = errno == EADDRINUSE ? -EBUSY : -errno;
+	if (err != -EBUSY) {
+		pt_err("cannot take the collector lock for %s: %s", pd, strerror(-err));
 		return err;
 	}
-	if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
-		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		r = pread(c->lock_fd, pid, sizeof(pid) - 1, 0);
-		pid[r > 0 ? r : 0] = 0;
-		pid[strcspn(pid, "\n")] = 0;
-		if (err == -EBUSY)
-			pt_err("another collector (pid %s) is collecting from the probes in %s; one collector per "
-			       "set of probes (it would get only part of the records)", pid[0] ? pid : "?", pd);
+	q = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (q >= 0 && !connect(q, (struct sockaddr *)&sa, len)) {
+		struct ucred cr = {};
+		socklen_t cl = sizeof(cr);
+
+		if (!getsockopt(q, SOL_SOCKET, SO_PEERCRED, &cr, &cl))
+			pt_err("another collector (pid %d) is collecting from the probes in %s; one collector per "
+			       "set of probes (it would get only part of the records)", (int)cr.pid, pd);
 		else
-			pt_err("cannot lock %s: %s", path, strerror(-err));
-		return err;
+			q = -1;
+	} else {
+		if (q >= 0)
+			close(q);
+		q = -1;
 	}
-	n = (size_t)snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(c->lock_fd, 0) || pwrite(c->lock_fd, pid, n, 0) != (ssize_t)n)
-		pt_warn("cannot write our pid into %s", path);
-	return 0;
+	if (q < 0)
+		pt_err("another collector is collecting from the probes in %s; one collector per set of probes", pd);
+	else
+		close(q);
+	return err;
 }
 
 /* Hand every file of the store to uid:gid (they were created as root). 0 or -errno. */
@@ -604,18 +617,8 @@ cleanup:
 		close(tfd);
 	if (c->epfd >= 0)
 		close(c->epfd);
-	if (c->lock_fd >= 0) {
-		char path[600];
-		size_t n = strlen("/run/provtap-collect-");
-
-		snprintf(path, sizeof(path), "/run/provtap-collect-%s.lock", pt_pin_dir());
-		for (char *p = path + n; *p; p++)
-			if (*p == '/')
-				*p = '_';
-		if (!err)
-			unlink(path);	/* only the holder removes it */
-		close(c->lock_fd);
-	}
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);	/* releases the lock */
 	free(c->batch);
 	free(c);
 	return err;

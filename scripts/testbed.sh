@@ -134,6 +134,7 @@ down() {
 	# so a following `up` with the same PREFIX cannot collide.
 	local i
 	rm -rf "$STATE_DIR"
+	rmdir --ignore-fail-on-non-empty /run/provtap-testbed 2>/dev/null || true
 	for i in $(seq 50); do
 		ip -o link show 2>/dev/null | grep -qE " (${VETH_C}|${VETH_R1A}|${VETH_R1B}|${VETH_R2A}|${VETH_R2B}|${VETH_S})[@:]" || return 0
 		sleep 0.1
