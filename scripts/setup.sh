@@ -10,13 +10,14 @@ PKGS=(
 	check                                    # unit tests
 	iproute2 nftables iputils-ping python3   # testbeds and integration tests
 	socat                                    # integration: unix-socket probes
+	iperf3                                   # integration: throughput vs iperf3's receiver report
 	tshark                                   # integration: check pcapng output
 	libnetfilter-queue-dev libmnl-dev        # tools/: the NFQUEUE delay injector
 	iptables                                 # NFQUEUE target (this kernel has no nft queue)
 	haproxy                                  # integration: the L4 middlebox testbed
 )
 if [ "${1:-}" = "--bench" ]; then
-	PKGS+=(tcpdump strace sqlite3 iperf3 hyperfine)
+	PKGS+=(tcpdump strace sqlite3 hyperfine)
 fi
 
 missing=()

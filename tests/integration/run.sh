@@ -56,5 +56,5 @@ echo
 [ $skipped -eq 0 ] || echo "integration: skipped (no BPF here): ${skipped_names[*]}"
 [ $failed -eq 0 ] || echo "integration: failed: ${failed_names[*]}"
 echo "integration: total time $(( $(date +%s) - start ))s"
-echo "integration: $passed passed, $failed failed"
+echo "integration: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]

@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 
 N=6
 require_bpf
-command -v haproxy >/dev/null || skip_or_fail "haproxy is not installed (scripts/setup.sh)"
+command -v haproxy >/dev/null || die "haproxy is not installed (scripts/setup.sh installs it)"
 
 bash "$TESTBED" down "$PREFIX" >/dev/null 2>&1
 on_exit "bash '$TESTBED' down '$PREFIX'"
@@ -46,7 +46,7 @@ wait_for 10 "$N haproxy log lines" haproxy_lines
 sed 's/^/        haproxy| /' "$HAPROXY_LOG"
 assert_eq "haproxy log: one line per connection" $N "$(grep -c . "$HAPROXY_LOG")"
 
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 collector_stop
 
 Q=("$PROVTAP" query correlate --store "$STORE" --in "$R2A:in" --out "$R2B:out")
@@ -147,7 +147,7 @@ wait "${srvpids[@]}"
 haproxy_lines2() { [ "$(grep -c . "$HAPROXY_LOG")" -ge $((2 * N)) ]; }
 wait_for 10 "$((2 * N)) haproxy log lines" haproxy_lines2
 tail -n $N "$HAPROXY_LOG" >"$TMP/haproxy2.log"
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 collector_stop
 
 "$PROVTAP" query correlate --store "$STORE" --in "$R2A:in" --out "$R2B:out" --by payload 'tcp' \

@@ -20,7 +20,7 @@ traffic "$NS_CLIENT" udp-send --dst "$SERVER_IP" --port 9000 --count $N --size 1
 	>"$TMP/send1.json" || die "udp-send failed"
 wait $sink
 log "sink: $(cat "$TMP/sink1.json")"
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 collector_stop
 
 store_count 'udp and port 9000' >"$TMP/count1"
@@ -74,7 +74,7 @@ wait $sink
 log "sink: $(cat "$TMP/sink2.json")"
 dropped=$(nsx "$NS_R2" nft list table inet provtap_loss | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 assert_eq "nftables dropped exactly N/20 at r2" $((N / 20)) "$dropped"
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 collector_stop
 
 store_count 'udp and port 9002' >"$TMP/count2"

@@ -34,7 +34,7 @@ send_round() {
 }
 
 send_round 1
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 
 "$PROVTAP" probe filter --all 'udp and port 9001' >"$TMP/filter.out" 2>&1
 rc=$?
@@ -42,7 +42,7 @@ sed 's/^/        filter| /' "$TMP/filter.out"
 assert_eq "probe filter --all while running: exit status" 0 $rc
 
 send_round 2
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 collector_stop
 store_count 'udp and port 9000' >"$TMP/c9000"
 store_count 'udp and port 9001' >"$TMP/c9001"

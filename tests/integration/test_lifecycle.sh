@@ -47,13 +47,13 @@ assert_eq "  ... and the file is untouched" precious "$(cat "$TMP/precious.txt")
 
 # --- a freed point id is not reused at once; the store keeps points apart ---------------------
 send_udp 5 9000
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 check "unload the client points" "$PROVTAP" probe unload --iface "$VETH_C@$NS_CLIENT"
 probe_load --iface "$VETH_S@$NS_SERVER:in"
 newid=$(status_get "$VETH_S@$NS_SERVER:in" id)
 check "the new point did not take a just-freed id (0, 1 or 2): got $newid" test "$newid" -gt 2
 send_udp 3 9000
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 collector_stop
 store_count 'udp and port 9000' >"$TMP/count"
 sed 's/^/        count| /' "$TMP/count"
@@ -99,7 +99,7 @@ on_exit "kill -9 $COLLECTOR_PID"
 assert_eq "the collector runs as nobody" nobody "$(ps -o user= -p "$COLLECTOR_PID" | tr -d ' ')"
 assert_eq "  ... with only CAP_BPF" 0000008000000000 "$(awk '/^CapEff/ {print $2}' /proc/"$COLLECTOR_PID"/status)"
 send_udp 20 9001
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 collector_stop
 store_count 'udp and port 9001' >"$TMP/ucount"
 assert_eq "  ... and stores all 20 at r1b:out" 20 "$(count_at "$TMP/ucount" "$VETH_R1B@$NS_R1:out")"

@@ -33,7 +33,7 @@ assert_eq "store: LOST equals the ring drops (stored before exit)" "$drops" \
 	"$(awk -v p="$P" '$1 == p { print $3 }' "$TMP/count1")"
 
 collector_start
-wait_for 10 "ring drained" ring_backlog_zero
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
 collector_stop
 check "a restarted collector does not warn about the old drops again" \
 	not grep -q "dropped" <(sed -n '/collector ready/,$p' "$COLLECT_LOG" | tail -n +2)
