@@ -116,7 +116,7 @@ static __noinline void pt_drop_parse(struct sk_buff *skb, struct pt_pkt *pk, __u
 	struct pt_dbuf *b;
 	struct sock *sk;
 	unsigned char *head, *data;
-	__u32 zero = 0, tail, len, cap, i;
+	__u32 zero = 0, tail, len, i;
 	__u64 data_off, l3_total, src, n;	/* 64-bit: sizes the verifier must see bounded */
 	__u16 nh;
 	__be16 proto;
@@ -173,37 +173,10 @@ static __noinline void pt_drop_parse(struct sk_buff *skb, struct pt_pkt *pk, __u
 		if (pt_parse_step_dbuf(b, &w, pk, &ps) == PT_ST_DONE)
 			break;
 
-	/* fingerprint: as pt_fingerprint() in pkt.bpf.c, payload read from the skb */
+	/* fingerprint: the same inputs as the packet probes, payload read from the skb */
 	__builtin_memset(&b->fi, 0, sizeof(b->fi));
-	b->fi.mode = mode;
-	b->fi.ipver = ps.ipver;
-	b->fi.l4proto = pk->l4proto;
-	b->fi.tcp_flags = pk->tcp_flags;
-	b->fi.icmp_type = pk->icmp_type;
-	b->fi.icmp_code = pk->icmp_code;
-	b->fi.frag_more = ps.frag_more;
-	b->fi.ethertype = ps.ethertype;
-	b->fi.sport = pk->sport;
-	b->fi.dport = pk->dport;
-	b->fi.l3_len = pk->l3_len;
-	b->fi.l4_payload_len = pk->l4_payload_len;
-	b->fi.frag_off = pk->frag_off;
-	b->fi.udp_len = ps.udp_len;
-	b->fi.ip_id = ps.frag_id;
-	b->fi.flow_label = ps.flow_label;
-	b->fi.seq = pk->seq;
-	b->fi.ack = pk->ack;
-	__builtin_memcpy(b->fi.saddr, pk->saddr, 16);
-	__builtin_memcpy(b->fi.daddr, pk->daddr, 16);
-
-	cap = mode == PT_FP_PAYLOAD ? PT_FP_NAT_PAYLOAD : PT_FP_HDR_PAYLOAD;
-	n = ps.pay_lim;
-	if (n > cap)
-		n = cap;
-	if (ps.pay_off >= w.wire_len)
-		n = 0;
-	else if (n > w.wire_len - ps.pay_off)
-		n = w.wire_len - ps.pay_off;
+	pt_fp_fill(&b->fi, mode, pk, &ps);
+	n = pt_fp_payload_want(mode, &ps, w.wire_len);
 	if (n && ps.pay_off >= PT_ETH_HLEN) {
 		/* the payload prefix lives at head + nh + (pay_off - 14); linear part only */
 		src = (__u64)nh + ps.pay_off - PT_ETH_HLEN;

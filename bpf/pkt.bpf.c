@@ -155,37 +155,11 @@ static __noinline __u64 pt_fingerprint(void *ctx, enum pt_kind kind, __u32 wire_
 {
 	struct pt_fp_in fi = {};
 	__u8 mode = pt_fp_mode == PT_FP_PAYLOAD ? PT_FP_PAYLOAD : PT_FP_HEADERS;
-	__u32 n, cap = mode == PT_FP_PAYLOAD ? PT_FP_NAT_PAYLOAD : PT_FP_HDR_PAYLOAD;
+	__u32 n;
 
-	fi.mode = mode;
-	fi.ipver = ps->ipver;
-	fi.l4proto = r->l4proto;
-	fi.tcp_flags = r->tcp_flags;
-	fi.icmp_type = r->icmp_type;
-	fi.icmp_code = r->icmp_code;
-	fi.frag_more = ps->frag_more;
-	fi.ethertype = ps->ethertype;
-	fi.sport = r->sport;
-	fi.dport = r->dport;
-	fi.l3_len = r->l3_len;
-	fi.l4_payload_len = r->l4_payload_len;
-	fi.frag_off = r->frag_off;
-	fi.udp_len = ps->udp_len;
-	fi.ip_id = ps->frag_id;
-	fi.flow_label = ps->flow_label;
-	fi.seq = r->seq;
-	fi.ack = r->ack;
-	__builtin_memcpy(fi.saddr, r->saddr, 16);
-	__builtin_memcpy(fi.daddr, r->daddr, 16);
-
-	n = ps->pay_lim;
-	if (n > cap)
-		n = cap;
-	if (ps->pay_off >= wire_len)
-		n = 0;
-	else if (n > wire_len - ps->pay_off)
-		n = wire_len - ps->pay_off;
-	if (n > PT_FP_NAT_PAYLOAD)
+	pt_fp_fill(&fi, mode, r, ps);
+	n = pt_fp_payload_want(mode, ps, wire_len);
+	if (n > PT_FP_NAT_PAYLOAD)	/* a bound the verifier sees */
 		n = PT_FP_NAT_PAYLOAD;
 	fi.payload_n = pt_copy(ctx, kind, ps->pay_off, fi.payload, n, PT_FP_NAT_PAYLOAD);
 	return pt_fp_compute(&fi);

@@ -493,4 +493,52 @@ static __always_inline void pt_parse_frame(void *ctx, int is_skb, __u32 wire_len
 	}
 }
 
+/*
+ * The fingerprint inputs that come from the parsed headers (bpf/fingerprint.h):
+ * everything but the payload bytes and their count. fi must be zeroed by the
+ * caller. The packet probes and the drop probe both fill it here, so their
+ * fingerprints of one packet cannot drift apart. Needs fingerprint.h.
+ */
+static __always_inline void pt_fp_fill(struct pt_fp_in *fi, __u8 mode, const struct pt_pkt *r,
+				       const struct pt_parse *ps)
+{
+	fi->mode = mode;
+	fi->ipver = ps->ipver;
+	fi->l4proto = r->l4proto;
+	fi->tcp_flags = r->tcp_flags;
+	fi->icmp_type = r->icmp_type;
+	fi->icmp_code = r->icmp_code;
+	fi->frag_more = ps->frag_more;
+	fi->ethertype = ps->ethertype;
+	fi->sport = r->sport;
+	fi->dport = r->dport;
+	fi->l3_len = r->l3_len;
+	fi->l4_payload_len = r->l4_payload_len;
+	fi->frag_off = r->frag_off;
+	fi->udp_len = ps->udp_len;
+	fi->ip_id = ps->frag_id;
+	fi->flow_label = ps->flow_label;
+	fi->seq = r->seq;
+	fi->ack = r->ack;
+	__builtin_memcpy(fi->saddr, r->saddr, 16);
+	__builtin_memcpy(fi->daddr, r->daddr, 16);
+}
+
+/*
+ * Payload bytes the fingerprint of mode hashes for a frame of wire_len bytes:
+ * min(mode's prefix, the L4 payload, what the frame holds after pay_off).
+ */
+static __always_inline __u32 pt_fp_payload_want(__u8 mode, const struct pt_parse *ps, __u32 wire_len)
+{
+	__u32 n = ps->pay_lim, cap = mode == PT_FP_PAYLOAD ? PT_FP_NAT_PAYLOAD : PT_FP_HDR_PAYLOAD;
+
+	if (n > cap)
+		n = cap;
+	if (ps->pay_off >= wire_len)
+		return 0;
+	if (n > wire_len - ps->pay_off)
+		n = wire_len - ps->pay_off;
+	return n;
+}
+
 #endif /* PROVTAP_PKT_PARSE_BPF_H */
