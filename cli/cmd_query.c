@@ -10,27 +10,19 @@ struct qop {
 	const char *summary;
 };
 
-/* Filled by the weak symbols of cli/query.h; an operator not linked in is not listed. */
-static const struct qop *ops(void)
-{
-	static struct qop tab[16];
-	int n = 0;
-
-#define OP(nm, f, s) do { if (f) tab[n++] = (struct qop){ nm, f, s }; } while (0)
-	OP("hops", query_hops, "per-hop packets, loss, delay and drops along the path of matching packets");
-	OP("loss", query_loss, "packets lost between two capture points");
-	OP("delay", query_delay, "delay between two capture points, with percentiles");
-	OP("rtt", query_rtt, "TCP round-trip times at a point, per interval and flow");
-	OP("throughput", query_throughput, "bytes and packets per interval per point");
-	OP("top", query_top, "the heaviest sources, destinations, ports, flows or points");
-	OP("flows", query_flows, "distinct 5-tuples with first/last seen, packets and bytes per point");
-	OP("packets", query_packets, "the matching packet records");
-	OP("drops", query_drops, "kernel drops with reason, location, netns and device");
-	OP("correlate", query_correlate, "map a middlebox's input packets/connections to its output");
-#undef OP
-	tab[n] = (struct qop){ NULL, NULL, NULL };
-	return tab;
-}
+static const struct qop ops[] = {
+	{ "hops", query_hops, "per-hop packets, loss, delay and drops along the path of matching packets" },
+	{ "loss", query_loss, "packets lost between two capture points" },
+	{ "delay", query_delay, "delay between two capture points, with percentiles" },
+	{ "rtt", query_rtt, "TCP round-trip times at a point, per interval and flow" },
+	{ "throughput", query_throughput, "bytes and packets per interval per point" },
+	{ "top", query_top, "the heaviest sources, destinations, ports, flows or points" },
+	{ "flows", query_flows, "distinct 5-tuples with first/last seen, packets and bytes per point" },
+	{ "packets", query_packets, "the matching packet records" },
+	{ "drops", query_drops, "kernel drops with reason, location, netns and device" },
+	{ "correlate", query_correlate, "map a middlebox's input packets/connections to its output" },
+	{ NULL, NULL, NULL },
+};
 
 void usage_query(FILE *out)
 {
@@ -42,7 +34,7 @@ void usage_query(FILE *out)
 		"defaults to $PROVTAP_STORE, then /var/lib/provtap. Output: an aligned table with units,\n"
 		"--json (JSON lines) or --csv. A store with corrupt regions gives answers marked partial.\n"
 		"\noperators:\n");
-	for (const struct qop *o = ops(); o->name; o++)
+	for (const struct qop *o = ops; o->name; o++)
 		fprintf(out, "  %-11s %s\n", o->name, o->summary);
 	fprintf(out, "\n`provtap query OP --help` for each.\n");
 }
@@ -53,7 +45,7 @@ int cmd_query(int argc, char **argv)
 		usage_query(argc < 2 ? stderr : stdout);
 		return argc < 2 ? PT_EXIT_USAGE : 0;
 	}
-	for (const struct qop *o = ops(); o->name; o++)
+	for (const struct qop *o = ops; o->name; o++)
 		if (!strcmp(o->name, argv[1]))
 			return o->fn(argc - 1, argv + 1);
 	fprintf(stderr, "provtap query: unknown operator '%s'; try `provtap query --help`\n", argv[1]);

@@ -29,17 +29,16 @@ struct option;
 int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct option *extra,
 		   int (*cb)(void *ctx, int opt, const char *arg), void *ctx, void (*usage)(FILE *));
 
-/* Operators (weak: present when their file is linked). */
-int query_hops(int argc, char **argv) __attribute__((weak));
-int query_loss(int argc, char **argv) __attribute__((weak));
-int query_delay(int argc, char **argv) __attribute__((weak));
-int query_rtt(int argc, char **argv) __attribute__((weak));
-int query_throughput(int argc, char **argv) __attribute__((weak));
-int query_top(int argc, char **argv) __attribute__((weak));
-int query_flows(int argc, char **argv) __attribute__((weak));
-int query_packets(int argc, char **argv) __attribute__((weak));
-int query_drops(int argc, char **argv) __attribute__((weak));
-int query_correlate(int argc, char **argv) __attribute__((weak));
-void usage_query_ops(FILE *out) __attribute__((weak));
+/* Operators: each in cli/query_*.c. */
+int query_hops(int argc, char **argv);
+int query_loss(int argc, char **argv);
+int query_delay(int argc, char **argv);
+int query_rtt(int argc, char **argv);
+int query_throughput(int argc, char **argv);
+int query_top(int argc, char **argv);
+int query_flows(int argc, char **argv);
+int query_packets(int argc, char **argv);
+int query_drops(int argc, char **argv);
+int query_correlate(int argc, char **argv);
 
 #endif /* PROVTAP_CLI_QUERY_H */

@@ -78,30 +78,10 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	}
 }
 
-static void fmt_time(const struct pt_scan *s, __u64 boot_ns, char *buf, size_t len)
-{
-	__u64 rt = pt_scan_realtime(s, boot_ns);
-
-	if (rt)
-		pt_fmt_rfc3339(rt, buf, len);
-	else
-		snprintf(buf, len, "boot+%llu.%09llu", (unsigned long long)(boot_ns / 1000000000ULL),
-			 (unsigned long long)(boot_ns % 1000000000ULL));
-}
-
+/* Protocol of a drop's packet; "-" when it is not IP. */
 static const char *proto_str(const struct pt_pkt *p, char *buf, size_t len)
 {
-	if (!(p->flags & (PT_PF_IPV4 | PT_PF_IPV6)))
-		return "-";
-	switch (p->l4proto) {
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 1: return "icmp";
-	case 58: return "icmp6";
-	default:
-		snprintf(buf, len, "%u", p->l4proto);
-		return buf;
-	}
+	return p->flags & (PT_PF_IPV4 | PT_PF_IPV6) ? pt_fmt_proto(p->l4proto, buf, len) : "-";
 }
 
 static void row_drop(struct pt_table *t, const struct pt_scan *s, const struct pt_drop *d)
@@ -113,7 +93,7 @@ static void row_drop(struct pt_table *t, const struct pt_scan *s, const struct p
 	char buf[128], fp[24];
 
 	pt_table_row(t);
-	fmt_time(s, p->ts_ns, buf, sizeof(buf));
+	pt_view_fmt_time(pt_scan_view(s), p->ts_ns, buf, sizeof(buf));
 	pt_table_str(t, buf);
 	pt_table_str(t, pt_drop_reason_name(d->reason, buf, sizeof(buf)));
 	pt_table_u64(t, d->reason);
@@ -271,9 +251,9 @@ int query_drops(int argc, char **argv)
 			pt_table_str(t, pt_drop_location_name(groups[i].location, buf, sizeof(buf)));
 			pt_table_u64(t, groups[i].netns_ino);
 			pt_table_u64(t, groups[i].count);
-			fmt_time(s, groups[i].first_ts, buf, sizeof(buf));
+			pt_view_fmt_time(pt_scan_view(s), groups[i].first_ts, buf, sizeof(buf));
 			pt_table_str(t, buf);
-			fmt_time(s, groups[i].last_ts, buf, sizeof(buf));
+			pt_view_fmt_time(pt_scan_view(s), groups[i].last_ts, buf, sizeof(buf));
 			pt_table_str(t, buf);
 		}
 		if (ngroups == MAX_GROUPS)

@@ -171,17 +171,12 @@ static void flow_text(const struct pt_pkt *p, char *buf, size_t len)
 {
 	bool v6 = p->flags & PT_PF_IPV6;
 	char s[64], d[64];
-	const char *proto = p->l4proto == 6 ? "tcp" : p->l4proto == 17 ? "udp" : p->l4proto == 1 ? "icmp"
-			    : p->l4proto == 58 ? "icmp6" : NULL;
 	char pb[8];
+	const char *proto = pt_fmt_proto(p->l4proto, pb, sizeof(pb));
 
 	if (!(p->flags & (PT_PF_IPV4 | PT_PF_IPV6))) {
 		snprintf(buf, len, "non-IP");
 		return;
-	}
-	if (!proto) {
-		snprintf(pb, sizeof(pb), "%u", p->l4proto);
-		proto = pb;
 	}
 	pt_fmt_addr(p->saddr, v6, s, sizeof(s));
 	pt_fmt_addr(p->daddr, v6, d, sizeof(d));
@@ -449,14 +444,12 @@ int query_hops(int argc, char **argv)
 			      "sample of that size", PT_HOPS_SAMPLES_MAX);
 	common_notes(t, s, r);
 	pt_table_print(t, stdout);
-	t = NULL;
 	if (!rows) {
 		fprintf(stderr, "provtap query hops: the matching packets were seen at one capture point only: "
 			"no hops to report\n");
 		rc = PT_EXIT_FAIL;
 	}
 out:
-	pt_table_print(t, stdout);
 	pt_hops_free(h);
 	pt_scan_close(s);
 	return rc;

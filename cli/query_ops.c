@@ -110,17 +110,6 @@ static void common_notes(struct pt_table *t, const struct pt_ops_in *in)
 			      "full): counts are low", (unsigned long long)in->lost, in->lost == 1 ? "" : "s");
 }
 
-static const char *proto_str(__u8 p, char *buf, size_t len)
-{
-	switch (p) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP: return "icmp";
-	case IPPROTO_ICMPV6: return "icmp6";
-	default: snprintf(buf, len, "%u", p); return buf;
-	}
-}
-
 static const char *ts_str(__u64 rt, char *buf, size_t len)
 {
 	return pt_fmt_rfc3339(rt, buf, len);
@@ -144,18 +133,6 @@ static void usage_packets(FILE *out)
 		"  provtap query packets 'host 10.0.2.2' --at veth-r1@r1:in --csv > pkts.csv\n");
 }
 
-static void csv_tcp_flags(__u8 f, char *buf)
-{
-	static const struct { __u8 bit; char c; } fl[] = { { 0x02, 'S' }, { 0x01, 'F' }, { 0x08, 'P' },
-		{ 0x04, 'R' }, { 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' }, { 0x10, '.' } };
-	char *p = buf;
-
-	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
-		if (f & fl[i].bit)
-			*p++ = fl[i].c;
-	*p = 0;
-}
-
 static void pkt_csv(FILE *out, const struct pt_pkt *p, const struct pt_ops_in *in)
 {
 	const struct pt_view *v = pt_scan_view(in->scan);
@@ -170,8 +147,8 @@ static void pkt_csv(FILE *out, const struct pt_pkt *p, const struct pt_ops_in *i
 		pt_fmt_addr(p->daddr, v6, d, sizeof(d));
 	}
 	if (tcp)
-		csv_tcp_flags(p->tcp_flags, fl);
-	fprintf(out, "%s,%s,%s,%s,", ts, pt, ip ? proto_str(p->l4proto, pb, sizeof(pb)) : "", s);
+		pt_fmt_tcp_flags(p->tcp_flags, fl, false);
+	fprintf(out, "%s,%s,%s,%s,", ts, pt, ip ? pt_fmt_proto(p->l4proto, pb, sizeof(pb)) : "", s);
 	if (ip)
 		fprintf(out, "%u,", p->sport);
 	else
@@ -259,7 +236,7 @@ static void tuple_vals(struct pt_table *t, const struct pt_tuple *k)
 	char a[64], pb[8];
 	bool ports = k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP;
 
-	pt_table_str(t, proto_str(k->proto, pb, sizeof(pb)));
+	pt_table_str(t, pt_fmt_proto(k->proto, pb, sizeof(pb)));
 	pt_table_str(t, pt_fmt_addr(k->src, k->family == 6, a, sizeof(a)));
 	if (ports)
 		pt_table_u64(t, k->sport);
@@ -423,10 +400,10 @@ int query_top(int argc, char **argv)
 		case PT_BY_DST: pt_table_str(t, pt_fmt_addr(k->src, k->family == 6, buf, sizeof(buf))); break;
 		case PT_BY_SPORT:
 		case PT_BY_DPORT:
-			snprintf(buf, sizeof(buf), "%u/%s", k->sport, proto_str(k->proto, pb, sizeof(pb)));
+			snprintf(buf, sizeof(buf), "%u/%s", k->sport, pt_fmt_proto(k->proto, pb, sizeof(pb)));
 			pt_table_str(t, buf);
 			break;
-		case PT_BY_PROTO: pt_table_str(t, proto_str(k->proto, pb, sizeof(pb))); break;
+		case PT_BY_PROTO: pt_table_str(t, pt_fmt_proto(k->proto, pb, sizeof(pb))); break;
 		default: pt_table_str(t, pt_view_point(pt_scan_view(s), k->point, buf, sizeof(buf))); break;
 		}
 		pt_table_u64(t, rows[i].packets);

@@ -82,7 +82,8 @@ static int append(struct collector *c, const void *rec, size_t len)
 }
 
 /* Write and publish a clock pair; its error is half the sampling window. */
-static void write_clock(struct collector *c)
+/* A boottime/realtime pair: realtime read on both sides of boottime, error = half the window. */
+static struct pt_clock_rec sample_clock(void)
 {
 	struct pt_clock_rec r = { .type = PT_REC_CLOCK, .len = sizeof(r) };
 	__u64 rt1 = pt_now_ns(CLOCK_REALTIME);
@@ -91,6 +92,13 @@ static void write_clock(struct collector *c)
 	r.realtime_ns = pt_now_ns(CLOCK_REALTIME);
 	r.error_ns = (r.realtime_ns - rt1) / 2 + 1;
 	r.realtime_ns = rt1 + (r.realtime_ns - rt1) / 2;
+	return r;
+}
+
+static void write_clock(struct collector *c)
+{
+	struct pt_clock_rec r = sample_clock();
+
 	c->last_clock = r.boottime_ns;
 	pt_view_learn(&c->view, (struct pt_rec_hdr *)&r);
 	if (!append(c, &r, sizeof(r)) && c->srv)
@@ -101,8 +109,7 @@ static void write_clock(struct collector *c)
 static int on_new_segment(struct pt_store *s, void *ctx)
 {
 	struct collector *c = ctx;
-	struct pt_clock_rec r = { .type = PT_REC_CLOCK, .len = sizeof(r) };
-	__u64 rt1 = pt_now_ns(CLOCK_REALTIME);
+	struct pt_clock_rec r;
 	int err;
 
 	for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
@@ -115,10 +122,7 @@ static int on_new_segment(struct pt_store *s, void *ctx)
 		if (err)
 			return err;
 	}
-	r.boottime_ns = pt_now_ns(CLOCK_BOOTTIME);
-	r.realtime_ns = pt_now_ns(CLOCK_REALTIME);
-	r.error_ns = (r.realtime_ns - rt1) / 2 + 1;
-	r.realtime_ns = rt1 + (r.realtime_ns - rt1) / 2;
+	r = sample_clock();
 	return pt_store_append(s, &r, sizeof(r), 1, NULL);
 }
 
@@ -127,21 +131,20 @@ static int on_new_segment(struct pt_store *s, void *ctx)
  * The "seen" mark moves only once the record is in the store, so a failed
  * append is retried on the next tick rather than forgotten.
  */
-static void point_losses(struct collector *c, __u16 i, __u64 now)
+static void point_losses(struct collector *c, __u16 i, __u64 now, const struct pt_point_stats *st)
 {
 	struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = i, .boottime_ns = now };
-	struct pt_point_stats st;
 	char name[96];
 
-	if (pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &st) || st.ring_fail <= c->ring_fail_seen[i])
+	if (st->ring_fail <= c->ring_fail_seen[i])
 		return;
-	l.lost = st.ring_fail - c->ring_fail_seen[i];
-	l.lost_total = st.ring_fail;
+	l.lost = st->ring_fail - c->ring_fail_seen[i];
+	l.lost_total = st->ring_fail;
 	if (append(c, &l, sizeof(l)))
 		return;
-	c->ring_fail_seen[i] = st.ring_fail;
+	c->ring_fail_seen[i] = st->ring_fail;
 	/* stored: a restarted collector starts from here (a crash just before repeats lost_total) */
-	if (bpf_map_update_elem(c->pins.fd[PT_MAP_REPORTED], &(__u32){ i }, &st.ring_fail, BPF_ANY))
+	if (bpf_map_update_elem(c->pins.fd[PT_MAP_REPORTED], &(__u32){ i }, &st->ring_fail, BPF_ANY))
 		pt_warn("cannot note the reported drops of point %u: %s", i, strerror(errno));
 	pt_warn("%s: the kernel dropped %llu record(s), ring buffer full (%llu in all); "
 		"reload with a larger --ring-mb", pt_point_name(&c->known[i], name, sizeof(name)),
@@ -171,8 +174,13 @@ static void sync_points(struct collector *c)
 		if (!memcmp(&table[i], &c->known[i], sizeof(table[i])))
 			continue;
 		new_incarnation = table[i].attach_realtime_ns != c->known[i].attach_realtime_ns;
-		if (c->known[i].in_use && new_incarnation)
-			point_losses(c, i, now);	/* the old point's last word (counters not yet reset) */
+		if (c->known[i].in_use && new_incarnation) {
+			struct pt_point_stats st;
+
+			/* the old point's last word (its counters are not yet reset) */
+			if (!pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &st))
+				point_losses(c, i, now, &st);
+		}
 		pr.info = table[i];
 		if (append(c, &pr, sizeof(pr)))
 			continue;	/* retried next tick: known[] still differs */
@@ -202,10 +210,10 @@ static void check_losses(struct collector *c, __u64 now)
 	for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
 		struct pt_stats_rec s = { .type = PT_REC_STATS, .len = sizeof(s), .point = i, .boottime_ns = now };
 
-		if (!c->known[i].in_use)
+		if (!c->known[i].in_use || pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &s.stats))
 			continue;
-		point_losses(c, i, now);
-		if (snap && !pt_point_stats_sum(c->pins.fd[PT_MAP_STATS], i, &s.stats))
+		point_losses(c, i, now, &s.stats);
+		if (snap)
 			append(c, &s, sizeof(s));
 	}
 	if (snap)
@@ -242,6 +250,8 @@ static int batch_add(void *ctx, const void *rec, __u32 len)
  */
 static void drain(struct collector *c)
 {
+	bool synced = false;
+
 	if (!c->have_ring || c->backoff)
 		return;
 	for (;;) {
@@ -254,8 +264,10 @@ static void drain(struct collector *c)
 		pt_ring_peek(&c->ring, &pos, batch_add, c);
 		if (pos == cons)
 			return;
-		if (c->unknown_point)
-			sync_points(c);
+		if (c->unknown_point && !synced) {
+			sync_points(c);	/* records of a point unloaded meanwhile stay unknown: once is enough */
+			synced = true;
+		}
 		if (c->batch_n) {
 			cursor[0] = c->ring_key;
 			cursor[1] = pos;

@@ -103,11 +103,6 @@ static struct client *find(struct pt_server *s, int fd)
 	return NULL;
 }
 
-int pt_server_is_client(const struct pt_server *s, int fd)
-{
-	return find((struct pt_server *)s, fd) != NULL;
-}
-
 static void drop_client(struct client *c, int epfd)
 {
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);

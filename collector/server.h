@@ -21,9 +21,6 @@ void pt_server_accept(struct pt_server *s, int epfd);
 /* Handle readiness of a client fd (request line, writability, hangup). */
 void pt_server_client_event(struct pt_server *s, int fd, unsigned int events, int epfd);
 
-/* True when fd is one of the server's clients. */
-int pt_server_is_client(const struct pt_server *s, int fd);
-
 /* Offer records (back to back) to every client, filtered. */
 void pt_server_publish(struct pt_server *s, const void *recs, size_t len, int epfd);
 

@@ -123,12 +123,11 @@ static int attach_xdp(struct pt_point_info *info, int prog_fd)
 	return 0;
 }
 
-int pt_attach(struct pt_point_info *info, int prog_fd, const struct pt_point_info *table)
+int pt_attach(struct pt_point_info *info, int prog_fd)
 {
 	struct pt_netns_guard g;
 	int err;
 
-	(void)table;
 	err = pt_netns_enter(info->netns, &g, NULL);
 	if (err)
 		return err;

@@ -18,12 +18,11 @@ int pt_resolve(struct pt_point_info *info);
  * Attach prog_fd at info (tc clsact filter of info->dir, or an XDP link pinned
  * as links/xdp-<point>... the point id is not known here, so the XDP link is
  * pinned by pt_attach under a name from ifindex/netns; see attach.c). Fills
- * tc_handle, tc_priority, qdisc_created, xdp_mode, prog_id. table (may be NULL)
- * is the current point table, used to share a clsact qdisc between points.
+ * tc_handle, tc_priority, qdisc_created, xdp_mode, prog_id.
  * Returns 0, or -errno with a log line; on failure nothing stays attached.
  * -EBUSY: XDP is taken by a program that is not ours.
  */
-int pt_attach(struct pt_point_info *info, int prog_fd, const struct pt_point_info *table);
+int pt_attach(struct pt_point_info *info, int prog_fd);
 
 /*
  * Remove what pt_attach put at info (point id `id`): our tc filter only if it

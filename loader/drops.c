@@ -11,13 +11,6 @@
 #include "loader/drops.h"
 #include "loader/features.h"
 
-/* Program name (as the kernel keeps it) -> variant name, for status. */
-static const struct { const char *prog, *variant; } prog_variants[] = {
-	{ "pt_drop_btf", "drop-btf" },
-	{ "pt_drop_raw", "drop-raw" },
-	{ "pt_drop_kprobe", "drop-kprobe" },
-};
-
 static struct bpf_program *variant_prog(struct drop_bpf *skel, enum pt_prog id)
 {
 	switch (id) {
@@ -153,10 +146,12 @@ static void link_variant(int lfd, struct pt_drops_state *s)
 	if (pfd < 0)
 		return;
 	len = sizeof(pi);
-	if (!bpf_obj_get_info_by_fd(pfd, &pi, &len))
-		for (size_t i = 0; i < sizeof(prog_variants) / sizeof(prog_variants[0]); i++)
-			if (!strcmp(pi.name, prog_variants[i].prog))
-				snprintf(s->variant, sizeof(s->variant), "%s", prog_variants[i].variant);
+	if (!bpf_obj_get_info_by_fd(pfd, &pi, &len)) {
+		const struct pt_variant *v = pt_variant_by_prog(pi.name);
+
+		if (v)
+			snprintf(s->variant, sizeof(s->variant), "%s", v->name);
+	}
 	close(pfd);
 }
 

@@ -44,7 +44,6 @@ static const struct { unsigned int bit; const char *name; } feat_names[] = {
 	{ PT_FEAT_BOOT_NS_XDP, "helper_ktime_get_boot_ns_xdp" },
 	{ PT_FEAT_XDP_LOAD_BYTES, "helper_xdp_load_bytes" },
 	{ PT_FEAT_SKB_LOAD_BYTES, "helper_skb_load_bytes" },
-	{ PT_FEAT_PIDTGID_TC, "helper_get_current_pid_tgid_tc" },
 	{ PT_FEAT_KPROBE, "kprobes" },
 	{ PT_FEAT_TP_BTF_KFREE_SKB, "tp_btf_kfree_skb" },
 	{ PT_FEAT_RAW_TP, "prog_type_raw_tracepoint" },
@@ -140,8 +139,6 @@ const struct pt_features *pt_features_get(void)
 		cache.have |= PT_FEAT_XDP_LOAD_BYTES;
 	if (helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_load_bytes))
 		cache.have |= PT_FEAT_SKB_LOAD_BYTES;
-	if (helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_get_current_pid_tgid))
-		cache.have |= PT_FEAT_PIDTGID_TC;
 	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0)
 		cache.have |= PT_FEAT_KPROBE;
 	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1)
@@ -191,6 +188,14 @@ int pt_require_privileges(const char *what)
 static const char *hook_str(enum pt_hook hook)
 {
 	return hook == PT_HOOK_TC ? "tc" : hook == PT_HOOK_XDP ? "xdp" : "drop";
+}
+
+const struct pt_variant *pt_variant_by_prog(const char *prog)
+{
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		if (!strncmp(variants[i].prog, prog, 15) && strlen(prog) == strnlen(variants[i].prog, 15))
+			return &variants[i];
+	return NULL;
 }
 
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)

@@ -18,7 +18,6 @@ enum pt_feature {
 	PT_FEAT_BOOT_NS_XDP	= 1 << 4,	/* bpf_ktime_get_boot_ns in XDP */
 	PT_FEAT_XDP_LOAD_BYTES	= 1 << 5,	/* bpf_xdp_load_bytes (5.18) */
 	PT_FEAT_SKB_LOAD_BYTES	= 1 << 6,	/* bpf_skb_load_bytes in tc */
-	PT_FEAT_PIDTGID_TC	= 1 << 7,	/* bpf_get_current_pid_tgid in tc (rejected by 6.1) */
 	PT_FEAT_KPROBE		= 1 << 9,	/* the kernel has kprobes (kprobe PMU present) */
 	PT_FEAT_TP_BTF_KFREE_SKB = 1 << 10,	/* a tp_btf program on kfree_skb loads */
 	PT_FEAT_RAW_TP		= 1 << 11,	/* BPF_PROG_TYPE_RAW_TRACEPOINT */
@@ -57,6 +56,12 @@ struct pt_variant {
  * feature is missing (or that force is unknown / does not fit this hook).
  */
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force);
+
+/*
+ * The variant whose BPF program is named prog (as the kernel keeps program
+ * names: at most 15 characters), or NULL.
+ */
+const struct pt_variant *pt_variant_by_prog(const char *prog);
 
 /*
  * 0 when this process may load and attach probes; else -EPERM with a log line

@@ -195,10 +195,10 @@ static void set_filter_text(struct pt_point_info *info, const char *text)
 		memcpy(info->filter, text, info->filter_trunc ? sizeof(info->filter) - 1 : n);
 }
 
+/* Same capture point: netns, interface, direction and hook (whatever in_use says). */
 static bool same_point(const struct pt_point_info *a, const struct pt_point_info *b)
 {
-	return a->in_use && b->in_use && a->netns_ino == b->netns_ino && a->ifindex == b->ifindex &&
-	       a->dir == b->dir && a->hook == b->hook;
+	return a->netns_ino == b->netns_ino && a->ifindex == b->ifindex && a->dir == b->dir && a->hook == b->hook;
 }
 
 /*
@@ -285,7 +285,7 @@ static int load_point(struct pt_pins *pins, struct pt_point_info *table, __u32 i
 		goto cleanup;
 	}
 	snprintf(info->variant, sizeof(info->variant), "%s", v->name);
-	err = pt_attach(info, bpf_program__fd(chosen), table);
+	err = pt_attach(info, bpf_program__fd(chosen));
 	if (err)
 		goto cleanup;
 	info->in_use = 1;
@@ -344,12 +344,10 @@ static int plan_points(const struct pt_load_opts *o, struct pt_point_info *plan,
 			if (err)
 				return err;
 			for (int i = 0; i < n; i++) {
-				plan[i].in_use = info->in_use = 1;
 				if (same_point(&plan[i], info)) {
 					pt_err("%s is named twice", pt_point_name(info, name, sizeof(name)));
 					err = -EINVAL;
 				}
-				plan[i].in_use = info->in_use = 0;
 			}
 			if (err)
 				return err;
@@ -400,15 +398,13 @@ int pt_probe_load(const struct pt_load_opts *o)
 		char name[96];
 		int id;
 
-		info->in_use = 1;
 		for (int i = 0; i < PT_MAX_POINTS; i++) {
-			if (same_point(&table[i], info)) {
+			if (table[i].in_use && same_point(&table[i], info)) {
 				pt_err("%s is already loaded as point %d (unload it first)",
 				       pt_point_name(info, name, sizeof(name)), i);
 				err = -EEXIST;
 			}
 		}
-		info->in_use = 0;
 		if (err)
 			break;
 		id = alloc_point(table);

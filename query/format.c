@@ -65,7 +65,7 @@ const char *pt_fmt_addr(const __u8 *a, bool v6, char *buf, size_t len)
 	return buf;
 }
 
-static const char *proto_name(__u8 p, char *buf, size_t len)
+const char *pt_fmt_proto(__u8 p, char *buf, size_t len)
 {
 	switch (p) {
 	case IPPROTO_TCP: return "tcp";
@@ -79,7 +79,7 @@ static const char *proto_name(__u8 p, char *buf, size_t len)
 }
 
 /* tcpdump's flag letters: S F P R . (ACK) U E W */
-static char *tcp_flags(__u8 f, char *buf)
+char *pt_fmt_tcp_flags(__u8 f, char *buf, bool dash)
 {
 	char *p = buf;
 
@@ -91,13 +91,13 @@ static char *tcp_flags(__u8 f, char *buf)
 	if (f & 0x40) *p++ = 'E';
 	if (f & 0x80) *p++ = 'W';
 	if (f & 0x10) *p++ = '.';
-	if (p == buf)
+	if (p == buf && dash)
 		*p++ = '-';
 	*p = 0;
 	return buf;
 }
 
-static void fmt_ts(const struct pt_view *v, __u64 ts, char *buf, size_t len)
+void pt_view_fmt_time(const struct pt_view *v, __u64 ts, char *buf, size_t len)
 {
 	if (v->clock_valid)
 		pt_fmt_rfc3339((__u64)((__s64)ts + v->clock_offset), buf, len);
@@ -111,20 +111,20 @@ static void pkt_human(FILE *out, const struct pt_pkt *p, const struct pt_view *v
 	bool v6 = p->flags & PT_PF_IPV6;
 	char ts[48], pt[96], s[64], d[64], pb[8], fl[16];
 
-	fmt_ts(v, p->ts_ns, ts, sizeof(ts));
+	pt_view_fmt_time(v, p->ts_ns, ts, sizeof(ts));
 	fprintf(out, "%s %-24s ", ts, pt_view_point(v, p->point, pt, sizeof(pt)));
 	if (!(p->flags & (PT_PF_IPV4 | PT_PF_IPV6))) {
 		fprintf(out, "non-IP len %u", p->wire_len);
 	} else {
 		pt_fmt_addr(p->saddr, v6, s, sizeof(s));
 		pt_fmt_addr(p->daddr, v6, d, sizeof(d));
-		fprintf(out, "%s ", proto_name(p->l4proto, pb, sizeof(pb)));
+		fprintf(out, "%s ", pt_fmt_proto(p->l4proto, pb, sizeof(pb)));
 		if ((p->flags & PT_PF_L4) && (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP))
 			fprintf(out, v6 ? "[%s]:%u > [%s]:%u" : "%s:%u > %s:%u", s, p->sport, d, p->dport);
 		else
 			fprintf(out, "%s > %s", s, d);
 		if ((p->flags & PT_PF_L4) && p->l4proto == IPPROTO_TCP)
-			fprintf(out, " [%s] seq %u ack %u win %u", tcp_flags(p->tcp_flags, fl), p->seq, p->ack,
+			fprintf(out, " [%s] seq %u ack %u win %u", pt_fmt_tcp_flags(p->tcp_flags, fl, true), p->seq, p->ack,
 				p->window);
 		if ((p->flags & PT_PF_L4) && (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6))
 			fprintf(out, " type %u code %u", p->icmp_type, p->icmp_code);
@@ -152,21 +152,21 @@ static void pkt_json(FILE *out, const struct pt_pkt *p, const struct pt_view *v)
 	bool v6 = p->flags & PT_PF_IPV6, ip = p->flags & (PT_PF_IPV4 | PT_PF_IPV6);
 	char ts[48], pt[96], s[64], d[64], pb[8], fl[16];
 
-	fmt_ts(v, p->ts_ns, ts, sizeof(ts));
+	pt_view_fmt_time(v, p->ts_ns, ts, sizeof(ts));
 	fprintf(out, "{\"type\":\"pkt\",\"ts\":\"%s\",\"ts_ns\":%llu,\"point\":", ts, (unsigned long long)p->ts_ns);
 	pt_json_str(out, pt_view_point(v, p->point, pt, sizeof(pt)));
 	fprintf(out, ",\"point_id\":%u,\"dir\":\"%s\",\"hook\":\"%s\",\"len\":%u", p->point,
 		p->dir == PT_DIR_IN ? "in" : "out", p->hook == PT_HOOK_XDP ? "xdp" : "tc", p->wire_len);
 	if (ip) {
 		fprintf(out, ",\"family\":%d,\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"", v6 ? 6 : 4,
-			proto_name(p->l4proto, pb, sizeof(pb)), pt_fmt_addr(p->saddr, v6, s, sizeof(s)),
+			pt_fmt_proto(p->l4proto, pb, sizeof(pb)), pt_fmt_addr(p->saddr, v6, s, sizeof(s)),
 			pt_fmt_addr(p->daddr, v6, d, sizeof(d)));
 		fprintf(out, ",\"sport\":%u,\"dport\":%u,\"ttl\":%u,\"tos\":%u,\"ip_id\":%u,\"l3_len\":%u,"
 			"\"payload_len\":%u,\"frag_off\":%u", p->sport, p->dport, p->ttl, p->tos, p->ip_id,
 			p->l3_len, p->l4_payload_len, p->frag_off);
 		if (p->l4proto == IPPROTO_TCP)
 			fprintf(out, ",\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"win\":%u",
-				tcp_flags(p->tcp_flags, fl), p->seq, p->ack, p->window);
+				pt_fmt_tcp_flags(p->tcp_flags, fl, true), p->seq, p->ack, p->window);
 		if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
 			fprintf(out, ",\"icmp_type\":%u,\"icmp_code\":%u", p->icmp_type, p->icmp_code);
 	}
@@ -217,7 +217,7 @@ static void drop_human(FILE *out, const struct pt_drop *d, const struct pt_view 
 	bool v6 = p->flags & PT_PF_IPV6;
 	char ts[48], rs[64], loc[128], s[64], dd[64], pb[8];
 
-	fmt_ts(v, p->ts_ns, ts, sizeof(ts));
+	pt_view_fmt_time(v, p->ts_ns, ts, sizeof(ts));
 	fprintf(out, "%s DROP %s at %s netns %llu", ts, pt_drop_reason_name(d->reason, rs, sizeof(rs)),
 		pt_drop_location_name(d->location, loc, sizeof(loc)), (unsigned long long)d->netns_ino);
 	if (dev && dev->netns[0])
@@ -227,7 +227,7 @@ static void drop_human(FILE *out, const struct pt_drop *d, const struct pt_view 
 	if (p->flags & (PT_PF_IPV4 | PT_PF_IPV6)) {
 		pt_fmt_addr(p->saddr, v6, s, sizeof(s));
 		pt_fmt_addr(p->daddr, v6, dd, sizeof(dd));
-		fprintf(out, " %s ", proto_name(p->l4proto, pb, sizeof(pb)));
+		fprintf(out, " %s ", pt_fmt_proto(p->l4proto, pb, sizeof(pb)));
 		if ((p->flags & PT_PF_L4) && (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP))
 			fprintf(out, v6 ? "[%s]:%u > [%s]:%u" : "%s:%u > %s:%u", s, p->sport, dd, p->dport);
 		else
@@ -246,7 +246,7 @@ static void drop_json(FILE *out, const struct pt_drop *d, const struct pt_view *
 	bool v6 = p->flags & PT_PF_IPV6;
 	char ts[48], rs[64], loc[128], s[64], dd[64], pb[8], fl[16];
 
-	fmt_ts(v, p->ts_ns, ts, sizeof(ts));
+	pt_view_fmt_time(v, p->ts_ns, ts, sizeof(ts));
 	fprintf(out, "{\"type\":\"drop\",\"ts\":\"%s\",\"ts_ns\":%llu,\"reason\":", ts,
 		(unsigned long long)p->ts_ns);
 	pt_json_str(out, pt_drop_reason_name(d->reason, rs, sizeof(rs)));
@@ -260,14 +260,14 @@ static void drop_json(FILE *out, const struct pt_drop *d, const struct pt_view *
 	fprintf(out, ",\"len\":%u", p->wire_len);
 	if (p->flags & (PT_PF_IPV4 | PT_PF_IPV6)) {
 		fprintf(out, ",\"family\":%d,\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"", v6 ? 6 : 4,
-			proto_name(p->l4proto, pb, sizeof(pb)), pt_fmt_addr(p->saddr, v6, s, sizeof(s)),
+			pt_fmt_proto(p->l4proto, pb, sizeof(pb)), pt_fmt_addr(p->saddr, v6, s, sizeof(s)),
 			pt_fmt_addr(p->daddr, v6, dd, sizeof(dd)));
 		fprintf(out, ",\"sport\":%u,\"dport\":%u,\"ttl\":%u,\"tos\":%u,\"ip_id\":%u,\"l3_len\":%u,"
 			"\"payload_len\":%u,\"frag_off\":%u", p->sport, p->dport, p->ttl, p->tos, p->ip_id,
 			p->l3_len, p->l4_payload_len, p->frag_off);
 		if (p->l4proto == IPPROTO_TCP)
 			fprintf(out, ",\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"win\":%u",
-				tcp_flags(p->tcp_flags, fl), p->seq, p->ack, p->window);
+				pt_fmt_tcp_flags(p->tcp_flags, fl, true), p->seq, p->ack, p->window);
 		if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
 			fprintf(out, ",\"icmp_type\":%u,\"icmp_code\":%u", p->icmp_type, p->icmp_code);
 	}
@@ -295,7 +295,7 @@ void pt_format_rec(FILE *out, const struct pt_rec_hdr *h, const struct pt_view *
 	} else if (h->type == PT_REC_LOSS && h->len >= sizeof(struct pt_loss_rec)) {
 		const struct pt_loss_rec *l = (const void *)h;
 
-		fmt_ts(v, l->boottime_ns, ts, sizeof(ts));
+		pt_view_fmt_time(v, l->boottime_ns, ts, sizeof(ts));
 		pt_view_point(v, l->point, pt, sizeof(pt));
 		if (json)
 			fprintf(out, "{\"type\":\"loss\",\"ts\":\"%s\",\"point\":\"%s\",\"point_id\":%u,"

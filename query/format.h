@@ -54,6 +54,15 @@ const struct pt_point_info *pt_view_dev(const struct pt_view *v, __u64 netns_ino
 /* Print one PKT, LOSS or DROP record (other types: nothing). json selects JSON lines. */
 void pt_format_rec(FILE *out, const struct pt_rec_hdr *h, const struct pt_view *v, bool json);
 
+/* "tcp", "udp", "icmp", "icmp6", else the number written into buf (>= 4 bytes). */
+const char *pt_fmt_proto(__u8 proto, char *buf, size_t len);
+
+/* tcpdump's flag letters (S F P R U E W .) into buf (>= 9 bytes); no flags: "-" if dash, else "". */
+char *pt_fmt_tcp_flags(__u8 flags, char *buf, bool dash);
+
+/* Boottime ns as RFC 3339 wall time with v's clock, or "boot+S.NNNNNNNNN" without one. */
+void pt_view_fmt_time(const struct pt_view *v, __u64 boot_ns, char *buf, size_t len);
+
 /* Address text for the record's family ("10.0.0.1", "fe80::1"). */
 const char *pt_fmt_addr(const __u8 *a, bool v6, char *buf, size_t len);
 

@@ -89,15 +89,6 @@ void pt_table_u64(struct pt_table *t, __u64 v)
 	put(t, s);
 }
 
-void pt_table_i64(struct pt_table *t, long long v)
-{
-	char *s = NULL;
-
-	if (asprintf(&s, "%lld", v) < 0)
-		s = NULL;
-	put(t, s);
-}
-
 void pt_table_f(struct pt_table *t, double v, int decimals)
 {
 	char *s = NULL;

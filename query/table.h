@@ -28,7 +28,6 @@ void pt_table_col(struct pt_table *t, const char *key, const char *header, bool 
 void pt_table_row(struct pt_table *t);
 void pt_table_str(struct pt_table *t, const char *v);
 void pt_table_u64(struct pt_table *t, __u64 v);
-void pt_table_i64(struct pt_table *t, long long v);
 void pt_table_f(struct pt_table *t, double v, int decimals);
 void pt_table_null(struct pt_table *t);	/* "-" in the table, null in JSON, empty in CSV */
 
