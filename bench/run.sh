@@ -558,7 +558,7 @@ bench_bytes() {
 	awk -v x="$md" 'BEGIN { exit !(x <= 16) }' || res=FAIL
 	local tcpmb=50
 	[ $QUICK = 1 ] && tcpmb=20
-	row name="stored bytes/record" workload="testbed client-r1-r2-server: TCP ${tcpmb} MB + UDP 200-byte datagrams, all records sealed (zlib)" \
+	row name="stored bytes/record" workload="testbed client-r1-r2-server: TCP ${tcpmb} MB + UDP 200-byte datagrams, all records sealed (DEFLATE)" \
 		value="$md" unit="B/rec" peer="tcpdump -w -s 128 at one veth" peer_value="$pmd" \
 		ratio="$(awk -v a="$md" -v b="$pmd" 'BEGIN { printf "%.3f", a / b }')" reps=$reps spread="[$mn,$md,$mx]" \
 		target="<= 16 B/rec" result=$res \

@@ -291,8 +291,9 @@ static int run(const char *op, const struct pt_qopts *q, const struct pt_hops_op
 	*hp = pt_hops_new(o, &err);
 	if (!*hp) {
 		fprintf(stderr, "provtap query %s: %s\n", op,
-			err == -EINVAL ? "--from and --to must name two different points" : strerror(-err));
-		return err == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;
+			err == -EINVAL ? "--from and --to must name two different points" :
+			err == -ERANGE ? "--horizon must be shorter than 13 days" : strerror(-err));
+		return err == -EINVAL || err == -ERANGE ? PT_EXIT_USAGE : PT_EXIT_FAIL;
 	}
 	rc = pt_hops_run(*hp, *sp, msg, sizeof(msg));
 	if (rc) {

@@ -6,7 +6,7 @@
  *   LOCK                 flock()ed by the one writer (a second writer gets -EBUSY)
  *   seg-NNNNNNNNNNNN.pta the active segment: a header, then CRC-framed batches of
  *                        records appended with write(); at most one exists
- *   seg-NNNNNNNNNNNN.pts sealed segments: header, zlib blocks with CRC, index footer
+ *   seg-NNNNNNNNNNNN.pts sealed segments: header, raw-DEFLATE blocks with CRC, index footer
  * NNNNNNNNNNNN is a decimal sequence number that only grows. Records are opaque
  * byte strings that start with struct pt_rec_hdr (bpf/pkt.h); the store reads only
  * type, len, and for PT_REC_PKT the fields its indexes need (ts_ns, point, fp,

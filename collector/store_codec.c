@@ -39,7 +39,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #include "collector/store_int.h"
 
 #define PKT_FIXED	sizeof(struct pt_pkt)
@@ -78,9 +78,8 @@ struct ref_slot {
 };
 
 struct pt_codec {
-	z_stream zs, zi;
-	bool zs_ok, zi_ok;
-	int level;
+	struct libdeflate_compressor *zc;	/* raw DEFLATE (RFC 1951), whole blocks */
+	struct libdeflate_decompressor *zd;
 	unsigned char *enc;	/* encoded streams, PT_BLK_ENC_MAX */
 	unsigned char *comp;	/* deflate output */
 	size_t comp_cap;
@@ -102,7 +101,6 @@ struct pt_codec *pt_codec_new(int zlevel)
 
 	if (!c)
 		return NULL;
-	c->level = zlevel;
 	c->enc = malloc(PT_BLK_ENC_MAX);
 	c->raw = malloc(PT_BLK_RAW_MAX);
 	c->pkt_off = malloc(PKT_MAX * sizeof(__u32));
@@ -111,13 +109,11 @@ struct pt_codec *pt_codec_new(int zlevel)
 	c->ptmp = malloc(PKT_MAX + PKT_MAX / 8 + 1);
 	if (!c->enc || !c->raw || !c->pkt_off || !c->dense || !c->side || !c->ptmp)
 		goto fail;
-	if (deflateInit2(&c->zs, zlevel, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	c->zc = libdeflate_alloc_compressor(zlevel);
+	c->zd = libdeflate_alloc_decompressor();
+	if (!c->zc || !c->zd)
 		goto fail;
-	c->zs_ok = true;
-	if (inflateInit2(&c->zi, -15) != Z_OK)
-		goto fail;
-	c->zi_ok = true;
-	c->comp_cap = deflateBound(&c->zs, PT_BLK_ENC_MAX);
+	c->comp_cap = libdeflate_deflate_compress_bound(c->zc, PT_BLK_ENC_MAX);
 	c->comp = malloc(c->comp_cap);
 	if (!c->comp)
 		goto fail;
@@ -131,10 +127,8 @@ void pt_codec_free(struct pt_codec *c)
 {
 	if (!c)
 		return;
-	if (c->zs_ok)
-		deflateEnd(&c->zs);
-	if (c->zi_ok)
-		inflateEnd(&c->zi);
+	libdeflate_free_compressor(c->zc);	/* NULL-safe */
+	libdeflate_free_decompressor(c->zd);
 	free(c->enc);
 	free(c->comp);
 	free(c->raw);
@@ -398,16 +392,8 @@ void pt_codec_set_projection(struct pt_codec *c, const unsigned char *keep)
 
 static int zdeflate(struct pt_codec *c, size_t in_len, size_t *out_len)
 {
-	if (deflateReset(&c->zs) != Z_OK)
-		return -EIO;
-	c->zs.next_in = c->enc;
-	c->zs.avail_in = in_len;
-	c->zs.next_out = c->comp;
-	c->zs.avail_out = c->comp_cap;
-	if (deflate(&c->zs, Z_FINISH) != Z_STREAM_END)
-		return -EIO;
-	*out_len = c->comp_cap - c->zs.avail_out;
-	return 0;
+	*out_len = libdeflate_deflate_compress(c->zc, c->enc, in_len, c->comp, c->comp_cap);
+	return *out_len ? 0 : -EIO;	/* 0: cannot happen with comp_cap = the bound */
 }
 
 int pt_codec_encode(struct pt_codec *c, const void *raw, size_t raw_len, __u32 n_recs,
@@ -542,16 +528,11 @@ static int get_varint(const unsigned char **pp, const unsigned char *end, __u32 
 
 static int zinflate(struct pt_codec *c, const void *comp, size_t comp_len, size_t enc_len)
 {
-	int ret;
+	size_t used;
 
-	if (inflateReset(&c->zi) != Z_OK)
-		return -EIO;
-	c->zi.next_in = (unsigned char *)comp;
-	c->zi.avail_in = comp_len;
-	c->zi.next_out = c->enc;
-	c->zi.avail_out = enc_len;
-	ret = inflate(&c->zi, Z_FINISH);
-	if (ret != Z_STREAM_END || c->zi.avail_out || c->zi.avail_in)
+	/* without actual_out: anything but exactly enc_len bytes out is an error */
+	if (libdeflate_deflate_decompress_ex(c->zd, comp, comp_len, c->enc, enc_len, &used, NULL) !=
+	    LIBDEFLATE_SUCCESS || used != comp_len)
 		return -EBADMSG;
 	return 0;
 }

@@ -10,21 +10,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #include "collector/store_int.h"
 
 __u32 pt_crc32(__u32 crc, const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
-
-		crc = crc32(crc, p, n);
-		p += n;
-		len -= n;
-	}
-	return crc;
+	return libdeflate_crc32(crc, buf, len);	/* zlib's crc32(): CRC-32/ISO-HDLC */
 }
 
 void pt_seg_name(char *buf, size_t size, __u64 seq, enum pt_seg_kind kind)

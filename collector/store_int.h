@@ -4,7 +4,7 @@
  * frames, blocks and footers, and the helpers the store's files share.
  *
  * All on-disk integers are little-endian (the host order of the x86_64 hosts
- * provtap runs on; a big-endian port must swap here). CRCs are zlib's crc32.
+ * provtap runs on; a big-endian port must swap here). CRCs are CRC-32/ISO-HDLC (zlib's crc32, computed by libdeflate).
  *
  * Active segment (.pta):
  *   struct pt_seg_hdr (magic PT_SEG_MAGIC_ACTIVE)
@@ -12,7 +12,7 @@
  *
  * Sealed segment (.pts):
  *   struct pt_seg_hdr (magic PT_SEG_MAGIC_SEALED, otherwise the .pta's header)
- *   { struct pt_blk_hdr, zlib bytes[comp_len] }*
+ *   { struct pt_blk_hdr, deflate bytes[comp_len] }*
  *   footer:  struct pt_footer
  *            struct pt_footer_blk[n_blocks]
  *            struct pt_cursor[n_cursors]
@@ -73,17 +73,17 @@ struct pt_frame_hdr {
 
 #define PT_FRAME_F_CURSOR	1u
 
-/* Block header in a sealed segment. comp_len zlib bytes follow. */
+/* Block header in a sealed segment. comp_len raw DEFLATE (RFC 1951) bytes follow. */
 struct pt_blk_hdr {
 	__u32 magic;			/* PT_BLK_MAGIC */
 	__u32 codec;			/* PT_CODEC_COLUMNS */
 	__u32 raw_len;			/* bytes of records once decoded */
 	__u32 enc_len;			/* bytes of the codec's streams (inflated size) */
-	__u32 comp_len;			/* zlib bytes following this header */
+	__u32 comp_len;			/* DEFLATE bytes following this header */
 	__u32 n_recs;			/* records in the block */
 	__u64 t_min, t_max;		/* time range of timed records; t_min > t_max: none */
 	__u32 flags;			/* PT_BLK_F_META: holds non-PKT records */
-	__u32 data_crc;			/* crc32 of the comp_len zlib bytes */
+	__u32 data_crc;			/* crc32 of the comp_len DEFLATE bytes */
 	__u32 pad;			/* zero */
 	__u32 hdr_crc;			/* crc32 of this header up to here */
 };

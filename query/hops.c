@@ -26,23 +26,31 @@
 #define BATCH 32		/* pt_hops_run: records read ahead so their slots can be prefetched */
 #define PEEK_AHEAD 4		/* ... and the entries of the slots this far ahead */
 
-/* A fingerprint being tracked. */
+#define TICK_SHIFT 20		/* expiry clock: ticks of 2^20 ns (~1.05 ms) */
+
+/* A fingerprint being tracked: one cache line. */
 struct ent {
 	__u64 fp;
-	__u64 first_ts;		/* first sighting anywhere (expiry) */
 	__u64 last_ts;		/* latest copy at the last point of the path */
+	__u32 first_tick;	/* first sighting anywhere, (u32)(ts >> TICK_SHIFT): expiry */
 	__u32 group;
+	__u16 points[MAXP];
+	__u8 rep[MAXP];		/* repeats at each point, saturating at 255 */
 	__u8 n;			/* points on the path */
 	__u8 too_long;		/* a point past MAXP was seen */
 	__u8 dropped;		/* a drop record came after the latest copy: not in flight */
-	__u16 points[MAXP];
-	__u16 rep[MAXP];	/* repeats (saturating) at each point */
-};
+} __attribute__((aligned(64)));
 
-struct slot {
-	__u64 fp;		/* 0 = empty (fingerprints are never 0) */
-	__u64 seq;		/* ring sequence number of the entry */
-};
+_Static_assert(sizeof(struct ent) == 64, "an entry is one cache line");
+
+/*
+ * A table slot (u64): 0 = empty, else tag << 32 | (u32)seq, where tag =
+ * fp_tag(fp) (never 0) and seq the entry's ring sequence number. The ring holds
+ * fewer than 2^32 entries, so the low 32 bits of seq find it; the entry's fp
+ * confirms a tag match. The home slot is a function of the tag alone, so the
+ * table can be rebuilt and entries moved without reading the ring.
+ */
+typedef __u64 slot_t;
 
 /* Packets that followed one exact path, per group. */
 struct pagg {
@@ -91,10 +99,11 @@ struct pt_hops {
 	struct pt_hops_opts o;
 	bool pair_mode;
 	__u64 horizon;
+	__u32 horizon_ticks;	/* horizon >> TICK_SHIFT */
 
 	struct ent *ring;
 	__u64 rcap, head, tail;	/* live entries: seq in [head, tail) */
-	struct slot *tab;
+	slot_t *tab;
 	__u64 tcap;		/* power of 2, >= 2 * rcap */
 	unsigned tbits;
 
@@ -517,42 +526,74 @@ static int drop_add(struct pt_hops *h, const struct ent *e, __u32 reason)
 
 /* ---- fingerprint table over the ring ---- */
 
-static inline __u64 tab_home(const struct pt_hops *h, __u64 fp)
+static inline __u32 fp_tag(__u64 fp)
 {
-	return (fp * 0x9e3779b97f4a7c15ull) >> (64 - h->tbits);
+	return (__u32)(fp >> 32) | 1;
 }
 
-static void tab_del(struct pt_hops *h, __u64 fp)
+static inline __u64 tag_home(const struct pt_hops *h, __u32 tag)
+{
+	return ((__u64)tag * 0x9e3779b97f4a7c15ull) >> (64 - h->tbits);
+}
+
+static inline __u64 tab_home(const struct pt_hops *h, __u64 fp)
+{
+	return tag_home(h, fp_tag(fp));
+}
+
+static inline slot_t slot_of(__u64 fp, __u64 seq)
+{
+	return (slot_t)fp_tag(fp) << 32 | (__u32)seq;
+}
+
+/* The entry of fp, or NULL. */
+static inline struct ent *tab_find(const struct pt_hops *h, __u64 fp)
+{
+	__u32 tag = fp_tag(fp);
+
+	for (__u64 i = tag_home(h, tag); h->tab[i]; i = (i + 1) & (h->tcap - 1)) {
+		struct ent *e;
+
+		if ((__u32)(h->tab[i] >> 32) != tag)
+			continue;
+		e = &h->ring[(__u32)h->tab[i] & (h->rcap - 1)];
+		if (e->fp == fp)
+			return e;
+	}
+	return NULL;
+}
+
+static void tab_del(struct pt_hops *h, __u64 fp, __u64 seq)
 {
 	__u64 mask = h->tcap - 1, i, j;
+	slot_t v = slot_of(fp, seq);
 
-	for (i = tab_home(h, fp); h->tab[i].fp != fp; i = (i + 1) & mask)
-		if (!h->tab[i].fp)
+	for (i = tab_home(h, fp); h->tab[i] != v; i = (i + 1) & mask)
+		if (!h->tab[i])
 			return;
 	for (j = i;;) {
 		__u64 k;
 
 		j = (j + 1) & mask;
-		if (!h->tab[j].fp)
+		if (!h->tab[j])
 			break;
-		k = tab_home(h, h->tab[j].fp);
+		k = tag_home(h, (__u32)(h->tab[j] >> 32));
 		/* the entry at j may move to the hole at i unless its home lies in (i, j] */
 		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
 			h->tab[i] = h->tab[j];
 			i = j;
 		}
 	}
-	h->tab[i].fp = 0;
+	h->tab[i] = 0;
 }
 
 static void tab_put(struct pt_hops *h, __u64 fp, __u64 seq)
 {
 	__u64 i;
 
-	for (i = tab_home(h, fp); h->tab[i].fp; i = (i + 1) & (h->tcap - 1))
+	for (i = tab_home(h, fp); h->tab[i]; i = (i + 1) & (h->tcap - 1))
 		;
-	h->tab[i].fp = fp;
-	h->tab[i].seq = seq;
+	h->tab[i] = slot_of(fp, seq);
 }
 
 /* Fold and forget the oldest entry. */
@@ -566,7 +607,7 @@ static int pop_head(struct pt_hops *h)
 		__builtin_prefetch(&h->tab[tab_home(h, h->ring[(h->head + POP_AHEAD) & (h->rcap - 1)].fp)], 1);
 	rc = fold(h, e);
 
-	tab_del(h, e->fp);
+	tab_del(h, e->fp, h->head);
 	h->head++;
 	return rc;
 }
@@ -576,7 +617,7 @@ static int ring_room(struct pt_hops *h)
 {
 	__u64 ncap, ntcap;
 	struct ent *nr;
-	struct slot *nt;
+	slot_t *nt;
 
 	if (h->tail - h->head < h->rcap)
 		return 0;
@@ -623,6 +664,12 @@ struct pt_hops *pt_hops_new(const struct pt_hops_opts *o, int *err)
 	h->o = *o;
 	h->pair_mode = o->from != NULL;
 	h->horizon = o->horizon_ns ? o->horizon_ns : PT_HOPS_HORIZON_NS;
+	if ((h->horizon >> TICK_SHIFT) >= (1ull << 30)) {	/* u32 tick arithmetic; ~13 days */
+		free(h);
+		*err = -ERANGE;
+		return NULL;
+	}
+	h->horizon_ticks = (__u32)(h->horizon >> TICK_SHIFT);
 	if (!h->o.max_live)
 		h->o.max_live = PT_HOPS_MAX_LIVE;
 	if (h->o.max_live < 1024)
@@ -630,7 +677,7 @@ struct pt_hops *pt_hops_new(const struct pt_hops_opts *o, int *err)
 	h->rcap = 1024;
 	h->tbits = 11;
 	h->tcap = 1ull << h->tbits;
-	h->ring = malloc(h->rcap * sizeof(*h->ring));
+	h->ring = aligned_alloc(64, h->rcap * sizeof(*h->ring));
 	h->tab = calloc(h->tcap, sizeof(*h->tab));
 	h->rng = 0x9e3779b97f4a7c15ull;
 	h->res.from_id = h->res.to_id = -1;
@@ -652,7 +699,8 @@ void pt_hops_feed_loss(struct pt_hops *h, const struct pt_loss_rec *l)
 
 int pt_hops_feed(struct pt_hops *h, const struct pt_pkt *p, int point_class)
 {
-	__u64 ts = p->ts_ns, i, mask = h->tcap - 1;
+	__u64 ts = p->ts_ns;
+	__u32 now_tick;
 	struct ent *e;
 	__u16 pt;
 	int rc;
@@ -669,18 +717,23 @@ int pt_hops_feed(struct pt_hops *h, const struct pt_pkt *p, int point_class)
 	h->res.records++;
 	if (ts > h->now)
 		h->now = ts;
-	while (h->head < h->tail && h->ring[h->head & (h->rcap - 1)].first_ts + h->horizon < h->now)
+	/*
+	 * Expired: more than horizon_ticks + 1 whole ticks since the first sighting,
+	 * so more than the horizon in ns (at most two ticks late). u32 differences
+	 * wrap correctly while entries are younger than 2^31 ticks (~26 days).
+	 */
+	now_tick = (__u32)(h->now >> TICK_SHIFT);
+	while (h->head < h->tail &&
+	       (__u32)(now_tick - h->ring[h->head & (h->rcap - 1)].first_tick) > h->horizon_ticks + 1)
 		if ((rc = pop_head(h)))
 			return rc;
 
-	for (i = tab_home(h, p->fp); h->tab[i].fp; i = (i + 1) & mask) {
-		if (h->tab[i].fp != p->fp)
-			continue;
-		e = &h->ring[h->tab[i].seq & (h->rcap - 1)];
+	e = tab_find(h, p->fp);
+	if (e) {
 		for (int k = 0; k < e->n; k++) {
 			if (e->points[k] != pt)
 				continue;
-			if (e->rep[k] != UINT16_MAX)
+			if (e->rep[k] != UINT8_MAX)
 				e->rep[k]++;
 			e->dropped = 0;
 			if (k == e->n - 1)
@@ -708,7 +761,8 @@ int pt_hops_feed(struct pt_hops *h, const struct pt_pkt *p, int point_class)
 	if ((rc = grp_get(h, p, &e->group)))
 		return rc;
 	e->fp = p->fp;
-	e->first_ts = e->last_ts = ts;
+	e->first_tick = (__u32)(ts >> TICK_SHIFT);
+	e->last_ts = ts;
 	e->n = 1;
 	e->points[0] = pt;
 	tab_put(h, p->fp, h->tail);
@@ -720,17 +774,13 @@ int pt_hops_feed(struct pt_hops *h, const struct pt_pkt *p, int point_class)
 
 int pt_hops_feed_drop(struct pt_hops *h, const struct pt_drop *d)
 {
-	__u64 i, mask = h->tcap - 1;
+	struct ent *e;
 
 	if (h->finished)
 		return -EINVAL;
 	h->res.drops++;
-	for (i = tab_home(h, d->pkt.fp); h->tab[i].fp; i = (i + 1) & mask) {
-		struct ent *e;
-
-		if (h->tab[i].fp != d->pkt.fp)
-			continue;
-		e = &h->ring[h->tab[i].seq & (h->rcap - 1)];
+	e = tab_find(h, d->pkt.fp);
+	if (e) {
 		e->dropped = 1;
 		return drop_add(h, e, d->reason);
 	}
@@ -1141,10 +1191,10 @@ static int feed_ahead(struct pt_hops *h, const struct ahead *b, int n)
 	for (int i = 0; i < n; i++) {
 		if (i + PEEK_AHEAD < n) {
 			__u64 fp = ahead_fp(&b[i + PEEK_AHEAD]);
-			const struct slot *t = &h->tab[tab_home(h, fp)];
+			slot_t t = h->tab[tab_home(h, fp)];
 
-			if (t->fp == fp)
-				__builtin_prefetch(&h->ring[t->seq & (h->rcap - 1)], 1);
+			if ((__u32)(t >> 32) == fp_tag(fp))
+				__builtin_prefetch(&h->ring[(__u32)t & (h->rcap - 1)], 1);
 		}
 		if (b[i].type == PT_REC_PKT)
 			rc = pt_hops_feed(h, &b[i].u.p, b[i].cls);

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
 	make gcc clang llvm pkg-config          # build: clang for BPF, llvm-strip
-	libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev libcap-dev
+	libbpf-dev bpftool libelf-dev libdeflate-dev libpcap-dev libcap-dev
 	check                                    # unit tests
 	iproute2 nftables iputils-ping python3   # testbeds and integration tests
 	socat                                    # integration: unix-socket probes
