@@ -78,6 +78,11 @@ enum pt_proc_flag {
 	PT_PRF_PATH_TRUNC = 1 << 3,	/* filename longer than PT_PATH_MAX */
 	PT_PRF_FAULT	= 1 << 4,	/* reading argv/filename failed: data is partial */
 	PT_PRF_SIGNAL	= 1 << 5,	/* EXIT: killed by a signal (exit_code & 0x7f) */
+	PT_PRF_UNFOLLOWED = 1 << 6,	/* FORK under PT_SCOPE_PIDTREE: the child could not be
+					 * added to pt_ptree (full): its events are not recorded */
+	PT_PRF_SHARED_FILES = 1 << 7,	/* FORK: the child shares the parent's FD table
+					 * (CLONE_FILES): set for ordinary threads, and for a
+					 * process made with CLONE_FILES but not CLONE_THREAD */
 };
 
 /*
@@ -131,7 +136,9 @@ struct pt_fdinfo {
 	__u16 type;		/* socket: SOCK_STREAM, SOCK_DGRAM, ... */
 	__u8  proto;		/* socket: IPPROTO_TCP, IPPROTO_UDP, ... (sk_protocol) */
 	__u8  pad0;
-	__u32 dev;		/* inode's superblock s_dev (files, pipes, sockets) */
+	__u32 dev;		/* inode's superblock s_dev (files, pipes, sockets), kernel
+				 * encoding MAJOR << 20 | MINOR: stat's st_dev is
+				 * makedev(dev >> 20, dev & 0xfffff) */
 	__u32 pad1;
 	__u64 ino;		/* inode number (sockets: the socket inode) */
 	__u64 cookie;		/* socket: sk_cookie if the kernel assigned one, else 0 */
@@ -157,7 +164,11 @@ enum pt_call {
 	PT_CALL_ACCEPT4, PT_CALL_CONNECT, PT_CALL_SHUTDOWN, PT_CALL_CLOSE, PT_CALL_CLOSE_RANGE,
 	PT_CALL_DUP, PT_CALL_DUP2, PT_CALL_DUP3, PT_CALL_FCNTL, PT_CALL_PIPE, PT_CALL_PIPE2,
 	PT_CALL_OPEN, PT_CALL_OPENAT, PT_CALL_OPENAT2, PT_CALL_CREAT,
-	PT_CALL_SEED_FD,	/* user space: an FD open when the probes were loaded */
+	PT_CALL_SEED_FD,	/* an FD open when the probes were loaded: newfd = the FD,
+				 * fd = -1, info = its object, PT_SF_CLOEXEC as it is set */
+	PT_CALL_EXECVE,		/* a FAILED execve (ret < 0); a successful one is the
+				 * PT_REC_PROC EXEC record and has no PT_REC_SYS */
+	PT_CALL_EXECVEAT,	/* a FAILED execveat, likewise */
 	/* PT_REC_DATA */
 	PT_CALL_READ = 64, PT_CALL_WRITE, PT_CALL_READV, PT_CALL_WRITEV, PT_CALL_PREAD64,
 	PT_CALL_PWRITE64, PT_CALL_SEND, PT_CALL_SENDTO, PT_CALL_SENDMSG, PT_CALL_SENDMMSG,
@@ -185,7 +196,10 @@ enum pt_sys_flag {
  *   newfd2  pipe(2) and socketpair: fds[1]; close_range: last; else -1
  *   arg[]   socket/socketpair: domain, type (with flags), protocol;
  *           open, openat, openat2, creat: flags, mode, dirfd (AT_FDCWD for
- *           open/creat);
+ *           open/creat; creat's flags are O_CREAT|O_WRONLY|O_TRUNC, what the
+ *           kernel applies; openat2's flags and mode come from its open_how);
+ *           execve, execveat: flags (execveat's; 0 for execve), 0, dirfd
+ *           (AT_FDCWD for execve);
  *           dup3/pipe2/accept4: flags; fcntl: cmd, arg; listen: backlog;
  *           shutdown: how; close_range: flags
  *   info    the object of newfd when the call created one (accept: the new
@@ -194,7 +208,8 @@ enum pt_sys_flag {
  *           (connect: after the call, same seq meaning)
  *   addr    the sockaddr the caller passed (bind, connect) or got (accept),
  *           when PT_SF_ADDR; network order, port host order
- * data_len bytes of path follow for the open calls and creat (NUL-terminated).
+ * data_len bytes of path follow for the open calls, creat, execve and execveat
+ * (NUL-terminated).
  */
 struct pt_sys {
 	__u16 type;		/* PT_REC_SYS */
@@ -237,7 +252,10 @@ enum pt_data_flag {
  *   info      the FD's object; TCP: snd_seq = sequence number of the first
  *             byte this call sent (write_seq at exit - size), rcv_seq = that of
  *             the first byte it received (copied_seq at exit - size), so the
- *             call covers [seq, seq + size) of its direction's stream
+ *             call covers [seq, seq + size) of its direction's stream; the other
+ *             direction's field is its value at exit (nothing subtracted), and
+ *             a receive with MSG_PEEK (which does not consume) is not rewound;
+ *             sendmmsg/recvmmsg: message i covers its own msg_len bytes
  *   offset    pread64/pwrite64: the file offset argument; else -1
  * cap_len content bytes follow inline (the first min(captured, PT_CHUNK_MAX));
  * the remaining captured - cap_len come in PT_REC_CHUNK records with the same
@@ -314,6 +332,13 @@ enum pt_proc_cat {
 	PT_PC_CHUNK = 3,	/* PT_REC_CHUNK */
 	PT_PC_MAX
 };
+
+/*
+ * struct pt_loss_rec.point of the family's ring-buffer losses (records the
+ * collector writes): one value per enum pt_proc_cat, never a capture point id.
+ */
+#define PT_PROC_LOSS_POINT(cat)		(0xfff0 + (cat))
+#define PT_IS_PROC_LOSS_POINT(p)	((p) >= 0xfff0 && (p) < 0xfff0 + PT_PC_MAX)
 
 /* Per category, per CPU. seen = out_of_scope + emitted + ring_fail. */
 struct pt_proc_stats {

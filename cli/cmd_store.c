@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "collector/store.h"
 #include "common/log.h"
+#include "bpf/proc.h"
 #include "query/filter.h"
 #include "query/format.h"
 #include "query/json.h"
@@ -159,6 +160,7 @@ int cmd_store(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	static struct pt_view view;
+	static struct pt_chunk_follow chunks;
 	const char *dir = NULL, *expr = "", *what;
 	struct corrupt_ctx cc = {};
 	struct pt_filter *f = NULL;
@@ -239,6 +241,12 @@ int cmd_store(int argc, char **argv)
 			struct pt_point_names dn = pt_view_names(&view, ((const struct pt_drop *)h)->pkt.point);
 
 			if (!strcmp(what, "dump") && pt_filter_match(f, &((const struct pt_drop *)h)->pkt, &dn))
+				pt_format_rec(stdout, h, &view, json);
+			continue;
+		}
+		if (h->type == PT_REC_PROC || h->type == PT_REC_SYS || h->type == PT_REC_DATA ||
+		    h->type == PT_REC_CHUNK) {
+			if (!strcmp(what, "dump") && pt_filter_match_follow(f, h, NULL, &chunks))
 				pt_format_rec(stdout, h, &view, json);
 			continue;
 		}

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "collector/server.h"
+#include "bpf/proc.h"
 #include "collector/tailproto.h"
 #include "common/log.h"
 #include "query/filter.h"
@@ -27,6 +28,7 @@ struct client {
 	size_t out_off, out_len;
 	__u64 skipped;
 	int want_out;		/* EPOLLOUT registered */
+	struct pt_chunk_follow chunks;	/* a DATA record offered: its CHUNKs go too */
 };
 
 struct pt_server {
@@ -298,6 +300,10 @@ void pt_server_publish(struct pt_server *s, const void *recs, size_t len, int ep
 					continue;
 			} else if (h->type == PT_REC_STATS) {
 				continue;
+			} else if (h->type == PT_REC_PROC || h->type == PT_REC_SYS || h->type == PT_REC_DATA ||
+				   h->type == PT_REC_CHUNK) {
+				if (!pt_filter_match_follow(c->filter, h, NULL, &c->chunks))
+					continue;
 			}
 			offer(c, h);
 		}

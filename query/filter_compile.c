@@ -626,6 +626,13 @@ static int lower_prim(struct cctx *c, const struct pf_node *n, struct dlist *out
 		break;
 	case PF_POINT:
 		return cfail(c, -EINVAL, n->pos, "point is a user-space filter; not available in the kernel");
+	case PF_PROC:
+	case PF_COMM:
+	case PF_PID:
+	case PF_TID:
+		return cfail(c, -EINVAL, n->pos, "%s matches processes: user space only (the kernel filter applies "
+			     "to packets)", n->kind == PF_PROC ? "proc" : n->kind == PF_COMM ? "comm"
+			     : n->kind == PF_PID ? "pid" : "tid");
 	default:
 		out->def = PT_ACT_INCLUDE;	/* PF_TRUE */
 		break;

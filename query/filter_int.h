@@ -10,8 +10,10 @@
 #define PROVTAP_FILTER_INT_H
 
 #include "query/filter.h"
+#include "bpf/proc.h"
 
 #define PF_MAX_DEPTH	1000	/* tree depth: "(", "not" and operator chains */
+#define PF_ID_MAX	4194303	/* largest pid/tid: PID_MAX_LIMIT - 1 */
 
 enum pf_kind {
 	PF_TRUE,	/* the empty filter */
@@ -24,6 +26,10 @@ enum pf_kind {
 	PF_FAMILY,	/* ip / ip6: family */
 	PF_VNI,		/* vni N: VXLAN packet with that VNI */
 	PF_POINT,	/* point NAME (user space only) */
+	PF_PROC,	/* proc: a record of the process family (user space only) */
+	PF_COMM,	/* comm NAME: the task's comm (user space only) */
+	PF_PID,		/* pid N: the task's pid, or a fork's child (user space only) */
+	PF_TID,		/* tid N: the task's tid, a fork's child, an exec's old tid (user space only) */
 };
 
 /* Which header field an address or port primitive looks at. */
@@ -45,7 +51,10 @@ struct pf_node {
 	__u32 vni;			/* PF_VNI */
 	__u8 addr[16];			/* PF_ADDR: network order, masked; IPv4 in 0..3 */
 	__u8 mask[16];			/* PF_ADDR: contiguous prefix mask */
-	char *name;			/* PF_POINT: owned */
+	__u32 id;			/* PF_PID, PF_TID */
+	char *name;			/* PF_POINT, PF_COMM: owned; PF_COMM at most
+					 * PT_COMM_LEN - 1 bytes (longer names are cut
+					 * there, as the kernel cuts comm) */
 };
 
 struct pt_filter {

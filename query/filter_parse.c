@@ -14,6 +14,8 @@
  * "net ADDR" without a prefix length is a /32 (/128); bits set outside the
  * prefix ("net 10.0.0.1/8") are an error, as in tcpdump; "mask" must be a
  * contiguous prefix mask of the address's family.
+ * A NAME (after "point" or "comm") is a word or a double-quoted string without
+ * escapes, for names with blanks or ( ) ! & | in them: comm "Web Content".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,7 +26,8 @@
 #include <netinet/in.h>
 #include "query/filter_int.h"
 
-enum tok_kind { TK_END, TK_WORD, TK_LPAREN, TK_RPAREN, TK_NOT, TK_AND, TK_OR, TK_BAD };
+/* TK_STR: "..." (pos/len include the quotes); only a NAME may be one. */
+enum tok_kind { TK_END, TK_WORD, TK_STR, TK_LPAREN, TK_RPAREN, TK_NOT, TK_AND, TK_OR, TK_BAD };
 
 struct tok {
 	enum tok_kind kind;
@@ -121,7 +124,15 @@ static int op_len(const char *s, enum tok_kind *kind)
 	return 1;
 }
 
-/* Split p->s into p->toks. Returns 0 or -ENOMEM. */
+/* Length of the quoted string at s (quotes included), or 0 when it is never closed. */
+static int str_len(const char *s)
+{
+	const char *end = strchr(s + 1, '"');
+
+	return end ? (int)(end - s) + 1 : 0;
+}
+
+/* Split p->s into p->toks. Returns 0, -ENOMEM, or -EINVAL for an unclosed quote (error set). */
 static int tokenize(struct parser *p)
 {
 	size_t n = strlen(p->s);
@@ -140,6 +151,11 @@ static int tokenize(struct parser *p)
 		t->pos = i;
 		if (is_op_char(p->s[i])) {
 			len = op_len(p->s + i, &t->kind);
+		} else if (p->s[i] == '"') {
+			len = str_len(p->s + i);
+			if (!len)
+				return fail(p, i, "unterminated quoted name: no closing '\"'"), p->rc;
+			t->kind = TK_STR;
 		} else {
 			for (len = 0; p->s[i + len] && !is_blank(p->s[i + len]) &&
 			     !is_op_char(p->s[i + len]); len++)
@@ -173,12 +189,14 @@ static int tok_is(const struct parser *p, const struct tok *t, const char *w)
 	return t->kind != TK_END && (int)strlen(w) == t->len && !memcmp(p->s + t->pos, w, t->len);
 }
 
-/* Quote a token for a message into buf: "word", "&" or "end of expression". */
+/* Quote a token for a message into buf: "word", "&", "end of expression"; a "string" as is. */
 static const char *tok_desc(const struct parser *p, const struct tok *t, char *buf, size_t sz)
 {
 	if (t->kind == TK_END)
 		return "end of expression";
-	if (t->len > 40)
+	if (t->kind == TK_STR && t->len <= 40)
+		snprintf(buf, sz, "%.*s", t->len, p->s + t->pos);
+	else if (t->len > 40)
 		snprintf(buf, sz, "\"%.37s...\"", p->s + t->pos);
 	else
 		snprintf(buf, sz, "\"%.*s\"", t->len, p->s + t->pos);
@@ -610,25 +628,87 @@ static struct pf_node *parse_vni(struct parser *p, const struct tok *kw)
 	return n;
 }
 
-static struct pf_node *parse_point(struct parser *p, const struct tok *kw)
+/*
+ * The NAME after kw ("point": a capture point, "comm": a process name, cut to
+ * the PT_COMM_LEN - 1 bytes the kernel keeps) as a node of kind.
+ */
+static struct pf_node *parse_name(struct parser *p, const struct tok *kw, enum pf_kind kind)
 {
+	const char *what = kind == PF_POINT ? "a capture point name" : "a process name";
 	struct tok *v = cur(p);
+	const char *s = p->s + v->pos;
+	int len = v->len;
 	struct pf_node *n;
 	char got[48];
 
-	if (v->kind != TK_WORD)
-		return fail(p, v->pos, "expected a capture point name after \"point\", got %s",
+	if (v->kind != TK_WORD && v->kind != TK_STR)
+		return fail(p, v->pos, "expected %s after \"%.*s\", got %s", what, kw->len, p->s + kw->pos,
 			    tok_desc(p, v, got, sizeof(got)));
-	n = node_new(p, PF_POINT, kw->pos);
+	if (v->kind == TK_STR) {
+		s++;
+		len -= 2;
+	}
+	if (!len)
+		return fail(p, v->pos, "expected %s after \"%.*s\", got an empty name", what, kw->len,
+			    p->s + kw->pos);
+	if (kind == PF_COMM && len > PT_COMM_LEN - 1)
+		len = PT_COMM_LEN - 1;
+	n = node_new(p, kind, kw->pos);
 	if (!n)
 		return NULL;
-	n->name = strndup(p->s + v->pos, v->len);
+	n->name = strndup(s, len);
 	if (!n->name) {
 		pf_node_free(n);
 		return fail_nomem(p);
 	}
 	p->i++;
 	return n;
+}
+
+/* The N after "pid" or "tid" (kw) as a node of kind. */
+static struct pf_node *parse_id(struct parser *p, const struct tok *kw, enum pf_kind kind)
+{
+	const char *what = kind == PF_PID ? "process" : "thread";
+	struct tok *v = cur(p);
+	unsigned long id;
+	struct pf_node *n;
+	char got[48];
+	int rc = v->kind == TK_WORD ? parse_uint(p->s + v->pos, v->len, PF_ID_MAX, &id) : -1;
+
+	if (rc == -1)
+		return fail(p, v->pos, "expected a %s id after \"%.*s\", got %s", what, kw->len, p->s + kw->pos,
+			    tok_desc(p, v, got, sizeof(got)));
+	if (rc == -2)
+		return fail(p, v->pos, "%s id %s out of range (0..%d)", what, tok_desc(p, v, got, sizeof(got)),
+			    PF_ID_MAX);
+	n = node_new(p, kind, kw->pos);
+	if (n)
+		n->id = (__u32)id;
+	p->i++;
+	return n;
+}
+
+/* "comm", "pid" or "tid": the primitives "proc" may qualify. */
+static int task_word(const struct parser *p, const struct tok *t)
+{
+	return tok_is(p, t, "comm") || tok_is(p, t, "pid") || tok_is(p, t, "tid");
+}
+
+/* "proc" alone, or [ "proc" ] comm NAME / pid N / tid N, with the first word current. */
+static struct pf_node *parse_task(struct parser *p)
+{
+	struct tok *t = cur(p);
+
+	p->i++;
+	if (tok_is(p, t, "proc")) {
+		if (!task_word(p, cur(p)))
+			return node_new(p, PF_PROC, t->pos);
+		t = cur(p);
+		p->i++;
+	}
+	if (tok_is(p, t, "comm"))
+		return parse_name(p, t, PF_COMM);
+	return parse_id(p, t, tok_is(p, t, "pid") ? PF_PID : PF_TID);
 }
 
 /* A word that is no keyword: a value reusing the last qualifiers, or an error. */
@@ -682,12 +762,16 @@ static struct pf_node *parse_word(struct parser *p)
 		p->i++;
 		return parse_prefixed(p, n);
 	}
+	if (tok_is(p, t, "proc") || task_word(p, t)) {
+		p->last.kind = Q_NONE;
+		return parse_task(p);
+	}
 	if (tok_is(p, t, "proto") || tok_is(p, t, "vni") || tok_is(p, t, "point")) {
 		p->last.kind = Q_NONE;
 		p->i++;
 		if (tok_is(p, t, "proto"))
 			return parse_proto(p, t);
-		return tok_is(p, t, "vni") ? parse_vni(p, t) : parse_point(p, t);
+		return tok_is(p, t, "vni") ? parse_vni(p, t) : parse_name(p, t, PF_POINT);
 	}
 	return parse_bare(p, t);
 }

@@ -100,7 +100,7 @@ char *pt_fmt_tcp_flags(__u8 f, char *buf, bool dash)
 void pt_view_fmt_time(const struct pt_view *v, __u64 ts, char *buf, size_t len)
 {
 	if (v->clock_valid)
-		pt_fmt_rfc3339((__u64)((__s64)ts + v->clock_offset), buf, len);
+		pt_fmt_rfc3339(ts + (__u64)v->clock_offset, buf, len);	/* modulo 2^64: any ts is defined */
 	else
 		snprintf(buf, len, "boot+%llu.%09llu", (unsigned long long)(ts / 1000000000ULL),
 			 (unsigned long long)(ts % 1000000000ULL));
@@ -282,6 +282,8 @@ void pt_format_rec(FILE *out, const struct pt_rec_hdr *h, const struct pt_view *
 {
 	char ts[48], pt[96];
 
+	if (pt_format_proc_rec(out, h, v, json))
+		return;
 	if (h->type == PT_REC_PKT && h->len >= sizeof(struct pt_pkt)) {
 		if (json)
 			pkt_json(out, (const struct pt_pkt *)h, v);
@@ -297,13 +299,15 @@ void pt_format_rec(FILE *out, const struct pt_rec_hdr *h, const struct pt_view *
 
 		pt_view_fmt_time(v, l->boottime_ns, ts, sizeof(ts));
 		pt_view_point(v, l->point, pt, sizeof(pt));
-		if (json)
-			fprintf(out, "{\"type\":\"loss\",\"ts\":\"%s\",\"point\":\"%s\",\"point_id\":%u,"
-				"\"lost\":%llu,\"lost_total\":%llu}\n", ts, pt, l->point,
+		if (json) {
+			fprintf(out, "{\"type\":\"loss\",\"ts\":\"%s\",\"point\":", ts);
+			pt_json_str(out, pt);
+			fprintf(out, ",\"point_id\":%u,\"lost\":%llu,\"lost_total\":%llu}\n", l->point,
 				(unsigned long long)l->lost, (unsigned long long)l->lost_total);
-		else
+		} else {
 			fprintf(out, "%s %-24s LOST %llu record(s): ring buffer full (%llu in all; "
 				"reload probes with a larger --ring-mb)\n", ts, pt, (unsigned long long)l->lost,
 				(unsigned long long)l->lost_total);
+		}
 	}
 }

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include "query/filter.h"
+#include "bpf/proc.h"
 
 enum { F_ICMP_ID = 7 };	/* ICMP echo identifier, stored in sport */
 
@@ -325,6 +327,19 @@ static const struct bad_case bad_cases[] = {
 	{ "(tcp udp)", 5, "expected \"and\", \"or\" or \")\", got \"udp\"" },
 	{ "tcp or (udp and", 15, "expected a filter primitive after \"and\", got end of expression" },
 	{ "TCP", 0, "\"TCP\" is not supported by provtap filters" },
+	{ "comm", 4, "expected a process name after \"comm\", got end of expression" },
+	{ "proc comm", 9, "expected a process name after \"comm\", got end of expression" },
+	{ "comm ()", 5, "expected a process name after \"comm\", got \"(\"" },
+	{ "comm \"\"", 5, "expected a process name after \"comm\", got an empty name" },
+	{ "comm \"Web Content", 5, "unterminated quoted name: no closing '\"'" },
+	{ "pid x", 4, "expected a process id after \"pid\", got \"x\"" },
+	{ "proc pid", 8, "expected a process id after \"pid\", got end of expression" },
+	{ "tid -1", 4, "expected a thread id after \"tid\", got \"-1\"" },
+	{ "pid 4194304", 4, "process id \"4194304\" out of range (0..4194303)" },
+	{ "pid 1 or 2", 9, "expected a filter primitive (host, net, port, tcp, ...) before \"2\"" },
+	{ "proc port 80", 5, "expected \"and\", \"or\" or end of expression, got \"port\"" },
+	{ "\"tcp\"", 0, "expected a filter primitive, got \"tcp\"" },
+	{ "point \"\"", 6, "expected a capture point name after \"point\", got an empty name" },
 };
 
 START_TEST(test_bad_expressions)
@@ -757,6 +772,433 @@ START_TEST(test_equivalence_random)
 }
 END_TEST
 
+/* ---- the process family: pt_filter_match_rec ---- */
+
+static bool rmatch(const char *expr, const void *rec)
+{
+	struct pt_filter *f = parse_ok(expr);
+	bool m = pt_filter_match_rec(f, rec, NULL);
+
+	pt_filter_free(f);
+	return m;
+}
+
+static struct pt_task mktask(const char *comm, __u32 pid, __u32 tid)
+{
+	struct pt_task t = { .ts_ns = 1000, .start_ns = 10, .pid = pid, .tid = tid, .ppid = 1 };
+
+	snprintf(t.comm, sizeof(t.comm), "%s", comm);
+	return t;
+}
+
+static struct pt_proc mkproc(__u8 kind, const char *comm, __u32 pid)
+{
+	struct pt_proc p = { .type = PT_REC_PROC, .len = sizeof(p), .kind = kind };
+
+	p.task = mktask(comm, pid, pid);
+	return p;
+}
+
+/* An IP socket: fam 4/6 (addresses given in that family), or 46 for an AF_INET6 socket with v4-mapped ends. */
+static struct pt_fdinfo mksock(int fam, __u8 proto, const char *l, __u16 lp, const char *r, __u16 rp)
+{
+	struct pt_fdinfo fi = { .kind = PT_FK_SOCKET, .sk_state = 1, .proto = proto, .ino = 4242 };
+	int afam = fam == 46 ? 4 : fam;
+
+	fi.family = fam == 4 ? AF_INET : AF_INET6;
+	fi.type = proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	if (l)
+		set_addr(fi.laddr, afam, l);
+	if (r)
+		set_addr(fi.raddr, afam, r);
+	if (fam == 46) {
+		memmove(fi.laddr + 12, fi.laddr, 4);
+		memmove(fi.raddr + 12, fi.raddr, 4);
+		memset(fi.laddr, 0, 12);
+		memset(fi.raddr, 0, 12);
+		fi.laddr[10] = fi.laddr[11] = fi.raddr[10] = fi.raddr[11] = 0xff;
+	}
+	fi.lport = lp;
+	fi.rport = rp;
+	return fi;
+}
+
+static struct pt_sys mksys(__u16 call, const char *comm, __u32 pid, struct pt_fdinfo fi)
+{
+	struct pt_sys s = { .type = PT_REC_SYS, .len = sizeof(s), .call = call, .fd = 3, .newfd = -1,
+			    .newfd2 = -1, .info = fi };
+
+	s.task = mktask(comm, pid, pid);
+	return s;
+}
+
+static struct pt_data mkdata(__u16 call, __u8 dir, const char *comm, __u32 pid, struct pt_fdinfo fi)
+{
+	struct pt_data d = { .type = PT_REC_DATA, .len = sizeof(d), .call = call, .dir = dir, .fd = 3, .fd2 = -1,
+			     .size = 73, .offset = -1, .info = fi };
+
+	d.task = mktask(comm, pid, pid);
+	return d;
+}
+
+START_TEST(test_proc_record)
+{
+	struct pt_proc fk = mkproc(PT_PK_FORK, "bash", 100), th, ex = mkproc(PT_PK_EXEC, "curl", 101);
+	struct pt_proc ln = mkproc(PT_PK_EXIT, "systemd-resolve", 7);
+	struct pt_point_names names = { .full = "eth0:in" };
+	struct pt_filter *f;
+
+	fk.child_pid = fk.child_tid = 101;
+	th = fk;
+	th.flags = PT_PRF_THREAD;
+	th.child_pid = 100;
+	th.child_tid = 102;
+	ex.task.tid = 101;
+	ex.old_tid = 105;	/* a non-leader thread exec'd */
+
+	ck_assert(rmatch("proc", &fk));
+	ck_assert(rmatch("", &fk));
+	ck_assert(pt_filter_match_rec(NULL, (const void *)&fk, NULL));
+	ck_assert(rmatch("comm bash", &fk));
+	ck_assert(rmatch("proc comm bash", &fk));
+	ck_assert(!rmatch("comm bas", &fk));
+	ck_assert(!rmatch("comm bashh", &fk));
+	ck_assert(rmatch("pid 100", &fk));
+	ck_assert(rmatch("pid 101", &fk));	/* the child of a fork */
+	ck_assert(rmatch("proc pid 101", &fk));
+	ck_assert(!rmatch("pid 102", &fk));
+	ck_assert(rmatch("tid 101", &fk));
+	ck_assert(rmatch("tid 102", &th));	/* the new thread */
+	ck_assert(!rmatch("pid 102", &th));
+	ck_assert(rmatch("pid 100 and tid 100", &th));
+	ck_assert(rmatch("tid 105", &ex));	/* the thread the exec replaced */
+	ck_assert(rmatch("tid 101", &ex));
+	ck_assert(!rmatch("pid 105", &ex));
+	ck_assert(rmatch("comm curl and not comm bash", &ex));
+
+	/* comm is cut at 15 bytes, as the kernel cuts it; quoted names may have blanks */
+	ck_assert(rmatch("comm systemd-resolved", &ln));
+	ck_assert(rmatch("comm systemd-resolve", &ln));
+	ck_assert(!rmatch("comm systemd-resolv", &ln));
+	snprintf(ln.task.comm, sizeof(ln.task.comm), "Web Content");
+	ck_assert(rmatch("comm \"Web Content\"", &ln));
+	ck_assert(rmatch("proc comm \"Web Content\" and (pid 7)", &ln));
+	ck_assert(!rmatch("comm \"Web\"", &ln));
+	memset(ln.task.comm, 'a', sizeof(ln.task.comm));	/* no NUL: compared within 16 bytes */
+	ck_assert(!rmatch("comm aaaaaaaaaaaaaaa", &ln));
+
+	/* packet primitives and point are false on a process record */
+	ck_assert(!rmatch("tcp", &fk));
+	ck_assert(!rmatch("ip or ip6", &fk));
+	ck_assert(!rmatch("port 80", &fk));
+	ck_assert(!rmatch("host 10.0.0.1", &fk));
+	ck_assert(!rmatch("proto 0", &fk));
+	ck_assert(!rmatch("vni 0", &fk));
+	ck_assert(rmatch("not tcp", &fk));
+	f = parse_ok("point eth0");
+	ck_assert(!pt_filter_match_rec(f, (const void *)&fk, &names));
+	pt_filter_free(f);
+
+	fk.len = sizeof(fk) - 1;
+	ck_assert(!rmatch("", &fk));
+	ck_assert(!pt_filter_match_rec(NULL, (const void *)&fk, NULL));
+}
+END_TEST
+
+START_TEST(test_proc_on_packets)
+{
+	struct pt_pkt t4 = mkpkt(4, "10.0.0.1", "10.0.2.2", IPPROTO_TCP, 40000, 80);
+
+	ck_assert(!matches("proc", &t4));
+	ck_assert(!matches("comm curl", &t4));
+	ck_assert(!matches("pid 0", &t4));
+	ck_assert(!matches("tid 0", &t4));
+	ck_assert(matches("not proc", &t4));
+	ck_assert(matches("proc or port 80", &t4));
+	ck_assert(rmatch("port 80", &t4));	/* match_rec on a packet is pt_filter_match */
+	ck_assert(!rmatch("proc", &t4));
+	t4.len = sizeof(t4) - 1;
+	ck_assert(!rmatch("", &t4));
+}
+END_TEST
+
+START_TEST(test_sys_data_ipv4)
+{
+	struct pt_fdinfo fi = mksock(4, IPPROTO_TCP, "10.0.1.2", 41234, "10.0.2.2", 80);
+	struct pt_sys con = mksys(PT_CALL_CONNECT, "curl", 101, fi);
+	struct pt_data wr = mkdata(PT_CALL_WRITE, PT_DIR_OUT, "curl", 101, fi);
+	struct pt_data rd = mkdata(PT_CALL_READ, PT_DIR_IN, "curl", 101, fi);
+	const void *out[] = { &con, &wr };
+	size_t i;
+
+	/* SYS and DATA out: src = local, dst = remote */
+	for (i = 0; i < 2; i++) {
+		ck_assert(rmatch("proc and comm curl and pid 101 and tid 101", out[i]));
+		ck_assert(rmatch("host 10.0.2.2", out[i]));
+		ck_assert(rmatch("host 10.0.1.2", out[i]));
+		ck_assert(rmatch("src host 10.0.1.2", out[i]));
+		ck_assert(!rmatch("dst host 10.0.1.2", out[i]));
+		ck_assert(rmatch("dst host 10.0.2.2", out[i]));
+		ck_assert(rmatch("src and dst net 10.0.0.0/16", out[i]));
+		ck_assert(!rmatch("src and dst net 10.0.1.0/24", out[i]));
+		ck_assert(rmatch("port 80", out[i]));
+		ck_assert(rmatch("dst port 80", out[i]));
+		ck_assert(!rmatch("src port 80", out[i]));
+		ck_assert(rmatch("src port 41234", out[i]));
+		ck_assert(rmatch("portrange 41000-42000", out[i]));
+		ck_assert(rmatch("tcp", out[i]));
+		ck_assert(rmatch("tcp port 80", out[i]));
+		ck_assert(!rmatch("udp", out[i]));
+		ck_assert(rmatch("proto 6", out[i]));
+		ck_assert(rmatch("ip", out[i]));
+		ck_assert(!rmatch("ip6", out[i]));
+		ck_assert(!rmatch("host fd00::1", out[i]));
+		ck_assert(!rmatch("vni 0", out[i]));
+		ck_assert(!rmatch("icmp", out[i]));
+	}
+	/* DATA in: src = remote, dst = local */
+	ck_assert(rmatch("src port 80", &rd));
+	ck_assert(!rmatch("dst port 80", &rd));
+	ck_assert(rmatch("src host 10.0.2.2 and dst host 10.0.1.2", &rd));
+	ck_assert(!rmatch("src host 10.0.1.2", &rd));
+
+	/* "only ret is valid": the socket is not looked at */
+	con.flags = PT_SF_NOARGS;
+	ck_assert(!rmatch("port 80", &con));
+	ck_assert(rmatch("comm curl", &con));
+	wr.flags = PT_DAF_NOARGS;
+	ck_assert(!rmatch("tcp", &wr));
+
+	/* an unbound, unconnected socket has no ends */
+	con = mksys(PT_CALL_SOCKET, "curl", 101, mksock(4, IPPROTO_TCP, NULL, 0, NULL, 0));
+	ck_assert(!rmatch("host 0.0.0.0", &con));
+	ck_assert(!rmatch("port 0", &con));
+	ck_assert(rmatch("tcp and ip", &con));
+
+	wr.len = sizeof(wr) - 1;
+	ck_assert(!rmatch("", &wr));
+}
+END_TEST
+
+START_TEST(test_sys_data_ipv6)
+{
+	struct pt_fdinfo fi = mksock(6, IPPROTO_TCP, "fd00::1", 443, "2001:db8::5", 50000);
+	struct pt_sys acc = mksys(PT_CALL_ACCEPT4, "nginx", 50, fi);
+	struct pt_data rd = mkdata(PT_CALL_RECV, PT_DIR_IN, "nginx", 50, fi);
+	struct pt_data m4 = mkdata(PT_CALL_WRITE, PT_DIR_OUT, "java", 9,
+				   mksock(46, IPPROTO_TCP, "10.0.0.5", 8080, "10.0.0.6", 41000));
+
+	ck_assert(rmatch("ip6", &acc));
+	ck_assert(!rmatch("ip", &acc));
+	ck_assert(rmatch("host 2001:db8::5", &acc));
+	ck_assert(rmatch("src host fd00::1 and dst net 2001:db8::/32", &acc));
+	ck_assert(rmatch("src port 443 and dst port 50000", &acc));
+	ck_assert(!rmatch("net 0.0.0.0/0", &acc));
+	ck_assert(rmatch("net ::/0", &acc));
+	ck_assert(rmatch("src net 2001:db8::/32 and dst port 443", &rd));
+	ck_assert(!rmatch("dst net 2001:db8::/32", &rd));
+
+	/* an AF_INET6 socket talking IPv4 through v4-mapped addresses is IPv4, as its packets */
+	ck_assert(rmatch("ip", &m4));
+	ck_assert(!rmatch("ip6", &m4));
+	ck_assert(rmatch("src host 10.0.0.5 and dst host 10.0.0.6", &m4));
+	ck_assert(rmatch("net 10.0.0.0/24 and src port 8080", &m4));
+	ck_assert(!rmatch("host ::ffff:10.0.0.6", &m4));
+}
+END_TEST
+
+START_TEST(test_sys_data_other_objects)
+{
+	struct pt_fdinfo un = { .kind = PT_FK_SOCKET, .family = AF_UNIX, .type = SOCK_STREAM, .ino = 7 };
+	struct pt_fdinfo file = { .kind = PT_FK_FILE, .dev = 8 << 20 | 1, .ino = 1234 };
+	struct pt_data ud = mkdata(PT_CALL_WRITE, PT_DIR_OUT, "dbus", 5, un);
+	struct pt_data fd = mkdata(PT_CALL_READ, PT_DIR_IN, "cat", 6, file);
+	struct pt_sys us = mksys(PT_CALL_CONNECT, "dbus", 5, un);
+	const void *recs[] = { &ud, &fd, &us };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		ck_assert(!rmatch("port 0", recs[i]));
+		ck_assert(!rmatch("portrange 0-65535", recs[i]));
+		ck_assert(!rmatch("host 0.0.0.0", recs[i]));
+		ck_assert(!rmatch("net ::/0", recs[i]));
+		ck_assert(!rmatch("ip or ip6", recs[i]));
+		ck_assert(!rmatch("tcp or udp", recs[i]));
+		ck_assert(!rmatch("proto 0", recs[i]));
+		ck_assert(rmatch("not port 80", recs[i]));
+		ck_assert(rmatch("proc", recs[i]));
+	}
+	ck_assert(rmatch("comm dbus and pid 5", &ud));
+	ck_assert(rmatch("comm cat", &fd));
+}
+END_TEST
+
+START_TEST(test_sys_data_call_addr)
+{
+	struct pt_data st = mkdata(PT_CALL_SENDTO, PT_DIR_OUT, "avahi", 30,
+				   mksock(4, IPPROTO_UDP, "0.0.0.0", 5353, NULL, 0));
+	struct pt_data rf = mkdata(PT_CALL_RECVFROM, PT_DIR_IN, "dig", 31,
+				   mksock(4, IPPROTO_UDP, "10.0.0.2", 40000, NULL, 0));
+	struct pt_data cu = mkdata(PT_CALL_SENDTO, PT_DIR_OUT, "dig", 31,
+				   mksock(4, IPPROTO_UDP, "10.0.0.2", 40000, "10.0.0.1", 53));
+	struct pt_sys con = mksys(PT_CALL_CONNECT, "curl", 101, mksock(4, IPPROTO_TCP, "10.0.1.2", 41234, NULL, 0));
+	struct pt_sys bnd = mksys(PT_CALL_BIND, "nginx", 50, mksock(4, IPPROTO_TCP, NULL, 0, NULL, 0));
+
+	/* sendto without the peer flag: no remote end */
+	set_addr(st.peer_addr, 4, "224.0.0.251");
+	st.peer_port = 5353;
+	st.peer_family = AF_INET;
+	ck_assert(!rmatch("dst host 224.0.0.251", &st));
+	st.flags = PT_DAF_ADDR;
+	ck_assert(rmatch("dst host 224.0.0.251", &st));
+	ck_assert(rmatch("udp and dst port 5353 and src port 5353", &st));
+	ck_assert(rmatch("src host 0.0.0.0", &st));	/* bound to the wildcard address, port 5353 */
+	ck_assert(rmatch("ip", &st));
+
+	/* recvfrom: the peer is the source */
+	set_addr(rf.peer_addr, 4, "10.0.0.1");
+	rf.peer_port = 53;
+	rf.peer_family = AF_INET;
+	rf.flags = PT_DAF_ADDR;
+	ck_assert(rmatch("src host 10.0.0.1 and src port 53", &rf));
+	ck_assert(rmatch("dst host 10.0.0.2 and dst port 40000", &rf));
+
+	/* a connected socket's remote end wins over the call's address */
+	set_addr(cu.peer_addr, 4, "10.9.9.9");
+	cu.peer_port = 9;
+	cu.peer_family = AF_INET;
+	cu.flags = PT_DAF_ADDR;
+	ck_assert(rmatch("dst host 10.0.0.1", &cu));
+	ck_assert(!rmatch("host 10.9.9.9", &cu));
+
+	/* a refused connect: the socket has no remote, the call's sockaddr stands in */
+	con.ret = -ECONNREFUSED;
+	con.flags = PT_SF_ADDR;
+	con.addr_family = AF_INET;
+	set_addr(con.addr, 4, "10.0.2.2");
+	con.port = 80;
+	ck_assert(rmatch("dst host 10.0.2.2 and dst port 80", &con));
+	ck_assert(rmatch("src port 41234", &con));
+	/* bind's sockaddr is the local end */
+	bnd.ret = -EADDRINUSE;
+	bnd.flags = PT_SF_ADDR;
+	bnd.addr_family = AF_INET;
+	set_addr(bnd.addr, 4, "10.0.2.2");
+	bnd.port = 80;
+	ck_assert(rmatch("src host 10.0.2.2 and src port 80", &bnd));
+	ck_assert(!rmatch("dst port 80", &bnd));
+}
+END_TEST
+
+START_TEST(test_proc_or_port)
+{
+	struct pt_data curl = mkdata(PT_CALL_WRITE, PT_DIR_OUT, "curl", 101,
+				     mksock(4, IPPROTO_TCP, "10.0.1.2", 41234, "10.0.2.2", 443));
+	struct pt_data nginx = mkdata(PT_CALL_READ, PT_DIR_IN, "nginx", 50,
+				      mksock(4, IPPROTO_TCP, "10.0.2.2", 80, "10.0.1.2", 41000));
+	struct pt_pkt pkt = mkpkt(4, "10.0.1.2", "10.0.2.2", IPPROTO_TCP, 41000, 80);
+	struct pt_proc bash = mkproc(PT_PK_EXEC, "bash", 100);
+	struct pt_filter *f = parse_ok("proc comm curl or port 80");
+
+	ck_assert(pt_filter_match_rec(f, (const void *)&curl, NULL));
+	ck_assert(pt_filter_match_rec(f, (const void *)&nginx, NULL));
+	ck_assert(pt_filter_match_rec(f, (const void *)&pkt, NULL));
+	ck_assert(!pt_filter_match_rec(f, (const void *)&bash, NULL));
+	ck_assert(pt_filter_match(f, &pkt, NULL));
+	pt_filter_free(f);
+	/* precedence as before: "proc comm curl and port 80" is one conjunction */
+	ck_assert(!rmatch("proc comm curl and port 80", &curl));
+	ck_assert(rmatch("proc comm curl and port 443", &curl));
+	ck_assert(rmatch("not proc comm curl or port 80", &nginx));
+}
+END_TEST
+
+START_TEST(test_chunk_and_meta)
+{
+	unsigned char buf[sizeof(struct pt_chunk) + 8] = { 0 };
+	struct pt_chunk *c = (struct pt_chunk *)buf;
+	struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = PT_PROC_LOSS_POINT(PT_PC_DATA) };
+	struct pt_point_rec pr = { .type = PT_REC_POINT, .len = sizeof(pr) };
+	struct pt_clock_rec ck = { .type = PT_REC_CLOCK, .len = sizeof(ck) };
+	struct pt_stats_rec st = { .type = PT_REC_STATS, .len = sizeof(st) };
+	struct pt_rec_hdr unknown = { .type = 99, .len = sizeof(unknown) };
+	const void *meta[] = { &l, &pr, &ck, &st };
+	size_t i;
+
+	c->type = PT_REC_CHUNK;
+	c->len = sizeof(buf);
+	/* true only when the filter holds whatever the chunk's DATA was */
+	ck_assert(pt_filter_match_rec(NULL, (const void *)c, NULL));
+	ck_assert(rmatch("", c));
+	ck_assert(rmatch("proc", c));
+	ck_assert(rmatch("proc or port 80", c));
+	ck_assert(rmatch("port 80 or proc", c));
+	ck_assert(rmatch("not (comm x and not proc)", c));
+	ck_assert(!rmatch("comm curl", c));
+	ck_assert(!rmatch("port 80", c));
+	ck_assert(!rmatch("not proc", c));
+	ck_assert(!rmatch("proc and comm curl", c));
+	ck_assert(!rmatch("tcp or not tcp", c));	/* a tautology is not recognised: callers follow the DATA */
+	c->len = sizeof(*c) - 1;
+	ck_assert(!rmatch("", c));
+
+	for (i = 0; i < 4; i++) {
+		ck_assert(rmatch("comm nobody and port 1", meta[i]));
+		((struct pt_rec_hdr *)meta[i])->len--;
+		ck_assert(!rmatch("", meta[i]));
+	}
+	ck_assert(!rmatch("", &unknown));
+	ck_assert(!pt_filter_match_rec(NULL, &unknown, NULL));
+}
+END_TEST
+
+START_TEST(test_drop_rec)
+{
+	struct pt_drop d = { .pkt = mkpkt(4, "10.0.0.1", "10.0.2.2", IPPROTO_UDP, 53, 5353) };
+
+	d.pkt.type = PT_REC_DROP;
+	d.pkt.len = sizeof(d);
+	ck_assert(rmatch("udp and port 53", &d));
+	ck_assert(!rmatch("tcp", &d));
+	ck_assert(!rmatch("proc", &d));
+	d.pkt.len = sizeof(struct pt_pkt);	/* shorter than a drop */
+	ck_assert(!rmatch("", &d));
+}
+END_TEST
+
+START_TEST(test_proc_compile_refused)
+{
+	static const struct { const char *expr; int pos; const char *kw; } cases[] = {
+		{ "comm curl", 0, "comm" },
+		{ "tcp and proc pid 5", 13, "pid" },
+		{ "port 80 or not tid 7", 15, "tid" },
+		{ "proc or tcp", 0, "proc" },
+		{ "tcp and proc comm \"a b\"", 13, "comm" },
+	};
+	struct pt_filter_err err;
+	struct pt_policy pol;
+	struct pt_filter *f;
+	char want[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f = parse_ok(cases[i].expr);
+		ck_assert(pt_filter_uses_proc(f));
+		ck_assert(!pt_filter_uses_point(f));
+		ck_assert_int_eq(pt_filter_compile(f, &pol, &err), -EINVAL);
+		ck_assert_msg(err.pos == cases[i].pos, "\"%s\": pos %d", cases[i].expr, err.pos);
+		snprintf(want, sizeof(want), "%s matches processes: user space only (the kernel filter applies to "
+			 "packets)", cases[i].kw);
+		ck_assert_str_eq(err.msg, want);
+		pt_filter_free(f);
+	}
+	f = parse_ok("tcp and point eth0");
+	ck_assert(!pt_filter_uses_proc(f));
+	pt_filter_free(f);
+	ck_assert(!pt_filter_uses_proc(NULL));
+}
+END_TEST
+
 static Suite *filter_suite(void)
 {
 	Suite *s = suite_create("filter");
@@ -777,6 +1219,16 @@ static Suite *filter_suite(void)
 	tcase_add_test(tc, test_equivalence_corpus);
 	tcase_add_test(tc, test_corpus_discriminates);
 	tcase_add_test(tc, test_equivalence_random);
+	tcase_add_test(tc, test_proc_record);
+	tcase_add_test(tc, test_proc_on_packets);
+	tcase_add_test(tc, test_sys_data_ipv4);
+	tcase_add_test(tc, test_sys_data_ipv6);
+	tcase_add_test(tc, test_sys_data_other_objects);
+	tcase_add_test(tc, test_sys_data_call_addr);
+	tcase_add_test(tc, test_proc_or_port);
+	tcase_add_test(tc, test_chunk_and_meta);
+	tcase_add_test(tc, test_drop_rec);
+	tcase_add_test(tc, test_proc_compile_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
