@@ -7,17 +7,19 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "loader/loader.h"
+#include "loader/procs.h"
 
 #define MAX_SPECS 64
 
 static void usage_load(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap probe load (--iface SPEC | --xdp SPEC | --drops)... [--filter EXPR] [--snaplen N]\n"
-		"                          [--ring-mb N] [--fp headers|payload] [--variant NAME]\n"
-		"                          [--drop-variant NAME]\n"
+		"usage: provtap probe load (--iface SPEC | --xdp SPEC | --drops | --procs)... [--filter EXPR]\n"
+		"                          [--snaplen N] [--ring-mb N] [--fp headers|payload] [--variant NAME]\n"
+		"                          [--drop-variant NAME] [--content N] [--proc-ring-mb N]\n"
+		"                          [--cgroup PATH | --pid-tree PID | --comm NAME | --netns NAME]\n"
 		"\n"
-		"Attach packet probes. SPEC is IFNAME[@NETNS][:in|:out|:both][=ALIAS]: NETNS is an\n"
+		"Attach packet probes, the drop probe and/or the process/FD/socket probes. SPEC is IFNAME[@NETNS][:in|:out|:both][=ALIAS]: NETNS is an\n"
 		"`ip netns` name (none: the current namespace); the direction defaults to both.\n"
 		"  --iface SPEC     tc (clsact) probe, ingress and/or egress; repeatable\n"
 		"  --xdp SPEC       XDP ingress probe (native if the driver has it, else generic);\n"
@@ -34,23 +36,36 @@ static void usage_load(FILE *out)
 		"                   device, packet identity and fingerprint) into the same ring; --filter\n"
 		"                   does not apply to drops (filter them in queries)\n"
 		"  --drop-variant NAME  force the drop probe's variant (drop-btf, drop-raw, drop-kprobe)\n"
+		"  --procs          process, FD and socket probes (syscall and sched tracepoints): fork,\n"
+		"                   exec, exit, socket/connect/accept/close/dup/fcntl/pipe/open..., and\n"
+		"                   every read/write/send/recv call with its socket and TCP sequence;\n"
+		"                   processes and FDs that already exist are recorded once at load\n"
+		"  --content N      with --procs: also record the first N bytes of each data call\n"
+		"                   (0..65536, default 0 = metadata only)\n"
+		"  --proc-ring-mb N with --procs: their own ring buffer, power of 2 (default 32)\n"
+		"  --cgroup PATH    with --procs: only tasks in this cgroup v2 directory or below\n"
+		"  --pid-tree PID   with --procs: only PID and its descendants (followed across fork)\n"
+		"  --comm NAME      with --procs: only tasks whose command name is NAME\n"
+		"  --netns NAME     with --procs: only tasks in network namespace NAME (`ip netns`) or\n"
+		"                   a namespace file path\n"
 		"All or nothing: if one point fails, the points this command attached are removed.\n"
 		"\nexamples:\n"
 		"  provtap probe load --iface veth1@tenant-a:both --iface br0:in --xdp eth0\n"
 		"  provtap probe load --iface eth0:in --filter 'tcp and not port 22' --snaplen 128\n"
-		"  provtap probe load --drops\n");
+		"  provtap probe load --drops\n"
+		"  provtap probe load --procs --content 4096 --pid-tree 1234\n");
 }
 
 static void usage_unload(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap probe unload (--iface SPEC | --xdp SPEC | --drops)... | --all\n"
+		"usage: provtap probe unload (--iface SPEC | --xdp SPEC | --drops | --procs)... | --all\n"
 		"\n"
 		"SPEC as for load (the hook must match: --xdp for XDP points), or =ALIAS.\n"
 		"Detach probes. Only what provtap created is removed: its tc filters (if still its\n"
 		"own), clsact qdiscs it created when no other filter uses them, XDP links. --all also\n"
 		"removes the maps and pins (and with them records not yet collected). --drops removes\n"
-		"the drop probe; --all does too.\n"
+		"the drop probe, --procs the process/FD/socket probes; --all does both too.\n"
 		"\nexamples:\n"
 		"  provtap probe unload --iface veth1@tenant-a        # both directions\n"
 		"  provtap probe unload --all\n");
@@ -90,7 +105,8 @@ void usage_probe(FILE *out)
 }
 
 enum { OPT_IFACE = 256, OPT_XDP, OPT_FILTER, OPT_SNAPLEN, OPT_RING, OPT_FP, OPT_VARIANT, OPT_ALL, OPT_JSON,
-       OPT_DROPS, OPT_DROP_VARIANT };
+       OPT_DROPS, OPT_DROP_VARIANT, OPT_PROCS, OPT_CONTENT, OPT_PROC_RING, OPT_CGROUP, OPT_PIDTREE, OPT_COMM,
+       OPT_NETNS };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, OPT_IFACE },
@@ -104,6 +120,13 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "drops", no_argument, NULL, OPT_DROPS },
 	{ "drop-variant", required_argument, NULL, OPT_DROP_VARIANT },
+	{ "procs", no_argument, NULL, OPT_PROCS },
+	{ "content", required_argument, NULL, OPT_CONTENT },
+	{ "proc-ring-mb", required_argument, NULL, OPT_PROC_RING },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "pid-tree", required_argument, NULL, OPT_PIDTREE },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -116,7 +139,10 @@ struct probe_args {
 	__u64 snaplen, ring_mb;
 	int fp_mode;
 	const char *variant, *drop_variant;
-	bool all, json, drops;
+	bool all, json, drops, procs;
+	struct pt_procs_opts po;
+	int nscopes;
+	__u64 content, proc_ring_mb;
 };
 
 /* Parse options allowed by `allowed` (a string of OPT_ codes as chars). 0 ok, else exit code. */
@@ -195,6 +221,53 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 		case OPT_DROP_VARIANT:
 			a->drop_variant = optarg;
 			break;
+		case OPT_PROCS:
+			a->procs = true;
+			break;
+		case OPT_CONTENT:
+			if (pt_parse_u64(optarg, 0, PT_CONTENT_MAX, &a->content)) {
+				fprintf(stderr, "provtap: --content takes 0..%d bytes, not '%s'\n", PT_CONTENT_MAX,
+					optarg);
+				return PT_EXIT_USAGE;
+			}
+			a->po.content = (__u32)a->content;
+			break;
+		case OPT_PROC_RING:
+			if (pt_parse_u64(optarg, 1, 2048, &a->proc_ring_mb) ||
+			    (a->proc_ring_mb & (a->proc_ring_mb - 1))) {
+				fprintf(stderr, "provtap: --proc-ring-mb takes a power of 2 from 1 to 2048, not '%s'\n",
+					optarg);
+				return PT_EXIT_USAGE;
+			}
+			a->po.ring_bytes = a->proc_ring_mb << 20;
+			break;
+		case OPT_CGROUP:
+			a->po.scope = PT_SCOPE_CGROUP;
+			a->po.cgroup = optarg;
+			a->nscopes++;
+			break;
+		case OPT_PIDTREE: {
+			__u64 pid;
+
+			if (pt_parse_u64(optarg, 1, 0x7fffffff, &pid)) {
+				fprintf(stderr, "provtap: --pid-tree takes a process id, not '%s'\n", optarg);
+				return PT_EXIT_USAGE;
+			}
+			a->po.scope = PT_SCOPE_PIDTREE;
+			a->po.pid = (__u32)pid;
+			a->nscopes++;
+			break;
+		}
+		case OPT_COMM:
+			a->po.scope = PT_SCOPE_COMM;
+			a->po.comm = optarg;
+			a->nscopes++;
+			break;
+		case OPT_NETNS:
+			a->po.scope = PT_SCOPE_NETNS;
+			a->po.netns = optarg;
+			a->nscopes++;
+			break;
 		}
 	}
 	return 0;
@@ -205,7 +278,8 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 static int probe_load(int argc, char **argv)
 {
 	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_FILTER), A(OPT_SNAPLEN), A(OPT_RING), A(OPT_FP),
-				 A(OPT_VARIANT), A(OPT_DROPS), A(OPT_DROP_VARIANT), 0 };
+				 A(OPT_VARIANT), A(OPT_DROPS), A(OPT_DROP_VARIANT), A(OPT_PROCS), A(OPT_CONTENT),
+				 A(OPT_PROC_RING), A(OPT_CGROUP), A(OPT_PIDTREE), A(OPT_COMM), A(OPT_NETNS), 0 };
 	struct probe_args a;
 	struct pt_load_opts o = {};
 	int rc = parse(argc, argv, &a, allowed, usage_load);
@@ -217,8 +291,17 @@ static int probe_load(int argc, char **argv)
 			argv[optind]);
 		return PT_EXIT_USAGE;
 	}
-	if (!a.nspecs && !a.drops) {
-		fprintf(stderr, "provtap probe load: name at least one --iface, --xdp or --drops\n");
+	if (!a.nspecs && !a.drops && !a.procs) {
+		fprintf(stderr, "provtap probe load: name at least one --iface, --xdp, --drops or --procs\n");
+		return PT_EXIT_USAGE;
+	}
+	if (!a.procs && (a.nscopes || a.content || a.proc_ring_mb)) {
+		fprintf(stderr, "provtap probe load: --content, --proc-ring-mb, --cgroup, --pid-tree, --comm and "
+				"--netns need --procs\n");
+		return PT_EXIT_USAGE;
+	}
+	if (a.nscopes > 1) {
+		fprintf(stderr, "provtap probe load: give at most one of --cgroup, --pid-tree, --comm, --netns\n");
 		return PT_EXIT_USAGE;
 	}
 	if (a.drop_variant && !a.drops) {
@@ -234,23 +317,27 @@ static int probe_load(int argc, char **argv)
 	o.variant = a.variant;
 	o.drops = a.drops;
 	o.drop_variant = a.drop_variant;
+	o.procs = a.procs ? &a.po : NULL;
 	return pt_probe_load(&o) ? PT_EXIT_FAIL : 0;
 }
 
 static int probe_unload(int argc, char **argv)
 {
-	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_ALL), A(OPT_DROPS), 0 };
+	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_ALL), A(OPT_DROPS), A(OPT_PROCS), 0 };
 	struct probe_args a;
 	int rc = parse(argc, argv, &a, allowed, usage_unload);
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (optind < argc || (!a.all && !a.nspecs && !a.drops) || (a.all && (a.nspecs || a.drops))) {
-		fprintf(stderr, "provtap probe unload: give --iface/--xdp SPEC... and/or --drops, or --all\n");
+	if (optind < argc || (!a.all && !a.nspecs && !a.drops && !a.procs) ||
+	    (a.all && (a.nspecs || a.drops || a.procs))) {
+		fprintf(stderr, "provtap probe unload: give --iface/--xdp SPEC..., --drops and/or --procs, or --all\n");
 		return PT_EXIT_USAGE;
 	}
 	rc = 0;
 	if (a.drops && pt_probe_unload_drops())
+		rc = PT_EXIT_FAIL;
+	if (a.procs && pt_probe_unload_procs())
 		rc = PT_EXIT_FAIL;
 	if ((a.nspecs || a.all) && pt_probe_unload(a.specs, a.nspecs, a.all))
 		rc = PT_EXIT_FAIL;

@@ -26,23 +26,33 @@
 #include "common/units.h"
 #include "loader/loader.h"
 #include "loader/pins.h"
+#include "loader/procs.h"
 
 #define BATCH_CAP	(1u << 20)
 #define CLOCK_EVERY_NS	(30ULL * 1000000000ULL)
 #define STATS_EVERY_NS	(10ULL * 1000000000ULL)
 
+/* A ring buffer the collector drains into the store, with its own cursor. */
+struct src {
+	struct pt_ring ring;
+	bool have;
+	bool backoff;			/* store append failed: ring fd out of epoll until the tick */
+	__u64 key;			/* cursor key: boot hash << 32 | map id */
+	const char *what;		/* for messages */
+};
+
 struct collector {
 	const struct pt_collect_opts *o;
 	struct pt_store *store;
 	struct pt_server *srv;
-	struct pt_pins pins;		/* stats + points (ring fd moves into ring) */
-	struct pt_ring ring;
-	bool have_ring;
+	struct pt_pins pins;		/* stats + points (ring fd moves into pkt.ring) */
+	struct src pkt;			/* the packet/drop probes' ring */
+	struct src proc;		/* the proc family's ring (loader/procs.h) */
+	int proc_stats_fd, proc_reported_fd;
+	__u64 proc_fail_seen[PT_PC_MAX];
 	bool waiting_logged;
 	bool pin_unreadable_logged;
-	bool backoff;			/* store append failed: ring fd out of epoll until the tick */
 	int lock_fd;			/* one collector per pin dir (abstract socket) */
-	__u64 ring_key;
 	__u32 boot_hash;
 	struct pt_view view;
 	struct pt_point_info known[PT_MAX_POINTS];	/* as last written to the store */
@@ -244,24 +254,25 @@ static int batch_add(void *ctx, const void *rec, __u32 len)
 }
 
 /*
- * Move everything committed in the ring into the store: batch, append with the
+ * Move everything committed in ring r into the store: batch, append with the
  * ring position as cursor, then advance the kernel's consumer position. A
  * failed append leaves the records in the ring (retried on the next round).
  */
-static void drain(struct collector *c)
+static void drain_src(struct collector *c, struct src *r)
 {
 	bool synced = false;
 
-	if (!c->have_ring || c->backoff)
+	if (!r->have || r->backoff)
 		return;
 	for (;;) {
-		__u64 cons = pt_ring_consumer(&c->ring), pos = cons;
+		__u64 cons = pt_ring_consumer(&r->ring), pos = cons;
 		__u64 cursor[2];
 		int err;
 
 		c->batch_len = 0;
 		c->batch_n = 0;
-		pt_ring_peek(&c->ring, &pos, batch_add, c);
+		c->unknown_point = false;
+		pt_ring_peek(&r->ring, &pos, batch_add, c);
 		if (pos == cons)
 			return;
 		if (c->unknown_point && !synced) {
@@ -269,47 +280,221 @@ static void drain(struct collector *c)
 			synced = true;
 		}
 		if (c->batch_n) {
-			cursor[0] = c->ring_key;
+			cursor[0] = r->key;
 			cursor[1] = pos;
 			err = pt_store_append(c->store, c->batch, c->batch_len, c->batch_n, cursor);
 			if (err) {
 				__u64 now = pt_now_ns(CLOCK_BOOTTIME);
 
 				if (now - c->last_append_err > 60000000000ULL)
-					pt_err("store: cannot write %u records (%s); they stay in the ring buffer "
-					       "and are retried every second", c->batch_n, strerror(-err));
+					pt_err("store: cannot write %u records (%s); they stay in the %s ring buffer "
+					       "and are retried every second", c->batch_n, strerror(-err), r->what);
 				c->last_append_err = now;
 				/* stop the level-triggered wakeups until the next tick */
-				if (!c->backoff)
-					epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->ring.fd, NULL);
-				c->backoff = true;
+				if (!r->backoff)
+					epoll_ctl(c->epfd, EPOLL_CTL_DEL, r->ring.fd, NULL);
+				r->backoff = true;
 				return;
 			}
 		}
-		pt_ring_commit(&c->ring, pos);
+		pt_ring_commit(&r->ring, pos);
 		if (c->batch_n && c->srv)
 			pt_server_publish(c->srv, c->batch, c->batch_len, c->epfd);
 	}
 }
 
+static void drain(struct collector *c)
+{
+	drain_src(c, &c->pkt);
+	drain_src(c, &c->proc);
+}
+
+/* Map ring fd (owned) into r and skip what the store already holds. 0 or -errno (fd closed). */
+static int open_src(struct collector *c, struct src *r, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	__u64 stored, cons, prod;
+	bool found;
+	int err;
+
+	err = pt_ring_open(&r->ring, fd);
+	if (err) {
+		pt_err("cannot map the %s ring buffer: %s", r->what, strerror(-err));
+		return err;
+	}
+	r->have = true;
+	r->backoff = false;
+	r->key = ((__u64)c->boot_hash << 32) | r->ring.map_id;
+	cons = pt_ring_consumer(&r->ring);
+	prod = pt_ring_producer(&r->ring);
+	stored = pt_store_cursor(c->store, r->key, &found);
+	if (found && stored > cons && stored <= prod) {
+		pt_info("%s ring: skipping %llu bytes the store already holds (collector restart)", r->what,
+			(unsigned long long)(stored - cons));
+		pt_ring_commit(&r->ring, stored);
+	}
+	ev.data.fd = r->ring.fd;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, r->ring.fd, &ev);
+	pt_info("collecting from the %s ring buffer %u (%u MiB), %llu bytes waiting", r->what, r->ring.map_id,
+		r->ring.size >> 20, (unsigned long long)(pt_ring_producer(&r->ring) - pt_ring_consumer(&r->ring)));
+	return 0;
+}
+
+static void close_src(struct collector *c, struct src *r)
+{
+	if (r->have) {
+		if (!r->backoff)
+			epoll_ctl(c->epfd, EPOLL_CTL_DEL, r->ring.fd, NULL);
+		pt_ring_close(&r->ring);
+	}
+	r->have = false;
+	r->backoff = false;
+}
+
+/* Put r's fd back into epoll after a store error (the tick retries). */
+static void retry_src(struct collector *c, struct src *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = r->ring.fd };
+
+	if (!r->backoff || !r->have)
+		return;
+	r->backoff = false;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, r->ring.fd, &ev);
+}
+
+/* Map id of the ring pinned at rel; 0 when there is none, -1 when it cannot be looked at. */
+static long long pinned_map_id(const char *rel)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[512];
+	int fd;
+
+	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), rel));
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* ---- the proc family's ring and counters ---- */
+
+static void proc_close(struct collector *c)
+{
+	char path[512];
+	int fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_IGNORE_PIN));
+
+	if (fd >= 0) {
+		bpf_map_delete_elem(fd, &(__u32){ (__u32)getpid() });
+		close(fd);
+	}
+	close_src(c, &c->proc);
+	if (c->proc_stats_fd >= 0)
+		close(c->proc_stats_fd);
+	if (c->proc_reported_fd >= 0)
+		close(c->proc_reported_fd);
+	c->proc_stats_fd = c->proc_reported_fd = -1;
+}
+
+/* Attach to the proc ring when it is pinned. */
+static void proc_open(struct collector *c)
+{
+	char path[512];
+	int fd;
+
+	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_RING_PIN));
+	if (fd < 0)
+		return;
+	if (open_src(c, &c->proc, fd))
+		return;
+	/*
+	 * The collector's own store writes are not provenance: never trace this
+	 * process. Entries of collectors that died without removing theirs go
+	 * first (their pid could be reused by a process that should be traced).
+	 */
+	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_IGNORE_PIN));
+	if (fd >= 0) {
+		__u32 key, next, *prev = NULL;
+
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			key = next;
+			prev = &key;
+			if (kill((pid_t)key, 0) && errno == ESRCH)
+				bpf_map_delete_elem(fd, &key);
+		}
+	}
+	if (fd < 0 || bpf_map_update_elem(fd, &(__u32){ (__u32)getpid() }, &(__u8){ 1 }, BPF_ANY))
+		pt_warn("proc probes: cannot exclude the collector itself (%s): its own writes may be traced",
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	c->proc_stats_fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_STATS_PIN));
+	c->proc_reported_fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_REPORTED_PIN));
+	for (int i = 0; i < PT_PC_MAX; i++) {
+		c->proc_fail_seen[i] = 0;
+		if (c->proc_reported_fd >= 0)
+			bpf_map_lookup_elem(c->proc_reported_fd, &(__u32){ (__u32)i }, &c->proc_fail_seen[i]);
+	}
+}
+
+/* LOSS records (point PT_PROC_LOSS_POINT(cat)) for the proc family's ring_fail growth. */
+static void proc_losses(struct collector *c, __u64 now)
+{
+	struct pt_proc_stats st[PT_PC_MAX];
+
+	if (c->proc_stats_fd < 0 || pt_procs_stats_sum(c->proc_stats_fd, st))
+		return;
+	for (int i = 0; i < PT_PC_MAX; i++) {
+		struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l),
+					 .point = (__u16)PT_PROC_LOSS_POINT(i), .boottime_ns = now };
+
+		if (st[i].ring_fail <= c->proc_fail_seen[i])
+			continue;
+		l.lost = st[i].ring_fail - c->proc_fail_seen[i];
+		l.lost_total = st[i].ring_fail;
+		if (append(c, &l, sizeof(l)))
+			continue;
+		c->proc_fail_seen[i] = st[i].ring_fail;
+		if (c->proc_reported_fd >= 0)
+			bpf_map_update_elem(c->proc_reported_fd, &(__u32){ (__u32)i }, &st[i].ring_fail, BPF_ANY);
+		pt_warn("proc probes: the kernel dropped %llu %s record(s), ring buffer full (%llu in all); "
+			"reload with a larger --ring-mb or a narrower scope", (unsigned long long)l.lost,
+			pt_proc_cat_name(i), (unsigned long long)l.lost_total);
+		if (c->srv)
+			pt_server_publish(c->srv, &l, sizeof(l), c->epfd);
+	}
+}
+
+/* Follow the proc family being loaded, unloaded or reloaded. */
+static void proc_tick(struct collector *c, __u64 now)
+{
+	long long id = pinned_map_id(PT_PROC_RING_PIN);
+
+	if (c->proc.have && id >= 0 && id != c->proc.ring.map_id) {
+		drain_src(c, &c->proc);
+		if (pt_ring_producer(&c->proc.ring) == pt_ring_consumer(&c->proc.ring)) {
+			proc_losses(c, now);
+			pt_info("proc probes were unloaded or reloaded; switching rings");
+			proc_close(c);
+		}
+	}
+	if (!c->proc.have && id > 0)
+		proc_open(c);
+	if (c->proc.have)
+		proc_losses(c, now);
+}
+
 static void detach_ring(struct collector *c)
 {
-	if (c->have_ring) {
-		if (!c->backoff)
-			epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->ring.fd, NULL);
-		c->backoff = false;
-		pt_ring_close(&c->ring);
-	}
-	c->have_ring = false;
+	close_src(c, &c->pkt);
 	pt_pins_close(&c->pins);
 }
 
 /* Open the pinned maps and ring when probes exist; skip what the store already has. */
 static void attach_ring(struct collector *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	__u64 stored, cons, prod;
-	bool found;
 	int err;
 
 	err = pt_pins_open(&c->pins);
@@ -319,24 +504,13 @@ static void attach_ring(struct collector *c)
 		c->waiting_logged = true;
 		return;
 	}
-	err = pt_ring_open(&c->ring, c->pins.fd[PT_MAP_RING]);
+	err = open_src(c, &c->pkt, c->pins.fd[PT_MAP_RING]);
 	c->pins.fd[PT_MAP_RING] = -1;
 	if (err) {
-		pt_err("cannot map the ring buffer: %s", strerror(-err));
 		pt_pins_close(&c->pins);
 		return;
 	}
-	c->have_ring = true;
 	c->waiting_logged = false;
-	c->ring_key = ((__u64)c->boot_hash << 32) | c->ring.map_id;
-	cons = pt_ring_consumer(&c->ring);
-	prod = pt_ring_producer(&c->ring);
-	stored = pt_store_cursor(c->store, c->ring_key, &found);
-	if (found && stored > cons && stored <= prod) {
-		pt_info("ring: skipping %llu bytes the store already holds (collector restart)",
-			(unsigned long long)(stored - cons));
-		pt_ring_commit(&c->ring, stored);
-	}
 	/*
 	 * Re-announce every point (the store may have rolled to a segment without
 	 * them). Drops counted before this collector started are reported once as
@@ -344,61 +518,46 @@ static void attach_ring(struct collector *c)
 	 */
 	memset(c->known, 0, sizeof(c->known));
 	sync_points(c);
-	ev.data.fd = c->ring.fd;
-	epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->ring.fd, &ev);
-	pt_info("collecting from ring buffer %u (%u MiB), %llu bytes waiting", c->ring.map_id, c->ring.size >> 20,
-		(unsigned long long)(pt_ring_producer(&c->ring) - pt_ring_consumer(&c->ring)));
 }
 
 /* The pinned ring was replaced (probes unloaded/reloaded) or removed. */
 static bool ring_changed(struct collector *c)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	char path[512];
-	int fd;
+	long long id = pinned_map_id(pt_map_names[PT_MAP_RING]);
 
-	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), pt_map_names[PT_MAP_RING]));
-	if (fd < 0 && errno != ENOENT) {
+	if (id < 0) {
 		/* e.g. --user: root's pins are out of reach; keep the ring we hold */
 		if (!c->pin_unreadable_logged)
-			pt_warn("cannot look at %s (%s): a reload of the probes will need a collector restart",
-				path, strerror(errno));
+			pt_warn("cannot look at the pinned ring in %s (%s): a reload of the probes will need a "
+				"collector restart", pt_pin_dir(), strerror(errno));
 		c->pin_unreadable_logged = true;
 		return false;
 	}
-	if (fd < 0)
-		return true;
-	bpf_obj_get_info_by_fd(fd, &info, &len);
-	close(fd);
-	return info.id != c->ring.map_id;
+	return id != c->pkt.ring.map_id;
 }
 
 static void tick(struct collector *c)
 {
 	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
 
-	if (c->backoff && c->have_ring) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = c->ring.fd };
+	retry_src(c, &c->pkt);
+	retry_src(c, &c->proc);
 
-		c->backoff = false;
-		epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->ring.fd, &ev);
-	}
-
-	if (!c->have_ring) {
+	if (!c->pkt.have) {
 		attach_ring(c);
 	} else if (ring_changed(c)) {
 		drain(c);
-		if (pt_ring_producer(&c->ring) == pt_ring_consumer(&c->ring)) {
+		if (pt_ring_producer(&c->pkt.ring) == pt_ring_consumer(&c->pkt.ring)) {
 			pt_info("probes were unloaded or reloaded; switching rings");
 			detach_ring(c);
 			attach_ring(c);
 		}
 	}
-	if (c->have_ring) {
+	if (c->pkt.have) {
 		sync_points(c);
 		check_losses(c, now);
 	}
+	proc_tick(c, now);
 	if (now - c->last_clock >= CLOCK_EVERY_NS)
 		write_clock(c);
 	drain(c);
@@ -518,6 +677,9 @@ int pt_collect_run(const struct pt_collect_opts *o)
 		return -ENOMEM;
 	c->o = o;
 	c->epfd = -1;
+	c->proc_stats_fd = c->proc_reported_fd = -1;
+	c->pkt.what = "packet";
+	c->proc.what = "proc";
 	pt_pins_init(&c->pins);
 	pt_view_init(&c->view);
 	c->boot_hash = boot_hash();
@@ -533,7 +695,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 		struct pt_pins probe;
 
 		pt_pins_init(&probe);
-		if (pt_pins_open(&probe) == -ENOENT) {
+		if (pt_pins_open(&probe) == -ENOENT && pinned_map_id(PT_PROC_RING_PIN) <= 0) {
 			pt_err("--user: load the probes before starting the collector; as %s it could not "
 			       "open root's pins later", o->user);
 			err = -ENOENT;
@@ -562,6 +724,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	if (err)
 		goto cleanup;
 	attach_ring(c);
+	proc_open(c);
 	write_clock(c);
 	drain(c);
 	err = pt_privs_drop(o->user, uid, gid);
@@ -599,7 +762,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 				if (read(tfd, &exp, sizeof(exp)) < 0)
 					pt_debug("timerfd read");
 				tick(c);
-			} else if (c->have_ring && fd == c->ring.fd) {
+			} else if ((c->pkt.have && fd == c->pkt.ring.fd) || (c->proc.have && fd == c->proc.ring.fd)) {
 				drain(c);
 			} else if (fd == pt_server_listen_fd(c->srv)) {
 				pt_server_accept(c->srv, c->epfd);
@@ -610,17 +773,20 @@ int pt_collect_run(const struct pt_collect_opts *o)
 		drain(c);
 	}
 	drain(c);
-	if (c->have_ring) {
+	if (c->pkt.have) {
 		/* drops of the last moments are stored too, not left to the next collector */
 		sync_points(c);
 		check_losses(c, pt_now_ns(CLOCK_BOOTTIME));
 	}
+	if (c->proc.have)
+		proc_losses(c, pt_now_ns(CLOCK_BOOTTIME));
 	pt_info("collector stopping: %llu records stored this run%s", (unsigned long long)pt_store_get_stats(c->store)->records,
 		c->malformed ? " (some malformed ring records skipped)" : "");
 cleanup:
 	if (c->malformed)
 		pt_warn("%llu ring record(s) had an impossible length and were skipped", (unsigned long long)c->malformed);
 	detach_ring(c);
+	proc_close(c);
 	pt_server_close(c->srv);
 	pt_store_close(c->store);
 	if (sfd >= 0)

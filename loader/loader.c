@@ -13,6 +13,7 @@
 #include "common/units.h"
 #include "loader/attach.h"
 #include "loader/drops.h"
+#include "loader/procs.h"
 #include "loader/features.h"
 #include "loader/loader.h"
 #include "loader/pins.h"
@@ -388,8 +389,13 @@ int pt_probe_load(const struct pt_load_opts *o)
 		goto cleanup;
 	created = pt_pins_open(&pins) == -ENOENT;
 	nplan = plan_points(o, plan, 2 * 64);
-	err = nplan < 0 ? nplan : open_or_create_maps(&pins, o->ring_bytes);
-	if (!err) {
+	if (nplan < 0)
+		err = nplan;
+	else if (nplan || o->drops)	/* the proc probes alone need none of the packet maps */
+		err = open_or_create_maps(&pins, o->ring_bytes);
+	else
+		created = false;
+	if (!err && nplan) {
 		err = pt_points_read(pins.fd[PT_MAP_POINTS], table);
 		err = err < 0 ? err : 0;
 	}
@@ -419,6 +425,11 @@ int pt_probe_load(const struct pt_load_opts *o)
 	}
 	if (!err && o->drops)
 		err = pt_drops_load(&pins, o->drop_variant, o->fp_mode);
+	if (!err && o->procs) {
+		err = pt_procs_load(o->procs);
+		if (err && o->drops)
+			pt_drops_unload();
+	}
 	if (err && nloaded) {
 		pt_warn("undoing the %d point(s) this command attached", nloaded);
 		while (nloaded--) {
@@ -477,8 +488,10 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 	if (err == -ENOENT) {
 		if (!all)
 			pt_err("no probes are loaded (nothing pinned in %s)", pt_pin_dir());
-		if (all)
+		if (all) {
 			pt_drops_unload();
+			pt_procs_unload();
+		}
 		err = all ? pt_pins_remove_all() : -ENOENT;
 		goto cleanup;
 	}
@@ -489,9 +502,11 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 		goto cleanup;
 	n = for_matching(table, specs, nspecs, all, sel);
 	if (all) {
-		int derr = pt_drops_unload();
+		int derr = pt_drops_unload(), perr = pt_procs_unload();
 
 		if (derr && derr != -ENOENT)
+			failed++;
+		if (perr && perr != -ENOENT)
 			failed++;
 	}
 	if (!n && !all) {
@@ -553,6 +568,23 @@ int pt_probe_unload_drops(void)
 		err = pt_drops_unload();
 	if (err == -ENOENT)
 		pt_err("the drop probe is not loaded");
+	pt_pins_close(&pins);
+	return err;
+}
+
+int pt_probe_unload_procs(void)
+{
+	struct pt_pins pins;
+	int err;
+
+	pt_pins_init(&pins);
+	if (pt_require_privileges("provtap probe unload"))
+		return -EPERM;
+	err = pt_pins_lock(&pins, false);
+	if (!err)
+		err = pt_procs_unload();
+	if (err == -ENOENT)
+		pt_err("the proc probes are not loaded");
 	pt_pins_close(&pins);
 	return err;
 }

@@ -12,6 +12,8 @@
 #include <linux/types.h>
 #include "loader/points.h"
 
+struct pt_procs_opts;
+
 #define PT_RING_DEFAULT_BYTES	(64ULL << 20)
 
 struct pt_load_opts {
@@ -24,12 +26,13 @@ struct pt_load_opts {
 	const char *variant;	/* force a program variant by name; NULL = probe */
 	bool drops;		/* also load the drop probe (loader/drops.h) */
 	const char *drop_variant;	/* force its variant (drop-btf, drop-raw, drop-kprobe) */
+	const struct pt_procs_opts *procs;	/* also load the proc probes (loader/procs.h); NULL = no */
 };
 
 /*
  * Attach a probe to every capture point in opts (each direction of a spec is
- * one point), and the drop probe when opts->drops (then specs may be empty;
- * -EEXIST when it is loaded already). All or nothing: on any failure everything this call attached is
+ * one point), the drop probe when opts->drops and the proc probes when
+ * opts->procs (then specs may be empty; -EEXIST when they are loaded already). All or nothing: on any failure everything this call attached is
  * removed again and a negative errno is returned, with a log line naming the
  * point and the reason. A point that is already loaded is an error (-EEXIST).
  */
@@ -49,6 +52,9 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all);
  * when it is not loaded (logged), or -errno.
  */
 int pt_probe_unload_drops(void);
+
+/* Remove the proc probes (also done by pt_probe_unload(..., all)). 0, -ENOENT (logged), or -errno. */
+int pt_probe_unload_procs(void);
 
 /*
  * Replace the filter of the matching points (all when all) atomically: a probe

@@ -11,6 +11,7 @@
 #include "loader/features.h"
 #include "loader/loader.h"
 #include "loader/pins.h"
+#include "loader/procs.h"
 #include "query/json.h"
 
 long long pt_ring_backlog(int fd)
@@ -78,6 +79,59 @@ static void drops_status(FILE *out, bool json)
 			"the collector running\n", (unsigned long long)d.st.ring_fail);
 }
 
+/* The proc family: scope, content, attachments, counters per category. */
+static void procs_status(FILE *out, bool json)
+{
+	struct pt_procs_state p;
+	int err = pt_procs_state(&p);
+
+	if (json) {
+		fprintf(out, ",\"procs\":{\"loaded\":%s", p.loaded ? "true" : "false");
+		if (p.loaded) {
+			fprintf(out, ",\"scope\":");
+			pt_json_str(out, p.scope);
+			fprintf(out, ",\"content\":%u,\"tracepoints\":%d,\"ring_bytes\":%llu,"
+				"\"ring_backlog_bytes\":%lld,\"categories\":{", p.cfg.content_max, p.links,
+				(unsigned long long)p.ring_bytes, (long long)p.backlog);
+			for (int i = 0; i < PT_PC_MAX; i++)
+				fprintf(out, "%s\"%s\":{\"seen\":%llu,\"out_of_scope\":%llu,\"recorded\":%llu,"
+					"\"ring_drops\":%llu,\"noargs\":%llu,\"faults\":%llu,\"truncated\":%llu}",
+					i ? "," : "", pt_proc_cat_name(i), (unsigned long long)p.st[i].seen,
+					(unsigned long long)p.st[i].out_of_scope, (unsigned long long)p.st[i].emitted,
+					(unsigned long long)p.st[i].ring_fail, (unsigned long long)p.st[i].noargs,
+					(unsigned long long)p.st[i].fault, (unsigned long long)p.st[i].trunc);
+			fputc('}', out);
+		}
+		fputc('}', out);
+		return;
+	}
+	if (!p.loaded) {
+		fprintf(out, "\nproc probes: not loaded (`provtap probe load --procs`)\n");
+		return;
+	}
+	if (err)
+		fprintf(out, "\nproc probes: loaded, but their state cannot be read: %s\n", strerror(-err));
+	fprintf(out, "\nproc probes  %d tracepoint attachments, scope %s, content %u bytes per call\n", p.links,
+		p.scope, p.cfg.content_max);
+	fprintf(out, "  ring buffer %llu MiB, %lld bytes waiting for the collector\n",
+		(unsigned long long)(p.ring_bytes >> 20), (long long)p.backlog);
+	fprintf(out, "  %-6s %12s %12s %12s %10s %8s %8s %8s\n", "KIND", "SEEN", "OUT-SCOPE", "RECORDED", "RINGDROP",
+		"NOARGS", "FAULTS", "TRUNC");
+	for (int i = 0; i < PT_PC_MAX; i++)
+		fprintf(out, "  %-6s %12llu %12llu %12llu %10llu %8llu %8llu %8llu\n", pt_proc_cat_name(i),
+			(unsigned long long)p.st[i].seen, (unsigned long long)p.st[i].out_of_scope,
+			(unsigned long long)p.st[i].emitted, (unsigned long long)p.st[i].ring_fail,
+			(unsigned long long)p.st[i].noargs, (unsigned long long)p.st[i].fault,
+			(unsigned long long)p.st[i].trunc);
+	for (int i = 0; i < PT_PC_MAX; i++) {
+		if (p.st[i].ring_fail) {
+			fprintf(out, "  ^ records lost: ring buffer full; reload with a larger --proc-ring-mb, a "
+				"narrower scope or less --content, or keep the collector running\n");
+			break;
+		}
+	}
+}
+
 int pt_probe_status(FILE *out, bool json)
 {
 	static struct pt_point_info table[PT_MAX_POINTS];
@@ -91,10 +145,22 @@ int pt_probe_status(FILE *out, bool json)
 	pt_pins_init(&pins);
 	err = pt_pins_open(&pins);
 	if (err == -ENOENT) {
-		if (json)
-			fprintf(out, "{\"pin_dir\":\"%s\",\"loaded\":false,\"points\":[]}\n", pt_pin_dir());
-		else
+		struct pt_procs_state ps;
+
+		pt_procs_state(&ps);
+		if (json) {
+			fprintf(out, "{\"pin_dir\":");
+			pt_json_str(out, pt_pin_dir());
+			fprintf(out, ",\"loaded\":%s,\"points\":[]", ps.loaded ? "true" : "false");
+			if (ps.loaded)
+				procs_status(out, json);
+			fprintf(out, "}\n");
+		} else if (ps.loaded) {
+			fprintf(out, "pin dir     %s\nno packet probes or drop probe loaded\n", pt_pin_dir());
+			procs_status(out, json);
+		} else {
 			fprintf(out, "no probes loaded (nothing pinned in %s)\n", pt_pin_dir());
+		}
 		return 0;
 	}
 	if (err)
@@ -168,6 +234,7 @@ int pt_probe_status(FILE *out, bool json)
 	else if (!n)
 		fprintf(out, "(no capture points)\n");
 	drops_status(out, json);
+	procs_status(out, json);
 	if (json)
 		fprintf(out, "}\n");
 	err = 0;

@@ -267,6 +267,15 @@ status_npoints() {
 	status_json | python3 -c 'import json, sys; print(len(json.load(sys.stdin).get("points", [])))'
 }
 
+# tail_reading PID: the `provtap tail` process PID passed its handshake and waits for records:
+# it is in read(2) of more than the 1 byte at a time it reads the collector's "OK" line with.
+tail_reading() {
+	local sc
+	sc=$(cat "/proc/$1/syscall" 2>/dev/null) || return 1
+	set -- $sc
+	[ "$1" = 0 ] && [ "$4" != 0x1 ]
+}
+
 # ring_backlog_zero: the collector has consumed everything the probes wrote.
 ring_backlog_zero() {
 	[ "$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("ring_backlog_bytes", 0))')" = 0 ]

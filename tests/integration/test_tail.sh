@@ -28,17 +28,7 @@ TAIL_PID=$(cat "$TMP/tail.pid")
 on_exit "kill $TAIL_PID"
 tail_pid() { pid_gone "$TAIL_PID" || echo "$TAIL_PID"; }
 
-# Ready = the tail passed its handshake and waits for records: it reads a record header
-# (a read of more than the 1 byte at a time it reads the collector's "OK" line with).
-tail_waiting() {
-	local p sc
-	p=$(tail_pid)
-	[ -n "$p" ] || return 1
-	sc=$(cat "/proc/$p/syscall" 2>/dev/null) || return 1
-	set -- $sc
-	[ "$1" = 0 ] && [ "$4" != 0x1 ]
-}
-wait_for 10 "tail connected and waiting for records" tail_waiting ||
+wait_for 10 "tail connected and waiting for records" tail_reading "$TAIL_PID" ||
 	log "could not see the tail waiting (continuing; records may be missed)"
 
 ip netns exec "$NS_SERVER" python3 "$TRAFFIC" udp-sink --port 9000 --count $N --idle 2 --timeout 20 \

@@ -1,0 +1,863 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * proc.bpf.c — the process/FD/socket probes: PT_REC_PROC, PT_REC_SYS,
+ * PT_REC_DATA and PT_REC_CHUNK records (bpf/proc.h) into pt_pring.
+ *
+ * Programs (attached by loader/proc_attach.c):
+ *   pt_sys_enter  tracepoint syscalls/sys_enter_* of every traced call: scope,
+ *                 then the arguments (and close's FD object) into pt_pargs
+ *   pt_sys_exit   tracepoint syscalls/sys_exit_*: pt_psys maps the syscall
+ *                 number to enum pt_call; one PT_REC_SYS, or one PT_REC_DATA
+ *                 (+ CHUNKs) per call (per message for sendmmsg/recvmmsg)
+ *   pt_fork       raw_tp sched_process_fork(parent, child)
+ *   pt_exec       raw_tp sched_process_exec(p, old_pid, bprm)
+ *   pt_exit       raw_tp sched_process_exit(p [, group_dead on >= 6.16]): only
+ *                 the first argument is read, so it attaches on 6.1 and 6.18
+ *
+ * Portability: CO-RE reads only (BPF_CORE_READ / bpf_probe_read_*), no BTF
+ * pointer walking, no kernel version tests; helpers all available to
+ * tracepoint and raw_tp programs on 6.1: get_current_{task,pid_tgid,uid_gid,
+ * comm,cgroup_id}, current_task_under_cgroup, ktime_get_boot_ns,
+ * probe_read_{user,kernel}{,_str}, ringbuf_output, get_smp_processor_id. Heavy
+ * parts are global functions, verified once each; loops are bounded.
+ * Checked on 6.18 and on Debian 12's 6.1.0-50 (qemu): tests/bpf/test_proc_prog
+ * prints each program's verifier statistics. Bounds the verifier needs are
+ * kept from clang with barrier_var() before the test (6.1 learns no bound
+ * from comparing two registers, and clang drops tests it can prove).
+ *
+ * The syscall tracepoint context is read with bpf_probe_read_kernel past the
+ * syscall number: a direct ctx load of args[5] would raise the program's
+ * max_ctx_offset above the record size of a 1-argument syscall (close, pipe)
+ * and perf would refuse the attach (EACCES).
+ *
+ * A failed execve/execveat is a PT_REC_SYS (PT_CALL_EXECVE/EXECVEAT, ret < 0,
+ * path); a successful one is only the PT_REC_PROC EXEC record.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "pkt.h"
+#include "proc.h"
+#include "proc_maps.bpf.h"
+#include "proc_task.bpf.h"
+#include "proc_fd.bpf.h"
+#include "proc_content.bpf.h"
+
+#define PT_UIO_MAXIOV	1024	/* the kernel's cap on sendmmsg/recvmmsg vlen */
+
+/* The syscall tracepoints' BPF context (kernel/trace/trace_syscalls.c,
+ * struct syscall_tp_t): the first 8 bytes are not readable. */
+struct pt_tp_sys_enter {
+	__u64 ent;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct pt_tp_sys_exit {
+	__u64 ent;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+/* struct mmsghdr as user space lays it out (x86_64) */
+struct pt_ummsg {
+	__u64 name;
+	__s32 namelen;
+	__u32 pad0;
+	__u64 iov;
+	__u64 iovlen;
+	__u64 control;
+	__u64 controllen;
+	__u32 flags;
+	__u32 pad1;
+	__u32 msg_len;
+	__u32 pad2;
+};
+
+static __always_inline struct pt_pscratch *pt_scratch(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&pt_pscratch, &k);
+}
+
+static __always_inline __u32 pt_call_cat(__u32 call)
+{
+	return call >= PT_CALL_READ ? PT_PC_DATA : PT_PC_SYS;
+}
+
+static __always_inline int pt_call_out(__u32 call)
+{
+	switch (call) {
+	case PT_CALL_WRITE: case PT_CALL_WRITEV: case PT_CALL_PWRITE64: case PT_CALL_SEND:
+	case PT_CALL_SENDTO: case PT_CALL_SENDMSG: case PT_CALL_SENDMMSG: case PT_CALL_SENDFILE:
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- PT_REC_SYS ---- */
+
+static __always_inline void pt_sys_addr(struct pt_pscratch *s, __u64 uptr, __u64 len)
+{
+	struct pt_sys *r = &s->sj.rec;
+	int n = pt_uaddr_read(&s->ua, uptr, len);
+
+	if (n < 0) {
+		r->flags |= PT_SF_FAULT;
+	} else if (n > 0) {
+		r->flags |= PT_SF_ADDR;
+		r->addr_family = s->ua.family;
+		r->port = s->ua.port;
+		__builtin_memcpy(r->addr, s->ua.addr, sizeof(r->addr));
+	}
+}
+
+static __always_inline void pt_sys_path(struct pt_pscratch *s, __u64 uptr)
+{
+	struct pt_sys *r = &s->sj.rec;
+	long n = bpf_probe_read_user_str(s->sj.path, PT_PATH_MAX + 1, (void *)uptr);
+
+	if (n <= 0) {
+		r->flags |= PT_SF_FAULT;
+		return;
+	}
+	if (n > PT_PATH_MAX) {
+		s->sj.path[PT_PATH_MAX - 1] = 0;
+		n = PT_PATH_MAX;
+		r->flags |= PT_SF_PATH_TRUNC;
+	}
+	r->data_len = n;
+}
+
+/* pipe/pipe2/socketpair: the two fds the kernel wrote to user memory. */
+static __always_inline void pt_sys_fds(struct pt_pscratch *s, __u64 uptr)
+{
+	struct pt_sys *r = &s->sj.rec;
+	__s32 fds[2];
+
+	if (bpf_probe_read_user(fds, sizeof(fds), (void *)uptr)) {
+		r->flags |= PT_SF_FAULT;
+		return;
+	}
+	r->newfd = fds[0];
+	r->newfd2 = fds[1];
+}
+
+/*
+ * pt_sys_record - build and emit the PT_REC_SYS of @call returning @ret from
+ * s->a (the entry, valid when @have) and the current task; counts SYS.
+ * Returns 0.
+ */
+__noinline int pt_sys_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u32 have)
+{
+	struct pt_sys *r;
+	__u64 a0, a1, a2, a3, a4, dl;
+	__s32 alen, info_fd;
+	__u64 how[2];
+	long err;
+
+	if (!s)
+		return 0;
+	r = &s->sj.rec;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = PT_REC_SYS;
+	r->call = call;
+	r->ret = ret;
+	r->fd = -1;
+	r->newfd = -1;
+	r->newfd2 = -1;
+	if (!have) {
+		r->flags = PT_SF_NOARGS;
+		goto emit;
+	}
+	a0 = s->a.a[0];
+	a1 = s->a.a[1];
+	a2 = s->a.a[2];
+	a3 = s->a.a[3];
+	a4 = s->a.a[4];
+
+	switch (call) {
+	case PT_CALL_SOCKET:
+	case PT_CALL_SOCKETPAIR:
+		r->arg[0] = a0;
+		r->arg[1] = a1;
+		r->arg[2] = a2;
+		if (a1 & PT_O_CLOEXEC)
+			r->flags |= PT_SF_CLOEXEC;
+		if (call == PT_CALL_SOCKET) {
+			if (ret >= 0)
+				r->newfd = ret;
+		} else if (ret == 0) {
+			pt_sys_fds(s, a3);
+		}
+		break;
+	case PT_CALL_BIND:
+	case PT_CALL_CONNECT:
+		r->fd = a0;
+		pt_sys_addr(s, a1, a2);
+		break;
+	case PT_CALL_LISTEN:
+	case PT_CALL_SHUTDOWN:
+		r->fd = a0;
+		r->arg[0] = a1;
+		break;
+	case PT_CALL_ACCEPT:
+	case PT_CALL_ACCEPT4:
+		r->fd = a0;
+		if (call == PT_CALL_ACCEPT4) {
+			r->arg[0] = a3;
+			if (a3 & PT_O_CLOEXEC)
+				r->flags |= PT_SF_CLOEXEC;
+		}
+		if (ret >= 0) {
+			r->newfd = ret;
+			if (a1 && a2) {
+				if (bpf_probe_read_user(&alen, sizeof(alen), (void *)a2))
+					r->flags |= PT_SF_FAULT;
+				else if (alen > 0)
+					pt_sys_addr(s, a1, alen);
+			}
+		}
+		break;
+	case PT_CALL_CLOSE:
+		r->fd = a0;
+		break;
+	case PT_CALL_CLOSE_RANGE:
+		r->fd = a0;
+		r->newfd2 = a1;
+		r->arg[0] = a2;
+		break;
+	case PT_CALL_DUP:
+		r->fd = a0;
+		if (ret >= 0)
+			r->newfd = ret;
+		break;
+	case PT_CALL_DUP2:
+	case PT_CALL_DUP3:
+		r->fd = a0;
+		r->newfd = a1;
+		if (call == PT_CALL_DUP3) {
+			r->arg[0] = a2;
+			if (a2 & PT_O_CLOEXEC)
+				r->flags |= PT_SF_CLOEXEC;
+		}
+		break;
+	case PT_CALL_FCNTL:
+		r->fd = a0;
+		r->arg[0] = a1;
+		r->arg[1] = a2;
+		if (a1 == PT_F_DUPFD || a1 == PT_F_DUPFD_CLOEXEC) {
+			if (ret >= 0)
+				r->newfd = ret;
+			if (a1 == PT_F_DUPFD_CLOEXEC)
+				r->flags |= PT_SF_CLOEXEC;
+		}
+		break;
+	case PT_CALL_PIPE:
+	case PT_CALL_PIPE2:
+		if (call == PT_CALL_PIPE2) {
+			r->arg[0] = a1;
+			if (a1 & PT_O_CLOEXEC)
+				r->flags |= PT_SF_CLOEXEC;
+		}
+		if (ret == 0)
+			pt_sys_fds(s, a0);
+		break;
+	case PT_CALL_OPEN:
+	case PT_CALL_CREAT:
+		if (call == PT_CALL_OPEN) {
+			r->arg[0] = a1;
+			r->arg[1] = a2;
+		} else {
+			r->arg[0] = PT_O_CREAT | PT_O_WRONLY | PT_O_TRUNC;
+			r->arg[1] = a1;
+		}
+		r->arg[2] = (__u64)(__s64)PT_AT_FDCWD;
+		pt_sys_path(s, a0);
+		break;
+	case PT_CALL_OPENAT:
+		r->arg[0] = a2;
+		r->arg[1] = a3;
+		r->arg[2] = (__u64)(__s64)(__s32)a0;
+		pt_sys_path(s, a1);
+		break;
+	case PT_CALL_OPENAT2:
+		/* struct open_how { __u64 flags, mode, resolve; } */
+		if (bpf_probe_read_user(how, sizeof(how), (void *)a2)) {
+			r->flags |= PT_SF_FAULT;
+		} else {
+			r->arg[0] = how[0];
+			r->arg[1] = how[1];
+		}
+		r->arg[2] = (__u64)(__s64)(__s32)a0;
+		pt_sys_path(s, a1);
+		break;
+	case PT_CALL_EXECVE:
+		r->arg[2] = (__u64)(__s64)PT_AT_FDCWD;
+		pt_sys_path(s, a0);
+		break;
+	case PT_CALL_EXECVEAT:
+		r->arg[0] = a4;
+		r->arg[2] = (__u64)(__s64)(__s32)a0;
+		pt_sys_path(s, a1);
+		break;
+	}
+	if (call == PT_CALL_OPEN || call == PT_CALL_OPENAT || call == PT_CALL_OPENAT2 ||
+	    call == PT_CALL_CREAT) {
+		if (ret >= 0)
+			r->newfd = ret;
+		if (r->arg[0] & PT_O_CLOEXEC)
+			r->flags |= PT_SF_CLOEXEC;
+	}
+
+	if (call == PT_CALL_CLOSE) {
+		__builtin_memcpy(&r->info, &s->a.info, sizeof(r->info));
+	} else {
+		info_fd = ret >= 0 && r->newfd >= 0 ? r->newfd : r->fd;
+		if (info_fd >= 0)
+			pt_fd_resolve(&r->info, info_fd);
+	}
+
+emit:
+	pt_task_fill(&r->task);
+	dl = r->data_len;
+	barrier_var(dl);
+	if (dl > PT_PATH_MAX)
+		dl = PT_PATH_MAX;
+	r->data_len = dl;
+	r->len = sizeof(*r) + dl;
+	err = bpf_ringbuf_output(&pt_pring, &s->sj, sizeof(*r) + dl, 0);
+	pt_count_rec(PT_PC_SYS, err);
+	pt_count_flags(PT_PC_SYS, r->flags & PT_SF_NOARGS, r->flags & PT_SF_FAULT,
+		       r->flags & PT_SF_PATH_TRUNC);
+	return 0;
+}
+
+/* ---- PT_REC_DATA ---- */
+
+static __always_inline void pt_data_peer(struct pt_pscratch *s, __u64 uptr, __u64 len)
+{
+	struct pt_data *r = &s->dj.rec;
+
+	if (pt_uaddr_read(&s->ua, uptr, len) > 0) {
+		r->flags |= PT_DAF_ADDR;
+		r->peer_family = s->ua.family;
+		r->peer_port = s->ua.port;
+		__builtin_memcpy(r->peer_addr, s->ua.addr, sizeof(r->peer_addr));
+	}
+}
+
+/* Content to capture for a call that moved @size bytes (flags TRUNC as needed). */
+static __always_inline void pt_data_want(struct pt_djob *j, __u64 size)
+{
+	__u32 cmax = j->content_max;
+
+	j->want = 0;
+	if (!cmax || !size || (j->rec.flags & PT_DAF_NOCONTENT))
+		return;
+	if (size > cmax) {
+		j->rec.flags |= PT_DAF_TRUNC;
+		j->want = cmax;
+	} else {
+		j->want = size;
+	}
+}
+
+/*
+ * pt_mmsg_total - sum of msg_len over the first @n (<= PT_UIO_MAXIOV) entries
+ * of the user mmsghdr vector @vec: the bytes a sendmmsg/recvmmsg moved, for
+ * the TCP sequence of each message. Unreadable entries count 0.
+ */
+__noinline int pt_mmsg_total(__u64 vec, __u32 n)
+{
+	__u32 i, len, sum = 0;
+
+	for (i = 0; i < PT_UIO_MAXIOV; i++) {
+		if (i >= n)
+			break;
+		len = 0;
+		bpf_probe_read_user(&len, sizeof(len), (void *)(vec + (__u64)i *
+				    sizeof(struct pt_ummsg) + offsetof(struct pt_ummsg, msg_len)));
+		sum += len;
+	}
+	return sum;
+}
+
+/*
+ * pt_mmsg_one - the DATA record of message s->dj.mm_i of a sendmmsg/recvmmsg
+ * whose common part s->dj.rec holds (flags = the call's: restored here per
+ * message). TCP: s->dj.mm_seq is the sequence of this message's first byte
+ * and is advanced by its msg_len. A global function: the per-message work is
+ * verified once, not once per loop iteration. Returns 0.
+ */
+__noinline int pt_mmsg_one(struct pt_pscratch *s)
+{
+	struct pt_ummsg m;
+	struct pt_djob *j;
+	struct pt_data *r;
+
+	if (!s)
+		return 0;
+	j = &s->dj;
+	r = &j->rec;
+	r->flags = j->mm_flags;
+	r->msg_index = j->mm_i;
+	r->peer_family = 0;
+	r->peer_port = 0;
+	__builtin_memset(r->peer_addr, 0, sizeof(r->peer_addr));
+	j->src = 0;
+	j->iov = 0;
+	j->iovcnt = 0;
+	j->want = 0;
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)(j->mm_vec + (__u64)j->mm_i * sizeof(m)))) {
+		r->flags |= PT_DAF_FAULT;
+		r->size = 0;
+		return pt_data_emit(s);
+	}
+	r->size = m.msg_len;
+	j->iov = m.iov;
+	j->iovcnt = m.iovlen > PT_UIO_MAXIOV ? PT_UIO_MAXIOV : m.iovlen;
+	if (m.name && m.namelen > 0)
+		pt_data_peer(s, m.name, m.namelen);
+	if (j->mm_tcp == 1)
+		r->info.snd_seq = j->mm_seq;
+	else if (j->mm_tcp == 2)
+		r->info.rcv_seq = j->mm_seq;
+	j->mm_seq += m.msg_len;
+	pt_data_want(j, m.msg_len);
+	return pt_data_emit(s);
+}
+
+/* sendmmsg/recvmmsg: one DATA per message (<= PT_MMSG_MAX), after the
+ * common part of s->dj.rec is filled. */
+static __always_inline int pt_mmsg_record(struct pt_pscratch *s, __u32 call, __s64 ret,
+					  __u64 vec, int tcp, int peek)
+{
+	struct pt_djob *j = &s->dj;
+	__u32 n = ret > 0 ? ret : 0, i;
+
+	if (n == 0) {
+		j->rec.size = 0;
+		j->want = 0;
+		return pt_data_emit(s);
+	}
+	j->mm_flags = j->rec.flags;
+	if (n > PT_MMSG_MAX)
+		j->mm_flags |= PT_DAF_MMSG_TRUNC;
+	j->mm_vec = vec;
+	/* TCP: 1 rewinds snd_seq, 2 rcv_seq (not for MSG_PEEK), 0 neither */
+	j->mm_tcp = 0;
+	j->mm_seq = 0;
+	if (tcp && call == PT_CALL_SENDMMSG) {
+		j->mm_tcp = 1;
+		j->mm_seq = j->snd_raw - pt_mmsg_total(vec, n);
+	} else if (tcp && !peek) {
+		j->mm_tcp = 2;
+		j->mm_seq = j->rcv_raw - pt_mmsg_total(vec, n);
+	}
+	for (i = 0; i < PT_MMSG_MAX; i++) {
+		if (i >= n)
+			break;
+		j->mm_i = i;
+		pt_mmsg_one(s);
+	}
+	return 0;
+}
+
+/*
+ * pt_data_record - build and emit the PT_REC_DATA record(s) of @call
+ * returning @ret from s->a (valid when @have), with content per
+ * cfg.content_max; counts DATA and CHUNK. Returns 0.
+ */
+__noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u32 have)
+{
+	struct pt_proc_cfg *c = pt_cfg();
+	struct pt_djob *j;
+	struct pt_data *r;
+	__u64 a1, a2, a3, a4, a5, size, hdr[4];
+	__s32 alen;
+	int out, peek = 0, tcp;
+
+	if (!s)
+		return 0;
+	j = &s->dj;
+	r = &j->rec;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = PT_REC_DATA;
+	r->call = call;
+	r->ret = ret;
+	r->fd = -1;
+	r->fd2 = -1;
+	r->offset = -1;
+	out = pt_call_out(call);
+	r->dir = out ? PT_DIR_OUT : PT_DIR_IN;
+	j->src = 0;
+	j->iov = 0;
+	j->iovcnt = 0;
+	j->want = 0;
+	j->content_max = c ? c->content_max : 0;
+	if (j->content_max > PT_CONTENT_MAX)
+		j->content_max = PT_CONTENT_MAX;
+	pt_task_fill(&r->task);
+	if (!have) {
+		r->flags = PT_DAF_NOARGS;
+		return pt_data_emit(s);
+	}
+	r->fd = s->a.a[0];
+	a1 = s->a.a[1];
+	a2 = s->a.a[2];
+	a3 = s->a.a[3];
+	a4 = s->a.a[4];
+	a5 = s->a.a[5];
+	size = ret > 0 ? ret : 0;
+
+	switch (call) {
+	case PT_CALL_READ:
+	case PT_CALL_WRITE:
+	case PT_CALL_SEND:
+		j->src = a1;
+		break;
+	case PT_CALL_RECV:
+		j->src = a1;
+		peek = a3 & PT_MSG_PEEK;
+		break;
+	case PT_CALL_PREAD64:
+	case PT_CALL_PWRITE64:
+		j->src = a1;
+		r->offset = a3;
+		break;
+	case PT_CALL_READV:
+	case PT_CALL_WRITEV:
+		j->iov = a1;
+		j->iovcnt = a2;
+		break;
+	case PT_CALL_SENDTO:
+		j->src = a1;
+		if (a4 && a5)
+			pt_data_peer(s, a4, a5);
+		break;
+	case PT_CALL_RECVFROM:
+		j->src = a1;
+		peek = a3 & PT_MSG_PEEK;
+		if (ret >= 0 && a4 && a5 &&
+		    !bpf_probe_read_user(&alen, sizeof(alen), (void *)a5) && alen > 0)
+			pt_data_peer(s, a4, alen);
+		break;
+	case PT_CALL_SENDMSG:
+	case PT_CALL_RECVMSG:
+		if (call == PT_CALL_RECVMSG)
+			peek = a2 & PT_MSG_PEEK;
+		/* struct user_msghdr: name, namelen, iov, iovlen */
+		if (bpf_probe_read_user(hdr, sizeof(hdr), (void *)a1)) {
+			r->flags |= PT_DAF_FAULT;
+			break;
+		}
+		j->iov = hdr[2];
+		j->iovcnt = hdr[3] > PT_UIO_MAXIOV ? PT_UIO_MAXIOV : hdr[3];
+		if (hdr[0] && (__s32)hdr[1] > 0 && (out || ret >= 0))
+			pt_data_peer(s, hdr[0], (__s32)hdr[1]);
+		break;
+	case PT_CALL_RECVMMSG:
+		peek = a3 & PT_MSG_PEEK;
+		break;
+	case PT_CALL_SENDFILE:
+		r->fd2 = a1;
+		r->flags |= PT_DAF_NOCONTENT;
+		break;
+	}
+
+	pt_fd_resolve(&r->info, r->fd);
+	tcp = r->info.kind == PT_FK_SOCKET && r->info.proto == IPPROTO_TCP &&
+	      r->info.type == PT_SOCK_STREAM &&
+	      (r->info.family == PT_AF_INET || r->info.family == PT_AF_INET6);
+	j->snd_raw = r->info.snd_seq;
+	j->rcv_raw = r->info.rcv_seq;
+
+	if (call == PT_CALL_SENDMMSG || call == PT_CALL_RECVMMSG)
+		return pt_mmsg_record(s, call, ret, a1, tcp, peek);
+
+	if (tcp) {
+		if (out)
+			r->info.snd_seq -= size;
+		else if (!peek)
+			r->info.rcv_seq -= size;
+	}
+	r->size = size;
+	if (ret > 0 && !(r->flags & PT_DAF_FAULT))
+		pt_data_want(j, size);
+	return pt_data_emit(s);
+}
+
+/* ---- programs ---- */
+
+SEC("tracepoint")
+int pt_sys_enter(struct pt_tp_sys_enter *ctx)
+{
+	struct pt_args a;
+	__u32 nr = ctx->nr, tid;
+	__u16 *cp;
+
+	cp = bpf_map_lookup_elem(&pt_psys, &nr);
+	if (!cp || !*cp)
+		return 0;
+	if (!pt_scope_ok())
+		return 0;
+	__builtin_memset(&a, 0, sizeof(a));
+	a.call = *cp;
+	bpf_probe_read_kernel(a.a, sizeof(a.a), (void *)ctx + offsetof(struct pt_tp_sys_enter, args));
+	if (a.call == PT_CALL_CLOSE)
+		pt_fd_resolve(&a.info, (int)a.a[0]);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&pt_pargs, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint")
+int pt_sys_exit(struct pt_tp_sys_exit *ctx)
+{
+	__u32 nr = ctx->nr, tid, call, have = 0;
+	__s64 ret = ctx->ret;
+	struct pt_pscratch *s;
+	struct pt_args *a;
+	__u64 cmd;
+	__u16 *cp;
+
+	cp = bpf_map_lookup_elem(&pt_psys, &nr);
+	if (!cp || !*cp)
+		return 0;
+	call = *cp;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	/* a successful exec is the PROC EXEC record (and a non-leader's exec
+	 * returns under the leader's tid, without an entry) */
+	if ((call == PT_CALL_EXECVE || call == PT_CALL_EXECVEAT) && ret == 0) {
+		bpf_map_delete_elem(&pt_pargs, &tid);
+		return 0;
+	}
+	s = pt_scratch();
+	if (!s)
+		return 0;
+	a = bpf_map_lookup_elem(&pt_pargs, &tid);
+	if (a) {
+		__builtin_memcpy(&s->a, a, sizeof(s->a));
+		bpf_map_delete_elem(&pt_pargs, &tid);
+		have = s->a.call == call;
+	} else if (!pt_scope_ok()) {
+		pt_count_oos(pt_call_cat(call));
+		return 0;
+	}
+	if (call == PT_CALL_FCNTL && have) {
+		cmd = s->a.a[1];
+		if (cmd != PT_F_DUPFD && cmd != PT_F_DUPFD_CLOEXEC && cmd != PT_F_SETFD)
+			return 0;
+	}
+	if (call >= PT_CALL_READ)
+		return pt_data_record(s, call, ret, have);
+	return pt_sys_record(s, call, ret, have);
+}
+
+static __always_inline long pt_proc_emit(struct pt_proc *r, __u64 data_len)
+{
+	long err;
+
+	barrier_var(data_len);	/* keep the clamp: the verifier needs it */
+	if (data_len > PT_PATH_MAX + PT_ARGV_MAX)
+		data_len = PT_PATH_MAX + PT_ARGV_MAX;
+	r->type = PT_REC_PROC;
+	r->data_len = data_len;
+	r->len = sizeof(*r) + data_len;
+	pt_task_fill(&r->task);
+	err = bpf_ringbuf_output(&pt_pring, r, sizeof(*r) + data_len, 0);
+	pt_count_rec(PT_PC_PROC, err);
+	pt_count_flags(PT_PC_PROC, 0, r->flags & PT_PRF_FAULT,
+		       r->flags & (PT_PRF_ARGV_TRUNC | PT_PRF_PATH_TRUNC));
+	return err;
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pt_pscratch *s;
+	struct pt_proc_cfg *c;
+	struct pt_proc *r;
+	__u32 ctgid, ptgid;
+	__u8 one = 1;
+
+	if (!pt_scope_ok()) {
+		pt_count_oos(PT_PC_PROC);
+		return 0;
+	}
+	s = pt_scratch();
+	if (!s)
+		return 0;
+	r = &s->pj.rec;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = PT_PK_FORK;
+	ctgid = BPF_CORE_READ(child, tgid);
+	ptgid = bpf_get_current_pid_tgid() >> 32;
+	if (ctgid == ptgid) {
+		r->flags |= PT_PRF_THREAD;
+	} else {
+		c = pt_cfg();
+		if (c && c->scope == PT_SCOPE_PIDTREE &&
+		    bpf_map_update_elem(&pt_ptree, &ctgid, &one, BPF_ANY))
+			r->flags |= PT_PRF_UNFOLLOWED;
+	}
+	if (BPF_CORE_READ(child, files) == BPF_CORE_READ(parent, files))
+		r->flags |= PT_PRF_SHARED_FILES;
+	r->child_pid = ctgid;
+	r->child_tid = BPF_CORE_READ(child, pid);
+	r->child_start_ns = BPF_CORE_READ(child, group_leader, start_boottime);
+	pt_proc_emit(r, 0);
+	return 0;
+}
+
+/*
+ * pt_count_nul - NUL bytes in pj->data[off, off + len), off <= PT_PATH_MAX,
+ * len <= PT_ARGV_MAX: the strings of an argv. A global function, so that each
+ * early loop exit is cheap to verify.
+ */
+__noinline int pt_count_nul(struct pt_pjob *pj, __u32 off, __u32 len)
+{
+	__u64 o = off, i;
+	__u32 n = 0;
+	__u8 ch;
+
+	barrier_var(o);
+	if (!pj || o > PT_PATH_MAX)
+		return 0;
+	for (i = 0; i < PT_ARGV_MAX; i++) {
+		if (i >= len)
+			break;
+		ch = pj->data[o + i];
+		/* branch-free: 1 for a NUL, 0 otherwise */
+		n += 1 - (((__u32)ch + 255) >> 8);
+	}
+	return n;
+}
+
+/*
+ * pt_exec_record - build and emit the EXEC record: filename from @bprm_p
+ * (struct linux_binprm *), argv from the new mm's [arg_start, arg_end).
+ * Returns 0.
+ */
+__noinline int pt_exec_record(struct pt_pscratch *s, __u64 bprm_p, __u32 old_pid)
+{
+	struct linux_binprm *bprm = (void *)bprm_p;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct pt_proc *r;
+	__u64 start, end, alen = 0, path_len;
+	__u32 argc = 0, total;
+	const char *fname;
+	long n;
+
+	if (!s)
+		return 0;
+	r = &s->pj.rec;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = PT_PK_EXEC;
+	r->old_tid = old_pid;
+	fname = BPF_CORE_READ(bprm, filename);
+	n = bpf_probe_read_kernel_str(s->pj.data, PT_PATH_MAX + 1, fname);
+	if (n <= 0) {
+		r->flags |= PT_PRF_FAULT;
+		s->pj.data[0] = 0;
+		n = 1;
+	} else if (n > PT_PATH_MAX) {
+		r->flags |= PT_PRF_PATH_TRUNC;
+		s->pj.data[PT_PATH_MAX - 1] = 0;
+		n = PT_PATH_MAX;
+	}
+	path_len = n;
+
+	start = BPF_CORE_READ(task, mm, arg_start);
+	end = BPF_CORE_READ(task, mm, arg_end);
+	if (end > start)
+		alen = end - start;
+	if (alen > PT_ARGV_MAX) {
+		alen = PT_ARGV_MAX;
+		r->flags |= PT_PRF_ARGV_TRUNC;
+	}
+	barrier_var(path_len);	/* keep the clamp: the verifier needs it */
+	if (path_len > PT_PATH_MAX)
+		path_len = PT_PATH_MAX;
+	if (alen) {
+		if (bpf_probe_read_user(&s->pj.data[path_len], alen, (void *)start)) {
+			r->flags |= PT_PRF_FAULT;
+			alen = 0;
+		} else {
+			s->pj.data[path_len + alen - 1] = 0;
+			argc = pt_count_nul(&s->pj, path_len, alen);
+		}
+	}
+	total = BPF_CORE_READ(bprm, argc);
+	if (argc < total)
+		r->flags |= PT_PRF_ARGV_TRUNC;
+	r->argc = argc;
+	r->path_len = path_len;
+	pt_proc_emit(r, path_len + alen);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(pt_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), old = old_pid;
+
+	/* a non-leader's exec: its entry under the old tid is dead */
+	if (old != tid)
+		bpf_map_delete_elem(&pt_pargs, &old);
+	if (!pt_scope_ok()) {
+		pt_count_oos(PT_PC_PROC);
+		return 0;
+	}
+	return pt_exec_record(pt_scratch(), (__u64)bprm, old);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(pt_exit, struct task_struct *p)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = id >> 32, sflags;
+	struct signal_struct *sig;
+	struct pt_pscratch *s;
+	struct pt_proc *r;
+	int group, in, code;
+
+	bpf_map_delete_elem(&pt_pargs, &tid);
+	sig = BPF_CORE_READ(p, signal);
+	/* do_exit() decrements signal->live before the tracepoint (6.1, 6.18) */
+	group = BPF_CORE_READ(sig, live.counter) == 0;
+	in = pt_scope_ok();
+	if (group)
+		bpf_map_delete_elem(&pt_ptree, &tgid);
+	if (!in) {
+		pt_count_oos(PT_PC_PROC);
+		return 0;
+	}
+	s = pt_scratch();
+	if (!s)
+		return 0;
+	r = &s->pj.rec;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = PT_PK_EXIT;
+	/* what wait() reports: the group's code once a group exit started */
+	sflags = BPF_CORE_READ(sig, flags);
+	if (sflags & PT_SIGNAL_GROUP_EXIT)
+		code = BPF_CORE_READ(sig, group_exit_code);
+	else
+		code = BPF_CORE_READ(p, exit_code);
+	r->exit_code = code;
+	if (group)
+		r->flags |= PT_PRF_GROUP;
+	if (code & 0x7f)
+		r->flags |= PT_PRF_SIGNAL;
+	pt_proc_emit(r, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

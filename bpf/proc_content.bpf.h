@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * proc_content.bpf.h — a data call's content: read from user memory (one
+ * buffer or an iovec array) into the CPU's pt_pstage entry behind the DATA
+ * header, then written to the ring as one PT_REC_DATA with the first
+ * PT_CHUNK_MAX bytes inline and PT_REC_CHUNKs for the rest. Every record is
+ * bpf_ringbuf_output() with a verifier-bounded length, so ring space is
+ * proportional to the bytes captured. Everything is read before the DATA
+ * record is written, so its captured and PT_DAF_FAULT are exact.
+ *
+ * Stage layout (struct pt_stage):
+ *   [0, 240)                the DATA header (copied from the scratch)
+ *   [240, 240 + captured)   the content
+ * A CHUNK at content offset off (a multiple of PT_CHUNK_MAX) is written with
+ * its 32-byte header at [240 + off - 32, 240 + off), over bytes of the
+ * previous chunk that are already in the ring: no second copy.
+ * Include after proc_fd.bpf.h.
+ */
+#ifndef PROVTAP_PROC_CONTENT_BPF_H
+#define PROVTAP_PROC_CONTENT_BPF_H
+
+/* Content steps per record: an iovec load or a piece of at most PT_CHUNK_MAX
+ * bytes each: <= PT_IOV_MAX loads + PT_CONTENT_MAX / PT_CHUNK_MAX full pieces
+ * + PT_IOV_MAX partial ones + 1. */
+#define PT_CONTENT_STEPS	(2 * PT_IOV_MAX + PT_CONTENT_MAX / PT_CHUNK_MAX + 1)
+#define PT_NCHUNK		(PT_CONTENT_MAX / PT_CHUNK_MAX)
+
+struct pt_uiovec {
+	__u64 base;
+	__u64 len;
+};
+
+/*
+ * pt_content_step - one step of reading @j's content into @st: load the next
+ * iovec, or read the next piece (<= PT_CHUNK_MAX bytes, within the current
+ * segment) to st->b[PT_STAGE_HDR + j->got]. Returns 1 while there is more to
+ * do, 0 when done: j->got == j->want, or a read failed (PT_DAF_FAULT set in
+ * j->rec.flags), or the content lies past PT_IOV_MAX iovecs (PT_DAF_IOV_TRUNC).
+ */
+__noinline int pt_content_step(struct pt_djob *j, struct pt_stage *st)
+{
+	struct pt_uiovec iov;
+	__u64 n, room, off;
+	__u32 got, want, i;
+
+	if (!j || !st)
+		return 0;
+	got = j->got;
+	want = j->want;
+	if (want > PT_CONTENT_MAX || got >= want)
+		return 0;
+	if (j->cur_rem == 0) {
+		if (!j->iov) {
+			if (j->iov_i)
+				return 0;
+			j->cur = j->src;
+			j->cur_rem = want;
+			j->iov_i = 1;
+		} else {
+			i = j->iov_i;
+			if (i >= j->iovcnt)
+				return 0;
+			if (i >= PT_IOV_MAX) {
+				j->rec.flags |= PT_DAF_IOV_TRUNC;
+				return 0;
+			}
+			if (bpf_probe_read_user(&iov, sizeof(iov),
+						(void *)(j->iov + (__u64)i * sizeof(iov)))) {
+				j->rec.flags |= PT_DAF_FAULT;
+				return 0;
+			}
+			j->iov_i = i + 1;
+			j->cur = iov.base;
+			j->cur_rem = iov.len;
+			return 1;
+		}
+	}
+	n = j->cur_rem;
+	room = want - got;
+	if (n > room)
+		n = room;
+	if (n > PT_CHUNK_MAX)
+		n = PT_CHUNK_MAX;
+	/* A 64-bit offset, bounded by a test clang cannot drop: it knows
+	 * got < want <= PT_CONTENT_MAX, but the 6.1 verifier does not learn a
+	 * bound from comparing two registers. */
+	off = got;
+	barrier_var(off);
+	if (off >= PT_CONTENT_MAX)
+		return 0;
+	off += PT_STAGE_HDR;
+	if (bpf_probe_read_user(&st->b[off], n, (void *)j->cur)) {
+		j->rec.flags |= PT_DAF_FAULT;
+		return 0;
+	}
+	j->got = got + n;
+	j->cur += n;
+	j->cur_rem -= n;
+	return 1;
+}
+
+/*
+ * pt_data_emit - emit s->dj.rec, filled by the caller except len, captured,
+ * cap_len, with its content when s->dj.want > 0 (source: dj.src, or dj.iov /
+ * dj.iovcnt), then the CHUNKs. Counts DATA and CHUNK (seen, emitted or
+ * ring_fail, noargs, fault, trunc). When the DATA record is lost its CHUNKs
+ * are not written and count as CHUNK ring_fail. Returns 0.
+ */
+__noinline int pt_data_emit(struct pt_pscratch *s)
+{
+	struct pt_stage *st = NULL;
+	struct pt_data *r;
+	struct pt_djob *j;
+	__u32 cpu, got = 0, k, off;
+	__u64 cap, clen;
+	long err;
+
+	if (!s)
+		return 0;
+	j = &s->dj;
+	r = &j->rec;
+	r->type = PT_REC_DATA;
+	r->captured = 0;
+	r->cap_len = 0;
+	r->len = sizeof(*r);
+	if (j->want) {
+		cpu = bpf_get_smp_processor_id();
+		st = bpf_map_lookup_elem(&pt_pstage, &cpu);
+		if (!st)
+			r->flags |= PT_DAF_FAULT;
+	}
+	if (st && j->want) {
+		j->got = 0;
+		j->cur = 0;
+		j->cur_rem = 0;
+		j->iov_i = 0;
+		for (k = 0; k < PT_CONTENT_STEPS; k++)
+			if (!pt_content_step(j, st))
+				break;
+		got = j->got;
+		if (got > PT_CONTENT_MAX)
+			got = PT_CONTENT_MAX;
+		if (got < j->want)
+			r->flags |= PT_DAF_FAULT;
+		cap = got;
+		barrier_var(cap);
+		if (cap > PT_CHUNK_MAX)
+			cap = PT_CHUNK_MAX;
+		r->captured = got;
+		r->cap_len = cap;
+		r->len = sizeof(*r) + cap;
+		bpf_probe_read_kernel(st->b, sizeof(*r), r);
+		err = bpf_ringbuf_output(&pt_pring, st->b, sizeof(*r) + cap, 0);
+	} else {
+		err = bpf_ringbuf_output(&pt_pring, r, sizeof(*r), 0);
+	}
+	pt_count_rec(PT_PC_DATA, err);
+	pt_count_flags(PT_PC_DATA, r->flags & PT_DAF_NOARGS, r->flags & PT_DAF_FAULT,
+		       r->flags & PT_DAF_TRUNC);
+	if (!st)
+		return 0;
+
+	for (k = 1; k < PT_NCHUNK; k++) {
+		struct pt_chunk *c;
+
+		off = k * PT_CHUNK_MAX;
+		if (off >= got)
+			break;
+		clen = got - off;
+		barrier_var(clen);
+		if (clen > PT_CHUNK_MAX)
+			clen = PT_CHUNK_MAX;
+		if (err) {
+			pt_count_rec(PT_PC_CHUNK, err);
+			continue;
+		}
+		c = (void *)&st->b[PT_STAGE_HDR - sizeof(*c) + off];
+		c->type = PT_REC_CHUNK;
+		c->len = sizeof(*c) + clen;
+		c->tid = r->task.tid;
+		c->ts_ns = r->task.ts_ns;
+		c->off = off;
+		c->msg_index = r->msg_index;
+		__builtin_memset(c->pad, 0, sizeof(c->pad));
+		pt_count_rec(PT_PC_CHUNK, bpf_ringbuf_output(&pt_pring, c, sizeof(*c) + clen, 0));
+	}
+	return 0;
+}
+
+#endif /* PROVTAP_PROC_CONTENT_BPF_H */

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * proc_task.bpf.h — who did it: counters, the scope test and struct pt_task,
+ * for the programs of bpf/proc.bpf.c. Everything reads the current task with
+ * bpf_get_current_*() helpers and BPF_CORE_READ (no BTF pointer walking: it
+ * must verify in tracepoint and raw_tp programs on 6.1 too).
+ * Include after proc_maps.bpf.h.
+ */
+#ifndef PROVTAP_PROC_TASK_BPF_H
+#define PROVTAP_PROC_TASK_BPF_H
+
+/* uapi values vmlinux.h does not carry (macros) */
+#define PT_AF_UNIX		1
+#define PT_AF_INET		2
+#define PT_AF_INET6		10
+#define PT_SOCK_STREAM		1
+#define PT_O_WRONLY		01
+#define PT_O_CREAT		0100
+#define PT_O_TRUNC		01000
+#define PT_O_CLOEXEC		02000000	/* == SOCK_CLOEXEC */
+#define PT_AT_FDCWD		(-100)
+#define PT_F_DUPFD		0
+#define PT_F_SETFD		2
+#define PT_F_DUPFD_CLOEXEC	1030
+#define PT_MSG_PEEK		2
+#define PT_S_IFMT		0170000
+#define PT_S_IFSOCK		0140000
+#define PT_S_IFREG		0100000
+#define PT_S_IFDIR		0040000
+#define PT_S_IFCHR		0020000
+#define PT_S_IFIFO		0010000
+#define PT_SIGNAL_GROUP_EXIT	0x00000004	/* include/linux/sched/signal.h, 6.1 and 6.18 */
+
+static __always_inline struct pt_proc_stats *pt_stats(__u32 cat)
+{
+	return bpf_map_lookup_elem(&pt_pstats, &cat);
+}
+
+/* One event of category @cat skipped by the scope. */
+static __always_inline void pt_count_oos(__u32 cat)
+{
+	struct pt_proc_stats *st = pt_stats(cat);
+
+	if (st) {
+		st->seen++;
+		st->out_of_scope++;
+	}
+}
+
+/* One record of category @cat offered to the ring; @err from bpf_ringbuf_output. */
+static __always_inline void pt_count_rec(__u32 cat, long err)
+{
+	struct pt_proc_stats *st = pt_stats(cat);
+
+	if (!st)
+		return;
+	st->seen++;
+	if (err)
+		st->ring_fail++;
+	else
+		st->emitted++;
+}
+
+static __always_inline void pt_count_flags(__u32 cat, int noargs, int fault, int trunc)
+{
+	struct pt_proc_stats *st = pt_stats(cat);
+
+	if (!st)
+		return;
+	if (noargs)
+		st->noargs++;
+	if (fault)
+		st->fault++;
+	if (trunc)
+		st->trunc++;
+}
+
+static __always_inline struct pt_proc_cfg *pt_cfg(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&pt_pcfg, &k);
+}
+
+/*
+ * pt_scope_ok - 1 when the current task is in the configured scope and not
+ * ignored, else 0. No configuration: everything is in scope (ARRAY maps
+ * always have it, zeroed = PT_SCOPE_ALL). An unknown scope value: nothing.
+ * A global function: verified once per program.
+ */
+__noinline int pt_scope_ok(void)
+{
+	struct task_struct *task;
+	struct pt_proc_cfg *c = pt_cfg();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	char comm[PT_COMM_LEN];
+	long r;
+	int i;
+
+	if (bpf_map_lookup_elem(&pt_pignore, &tgid))
+		return 0;
+	if (!c)
+		return 1;
+	switch (c->scope) {
+	case PT_SCOPE_ALL:
+		return 1;
+	case PT_SCOPE_CGROUP:
+		r = bpf_current_task_under_cgroup(&pt_pcgrp, 0);
+		if (r >= 0)
+			return r == 1;
+		return c->cgroup_id && bpf_get_current_cgroup_id() == c->cgroup_id;
+	case PT_SCOPE_PIDTREE:
+		return tgid == c->root_pid || bpf_map_lookup_elem(&pt_ptree, &tgid) != NULL;
+	case PT_SCOPE_COMM:
+		__builtin_memset(comm, 0, sizeof(comm));
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (i = 0; i < PT_COMM_LEN; i++) {
+			if (comm[i] != c->comm[i])
+				return 0;
+			if (!comm[i])
+				break;
+		}
+		return 1;
+	case PT_SCOPE_NETNS:
+		task = (void *)bpf_get_current_task();
+		return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == c->netns_ino;
+	}
+	return 0;
+}
+
+/*
+ * pt_task_fill - fill @t from the current task (see struct pt_task). Fields
+ * whose read fails are 0. Returns 0 (1 for a NULL @t, nothing written).
+ */
+__noinline int pt_task_fill(struct pt_task *t)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!t)
+		return 1;
+	t->ts_ns = bpf_ktime_get_boot_ns();
+	t->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	t->pid = id >> 32;
+	t->tid = (__u32)id;
+	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	t->uid = (__u32)bpf_get_current_uid_gid();
+	t->cgroup_id = bpf_get_current_cgroup_id();
+	t->netns_ino = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	__builtin_memset(t->comm, 0, sizeof(t->comm));
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	return 0;
+}
+
+#endif /* PROVTAP_PROC_TASK_BPF_H */

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf/pkt.h"
+#include "bpf/proc.h"
+#include "proc.skel.h"
+#include "loader/proc_attach.h"
+
+/* Syscalls some architectures lack (aarch64: open, creat, pipe, dup2; x86_64:
+ * send, recv): -1 there. */
+#ifdef SYS_open
+#define PT_NR_OPEN SYS_open
+#else
+#define PT_NR_OPEN -1
+#endif
+#ifdef SYS_creat
+#define PT_NR_CREAT SYS_creat
+#else
+#define PT_NR_CREAT -1
+#endif
+#ifdef SYS_pipe
+#define PT_NR_PIPE SYS_pipe
+#else
+#define PT_NR_PIPE -1
+#endif
+#ifdef SYS_dup2
+#define PT_NR_DUP2 SYS_dup2
+#else
+#define PT_NR_DUP2 -1
+#endif
+#ifdef SYS_send
+#define PT_NR_SEND SYS_send
+#else
+#define PT_NR_SEND -1
+#endif
+#ifdef SYS_recv
+#define PT_NR_RECV SYS_recv
+#else
+#define PT_NR_RECV -1
+#endif
+#ifdef SYS_openat2
+#define PT_NR_OPENAT2 SYS_openat2
+#else
+#define PT_NR_OPENAT2 -1
+#endif
+#ifdef SYS_close_range
+#define PT_NR_CLOSE_RANGE SYS_close_range
+#else
+#define PT_NR_CLOSE_RANGE -1
+#endif
+/* the 64-bit sendfile is SYSCALL_DEFINE4(sendfile64) (tracepoint sendfile64);
+ * 32-bit ABIs have both, sendfile64 is the one with a 64-bit offset */
+#ifdef SYS_sendfile64
+#define PT_NR_SENDFILE SYS_sendfile64
+#else
+#define PT_NR_SENDFILE SYS_sendfile
+#endif
+
+#define C(n, tp, call, nr) { n, tp, call, nr }
+
+const struct pt_proc_call pt_proc_calls[] = {
+	C("socket", "socket", PT_CALL_SOCKET, SYS_socket),
+	C("socketpair", "socketpair", PT_CALL_SOCKETPAIR, SYS_socketpair),
+	C("bind", "bind", PT_CALL_BIND, SYS_bind),
+	C("listen", "listen", PT_CALL_LISTEN, SYS_listen),
+	C("accept", "accept", PT_CALL_ACCEPT, SYS_accept),
+	C("accept4", "accept4", PT_CALL_ACCEPT4, SYS_accept4),
+	C("connect", "connect", PT_CALL_CONNECT, SYS_connect),
+	C("shutdown", "shutdown", PT_CALL_SHUTDOWN, SYS_shutdown),
+	C("close", "close", PT_CALL_CLOSE, SYS_close),
+	C("close_range", "close_range", PT_CALL_CLOSE_RANGE, PT_NR_CLOSE_RANGE),
+	C("dup", "dup", PT_CALL_DUP, SYS_dup),
+	C("dup2", "dup2", PT_CALL_DUP2, PT_NR_DUP2),
+	C("dup3", "dup3", PT_CALL_DUP3, SYS_dup3),
+	C("fcntl", "fcntl", PT_CALL_FCNTL, SYS_fcntl),
+	C("pipe", "pipe", PT_CALL_PIPE, PT_NR_PIPE),
+	C("pipe2", "pipe2", PT_CALL_PIPE2, SYS_pipe2),
+	C("open", "open", PT_CALL_OPEN, PT_NR_OPEN),
+	C("openat", "openat", PT_CALL_OPENAT, SYS_openat),
+	C("openat2", "openat2", PT_CALL_OPENAT2, PT_NR_OPENAT2),
+	C("creat", "creat", PT_CALL_CREAT, PT_NR_CREAT),
+	C("execve", "execve", PT_CALL_EXECVE, SYS_execve),
+	C("execveat", "execveat", PT_CALL_EXECVEAT, SYS_execveat),
+	C("read", "read", PT_CALL_READ, SYS_read),
+	C("write", "write", PT_CALL_WRITE, SYS_write),
+	C("readv", "readv", PT_CALL_READV, SYS_readv),
+	C("writev", "writev", PT_CALL_WRITEV, SYS_writev),
+	C("pread64", "pread64", PT_CALL_PREAD64, SYS_pread64),
+	C("pwrite64", "pwrite64", PT_CALL_PWRITE64, SYS_pwrite64),
+	C("send", "send", PT_CALL_SEND, PT_NR_SEND),
+	C("sendto", "sendto", PT_CALL_SENDTO, SYS_sendto),
+	C("sendmsg", "sendmsg", PT_CALL_SENDMSG, SYS_sendmsg),
+	C("sendmmsg", "sendmmsg", PT_CALL_SENDMMSG, SYS_sendmmsg),
+	C("recv", "recv", PT_CALL_RECV, PT_NR_RECV),
+	C("recvfrom", "recvfrom", PT_CALL_RECVFROM, SYS_recvfrom),
+	C("recvmsg", "recvmsg", PT_CALL_RECVMSG, SYS_recvmsg),
+	C("recvmmsg", "recvmmsg", PT_CALL_RECVMMSG, SYS_recvmmsg),
+	C("sendfile", "sendfile64", PT_CALL_SENDFILE, PT_NR_SENDFILE),
+};
+
+const size_t pt_proc_ncalls = sizeof(pt_proc_calls) / sizeof(pt_proc_calls[0]);
+
+const char *const pt_proc_sched_tps[] = {
+	"sched_process_fork", "sched_process_exec", "sched_process_exit",
+};
+
+const size_t pt_proc_nsched_tps = sizeof(pt_proc_sched_tps) / sizeof(pt_proc_sched_tps[0]);
+
+const char *pt_proc_call_name(__u16 call)
+{
+	size_t i;
+
+	if (call == PT_CALL_SEED_FD)
+		return "seed_fd";
+	for (i = 0; i < pt_proc_ncalls; i++)
+		if (pt_proc_calls[i].call == call)
+			return pt_proc_calls[i].name;
+	return "?";
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int pt_proc_prepare(struct proc_bpf *skel, char *err, size_t errlen)
+{
+	int ncpu, e;
+
+	if (!skel) {
+		seterr(err, errlen, "proc probes: no skeleton");
+		return -EINVAL;
+	}
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0) {
+		seterr(err, errlen, "proc probes: cannot count possible CPUs: %s", strerror(-ncpu));
+		return ncpu ? ncpu : -EINVAL;
+	}
+	e = bpf_map__set_max_entries(skel->maps.pt_pstage, ncpu);
+	if (e) {
+		seterr(err, errlen, "proc probes: cannot size map pt_pstage to %d CPUs: %s", ncpu,
+		       strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+/* The directory holding the syscall tracepoints, as libbpf looks for it. */
+static const char *tracefs_events(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events",
+	};
+	char p[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/syscalls", dirs[i]);
+		if (access(p, F_OK) == 0)
+			return dirs[i];
+	}
+	return NULL;
+}
+
+static int tp_exists(const char *events, const char *cat, const char *name)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s/%s", events, cat, name);
+	return access(p, F_OK) == 0;
+}
+
+static int add_link(struct pt_proc_links *out, struct bpf_link *link, const char *tp,
+		    const char *pin, __u16 call)
+{
+	struct pt_proc_link *l;
+
+	if (out->n >= PT_PROC_LINKS_MAX) {
+		bpf_link__destroy(link);
+		return -E2BIG;
+	}
+	l = &out->l[out->n++];
+	l->link = link;
+	snprintf(l->tp, sizeof(l->tp), "%.63s", tp);
+	snprintf(l->pin, sizeof(l->pin), "%.63s", pin);
+	l->call = call;
+	return 0;
+}
+
+static int attach_sys(struct proc_bpf *skel, struct pt_proc_links *out, const char *dir,
+		      const char *suffix, __u16 call, char *err, size_t errlen)
+{
+	struct bpf_program *prog = !strcmp(dir, "enter") ? skel->progs.pt_sys_enter :
+							   skel->progs.pt_sys_exit;
+	struct bpf_link *link;
+	char name[64], tp[80], pin[80];
+	int e;
+
+	snprintf(name, sizeof(name), "sys_%s_%s", dir, suffix);
+	link = bpf_program__attach_tracepoint(prog, "syscalls", name);
+	e = libbpf_get_error(link);
+	if (e) {
+		seterr(err, errlen, "proc probes: cannot attach %s to tracepoint syscalls/%s: %s",
+		       bpf_program__name(prog), name, strerror(-e));
+		return e;
+	}
+	snprintf(tp, sizeof(tp), "syscalls/%s", name);
+	snprintf(pin, sizeof(pin), "proc_%s", name);
+	e = add_link(out, link, tp, pin, call);
+	if (e)
+		seterr(err, errlen, "proc probes: more than %d links", PT_PROC_LINKS_MAX);
+	return e;
+}
+
+int pt_proc_attach(struct proc_bpf *skel, struct pt_proc_links *out, char *err, size_t errlen)
+{
+	struct bpf_program *sched[] = { NULL, NULL, NULL };
+	const char *events;
+	int ncpu, psys_fd, e = 0;
+	__u32 psys_max;
+	size_t i;
+
+	if (!out) {
+		seterr(err, errlen, "proc probes: no link table");
+		return -EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	if (!skel || !skel->obj) {
+		seterr(err, errlen, "proc probes: no skeleton");
+		return -EINVAL;
+	}
+	sched[0] = skel->progs.pt_fork;
+	sched[1] = skel->progs.pt_exec;
+	sched[2] = skel->progs.pt_exit;
+	psys_fd = bpf_map__fd(skel->maps.pt_psys);
+	if (psys_fd < 0) {
+		seterr(err, errlen, "proc probes: the skeleton is not loaded (map pt_psys has no fd)");
+		return -EINVAL;
+	}
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu > 0 && bpf_map__max_entries(skel->maps.pt_pstage) < (__u32)ncpu) {
+		seterr(err, errlen, "proc probes: map pt_pstage has %u entries for %d CPUs: "
+		       "pt_proc_prepare() must run before load",
+		       bpf_map__max_entries(skel->maps.pt_pstage), ncpu);
+		return -EINVAL;
+	}
+	events = tracefs_events();
+	if (!events) {
+		seterr(err, errlen, "proc probes: no syscall tracepoints in tracefs "
+		       "(/sys/kernel/tracing/events/syscalls): mount it with "
+		       "`mount -t tracefs tracefs /sys/kernel/tracing`, or the kernel lacks "
+		       "CONFIG_FTRACE_SYSCALLS");
+		return -ENOENT;
+	}
+	psys_max = bpf_map__max_entries(skel->maps.pt_psys);
+
+	/* process events first, so the pid tree follows forks from the start */
+	for (i = 0; i < pt_proc_nsched_tps; i++) {
+		struct bpf_link *link = bpf_program__attach_raw_tracepoint(sched[i],
+									   pt_proc_sched_tps[i]);
+		char tp[64], pin[64];
+
+		e = libbpf_get_error(link);
+		if (e) {
+			seterr(err, errlen, "proc probes: cannot attach %s to raw tracepoint %s: %s",
+			       bpf_program__name(sched[i]), pt_proc_sched_tps[i], strerror(-e));
+			goto fail;
+		}
+		snprintf(tp, sizeof(tp), "raw_tp/%s", pt_proc_sched_tps[i]);
+		snprintf(pin, sizeof(pin), "proc_%s", pt_proc_sched_tps[i]);
+		e = add_link(out, link, tp, pin, 0);
+		if (e) {
+			seterr(err, errlen, "proc probes: more than %d links", PT_PROC_LINKS_MAX);
+			goto fail;
+		}
+	}
+
+	for (i = 0; i < pt_proc_ncalls; i++) {
+		const struct pt_proc_call *c = &pt_proc_calls[i];
+		char en[64], ex[64];
+		__u32 key;
+
+		snprintf(en, sizeof(en), "sys_enter_%s", c->tp);
+		snprintf(ex, sizeof(ex), "sys_exit_%s", c->tp);
+		if (c->nr < 0 || !tp_exists(events, "syscalls", en) ||
+		    !tp_exists(events, "syscalls", ex)) {
+			out->missing[out->nmissing++] = c;
+			continue;
+		}
+		if ((__u32)c->nr >= psys_max) {
+			seterr(err, errlen, "proc probes: syscall %s is number %d, beyond map pt_psys "
+			       "(%u entries)", c->name, c->nr, psys_max);
+			e = -ERANGE;
+			goto fail;
+		}
+		key = c->nr;
+		if (bpf_map_update_elem(psys_fd, &key, &c->call, BPF_ANY)) {
+			e = -errno;
+			seterr(err, errlen, "proc probes: cannot write pt_psys[%d] (%s): %s", c->nr,
+			       c->name, strerror(-e));
+			goto fail;
+		}
+		e = attach_sys(skel, out, "enter", c->tp, c->call, err, errlen);
+		if (!e)
+			e = attach_sys(skel, out, "exit", c->tp, c->call, err, errlen);
+		if (e)
+			goto fail;
+	}
+	return 0;
+
+fail:
+	pt_proc_links_destroy(out);
+	return e;
+}
+
+void pt_proc_links_destroy(struct pt_proc_links *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n && i < PT_PROC_LINKS_MAX; i++)
+		bpf_link__destroy(l->l[i].link);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * procs.h — the process/FD/socket probes (bpf/proc.bpf.c, records in
+ * bpf/proc.h) as the loader and the collector see them: pins, load, unload,
+ * state. Independent of the packet probes: either family can be loaded alone.
+ *
+ *   $PIN_DIR/proc/pt_pring       its ring buffer (the collector drains it)
+ *   $PIN_DIR/proc/pt_pstats      counters per category (struct pt_proc_stats, per CPU)
+ *   $PIN_DIR/proc/pt_pcfg        struct pt_proc_cfg: scope and --content
+ *   $PIN_DIR/proc/pt_ptree       --pid-tree members
+ *   $PIN_DIR/proc/pt_pignore     processes never traced (a collector adds itself)
+ *   $PIN_DIR/proc/pt_preported   per category, the ring_fail count already stored
+ *                                as LOSS records (user space only)
+ *   $PIN_DIR/links/proc/<tracepoint>   one bpf_link per attachment
+ * The loader calls load/unload with the pin dir locked (pins.h).
+ */
+#ifndef PROVTAP_PROCS_H
+#define PROVTAP_PROCS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "bpf/pkt.h"
+#include "bpf/proc.h"
+
+#define PT_PROC_DIR		"proc"
+#define PT_PROC_LINK_DIR	"links/proc"
+#define PT_PROC_RING_PIN	"proc/pt_pring"
+#define PT_PROC_STATS_PIN	"proc/pt_pstats"
+#define PT_PROC_CFG_PIN		"proc/pt_pcfg"
+#define PT_PROC_IGNORE_PIN	"proc/pt_pignore"
+#define PT_PROC_REPORTED_PIN	"proc/pt_preported"
+#define PT_PROC_RING_DEFAULT	(32ULL << 20)
+
+struct pt_procs_opts {
+	__u32 content;		/* bytes per data call (0 = metadata only), <= PT_CONTENT_MAX */
+	__u32 scope;		/* enum pt_scope */
+	const char *cgroup;	/* PT_SCOPE_CGROUP: a cgroup v2 directory */
+	__u32 pid;		/* PT_SCOPE_PIDTREE: root pid */
+	const char *comm;	/* PT_SCOPE_COMM */
+	const char *netns;	/* PT_SCOPE_NETNS: `ip netns` name or a path to a netns file */
+	__u64 ring_bytes;	/* 0 = PT_PROC_RING_DEFAULT */
+};
+
+/*
+ * Load and attach the family with opts, pin everything, then seed the
+ * processes and FDs that already exist (they arrive through the ring like
+ * events). Returns 0; -EEXIST when loaded already; -EINVAL for bad options
+ * (logged); or -errno. Every failure is logged and leaves nothing behind.
+ */
+int pt_procs_load(const struct pt_procs_opts *opts);
+
+/* Detach and unpin the family. 0, -ENOENT when it is not loaded (not logged), or -errno. */
+int pt_procs_unload(void);
+
+/* What status shows. */
+struct pt_procs_state {
+	bool loaded;
+	struct pt_proc_cfg cfg;
+	char scope[96];		/* human form of the scope, e.g. "pid-tree 1234" */
+	int links;		/* tracepoint attachments pinned */
+	__u64 ring_bytes, backlog;	/* ring size; bytes no collector has consumed (-1 unknown) */
+	struct pt_proc_stats st[PT_PC_MAX];	/* summed over CPUs */
+};
+
+/* Fill *s (zeroed first). 0, or -errno when the pins exist but cannot be read. */
+int pt_procs_state(struct pt_procs_state *s);
+
+/* Counters of the family summed over CPUs, from its pinned stats map fd. 0 or -errno. */
+int pt_procs_stats_sum(int stats_fd, struct pt_proc_stats sum[PT_PC_MAX]);
+
+/* Names of the counter categories ("proc", "sys", "data", "chunk"). */
+const char *pt_proc_cat_name(int cat);
+
+#endif /* PROVTAP_PROCS_H */

@@ -1,0 +1,222 @@
+#!/bin/bash
+# test_procs: the process/FD/socket probes (probe load --procs) on a real cross-namespace
+# exchange. A client in the client namespace reads a 10,000-byte file and sends it over TCP to a
+# server in the server namespace (routers between), which answers with the SHA-256 of what it
+# got. Both run under one parent whose pid tree is the probes' scope. From the store: the execs
+# with their argv, connect/accept with both ends' addresses, the client's read of the file, the
+# bytes sent and received (reassembled from inline content and chunks: equal to the file), TCP
+# sequence numbers that agree between the two ends, clean exits. The live tail shows the same
+# connection through a process filter. Bad options are refused clearly; unload removes every
+# tracepoint attachment.
+source "$(dirname "$0")/lib.sh"
+
+require_bpf
+testbed_up
+probes_cleanup_on_exit
+
+PORT=9200
+head -c 10000 /dev/urandom >"$TMP/payload.bin"
+SUM=$(sha256sum "$TMP/payload.bin" | cut -d' ' -f1)
+cat >"$TMP/srv.py" <<'EOF'
+import hashlib, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(1)
+open(sys.argv[2], "w").write("ready\n")
+c, _ = s.accept()
+got = b""
+while len(got) < 10000:
+    b = c.recv(65536)
+    if not b:
+        break
+    got += b
+c.sendall(("ok:" + hashlib.sha256(got).hexdigest()).encode())
+c.close()
+EOF
+cat >"$TMP/cli.py" <<'EOF'
+import socket, sys
+data = open(sys.argv[3], "rb").read()
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+c.sendall(data)
+print(c.recv(100).decode())
+EOF
+mkfifo "$TMP/go"
+# The parent: waits for the go signal, then runs server and client as its descendants.
+bash -c '
+read -r _ <"$1/go"
+ip netns exec "$2" python3 "$1/srv.py" '$PORT' "$1/srv.ready" & srv=$!
+for i in $(seq 100); do [ -s "$1/srv.ready" ] && break; sleep 0.05; done
+ip netns exec "$3" python3 "$1/cli.py" "$4" '$PORT' "$1/payload.bin" >"$1/cli.out"
+wait $srv' _ "$TMP" "$NS_SERVER" "$NS_CLIENT" "$SERVER_IP" &
+PARENT=$!
+on_exit "kill $PARENT 2>/dev/null"
+
+# --- bad input first (nothing is loaded yet) ---
+expect_refused() {	# expect_refused WHAT PATTERN ARGS...: exit 2 (usage) or 1, message matching PATTERN
+	local what=$1 pat=$2
+	shift 2
+	"$PROVTAP" probe load "$@" >"$TMP/bad.out" 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ] && grep -q -- "$pat" "$TMP/bad.out"; then
+		pass "refused: $what"
+	else
+		fail "refused: $what (exit $rc: $(head -c 300 "$TMP/bad.out"))"
+	fi
+}
+expect_refused "--pid-tree of a process that does not exist" "no such process" --procs --pid-tree 99999999
+expect_refused "--comm longer than 15 characters" "1 to 15 characters" --procs --comm abcdefghijklmnopq
+expect_refused "--cgroup that is not a directory" "cgroup" --procs --cgroup /nonexistent/cg
+expect_refused "--netns that does not exist" "no-such-ns" --procs --netns no-such-ns
+expect_refused "two scopes" "at most one of" --procs --comm a --pid-tree 1
+expect_refused "--content over 65536" "content takes" --procs --content 70000
+expect_refused "--content without --procs" "need --procs" --content 10 --drops
+check "nothing is pinned after the refusals" not test -e "$PROVTAP_PIN_DIR/proc"
+
+# tracepoint attachments are perf_event links; the sched ones raw_tracepoint links
+nlinks() { bpftool link list 2>/dev/null | grep -c "perf_event\|raw_tracepoint"; }
+link_progs() { bpftool link list 2>/dev/null | awk '/perf_event|raw_tracepoint/ { print $4 }' | sort -u; }
+links_before=$(nlinks)
+link_progs >"$TMP/progs.before"
+probe_load --procs --content 65536 --pid-tree "$PARENT"
+sed 's/^/        load| /' "$TMP/load.out"
+check "status --json: proc probes loaded, scope pid-tree $PARENT" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["procs"]
+sys.exit(not (p["loaded"] and p["scope"] == "pid-tree " + sys.argv[2] and p["content"] == 65536 and p["tracepoints"] > 60))' \
+	<(status_json) "$PARENT"
+check "a second --procs load is refused" not "$PROVTAP" probe load --procs
+check "the tracepoint attachments are in the kernel" \
+	test "$(nlinks)" -gt $((links_before + 60))
+link_progs | comm -13 "$TMP/progs.before" - >"$TMP/progs.ours"
+assert_eq "the attachments run the family's programs (enter, exit, fork, exec, exit)" 5 "$(wc -l <"$TMP/progs.ours")"
+
+collector_start
+"$PROVTAP" tail --socket "$SOCK" --json "proc comm python3 and port $PORT" >"$TMP/tail.json" 2>"$TMP/tail.err" &
+TAIL=$!
+on_exit "kill $TAIL 2>/dev/null"
+wait_for 10 "the tail connected and waiting for records" tail_reading "$TAIL" ||
+	fail "the tail did not connect"
+echo go >"$TMP/go"
+wait $PARENT
+assert_eq "the client got the server's digest of the file" "ok:$SUM" "$(cat "$TMP/cli.out")"
+wait_for 10 "proc ring drained" python3 -c '
+import json, subprocess, sys
+st = json.loads(subprocess.run([sys.argv[1], "probe", "status", "--json"], capture_output=True, text=True).stdout)
+sys.exit(st["procs"]["ring_backlog_bytes"] != 0)' "$PROVTAP" || fail "the proc ring did not drain"
+wait_for 10 "the tail to show the client's send" grep -q '"call":"sendto"' "$TMP/tail.json" ||
+	fail "tail did not show the send"
+kill $TAIL 2>/dev/null
+status_json >"$TMP/status-after.json"
+collector_stop
+
+"$PROVTAP" store dump --store "$STORE" --json proc >"$TMP/dump.json" 2>"$TMP/dump.err" ||
+	die "store dump failed: $(cat "$TMP/dump.err")"
+log "$(wc -l <"$TMP/dump.json") proc-family records stored"
+python3 - "$TMP/dump.json" "$TMP/payload.bin" "$SERVER_IP" "$CLIENT_IP" "$PORT" "$TMP/status-after.json" \
+	"$TMP/tail.json" >"$TMP/checks.out" 2>&1 <<'EOF'
+import hashlib, json, sys
+dump, payload_path, sip, cip, port, status_path, tail_path = sys.argv[1:]
+port = int(port)
+payload = open(payload_path, "rb").read()
+recs = [json.loads(l) for l in open(dump)]
+ok = fail = 0
+def check(what, cond, detail=""):
+    global ok, fail
+    if cond:
+        ok += 1; print("  PASS  " + what)
+    else:
+        fail += 1; print("  FAIL  %s %s" % (what, detail))
+
+def execs(script):
+    return [r for r in recs if r["type"] == "proc" and r["kind"] == "exec" and script in " ".join(r["argv"])]
+srv_exec, cli_exec = execs("srv.py"), execs("cli.py")
+check("exec of the server recorded with its argv", len(srv_exec) >= 1 and srv_exec[-1]["argv"][-2] == str(port), srv_exec)
+check("exec of the client recorded with its argv", len(cli_exec) >= 1 and cli_exec[-1]["argv"][-3] == sip, cli_exec)
+spid, cpid = srv_exec[-1]["pid"], cli_exec[-1]["pid"]
+mine = lambda pid: [r for r in recs if r.get("pid") == pid]
+
+con = [r for r in mine(cpid) if r["type"] == "sys" and r["call"] == "connect"]
+check("client: one connect, ret 0, to %s:%d" % (sip, port),
+      len(con) == 1 and con[0]["ret"] == 0 and con[0]["fd_object"]["remote"] == "%s:%d" % (sip, port), con)
+acc = [r for r in mine(spid) if r["type"] == "sys" and r["call"].startswith("accept")]
+check("server: one accept from the client's address %s" % cip,
+      len(acc) == 1 and acc[0]["ret"] >= 0 and acc[0]["fd_object"]["remote"].startswith(cip + ":"), acc)
+check("both ends agree on the connection's 4-tuple",
+      con and acc and con[0]["fd_object"]["local"] == acc[0]["fd_object"]["remote"] and
+      con[0]["fd_object"]["remote"] == acc[0]["fd_object"]["local"])
+
+def content(rs):
+    """Bytes of DATA records rs, inline + chunks, in order; (bytes, sum of sizes, all captured)."""
+    out, size, full = b"", 0, True
+    for d in rs:
+        buf = bytearray(bytes.fromhex(d.get("content", "")))
+        for k in recs:
+            if k["type"] == "chunk" and k["tid"] == d["tid"] and k["ts_ns"] == d["ts_ns"] and k["msg_index"] == d["msg_index"]:
+                assert k["off"] == len(buf), (k["off"], len(buf))
+                buf += bytes.fromhex(k["content"])
+        size += d["size"]
+        full = full and d["captured"] == d["size"] == len(buf)
+        out += bytes(buf)
+    return out, size, full
+
+sfd = con[0]["fd"] if con else -1
+# on this socket after the connect (the fd number may have named files before)
+sock = lambda r, after: r["ts_ns"] > after and (r["fd_object"] or {}).get("kind") == "socket"
+sends = [r for r in mine(cpid) if r["type"] == "data" and r["dir"] == "out" and r["fd"] == sfd and r["size"] > 0
+         and con and sock(r, con[0]["ts_ns"])]
+data, size, full = content(sends)
+check("client sent 10000 bytes on the connected socket", size == 10000, size)
+check("client's captured content equals the file (sha256)", full and hashlib.sha256(data).digest() == hashlib.sha256(payload).digest())
+afd = acc[0]["newfd"] if acc else -1
+recvs = [r for r in mine(spid) if r["type"] == "data" and r["dir"] == "in" and r["fd"] == afd and r["size"] > 0
+         and acc and sock(r, acc[0]["ts_ns"])]
+data, size, full = content(recvs)
+check("server received 10000 bytes on the accepted socket", size == 10000, size)
+check("server's captured content equals the file (sha256)", full and data == payload)
+if sends and recvs and con and acc:
+    check("TCP: the client's first send starts at its connect's snd_seq",
+          sends[0]["fd_object"]["snd_seq"] == con[0]["fd_object"]["snd_seq"], (sends[0]["fd_object"], con[0]["fd_object"]))
+    check("TCP: the server's first recv starts at its accept's rcv_seq",
+          recvs[0]["fd_object"]["rcv_seq"] == acc[0]["fd_object"]["rcv_seq"])
+    check("TCP: the client's snd_seq is the server's rcv_seq (one stream)",
+          sends[0]["fd_object"]["snd_seq"] == recvs[0]["fd_object"]["rcv_seq"])
+    seqs = [s["fd_object"]["snd_seq"] for s in sends]
+    want = [(seqs[0] + sum(s["size"] for s in sends[:i])) % 2**32 for i in range(len(sends))]
+    check("TCP: each send's snd_seq = the previous one's + its size", seqs == want, (seqs, want))
+
+opened = [r for r in mine(cpid) if r["type"] == "sys" and r["call"] in ("open", "openat") and r.get("path", "").endswith("payload.bin")]
+check("client opened the payload file", len(opened) == 1 and opened[0]["ret"] >= 0, opened)
+if opened:
+    fd, t0 = opened[0]["newfd"], opened[0]["ts_ns"]
+    closes = [r["ts_ns"] for r in mine(cpid) if r["type"] == "sys" and r["call"] == "close" and r["fd"] == fd and r["ts_ns"] > t0]
+    t1 = min(closes) if closes else float("inf")
+    reads = [r for r in mine(cpid) if r["type"] == "data" and r["dir"] == "in" and r["fd"] == fd
+             and t0 < r["ts_ns"] < t1 and r["size"] > 0]
+    data, size, full = content(reads)
+    check("client read the file's 10000 bytes through that fd, content captured", size == 10000 and data == payload, size)
+for who, pid in (("server", spid), ("client", cpid)):
+    ex = [r for r in mine(pid) if r["type"] == "proc" and r["kind"] == "exit" and r["group"]]
+    check("%s exited with status 0" % who, len(ex) == 1 and ex[0]["exit_code"] == 0, ex)
+
+st = json.load(open(status_path))["procs"]["categories"]
+check("status: no proc records lost to the ring", all(c["ring_drops"] == 0 for c in st.values()), st)
+check("status: records were recorded in every category but chunk... and chunk too",
+      all(st[k]["recorded"] > 0 for k in ("proc", "sys", "data", "chunk")), st)
+tail = [json.loads(l) for l in open(tail_path) if l.strip()]
+check("tail 'proc comm python3 and port %d': only python3 records on that port" % port,
+      tail and all(r.get("comm") == "python3" for r in tail if r["type"] != "chunk"), tail[:3])
+check("tail shows the connect and the accept",
+      any(r.get("call") == "connect" for r in tail) and any(r.get("call", "").startswith("accept") for r in tail))
+print("PYRESULT %d %d" % (ok, fail))
+EOF
+grep -v '^PYRESULT' "$TMP/checks.out"
+read -r _ np nf < <(grep '^PYRESULT' "$TMP/checks.out") || { np=0; nf=1; fail "the store checks crashed"; }
+T_PASS=$((T_PASS + np))
+T_FAIL=$((T_FAIL + nf))
+
+"$PROVTAP" probe unload --procs >"$TMP/unload.out" 2>&1
+check "probe unload --procs succeeds" grep -q "proc probes: unloaded" "$TMP/unload.out"
+check "its pins are gone" not test -e "$PROVTAP_PIN_DIR/proc"
+assert_eq "no attachment of its programs is left" "" "$(link_progs | comm -12 "$TMP/progs.ours" -)"
+check "unload --procs again: not loaded, exit non-zero" not "$PROVTAP" probe unload --procs
