@@ -555,7 +555,8 @@ cleanup:
 	return err;
 }
 
-int pt_probe_unload_drops(void)
+/* Run unload (a family's) with the pin dir locked; -ENOENT logged as "<what> not loaded". */
+static int unload_family(int (*unload)(void), const char *what)
 {
 	struct pt_pins pins;
 	int err;
@@ -565,28 +566,21 @@ int pt_probe_unload_drops(void)
 		return -EPERM;
 	err = pt_pins_lock(&pins, false);
 	if (!err)
-		err = pt_drops_unload();
+		err = unload();
 	if (err == -ENOENT)
-		pt_err("the drop probe is not loaded");
+		pt_err("%s not loaded", what);
 	pt_pins_close(&pins);
 	return err;
 }
 
+int pt_probe_unload_drops(void)
+{
+	return unload_family(pt_drops_unload, "the drop probe is");
+}
+
 int pt_probe_unload_procs(void)
 {
-	struct pt_pins pins;
-	int err;
-
-	pt_pins_init(&pins);
-	if (pt_require_privileges("provtap probe unload"))
-		return -EPERM;
-	err = pt_pins_lock(&pins, false);
-	if (!err)
-		err = pt_procs_unload();
-	if (err == -ENOENT)
-		pt_err("the proc probes are not loaded");
-	pt_pins_close(&pins);
-	return err;
+	return unload_family(pt_procs_unload, "the proc probes are");
 }
 
 int pt_probe_filter(const struct pt_point_spec *specs, int nspecs, bool all, const char *filter)

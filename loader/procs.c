@@ -231,34 +231,42 @@ static int pin_map(struct bpf_map *m, const char *rel)
 	return err;
 }
 
+/* Unlink every pin in the pin dir's subdirectory rel, then the directory; *found when it existed. */
+static void empty_dir(const char *rel, int *err, int *found)
+{
+	char path[512], lp[768];
+	struct dirent *e;
+	DIR *d;
+
+	d = opendir(pt_pin_path(path, sizeof(path), rel));
+	if (!d)
+		return;
+	*found = 1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(lp, sizeof(lp), "%s/%s", path, e->d_name);
+		if (unlink(lp) && errno != ENOENT) {
+			*err = -errno;
+			pt_err("cannot remove %s: %s", lp, strerror(errno));
+		}
+	}
+	closedir(d);
+	if (rmdir(path) && errno != ENOENT) {
+		*err = -errno;
+		pt_err("cannot remove %s: %s", path, strerror(errno));
+	}
+}
+
 /* Remove every pin of the family (links first, so the programs stop). 0, -ENOENT, or -errno (logged). */
 static int remove_pins(void)
 {
 	static const char *const maps[] = { PT_PROC_RING_PIN, PT_PROC_STATS_PIN, PT_PROC_CFG_PIN,
 					    PT_PROC_IGNORE_PIN, PT_PROC_REPORTED_PIN };
-	char path[512], lp[768];
-	struct dirent *e;
+	char path[512];
 	int err = 0, found = 0;
-	DIR *d;
 
-	d = opendir(pt_pin_path(path, sizeof(path), PT_PROC_LINK_DIR));
-	if (d) {
-		found = 1;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(lp, sizeof(lp), "%s/%s", path, e->d_name);
-			if (unlink(lp) && errno != ENOENT) {
-				err = -errno;
-				pt_err("cannot remove %s: %s", lp, strerror(errno));
-			}
-		}
-		closedir(d);
-		if (rmdir(path) && errno != ENOENT) {
-			err = -errno;
-			pt_err("cannot remove %s: %s", path, strerror(errno));
-		}
-	}
+	empty_dir(PT_PROC_LINK_DIR, &err, &found);
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		if (!unlink(pt_pin_path(path, sizeof(path), maps[i])))
 			found = 1;
@@ -268,24 +276,7 @@ static int remove_pins(void)
 		}
 	}
 	/* maps pinned by the object itself beside the named ones (tree, scratch) */
-	d = opendir(pt_pin_path(path, sizeof(path), PT_PROC_DIR));
-	if (d) {
-		found = 1;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(lp, sizeof(lp), "%s/%s", path, e->d_name);
-			if (unlink(lp) && errno != ENOENT) {
-				err = -errno;
-				pt_err("cannot remove %s: %s", lp, strerror(errno));
-			}
-		}
-		closedir(d);
-		if (rmdir(path) && errno != ENOENT) {
-			err = -errno;
-			pt_err("cannot remove %s: %s", path, strerror(errno));
-		}
-	}
+	empty_dir(PT_PROC_DIR, &err, &found);
 	return err ? err : found ? 0 : -ENOENT;
 }
 
