@@ -201,7 +201,7 @@ for who, pid in (("server", spid), ("client", cpid)):
 
 st = json.load(open(status_path))["procs"]["categories"]
 check("status: no proc records lost to the ring", all(c["ring_drops"] == 0 for c in st.values()), st)
-check("status: records were recorded in every category but chunk... and chunk too",
+check("status: records were recorded in every category (proc, sys, data, chunk)",
       all(st[k]["recorded"] > 0 for k in ("proc", "sys", "data", "chunk")), st)
 tail = [json.loads(l) for l in open(tail_path) if l.strip()]
 check("tail 'proc comm python3 and port %d': only python3 records on that port" % port,

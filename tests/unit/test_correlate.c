@@ -27,6 +27,7 @@
 #include "collector/store.h"
 #include "query/correlate.h"
 #include "query/scan.h"
+#include "tests/support/synstore.h"
 #include "tests/support/frames.h"
 
 #define BASE	1700000000000000000ULL	/* 2023-11-14T22:13:20Z */
@@ -37,57 +38,18 @@
 #define F_ACK	0x10
 #define F_PSH	0x08
 
-struct sb {
-	char dir[64];
-	struct pt_store *s;
-};
-
-static void add_rec(struct sb *b, const void *rec, size_t len)
+static void sb_open(struct pt_synstore *b)
 {
-	ck_assert_int_eq(pt_store_append(b->s, rec, len, 1, NULL), 0);
-}
-
-static void sb_open(struct sb *b)
-{
-	static const struct { __u16 id; const char *ifn, *ns, *alias; __u8 dir; } pts[] = {
+	static const struct pt_syn_point pts[] = {
 		{ 1, "mb0", "m", "mbin", PT_DIR_IN }, { 2, "mb1", "m", "mbout", PT_DIR_OUT },
 		{ 3, "other", "x", "", PT_DIR_IN },
 	};
-	struct pt_clock_rec c = { .type = PT_REC_CLOCK, .len = sizeof(c), .boottime_ns = 0, .realtime_ns = BASE };
 
-	snprintf(b->dir, sizeof(b->dir), "/tmp/pt-corr-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(b->dir));
-	ck_assert_int_eq(pt_store_open(b->dir, NULL, &b->s), 0);
-	add_rec(b, &c, sizeof(c));
-	for (size_t i = 0; i < sizeof(pts) / sizeof(pts[0]); i++) {
-		struct pt_point_rec pr = { .type = PT_REC_POINT, .len = sizeof(pr), .point = pts[i].id };
-
-		pr.info.in_use = 1;
-		pr.info.dir = pts[i].dir;
-		pr.info.hook = PT_HOOK_TC;
-		snprintf(pr.info.ifname, sizeof(pr.info.ifname), "%s", pts[i].ifn);
-		snprintf(pr.info.netns, sizeof(pr.info.netns), "%s", pts[i].ns);
-		snprintf(pr.info.alias, sizeof(pr.info.alias), "%s", pts[i].alias);
-		add_rec(b, &pr, sizeof(pr));
-	}
-}
-
-static void sb_close(struct sb *b)
-{
-	pt_store_close(b->s);
-	b->s = NULL;
-}
-
-static void sb_rm(struct sb *b)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
-	ck_assert_int_eq(system(cmd), 0);
+	pt_syn_open(b, "corr", BASE, pts, sizeof(pts) / sizeof(pts[0]));
 }
 
 /* A TCP packet record with fingerprint fp (flags may add PT_PF_FP_NAT). */
-static void tcp(struct sb *b, __u16 point, __u64 ts, const char *src, __u16 sport, const char *dst, __u16 dport,
+static void tcp(struct pt_synstore *b, __u16 point, __u64 ts, const char *src, __u16 sport, const char *dst, __u16 dport,
 		__u8 tflags, __u32 seq, __u16 payload, __u64 fp, __u16 extra_flags)
 {
 	struct pt_pkt p = { .type = PT_REC_PKT, .len = sizeof(p), .point = point, .ts_ns = ts };
@@ -106,11 +68,11 @@ static void tcp(struct sb *b, __u16 point, __u64 ts, const char *src, __u16 spor
 	p.l3_len = (__u16)(40 + payload);
 	p.wire_len = p.l3_len + 14u;
 	p.fp = fp;
-	add_rec(b, &p, sizeof(p));
+	pt_syn_add(b, &p, sizeof(p));
 }
 
 /* A TCP packet with its frame captured (snaplen): headers as given, payload bytes pay[0..n). */
-static void tcp_cap(struct sb *b, __u16 point, __u64 ts, const char *src, __u16 sport, const char *dst,
+static void tcp_cap(struct pt_synstore *b, __u16 point, __u64 ts, const char *src, __u16 sport, const char *dst,
 		    __u16 dport, const __u8 *pay, size_t n, size_t snaplen)
 {
 	struct frame_spec fs;
@@ -150,7 +112,7 @@ static void tcp_cap(struct sb *b, __u16 point, __u64 ts, const char *src, __u16 
 	p->cap_len = (__u16)(flen < snaplen ? flen : snaplen);
 	memcpy(rec + sizeof(*p), frame, p->cap_len);
 	p->len = (__u16)(sizeof(*p) + p->cap_len);
-	add_rec(b, rec, p->len);
+	pt_syn_add(b, rec, p->len);
 }
 
 /* The `--fp payload` fingerprint of n bytes of pay over TCP, as the kernel computes it. */
@@ -230,9 +192,9 @@ static char *run_cli(const char *args, int *status)
 #define A "10.0.0.1"
 #define S "10.0.9.9"
 
-static struct sb fp_store(void)
+static struct pt_synstore fp_store(void)
 {
-	struct sb b;
+	struct pt_synstore b;
 
 	sb_open(&b);
 	/* flow 1: 4 packets through, delays 1, 2, 3, 4 ms */
@@ -259,13 +221,13 @@ static struct sb fp_store(void)
 	tcp(&b, 2, 800 * MS, S, 80, A, 40000, F_ACK | F_SYN, 7, 0, 0x800, 0);
 	/* another point: ignored */
 	tcp(&b, 3, 100 * MS, A, 40000, S, 80, F_ACK, 1000, 100, 0x100, 0);
-	sb_close(&b);
+	pt_syn_close(&b);
 	return b;
 }
 
 START_TEST(fingerprint_pairs_and_residue)
 {
-	struct sb b = fp_store();
+	struct pt_synstore b = fp_store();
 	struct pt_corr *c;
 	const struct pt_corr_pair *p;
 	const struct pt_corr_resid *r;
@@ -329,24 +291,24 @@ START_TEST(fingerprint_pairs_and_residue)
 	ck_assert_uint_eq(n->matched, 1);
 	ck_assert_uint_eq(n->unmatched[0] + n->unmatched[1], 2);
 	pt_corr_free(c);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(fingerprint_modes_differ)
 {
-	struct sb b;
+	struct pt_synstore b;
 	struct pt_corr *c;
 	char err[1024];
 
 	sb_open(&b);
 	tcp(&b, 1, 100 * MS, A, 40000, S, 80, F_ACK, 1, 10, 0x1, 0);
 	tcp(&b, 2, 101 * MS, A, 40000, S, 80, F_ACK, 1, 10, 0x2, PT_PF_FP_NAT);
-	sb_close(&b);
+	pt_syn_close(&b);
 	ck_assert_int_eq(corr(b.dir, "", "mbin", "mbout", PT_CORR_FP, 0, &c, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "different fingerprint modes") && strstr(err, "--by payload"), "%s", err);
 	pt_corr_free(c);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
@@ -354,7 +316,7 @@ END_TEST
 
 START_TEST(payload_fp_nat_through_proxy)
 {
-	struct sb b;
+	struct pt_synstore b;
 	struct pt_corr *c;
 	const struct pt_corr_pair *p;
 	const struct pt_corr_resid *r;
@@ -376,7 +338,7 @@ START_TEST(payload_fp_nat_through_proxy)
 	tcp(&b, 2, 142 * MS, "10.0.3.1", 6000, "10.0.3.2", 8080, F_ACK, 904, 0, 0x77, PT_PF_FP_NAT);
 	/* second client: one payload never forwarded */
 	tcp(&b, 1, 150 * MS, "10.0.1.1", 5001, "10.0.2.100", 8080, F_ACK | F_PSH, 1, 20, 0xb0, PT_PF_FP_NAT);
-	sb_close(&b);
+	pt_syn_close(&b);
 
 	ck_assert_msg(corr(b.dir, "tcp", "mbin", "mbout", PT_CORR_PAYLOAD, 0, &c, err, sizeof(err)) == 0, "%s", err);
 	n = pt_corr_get_counts(c);
@@ -397,13 +359,13 @@ START_TEST(payload_fp_nat_through_proxy)
 	tuple_is(&r[0].flow, "10.0.1.1:5001 > 10.0.2.100:8080");
 	ck_assert_uint_eq(r[0].count, 1);
 	pt_corr_free(c);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(payload_from_captured_bytes)
 {
-	struct sb b;
+	struct pt_synstore b;
 	struct pt_corr *c;
 	const struct pt_corr_pair *p;
 	const struct pt_corr_resid *r;
@@ -427,7 +389,7 @@ START_TEST(payload_from_captured_bytes)
 	/* different payload: residue on each side */
 	tcp_cap(&b, 1, 120 * MS, "10.0.1.1", 5000, "10.0.2.100", 8080, pay3, sizeof(pay3), 256);
 	tcp_cap(&b, 2, 121 * MS, "10.0.3.1", 6000, "10.0.3.2", 8080, pay2, 10, 256);
-	sb_close(&b);
+	pt_syn_close(&b);
 
 	ck_assert_msg(corr(b.dir, "", "mbin", "mbout", PT_CORR_PAYLOAD, 0, &c, err, sizeof(err)) == 0, "%s", err);
 	n = pt_corr_get_counts(c);
@@ -463,13 +425,13 @@ START_TEST(payload_from_captured_bytes)
 		}
 		pt_scan_close(s);
 	}
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(payload_refused_without_hashes)
 {
-	struct sb b;
+	struct pt_synstore b;
 	struct pt_corr *c;
 	char err[1024], args[256], *out;
 	int st;
@@ -477,7 +439,7 @@ START_TEST(payload_refused_without_hashes)
 	sb_open(&b);
 	tcp(&b, 1, 100 * MS, A, 40000, S, 80, F_ACK, 1, 10, 0x1, 0);
 	tcp(&b, 2, 101 * MS, A, 40000, S, 80, F_ACK, 1, 10, 0x1, 0);
-	sb_close(&b);
+	pt_syn_close(&b);
 	ck_assert_int_eq(corr(b.dir, "", "mbin", "mbout", PT_CORR_PAYLOAD, 0, &c, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "no payload hash") && strstr(err, "--fp payload") && strstr(err, "--snaplen"), "%s",
 		      err);
@@ -488,7 +450,7 @@ START_TEST(payload_refused_without_hashes)
 	ck_assert_int_eq(st, 1);
 	ck_assert_msg(strstr(out, "--fp payload"), "%s", out);
 	free(out);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
@@ -498,7 +460,7 @@ END_TEST
 #define PX "10.0.3.1"
 
 /* Client connection k: SYN at t, (SYN/ACK is the other direction), ACK at t + 1 ms. */
-static void client_conn(struct sb *b, __u64 t, __u16 cport)
+static void client_conn(struct pt_synstore *b, __u64 t, __u16 cport)
 {
 	tcp(b, 1, t, "10.0.1.1", cport, VIP, 8080, F_SYN, 1000u * cport, 0, t + 1, 0);
 	tcp(b, 1, t + 1 * MS, "10.0.1.1", cport, VIP, 8080, F_ACK, 1000u * cport + 1, 0, t + 2, 0);
@@ -506,14 +468,14 @@ static void client_conn(struct sb *b, __u64 t, __u16 cport)
 	    0);
 }
 
-static void backend_syn(struct sb *b, __u64 t, __u16 pport, const char *be)
+static void backend_syn(struct pt_synstore *b, __u64 t, __u16 pport, const char *be)
 {
 	tcp(b, 2, t, PX, pport, be, 8080, F_SYN, 7000u * pport, 0, t + 5, 0);
 }
 
-static struct sb conn_store(void)
+static struct pt_synstore conn_store(void)
 {
-	struct sb b;
+	struct pt_synstore b;
 
 	sb_open(&b);
 	/* a backend connection before any client connection (a health check): out residue */
@@ -529,13 +491,13 @@ static struct sb conn_store(void)
 	backend_syn(&b, 31 * MS + 100 * US, 60003, "10.0.3.2");
 	/* a client connection the proxy never forwarded (last, so the order stays right) */
 	client_conn(&b, 40 * MS, 50004);
-	sb_close(&b);
+	pt_syn_close(&b);
 	return b;
 }
 
 START_TEST(conn_order_mapping)
 {
-	struct sb b = conn_store();
+	struct pt_synstore b = conn_store();
 	struct pt_corr *c;
 	const struct pt_corr_pair *p;
 	const struct pt_corr_resid *r;
@@ -572,14 +534,14 @@ START_TEST(conn_order_mapping)
 	ck_assert_uint_eq(n->unmatched[0], 1);
 	ck_assert_uint_eq(n->unmatched[1], 1);
 	pt_corr_free(c);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 /* A connection's port reused after it closed (new ISN) is a new connection on both sides. */
 START_TEST(conn_order_port_reuse)
 {
-	struct sb b;
+	struct pt_synstore b;
 	struct pt_corr *c;
 	const struct pt_corr_pair *p;
 	char err[1024];
@@ -591,7 +553,7 @@ START_TEST(conn_order_port_reuse)
 	tcp(&b, 1, 100 * MS, "10.0.1.1", 50001, VIP, 8080, F_SYN, 777, 0, 0x1, 0);
 	tcp(&b, 1, 101 * MS, "10.0.1.1", 50001, VIP, 8080, F_ACK, 778, 0, 0x2, 0);
 	tcp(&b, 2, 102 * MS, PX, 60001, "10.0.3.2", 8080, F_SYN, 999, 0, 0x3, 0);
-	sb_close(&b);
+	pt_syn_close(&b);
 	ck_assert_msg(corr(b.dir, "", "mbin", "mbout", PT_CORR_CONN, 0, &c, err, sizeof(err)) == 0, "%s", err);
 	p = pt_corr_pairs(c, &np);
 	ck_assert_uint_eq(np, 2);
@@ -599,13 +561,13 @@ START_TEST(conn_order_port_reuse)
 	ck_assert_uint_eq(p[1].out_ns, BASE + 102 * MS);
 	ck_assert_uint_eq(pt_corr_get_counts(c)->unmatched[0] + pt_corr_get_counts(c)->unmatched[1], 0);
 	pt_corr_free(c);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(conn_order_cli_json)
 {
-	struct sb b = conn_store();
+	struct pt_synstore b = conn_store();
 	char args[512], *out;
 	int st;
 
@@ -634,7 +596,7 @@ START_TEST(conn_order_cli_json)
 		      strstr(out, "unmatched: 1 in-connection never seen out (1 flow), 1 out-connection never seen "
 			      "in (1 flow)") && strstr(out, "whose SYN was not seen"), "%s", out);
 	free(out);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
@@ -642,7 +604,7 @@ END_TEST
 
 START_TEST(unknown_point_and_empty)
 {
-	struct sb b = fp_store();
+	struct pt_synstore b = fp_store();
 	struct pt_corr *c;
 	char err[2048], args[512], *out;
 	int st;
@@ -684,7 +646,7 @@ START_TEST(unknown_point_and_empty)
 	ck_assert_int_eq(corr(b.dir, "", "mbin", "mbout", PT_CORR_CONN, 0, &c, err, sizeof(err)), -ENODATA);
 	ck_assert_msg(strstr(err, "no new TCP connection"), "%s", err);
 	pt_corr_free(c);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 

@@ -24,63 +24,25 @@
 #include "collector/store.h"
 #include "query/ops.h"
 #include "query/scan.h"
+#include "tests/support/synstore.h"
 
 #define BASE	1700000000000000000ULL	/* 2023-11-14T22:13:20Z */
 #define MS	1000000ULL
 
 /* ---- synthetic stores ---- */
 
-struct sb {
-	char dir[64];
-	struct pt_store *s;
-};
-
-static void add_rec(struct sb *b, const void *rec, size_t len)
-{
-	ck_assert_int_eq(pt_store_append(b->s, rec, len, 1, NULL), 0);
-}
-
 /* Points: 1 eth0@a:out, 2 eth0@a:in (one interface), 3 eth1@b:in alias "web". */
-static void sb_open(struct sb *b)
+static void sb_open(struct pt_synstore *b)
 {
-	static const struct { __u16 id; const char *ifn, *ns, *alias; __u8 dir; } pts[] = {
+	static const struct pt_syn_point pts[] = {
 		{ 1, "eth0", "a", "", PT_DIR_OUT }, { 2, "eth0", "a", "", PT_DIR_IN }, { 3, "eth1", "b", "web", PT_DIR_IN },
 	};
-	struct pt_clock_rec c = { .type = PT_REC_CLOCK, .len = sizeof(c), .boottime_ns = 0, .realtime_ns = BASE };
 
-	snprintf(b->dir, sizeof(b->dir), "/tmp/pt-ops-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(b->dir));
-	ck_assert_int_eq(pt_store_open(b->dir, NULL, &b->s), 0);
-	add_rec(b, &c, sizeof(c));
-	for (size_t i = 0; i < sizeof(pts) / sizeof(pts[0]); i++) {
-		struct pt_point_rec pr = { .type = PT_REC_POINT, .len = sizeof(pr), .point = pts[i].id };
-
-		pr.info.in_use = 1;
-		pr.info.dir = pts[i].dir;
-		pr.info.hook = PT_HOOK_TC;
-		snprintf(pr.info.ifname, sizeof(pr.info.ifname), "%s", pts[i].ifn);
-		snprintf(pr.info.netns, sizeof(pr.info.netns), "%s", pts[i].ns);
-		snprintf(pr.info.alias, sizeof(pr.info.alias), "%s", pts[i].alias);
-		add_rec(b, &pr, sizeof(pr));
-	}
-}
-
-static void sb_close(struct sb *b)
-{
-	pt_store_close(b->s);
-	b->s = NULL;
-}
-
-static void sb_rm(struct sb *b)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
-	ck_assert_int_eq(system(cmd), 0);
+	pt_syn_open(b, "ops", BASE, pts, sizeof(pts) / sizeof(pts[0]));
 }
 
 /* A packet; l3_len = IP + L4 header + payload. */
-static void pkt(struct sb *b, __u16 point, __u64 ts, const char *src, __u16 sport, const char *dst, __u16 dport,
+static void pkt(struct pt_synstore *b, __u16 point, __u64 ts, const char *src, __u16 sport, const char *dst, __u16 dport,
 		__u8 proto, __u8 flags, __u32 seq, __u32 ack, __u16 payload)
 {
 	struct pt_pkt p = { .type = PT_REC_PKT, .len = sizeof(p), .point = point, .ts_ns = ts };
@@ -101,10 +63,10 @@ static void pkt(struct sb *b, __u16 point, __u64 ts, const char *src, __u16 spor
 	p.wire_len = p.l3_len + 14u;
 	p.fp = ts + 1;
 	p.ttl = 64;
-	add_rec(b, &p, sizeof(p));
+	pt_syn_add(b, &p, sizeof(p));
 }
 
-static void udp(struct sb *b, __u16 point, __u64 ts, const char *src, const char *dst, __u16 payload)
+static void udp(struct pt_synstore *b, __u16 point, __u64 ts, const char *src, const char *dst, __u16 payload)
 {
 	pkt(b, point, ts, src, 5000, dst, 53, IPPROTO_UDP, 0, 0, 0, payload);
 }
@@ -154,16 +116,16 @@ static char *run_cli(const char *args, int *status)
 
 /* ---- throughput ---- */
 
-static struct sb tput_store(void)
+static struct pt_synstore tput_store(void)
 {
-	struct sb b;
+	struct pt_synstore b;
 
 	sb_open(&b);
 	udp(&b, 1, 100 * MS, "10.0.0.1", "10.0.0.2", 72);	/* l3 100, bin 0 */
 	udp(&b, 1, 500 * MS, "10.0.0.1", "10.0.0.2", 172);	/* l3 200, bin 0 */
 	udp(&b, 3, 1500 * MS, "10.0.0.3", "10.0.0.2", 22);	/* l3 50, bin 1 */
 	udp(&b, 1, 3200 * MS, "10.0.0.1", "10.0.0.2", 272);	/* l3 300, bin 3 */
-	sb_close(&b);
+	pt_syn_close(&b);
 	return b;
 }
 
@@ -186,7 +148,7 @@ static struct pt_tput_row *tput(const char *dir, const char *at, size_t *n, int 
 
 START_TEST(throughput_bins)
 {
-	struct sb b = tput_store();
+	struct pt_synstore b = tput_store();
 	static const struct pt_tput_row want[] = {
 		{ BASE + 0, 1, 2, 300 }, { BASE + 0, 3, 0, 0 },
 		{ BASE + 1000 * MS, 1, 0, 0 }, { BASE + 1000 * MS, 3, 1, 50 },
@@ -224,13 +186,13 @@ START_TEST(throughput_bins)
 	ck_assert_uint_eq(r[0].point, 3);
 	ck_assert_uint_eq(r[0].bytes, 50);
 	free(r);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(throughput_csv_json_exact)
 {
-	struct sb b = tput_store();
+	struct pt_synstore b = tput_store();
 	char args[256], *out;
 	int st;
 
@@ -258,7 +220,7 @@ START_TEST(throughput_csv_json_exact)
 		"{\"start\":\"2023-11-14T22:13:22.000000000Z\",\"point\":\"eth1@b:in\",\"packets\":0,\"bytes\":0,"
 		"\"bits_per_s\":0,\"packets_per_s\":0.0}\n");
 	free(out);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
@@ -266,7 +228,7 @@ END_TEST
 
 START_TEST(unknown_point)
 {
-	struct sb b = tput_store();
+	struct pt_synstore b = tput_store();
 	struct pt_ops_in in = { .scan = scan(b.dir, "", 0, 0), .at = "nosuch@x:in" };
 	const struct pt_pkt *p;
 	char err[512], args[256], *out;
@@ -285,13 +247,13 @@ START_TEST(unknown_point)
 	ck_assert_int_eq(st, 1);
 	ck_assert_msg(strstr(out, "unknown capture point 'nosuch'") && strstr(out, "eth1@b:in"), "%s", out);
 	free(out);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(empty_window)
 {
-	struct sb b = tput_store();
+	struct pt_synstore b = tput_store();
 	struct pt_ops_in in = { .scan = scan(b.dir, "", BASE + 3300 * MS, BASE + 9000 * MS) };
 	const struct pt_pkt *p;
 	char err[512], args[256], *out;
@@ -311,15 +273,15 @@ START_TEST(empty_window)
 		ck_assert_msg(strstr(out, "no packets match in the window"), "%s: %s", *op, out);
 		free(out);
 	}
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 /* ---- flows and top ---- */
 
-static struct sb agg_store(void)
+static struct pt_synstore agg_store(void)
 {
-	struct sb b;
+	struct pt_synstore b;
 
 	sb_open(&b);
 	/* flow A 10.0.0.1:1000 > 10.0.0.2:80 seen at points 1 and 3; flow B from 10.0.0.3 */
@@ -328,7 +290,7 @@ static struct sb agg_store(void)
 	pkt(&b, 1, 20 * MS, "10.0.0.3", 2000, "10.0.0.2", 80, IPPROTO_TCP, 0x18, 1, 1, 160);	/* l3 200 */
 	pkt(&b, 1, 30 * MS, "10.0.0.1", 1000, "10.0.0.2", 80, IPPROTO_TCP, 0x18, 61, 1, 60);
 	pkt(&b, 1, 40 * MS, "10.0.0.2", 80, "10.0.0.1", 1000, IPPROTO_TCP, 0x10, 1, 121, 0);	/* l3 40, reverse */
-	sb_close(&b);
+	pt_syn_close(&b);
 	return b;
 }
 
@@ -346,7 +308,7 @@ static const struct pt_agg_row *agg(const char *dir, enum pt_agg_by by, struct p
 
 START_TEST(flows_per_point)
 {
-	struct sb b = agg_store();
+	struct pt_synstore b = agg_store();
 	struct pt_agg *a;
 	size_t n;
 	const struct pt_agg_row *r = agg(b.dir, PT_BY_FLOW_POINT, &a, &n);
@@ -370,13 +332,13 @@ START_TEST(flows_per_point)
 	ck_assert_str_eq(pt_tuple_str(&r[3].k, buf, sizeof(buf)), "10.0.0.2:80 > 10.0.0.1:1000");
 	ck_assert_uint_eq(r[3].bytes, 40);
 	pt_agg_free(a);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(top_order_and_limit)
 {
-	struct sb b = agg_store();
+	struct pt_synstore b = agg_store();
 	struct pt_agg *a;
 	size_t n;
 	const struct pt_agg_row *r = agg(b.dir, PT_BY_SRC, &a, &n);
@@ -420,13 +382,13 @@ START_TEST(top_order_and_limit)
 			      "10.0.0.1,3,300,60.0,55.6\n"
 			      "10.0.0.3,1,200,20.0,37.0\n");
 	free(out);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(top_tie_packets)
 {
-	struct sb b;
+	struct pt_synstore b;
 	struct pt_agg *a;
 	size_t n;
 	const struct pt_agg_row *r;
@@ -436,13 +398,13 @@ START_TEST(top_tie_packets)
 	udp(&b, 1, 1 * MS, "10.0.0.9", "10.0.0.2", 172);	/* 200 B in 1 packet */
 	udp(&b, 1, 2 * MS, "10.0.0.8", "10.0.0.2", 72);	/* 200 B in 2 packets */
 	udp(&b, 1, 3 * MS, "10.0.0.8", "10.0.0.2", 72);
-	sb_close(&b);
+	pt_syn_close(&b);
 	r = agg(b.dir, PT_BY_SRC, &a, &n);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(inet_ntop(AF_INET, r[0].k.src, buf, sizeof(buf)), "10.0.0.8");
 	ck_assert_uint_eq(r[0].packets, 2);
 	pt_agg_free(a);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
@@ -484,7 +446,7 @@ static void ck_stats(const struct pt_rtt_stats *s, __u64 n, double min, double p
 
 START_TEST(rtt_handshake_delack_karn)
 {
-	struct sb b;
+	struct pt_synstore b;
 	struct pt_rtt_counts cnt;
 	struct pt_ops_in in;
 	size_t n;
@@ -506,7 +468,7 @@ START_TEST(rtt_handshake_delack_karn)
 	pkt(&b, 1, TS(3000), C, 1000, S, 80, IPPROTO_TCP, 0x18, 401, 5001, 100);	/* [401,501) */
 	pkt(&b, 2, TS(3020), S, 80, C, 1000, IPPROTO_TCP, 0x10, 5001, 501, 0);	/* 2.0 ms */
 	pkt(&b, 3, TS(3030), S, 80, C, 1000, IPPROTO_TCP, 0x10, 5001, 501, 0);	/* other interface */
-	sb_close(&b);
+	pt_syn_close(&b);
 
 	r = rtt(b.dir, NULL, 100 * MS, &n, &cnt, &in);
 	ck_assert_uint_eq(cnt.samples, 5);
@@ -542,13 +504,13 @@ START_TEST(rtt_handshake_delack_karn)
 	ck_assert_ptr_null(r);
 	ck_assert_uint_eq(n, 0);
 	pt_ops_in_free(&in);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
 START_TEST(rtt_seq_wrap)
 {
-	struct sb b;
+	struct pt_synstore b;
 	struct pt_rtt_counts cnt;
 	struct pt_ops_in in;
 	size_t n;
@@ -561,7 +523,7 @@ START_TEST(rtt_seq_wrap)
 	pkt(&b, 2, TS(30), S, 80, C, 2000, IPPROTO_TCP, 0x10, 1, 0x24, 0);		/* first: 3.0 ms */
 	pkt(&b, 2, TS(45), S, 80, C, 2000, IPPROTO_TCP, 0x10, 1, 0x88, 0);		/* second: 4.0 ms */
 	pkt(&b, 1, TS(50), C, 2000, S, 80, IPPROTO_TCP, 0x18, 0xffffffc0u, 1, 100);	/* old copy: ignored */
-	sb_close(&b);
+	pt_syn_close(&b);
 	r = rtt(b.dir, NULL, 0, &n, &cnt, &in);
 	ck_assert_uint_eq(cnt.samples, 2);
 	ck_assert_uint_eq(cnt.retrans, 1);
@@ -569,7 +531,7 @@ START_TEST(rtt_seq_wrap)
 	ck_stats(&r[1].s, 2, 3.0, 3.0, 4.0, 4.0);
 	free(r);
 	pt_ops_in_free(&in);
-	sb_rm(&b);
+	pt_syn_rm(&b);
 }
 END_TEST
 
