@@ -18,6 +18,7 @@ struct pt_scan {
 	__u64 since, until;
 	__u64 corrupt;
 	bool drops;
+	bool procs;
 	bool match_all;		/* the empty filter: no evaluation per record */
 	bool need_names;	/* the filter has `point NAME`: look the names up per record */
 	bool windowed;		/* --since or --until given */
@@ -46,6 +47,7 @@ int pt_scan_open(const struct pt_scan_opts *o, struct pt_scan **out, char *err, 
 	s->since = o->since_ns;
 	s->until = o->until_ns;
 	s->drops = o->drops;
+	s->procs = o->procs;
 	if (s->until && s->since > s->until) {
 		snprintf(err, errlen, "the window is empty: --since is after --until");
 		free(s);
@@ -120,6 +122,8 @@ int pt_scan_next(struct pt_scan *s, const struct pt_rec_hdr **rec)
 		if (h->type == PT_REC_LOSS && h->len >= sizeof(struct pt_loss_rec)) {
 			if (!in_window(s, ((const struct pt_loss_rec *)h)->boottime_ns))
 				continue;
+		} else if (s->procs && h->type >= PT_REC_PROC && h->type <= PT_REC_CHUNK) {
+			/* whole: the process model needs every one, whatever the window */
 		} else if (s->drops && h->type == PT_REC_DROP && h->len >= sizeof(struct pt_drop)) {
 			/* a drop is filtered by its packet's identity (struct pt_drop.pkt) */
 			const struct pt_pkt *p = (const void *)h;

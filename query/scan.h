@@ -20,6 +20,13 @@ struct pt_scan_opts {
 	__u64 until_ns;		/* realtime ns, inclusive; 0 = to the end */
 	bool drops;		/* also return PT_REC_DROP records (query drops); default: not */
 	/*
+	 * Also return every process-family record (PT_REC_PROC, SYS, DATA, CHUNK),
+	 * neither filtered by the expression nor by the window: a process model
+	 * (query/procmodel.h) needs all of them to rebuild FD tables, and the
+	 * caller applies the window to its answers.
+	 */
+	bool procs;
+	/*
 	 * 0 = whole records (default). Else the enum pt_pkt_field (collector/store.h)
 	 * fields the caller reads of the PT_REC_PKT records it gets: with an empty
 	 * expression the store then decodes only those (others, frame data included,
@@ -41,7 +48,8 @@ int pt_scan_open(const struct pt_scan_opts *o, struct pt_scan **out, char *err, 
  * Next record: PT_REC_PKT records (and PT_REC_DROP records when opts.drops)
  * that match the expression (drops by their embedded struct pt_pkt, whose
  * point is PT_DROP_POINT: a `point NAME` term never matches them) and window, and PT_REC_LOSS records
- * inside the window (other types only update the view).
+ * inside the window, and with opts.procs every process-family record (other
+ * types only update the view).
  * Returns 1 and *rec (valid until the next call), 0 at the end, -errno on an
  * I/O error.
  */
