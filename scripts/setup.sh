@@ -15,6 +15,7 @@ PKGS=(
 	libnetfilter-queue-dev libmnl-dev        # tools/: the NFQUEUE delay injector
 	iptables                                 # NFQUEUE target (this kernel has no nft queue)
 	haproxy                                  # integration: the L4 middlebox testbed
+	graphviz python3-jsonschema              # integration: why/impact DOT renders, JSON schema
 )
 if [ "${1:-}" = "--bench" ]; then
 	PKGS+=(tcpdump strace sqlite3 hyperfine)
