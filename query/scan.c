@@ -15,6 +15,7 @@ struct pt_scan {
 	struct pt_reader *r;
 	struct pt_filter *f;
 	struct pt_view view;
+	const struct pt_store_seg_info *seg;	/* of the last record read */
 	__u64 since, until;
 	__u64 corrupt;
 	bool drops;
@@ -97,7 +98,7 @@ int pt_scan_next(struct pt_scan *s, const struct pt_rec_hdr **rec)
 	const struct pt_rec_hdr *h;
 	int rc;
 
-	while ((rc = pt_reader_next(s->r, &h, NULL)) == 1) {
+	while ((rc = pt_reader_next(s->r, &h, &s->seg)) == 1) {
 		/* the common case first: a packet record, no window, the empty filter */
 		if (h->type == PT_REC_PKT && h->len >= sizeof(struct pt_pkt)) {
 			const struct pt_pkt *p = (const void *)h;
@@ -143,6 +144,11 @@ int pt_scan_next(struct pt_scan *s, const struct pt_rec_hdr **rec)
 const struct pt_view *pt_scan_view(const struct pt_scan *s)
 {
 	return &s->view;
+}
+
+const struct pt_store_seg_info *pt_scan_segment(const struct pt_scan *s)
+{
+	return s->seg;
 }
 
 bool pt_scan_partial(const struct pt_scan *s, __u64 *n)

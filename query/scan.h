@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "collector/store.h"
 #include "query/format.h"
 
 struct pt_scan_opts {
@@ -60,6 +61,12 @@ const struct pt_view *pt_scan_view(const struct pt_scan *s);
 
 /* Realtime ns of a boottime ns, with the latest clock pair (0 if none seen yet). */
 __u64 pt_scan_realtime(const struct pt_scan *s, __u64 boot_ns);
+
+/*
+ * Header of the segment the last record returned came from (host name, boot
+ * id), NULL before the first. Valid until the next pt_scan_next().
+ */
+const struct pt_store_seg_info *pt_scan_segment(const struct pt_scan *s);
 
 /* True when corrupt regions were skipped: answers are partial. Count in *n if not NULL. */
 bool pt_scan_partial(const struct pt_scan *s, __u64 *n);
