@@ -103,6 +103,16 @@ $(OUTPUT)/tools/%: $(OUTPUT)/tools/%.o
 	$(call msg,TOOL,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -lnetfilter_queue -lnfnetlink -lmnl -o $@
 
+# Programs the integration tests run under the process probes (tests/progs/*.c): statically
+# linked, so an exec opens no shared libraries and their FD tables hold only what they opened.
+PROG_SRCS := $(wildcard tests/progs/*.c)
+PROG_BINS := $(patsubst tests/progs/%.c,$(OUTPUT)/tests/progs/%,$(PROG_SRCS))
+$(OUTPUT)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static -pthread $< -o $@
+tests-build: $(PROG_BINS)
+
 tests-build: $(OUTPUT)/provtap $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS)
 
 unit: $(UNIT_BINS)

@@ -21,6 +21,9 @@ static const struct qop ops[] = {
 	{ "packets", query_packets, "the matching packet records" },
 	{ "drops", query_drops, "kernel drops with reason, location, netns and device" },
 	{ "correlate", query_correlate, "map a middlebox's input packets/connections to its output" },
+	{ "proc", query_proc, "a process: lineage, argv, exit, FD table at a time, connections, bytes" },
+	{ "conn", query_conn, "connections: both ends' processes, bytes each way, duration" },
+	{ "content", query_content, "the bytes a connection carried, with gaps marked" },
 	{ NULL, NULL, NULL },
 };
 

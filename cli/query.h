@@ -40,5 +40,8 @@ int query_flows(int argc, char **argv);
 int query_packets(int argc, char **argv);
 int query_drops(int argc, char **argv);
 int query_correlate(int argc, char **argv);
+int query_proc(int argc, char **argv);		/* cli/query_proc.c */
+int query_conn(int argc, char **argv);		/* cli/query_conn.c */
+int query_content(int argc, char **argv);	/* cli/query_content.c */
 
 #endif /* PROVTAP_CLI_QUERY_H */

@@ -37,7 +37,10 @@
  * gets a PT_PMB_UNKNOWN binding to an object described only by what the call
  * reported (kind, inode, addresses); an fd whose binding disagrees with the
  * object the kernel reports (another inode) is ended PT_PME_LOST and rebound
- * so. Nothing is invented: an object is never merged with another unless
+ * so; but a call on an fd another thread closed while the call ran (the
+ * kernel found no file behind fd at exit, and the fd's last binding was
+ * closed by another thread) belongs to the object closed, and makes no
+ * binding (stats.inflight). Nothing is invented: an object is never merged with another unless
  * both are the same socket inode (a socket has one open file description).
  * A seeded FD (PT_CALL_SEED_FD) is newfd, or fd when newfd is -1; the
  * binding the model already has for it (records before the seed) is kept
@@ -248,7 +251,7 @@ struct pt_pm_stream {
 	__u64 ncalls;		/* successful calls (size 0 included) */
 	__u64 failed;		/* calls with ret < 0 (not in calls) */
 	__u64 first_ts, last_ts;	/* of the calls; 0 when none */
-	__u64 end;		/* max(off + size) over the calls */
+	__u64 end;		/* max(off + size) over the calls that moved bytes (size > 0) */
 	const struct pt_pm_call *calls;	/* ncalls, in time order */
 };
 
@@ -311,6 +314,9 @@ struct pt_pm_stats {
 	__u64 lost;		/* bindings ended PT_PME_LOST */
 	__u64 orphan_chunks;	/* CHUNK records without their DATA */
 	__u64 max_buffered;	/* most records held in the reorder buffer */
+	__u64 inflight;		/* calls that succeeded on an fd another thread had closed
+				 * meanwhile (the kernel saw no file at exit): given the
+				 * object closed, no binding made */
 };
 
 struct pt_procmodel;

@@ -274,6 +274,26 @@ static int bind_at(struct pt_procmodel *m, __u32 proc, __s32 fd, __u32 obj, __u6
 	return bnd_new(m, proc, fd, obj, ts, begin, cloexec, tid, src_fd, NULL);
 }
 
+/*
+ * A call that succeeded on fd without a binding, its object unresolved (the
+ * kernel found no file behind fd at exit): if another thread of proc closed
+ * fd last, the call was in flight across that close (it held the file) and
+ * its object is the one closed. NONE otherwise.
+ */
+static __u32 closed_under(const struct pt_procmodel *m, __u32 proc, __s32 fd, __u32 tid)
+{
+	const struct pm_fdslot *s = pm_slot_of(&m->procs[proc], fd);
+	const struct pm_bnd *b;
+
+	if (!s || !s->n)
+		return NONE;
+	b = &m->bnds[s->hist[s->n - 1]];
+	if (b->to == PT_PM_OPEN || (b->end != PT_PME_CLOSE && b->end != PT_PME_CLOSE_RANGE) || !b->tid_end ||
+	    b->tid_end == tid)
+		return NONE;
+	return b->obj;
+}
+
 int pm_fd_obj(struct pt_procmodel *m, __u32 proc, __s32 fd, __u64 ts, __u32 tid, const struct pt_fdinfo *info,
 	      bool create, __u32 *obj)
 {
@@ -289,6 +309,11 @@ int pm_fd_obj(struct pt_procmodel *m, __u32 proc, __s32 fd, __u64 ts, __u32 tid,
 	if (b != NONE && create && pm_obj_mismatch(&m->objs[m->bnds[b].obj], info)) {
 		bnd_end(m, b, ts, PT_PME_LOST, 0);
 		b = NONE;
+	}
+	if (b == NONE && create && (!info || info->kind == PT_FK_NONE) && (o = closed_under(m, proc, fd, tid)) != NONE) {
+		m->st.inflight++;
+		*obj = o;
+		return pm_obj_describe(m, o, NULL, ts);
 	}
 	if (b == NONE) {
 		if (!create)

@@ -260,7 +260,9 @@ void pm_streams_finish(struct pt_procmodel *m)
 				struct pt_pm_call *c = &s->calls[k];
 
 				c->off = c->off >= origin ? c->off - origin : 0;
-				if (c->off + c->size > s->pub.end)
+				/* an empty call does not extend the stream: the EOF read after a FIN
+				 * sits one sequence number past the last byte (the FIN's) */
+				if (c->size && c->off + c->size > s->pub.end)
 					s->pub.end = c->off + c->size;
 			}
 		}

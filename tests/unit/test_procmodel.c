@@ -1115,6 +1115,70 @@ START_TEST(test_tcp_relative_offsets)
 }
 END_TEST
 
+START_TEST(test_tcp_eof_after_fin)
+{
+	struct pt_fdinfo i = prec_sock4(3100, SOCK_STREAM, IPPROTO_TCP, "10.1.0.1", 1111, "10.1.0.2", 2222, 0, 5000);
+	struct pt_task t = tk(100, 180);
+	const struct pt_pm_stream *s;
+
+	/* 100 bytes received, then EOF: copied_seq passed the FIN, one past the last byte */
+	data_(&t, PT_CALL_READ, PT_DIR_IN, 5, 100, &i);
+	t = tk(110, 180);
+	i.rcv_seq = 5000 + 100 + 1;
+	data_(&t, PT_CALL_READ, PT_DIR_IN, 5, 0, &i);
+	finish();
+
+	s = stream(obj_ino(3100), PT_DIR_IN);
+	ck_assert_uint_eq(s->mode, PT_PMS_SEQ);
+	ck_assert_uint_eq(s->ncalls, 2);
+	ck_assert_uint_eq(s->calls[1].off, 101);
+	ck_assert_uint_eq(s->calls[1].size, 0);
+	ck_assert_uint_eq(s->end, 100);
+	ck_assert_uint_eq(s->bytes, 100);
+}
+END_TEST
+
+START_TEST(test_call_inflight_across_close)
+{
+	struct pt_fdinfo a = prec_sock4(0, SOCK_STREAM, 0, NULL, 0, NULL, 0, 0, 0), none = { 0 };
+	const struct pt_pm_stream *st;
+	struct pt_pm_binding *b;
+	struct pt_task t = tk(100, 90);
+	union prec r;
+	size_t n;
+	__u32 o;
+
+	a.family = AF_UNIX;
+	a.ino = 901;
+	sys(&t, PT_CALL_SOCKETPAIR, 0, -1, 3, 4, AF_UNIX, SOCK_STREAM, 0, &a, NULL, 0);
+	prec_fork(&r, &t, 90, 91, SN(90), true);
+	feed(&r);
+	/* thread 91 blocks in recv on fd 3; thread 90 closes fd 3; the recv returns 10 bytes after */
+	t = tk(300, 90);
+	sys(&t, PT_CALL_CLOSE, 0, 3, -1, -1, 0, 0, 0, &a, NULL, 0);
+	t = tkt(400, 90, 91);
+	data_(&t, PT_CALL_RECVFROM, PT_DIR_IN, 3, 10, &none);
+	/* the same thread's own close does not count: a call after it on fd 3 is unknown */
+	t = tk(500, 90);
+	sys(&t, PT_CALL_CLOSE, 0, 4, -1, -1, 0, 0, 0, NULL, NULL, 0);
+	data_(&t, PT_CALL_READ, PT_DIR_IN, 4, 5, &none);
+	finish();
+
+	o = obj_ino(901);
+	st = stream(o, PT_DIR_IN);
+	ck_assert_uint_eq(st->ncalls, 1);
+	ck_assert_uint_eq(st->bytes, 10);
+	ck_assert_uint_eq(st->calls[0].tid, 91);
+	ck_assert_uint_eq(pt_procmodel_stats(m)->inflight, 1);
+	ck_assert_uint_eq(pt_procmodel_stats(m)->unknown_fd, 1);
+	assert_fdset(90, 450, 1, (int[]){ 4 });
+	b = history(90, &n);
+	ck_assert_uint_eq(n, 3);
+	assert_bnd(&b[0], 3, 100, 300, PT_PMB_SOCKETPAIR, PT_PME_CLOSE);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_udp_pipe_file_counts)
 {
 	struct pt_fdinfo u = prec_sock4(4000, SOCK_DGRAM, IPPROTO_UDP, "10.0.0.1", 5353, NULL, 0, 0, 0);
@@ -1604,6 +1668,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_seeded);
 	tcase_add_test(tc, test_tcp_offsets_and_pairing);
 	tcase_add_test(tc, test_tcp_relative_offsets);
+	tcase_add_test(tc, test_tcp_eof_after_fin);
+	tcase_add_test(tc, test_call_inflight_across_close);
 	tcase_add_test(tc, test_udp_pipe_file_counts);
 	tcase_add_test(tc, test_pairing_rules_and_socketpair);
 	tcase_add_test(tc, test_content_assembly);
