@@ -24,6 +24,8 @@ static const struct qop ops[] = {
 	{ "proc", query_proc, "a process: lineage, argv, exit, FD table at a time, connections, bytes" },
 	{ "conn", query_conn, "connections: both ends' processes, bytes each way, duration" },
 	{ "content", query_content, "the bytes a connection carried, with gaps marked" },
+	{ "why", query_why, "provenance graph, backward: where a process, file or received byte came from" },
+	{ "impact", query_impact, "provenance graph, forward: what a process, file or connection influenced" },
 	{ NULL, NULL, NULL },
 };
 

@@ -43,5 +43,7 @@ int query_correlate(int argc, char **argv);
 int query_proc(int argc, char **argv);		/* cli/query_proc.c */
 int query_conn(int argc, char **argv);		/* cli/query_conn.c */
 int query_content(int argc, char **argv);	/* cli/query_content.c */
+int query_why(int argc, char **argv);		/* cli/query_graph.c */
+int query_impact(int argc, char **argv);	/* cli/query_graph.c */
 
 #endif /* PROVTAP_CLI_QUERY_H */

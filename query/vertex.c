@@ -177,7 +177,8 @@ int pt_vertex_format(const struct pt_vertex_id *v, char *buf, size_t len)
 		if (!v->has_start)
 			return v->has_host ? snprintf(buf, len, "proc:%s/%u", v->host, v->pid)
 					   : snprintf(buf, len, "proc:%u", v->pid);
-		return pt_vid_proc(buf, len, v->has_host ? v->host : "", v->pid, v->start_ns);
+		return v->has_host ? pt_vid_proc(buf, len, v->host, v->pid, v->start_ns)
+				   : snprintf(buf, len, "proc:%u@%llu", v->pid, (unsigned long long)v->start_ns);
 	case PT_V_CONN:
 		return pt_vid_conn(buf, len, v->conn);
 	case PT_V_RECV:
