@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "cli/cmd_record.h"
 #include "common/log.h"
 
 #define PT_VERSION "0.1.0"
@@ -26,6 +27,9 @@ static const struct pt_cmd commands[] = {
 	{ "store", cmd_store, "read a store: per-point counts, records, integrity", usage_store },
 	{ "query", cmd_query, "diagnosis queries over the store: hops, loss, delay, ...", usage_query },
 	{ "export", cmd_export, "write matching packets to a file (pcapng) for tshark/Wireshark", usage_export },
+	{ "record", cmd_record, "run a command and record its processes and network conversation (.ptx)", usage_record },
+	{ "show", cmd_show, "what a recording (.ptx) holds: processes, connections, peers, truncation", usage_show },
+	{ "replay", cmd_replay, "re-run a recorded command with its peers emulated; report divergence", usage_replay },
 	{ "version", cmd_version, "print the version", NULL },
 	{ "help", cmd_help, "help on a command: provtap help COMMAND", NULL },
 	{ NULL, NULL, NULL, NULL },

@@ -16,6 +16,7 @@ PKGS=(
 	iptables                                 # NFQUEUE target (this kernel has no nft queue)
 	haproxy                                  # integration: the L4 middlebox testbed
 	graphviz python3-jsonschema              # integration: why/impact DOT renders, JSON schema
+	curl                                     # integration: record/replay of a real client
 )
 if [ "${1:-}" = "--bench" ]; then
 	PKGS+=(tcpdump strace sqlite3 hyperfine)

@@ -1,0 +1,241 @@
+#!/bin/bash
+# test_replay: record and replay of experiments (provtap record / show / replay).
+# A server namespace joined to the root namespace by a veth pair plays the remote machine.
+#  1. curl (a real client nobody here wrote) fetches a file over HTTP from python's http.server
+#     there, under `provtap record`; the server is stopped; `replay` re-runs curl: its output is
+#     byte-identical, its exit status the same, `--verify` passes. `show` lists the process, the
+#     connection, the peer and the bytes. Nothing of the recorder is left (pins, cgroup, temp dir).
+#  2. A client that sends the current time: replay reports the divergence at the first byte
+#     that differs (computed here from what both runs sent) and `--verify` fails.
+#  3. A server that answers each of 20 requests 50 ms late: `--timing fast` finishes in well
+#     under half the recorded duration, `--timing original` within 20% of it.
+#  4. Bad input: a truncated and a corrupted recording, another format version, a command that
+#     does not exist: clear errors, exit non-zero, nothing left running or mounted.
+source "$(dirname "$0")/lib.sh"
+
+require_bpf
+command -v curl >/dev/null || die "missing tool: curl (apt-get install curl)"
+
+NS="${PREFIX}srv"
+VH="${PREFIX}h"
+VS="${PREFIX}s"
+N=$(( $$ % 250 + 1 ))
+HOST_IP=10.251.$N.1
+SRV_IP=10.251.$N.2
+ip netns add "$NS" || die "cannot create namespace $NS"
+on_exit "ip netns del '$NS'"
+ip link add "$VH" type veth peer name "$VS" || die "cannot create veth $VH"
+on_exit "ip link del '$VH'"
+ip link set "$VS" netns "$NS"
+ip addr add "$HOST_IP/24" dev "$VH"
+ip link set "$VH" up
+nsx "$NS" ip addr add "$SRV_IP/24" dev "$VS"
+nsx "$NS" ip link set "$VS" up
+nsx "$NS" ip link set lo up
+
+# Nothing of a recorder or a replay may stay behind: checked after each step.
+leftovers() {
+	ls -d /sys/fs/bpf/provtap-record-* /tmp/provtap-record.* 2>/dev/null
+	find /sys/fs/cgroup -maxdepth 4 -type d \( -name 'provtap-record-*' -o -name 'provtap-replay-*' \) 2>/dev/null
+}
+check_clean() { assert_eq "$1: nothing left (pins, cgroups, temp dirs)" "" "$(leftovers | tr '\n' ' ')"; }
+
+# port_open IP PORT: something listens there (from the root namespace)
+port_open() { python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.2).close()' "$1" "$2" 2>/dev/null; }
+
+# server NAME CMD...: start CMD in the server namespace, register its stop; sets SRV_PID
+server() {
+	local name=$1
+	shift
+	ip netns exec "$NS" "$@" >"$TMP/$name.log" 2>&1 &
+	SRV_PID=$!
+	on_exit "kill $SRV_PID"
+}
+
+# ---- 1. curl over HTTP ------------------------------------------------------------------
+mkdir -p "$TMP/www" "$TMP/run"
+head -c 40000 /dev/urandom >"$TMP/www/data.bin"
+server http python3 -m http.server 8080 --bind "$SRV_IP" --directory "$TMP/www"
+HTTP_PID=$SRV_PID
+wait_for 10 "http.server up" port_open "$SRV_IP" 8080 || die "http.server did not start"
+
+cd "$TMP/run" || die "no $TMP/run"
+URL="http://$SRV_IP:8080/data.bin"
+"$PROVTAP" record -o "$TMP/curl.ptx" -- curl -s -S "$URL" >"$TMP/curl.rec.out" 2>"$TMP/record.err"
+rc=$?
+sed 's/^/        record| /' "$TMP/record.err"
+assert_eq "record exits with curl's status" 0 "$rc"
+check "curl got the file while recorded" cmp -s "$TMP/www/data.bin" "$TMP/curl.rec.out"
+assert_contains "record sums up the recording" "recorded 1 process\(es\), 1 TCP connection" "$TMP/record.err"
+check "no truncation or loss reported for a 40 kB fetch" not grep -q "warning" "$TMP/record.err"
+check_clean "after record"
+
+"$PROVTAP" show "$TMP/curl.ptx" >"$TMP/show.out" 2>&1
+assert_eq "show reads the recording" 0 "$?"
+assert_contains "show: the command and its exit" "^command +curl -s -S $URL \(exit 0\)" "$TMP/show.out"
+assert_contains "show: curl's process with its argv" "^0 .* exit 0 +curl -s -S $URL" "$TMP/show.out"
+assert_contains "show: the connection to the server, 40000+ bytes received, no marks" \
+	"^0 +0 curl +connect +$HOST_IP:[0-9]+ +$SRV_IP:8080 +[0-9]+ +40[0-9]{3} .* -$" "$TMP/show.out"
+assert_contains "show: the peer" "^$SRV_IP:8080 +tcp +1 " "$TMP/show.out"
+assert_contains "show: no losses" "^losses +none" "$TMP/show.out"
+
+kill "$HTTP_PID"
+wait_for 10 "http.server gone" not port_open "$SRV_IP" 8080 || die "http.server did not stop"
+check "the server is really gone: a plain curl now fails" not curl -s -m 2 -o /dev/null "$URL"
+
+"$PROVTAP" replay "$TMP/curl.ptx" >"$TMP/curl.rep.out" 2>"$TMP/replay.err"
+rc=$?
+sed 's/^/        replay| /' "$TMP/replay.err"
+assert_eq "replay exits with curl's status" 0 "$rc"
+check "replayed curl's output is byte-identical to the recorded one" cmp -s "$TMP/curl.rec.out" "$TMP/curl.rep.out"
+"$PROVTAP" replay "$TMP/curl.ptx" --verify >/dev/null 2>"$TMP/verify.err"
+assert_eq "replay --verify passes" 0 "$?"
+assert_contains "replay --verify says so" "verify: ok" "$TMP/verify.err"
+check_clean "after replay"
+
+# another command against the same recording: a different request diverges where it differs
+"$PROVTAP" replay "$TMP/curl.ptx" --verify -- curl -s -S "http://$SRV_IP:8080/dataX.bin" >/dev/null 2>"$TMP/verify2.err"
+assert_eq "replay --verify of a different request fails" 1 "$?"
+# "GET /data" is 9 bytes: the 10th byte (offset 9) is 'X' instead of '.'
+assert_contains "the divergence: client to peer at byte offset 9, expected '.bin', got 'X.bi'" \
+	"DIVERGENCE connection 0 .*client to peer, byte offset 9: expected 2e 62 69 6e.* got 58 2e 62 69" "$TMP/verify2.err"
+
+# ---- 2. a client that sends the current time ---------------------------------------------
+cat >"$TMP/timesrv.py" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    line = b""
+    while not line.endswith(b"\n"):
+        b = c.recv(100)
+        if not b:
+            break
+        line += b
+    c.sendall(b"ok " + str(len(line)).encode() + b"\n")
+    c.close()
+EOF
+cat >"$TMP/timecli.py" <<'EOF'
+import socket, sys, time
+msg = b"hello, the time is %d\n" % time.time_ns()
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+c.sendall(msg)
+print(c.recv(100).decode().strip())
+sys.stderr.write(msg.decode())
+EOF
+server time python3 "$TMP/timesrv.py" "$SRV_IP" 9090
+TIME_PID=$SRV_PID
+wait_for 10 "time server up" port_open "$SRV_IP" 9090 || die "time server did not start"
+"$PROVTAP" record -o "$TMP/time.ptx" -- python3 "$TMP/timecli.py" "$SRV_IP" 9090 >"$TMP/time.rec.out" \
+	2>"$TMP/time.rec.err"
+assert_eq "record of the time client: exit 0" 0 "$?"
+kill "$TIME_PID"
+wait_for 10 "time server gone" not port_open "$SRV_IP" 9090
+"$PROVTAP" replay "$TMP/time.ptx" --verify >"$TMP/time.rep.out" 2>"$TMP/time.rep.err"
+assert_eq "replay --verify of the time client fails" 1 "$?"
+assert_eq "the replayed client still got the recorded answer" "$(cat "$TMP/time.rec.out")" "$(cat "$TMP/time.rep.out")"
+sent_rec=$(grep '^hello' "$TMP/time.rec.err")
+sent_rep=$(grep '^hello' "$TMP/time.rep.err")
+off=$(python3 -c 'import sys
+a, b = sys.argv[1], sys.argv[2]
+print(next(i for i in range(min(len(a), len(b))) if a[i] != b[i]))' "$sent_rec" "$sent_rep")
+exp=$(printf '%s' "${sent_rec:$off:1}" | od -An -tx1 | tr -d ' ')
+got=$(printf '%s' "${sent_rep:$off:1}" | od -An -tx1 | tr -d ' ')
+log "recorded: $sent_rec; replayed: $sent_rep; first difference at offset $off"
+assert_contains "the divergence is reported at byte offset $off (expected $exp..., got $got...)" \
+	"DIVERGENCE connection 0 \(python3 to $SRV_IP:9090, #1 to that peer\), client to peer, byte offset $off: expected $exp .* got $got " \
+	"$TMP/time.rep.err"
+assert_eq "exactly one divergence line" 1 "$(grep -c DIVERGENCE "$TMP/time.rep.err")"
+sed 's/^/        replay| /' "$TMP/time.rep.err"
+
+# ---- 3. timing: a server that answers 50 ms late -----------------------------------------
+cat >"$TMP/slowsrv.py" <<'EOF'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    buf = b""
+    while True:
+        b = c.recv(100)
+        if not b:
+            break
+        buf += b
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            time.sleep(0.05)
+            c.sendall(b"answer to " + line + b"\n")
+    c.close()
+EOF
+cat >"$TMP/slowcli.py" <<'EOF'
+import socket, sys
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+f = c.makefile("rb")
+for i in range(20):
+    c.sendall(b"question %d\n" % i)
+    print(f.readline().decode().strip())
+EOF
+server slow python3 "$TMP/slowsrv.py" "$SRV_IP" 9191
+SLOW_PID=$SRV_PID
+wait_for 10 "slow server up" port_open "$SRV_IP" 9191 || die "slow server did not start"
+"$PROVTAP" record -o "$TMP/slow.ptx" -- python3 "$TMP/slowcli.py" "$SRV_IP" 9191 >"$TMP/slow.rec.out" 2>/dev/null
+assert_eq "record of the slow exchange: exit 0" 0 "$?"
+assert_eq "20 answers recorded" 20 "$(grep -c '^answer to question' "$TMP/slow.rec.out")"
+kill "$SLOW_PID"
+dur() {	# dur FILE: the "in X s (recorded run Y s)" of a replay summary as "X Y"
+	sed -n 's/.* in \([0-9.]*\) s (recorded run \([0-9.]*\) s).*/\1 \2/p' "$1"
+}
+"$PROVTAP" replay "$TMP/slow.ptx" --verify --timing fast >"$TMP/fast.out" 2>"$TMP/fast.err"
+assert_eq "replay --timing fast --verify passes" 0 "$?"
+"$PROVTAP" replay "$TMP/slow.ptx" --verify --timing original >"$TMP/orig.out" 2>"$TMP/orig.err"
+assert_eq "replay --timing original --verify passes" 0 "$?"
+check "both replays print the recorded answers" cmp -s "$TMP/slow.rec.out" "$TMP/fast.out"
+check "... the original-timed one too" cmp -s "$TMP/slow.rec.out" "$TMP/orig.out"
+read -r fast recd < <(dur "$TMP/fast.err")
+read -r orig _ < <(dur "$TMP/orig.err")
+log "recorded run ${recd}s, fast replay ${fast}s, original replay ${orig}s"
+check "recorded run took at least 20 x 50 ms (${recd}s)" python3 -c "import sys; sys.exit(not $recd >= 1.0)"
+check "--timing fast: under half the recorded duration (${fast}s vs ${recd}s)" \
+	python3 -c "import sys; sys.exit(not $fast < 0.5 * $recd)"
+check "--timing original: within 20% of the recorded duration (${orig}s vs ${recd}s)" \
+	python3 -c "import sys; sys.exit(not abs($orig - $recd) <= 0.2 * $recd)"
+check_clean "after the timing replays"
+
+# ---- 4. bad input --------------------------------------------------------------------------
+size=$(stat -c %s "$TMP/curl.ptx")
+head -c $((size / 2)) "$TMP/curl.ptx" >"$TMP/trunc.ptx"
+"$PROVTAP" replay "$TMP/trunc.ptx" >"$TMP/bad1.out" 2>&1
+assert_eq "replay of a truncated recording: exit 1" 1 "$?"
+assert_contains "... says it is truncated" "trunc.ptx: truncated recording" "$TMP/bad1.out"
+cp "$TMP/curl.ptx" "$TMP/corrupt.ptx"
+printf '\x55\xaa' | dd of="$TMP/corrupt.ptx" bs=1 seek=$((size - 100)) conv=notrunc status=none
+"$PROVTAP" show "$TMP/corrupt.ptx" >"$TMP/bad2.out" 2>&1
+assert_eq "show of a corrupted recording: exit 1" 1 "$?"
+assert_contains "... names the checksum" "corrupt.ptx: corrupt recording: body checksum mismatch" "$TMP/bad2.out"
+python3 - "$TMP/curl.ptx" "$TMP/v9.ptx" <<'EOF'
+import struct, sys, zlib
+d = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<I", d, 8, 9)                              # version
+struct.pack_into("<I", d, 60, zlib.crc32(bytes(d[:60])))     # header checksum
+open(sys.argv[2], "wb").write(d)
+EOF
+"$PROVTAP" replay "$TMP/v9.ptx" >"$TMP/bad3.out" 2>&1
+assert_eq "replay of format version 9: exit 1" 1 "$?"
+assert_contains "... names both versions" "format version 9; this provtap reads version 1" "$TMP/bad3.out"
+"$PROVTAP" replay "$TMP/curl.ptx" -- no-such-command-xyz >"$TMP/bad4.out" 2>&1
+assert_eq "replay of a command that does not exist: exit 127" 127 "$?"
+assert_contains "... says so" "no-such-command-xyz: command not found" "$TMP/bad4.out"
+"$PROVTAP" record -o "$TMP/none.ptx" -- no-such-command-xyz >"$TMP/bad5.out" 2>&1
+assert_eq "record of a command that does not exist: exit 127" 127 "$?"
+assert_contains "... says so" "no-such-command-xyz: command not found" "$TMP/bad5.out"
+check "... and writes no recording" not test -e "$TMP/none.ptx"
+"$PROVTAP" replay /nonexistent.ptx >"$TMP/bad6.out" 2>&1
+assert_eq "replay of a missing file: exit 1" 1 "$?"
+assert_contains "... names it" "cannot open /nonexistent.ptx" "$TMP/bad6.out"
+check_clean "after the bad input"
+cd /

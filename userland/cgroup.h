@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * cgroup.h — a private cgroup v2 for a recorded command: made below the
+ * caller's own cgroup in the v2 hierarchy (found in /proc/self/mounts, so a
+ * hybrid layout with v2 at /sys/fs/cgroup/unified works too), emptied and
+ * removed afterwards. Its directory fd is what clone3(CLONE_INTO_CGROUP) and
+ * the proc probes' cgroup scope take.
+ */
+#ifndef PROVTAP_CGROUP_H
+#define PROVTAP_CGROUP_H
+
+#include <stddef.h>
+
+struct pt_cgroup {
+	char path[512];		/* its directory; "" when none */
+	int fd;			/* O_DIRECTORY fd of it, -1 when none */
+};
+
+/*
+ * Create the cgroup NAME below the caller's cgroup v2. Returns 0 and fills
+ * *cg, or -errno with errlen bytes of explanation in err (-ENOENT: no cgroup
+ * v2 is mounted). On error *cg is empty (path "", fd -1).
+ */
+int pt_cgroup_create(const char *name, struct pt_cgroup *cg, char *err, size_t errlen);
+
+/*
+ * Start exe with argv and envp as a child already inside the cgroup
+ * (clone3 CLONE_INTO_CGROUP: its first instruction runs in it), in directory
+ * cwd when not NULL, with SIGINT/SIGQUIT back to their defaults. Returns its
+ * pid, or -errno with err (errlen bytes). A child that cannot chdir or exec
+ * says so on stderr and exits 126.
+ */
+int pt_cgroup_spawn(const struct pt_cgroup *cg, const char *exe, char *const *argv, char *const *envp,
+		    const char *cwd, char *err, size_t errlen);
+
+/* Processes in the cgroup (and below it) now, or -errno. */
+int pt_cgroup_nprocs(const struct pt_cgroup *cg);
+
+/*
+ * Kill every process in the cgroup (cgroup.kill, SIGKILL) and wait up to
+ * timeout_ms for it to be empty. 0, -ETIMEDOUT, or -errno.
+ */
+int pt_cgroup_kill(const struct pt_cgroup *cg, int timeout_ms);
+
+/* Close and remove the cgroup (it must be empty). NULL-safe, idempotent; 0 or -errno. */
+int pt_cgroup_remove(struct pt_cgroup *cg);
+
+#endif /* PROVTAP_CGROUP_H */

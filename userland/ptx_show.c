@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "common/units.h"
+#include "userland/ptx_show.h"
+
+char *pt_ptx_fmt_ep(__u16 family, const __u8 *addr, __u16 port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	return buf;
+}
+
+/* "exit 3", "signal 9", "running" */
+static char *fmt_status(__u32 flags, __s32 st, char *buf, size_t len)
+{
+	if (!(flags & PT_PTX_P_EXITED))
+		snprintf(buf, len, "running");
+	else if (flags & PT_PTX_P_SIGNALED || WIFSIGNALED(st))
+		snprintf(buf, len, "signal %d", st & 0x7f);
+	else
+		snprintf(buf, len, "exit %d", (st >> 8) & 0xff);
+	return buf;
+}
+
+/* argv joined with spaces, cut to len. */
+static char *fmt_argv(const char *argv, __u32 argv_len, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (__u32 i = 0; i < argv_len && o + 1 < len; i++)
+		buf[o++] = argv[i] ? argv[i] : (i + 1 < argv_len ? ' ' : 0);
+	buf[o < len ? o : len - 1] = 0;
+	return buf;
+}
+
+static const char *role_name(__u8 role)
+{
+	return role == PT_PTX_R_CONNECT ? "connect" : role == PT_PTX_R_ACCEPT ? "accept" : "?";
+}
+
+/* Gaps of a direction by reason: "1200 bytes past --content-max". */
+static void fmt_gaps(const struct pt_ptx_stream *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (int kind = 1; kind < PT_PTX_G_MAX; kind++) {
+		__u64 n = 0;
+
+		for (__u32 i = 0; i < s->ngaps; i++)
+			n += s->gaps[i].kind == kind ? s->gaps[i].len : 0;
+		if (n && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%llu bytes %s", o ? ", " : "",
+					      (unsigned long long)n, pt_ptx_gap_name((__u8)kind));
+	}
+}
+
+void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
+{
+	__u64 sent = 0, rcvd = 0, lost = 0;
+	char l[64], r[64], g[256];
+
+	for (__u32 i = 0; i < x->nconns; i++) {
+		sent += x->conns[i].dir[PT_PTX_D_OUT].len;
+		rcvd += x->conns[i].dir[PT_PTX_D_IN].len;
+	}
+	for (int k = 0; k < 4; k++)
+		lost += x->lost[k];
+	fprintf(out, "provtap: recorded %u process(es), %u TCP connection(s) (%llu bytes sent, %llu received), "
+		"%u UDP datagram(s), %u file(s) opened, in %.3f s into %s\n", x->nprocs, x->nconns,
+		(unsigned long long)sent, (unsigned long long)rcvd, x->ndgrams, x->nfiles, x->duration_ns / 1e9, name);
+	for (__u32 i = 0; i < x->nconns; i++) {
+		const struct pt_ptx_conn *c = &x->conns[i];
+
+		for (int d = 0; d < 2; d++) {
+			if (!c->dir[d].ngaps)
+				continue;
+			fmt_gaps(&c->dir[d], g, sizeof(g));
+			fprintf(out, "provtap: warning: connection %u (%s %s > %s) lacks %s of the %llu bytes %s: %s\n", i,
+				pt_ptx_proc_name(x, c->proc), pt_ptx_fmt_ep(c->family, c->laddr, c->lport, l, sizeof(l)),
+				pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
+				d == PT_PTX_D_OUT ? "some" : "some", (unsigned long long)c->dir[d].len,
+				d == PT_PTX_D_OUT ? "sent" : "received", g);
+		}
+	}
+	for (__u32 i = 0; i < x->ndgrams; i++)
+		if (x->dgrams[i].captured < x->dgrams[i].size)
+			fprintf(out, "provtap: warning: UDP datagram %u: %llu of its %llu bytes recorded\n", i,
+				(unsigned long long)x->dgrams[i].captured, (unsigned long long)x->dgrams[i].size);
+	if (lost)
+		fprintf(out, "provtap: warning: the kernel dropped %llu record(s) (proc %llu, sys %llu, data %llu, "
+			"chunk %llu; ring buffer full): processes, calls or content may be missing anywhere; every "
+			"connection is marked\n", (unsigned long long)lost, (unsigned long long)x->lost[0],
+			(unsigned long long)x->lost[1], (unsigned long long)x->lost[2], (unsigned long long)x->lost[3]);
+	if (x->corrupt || x->malformed)
+		fprintf(out, "provtap: warning: %llu corrupt store region(s) and %llu malformed record(s) were "
+			"skipped while building the recording\n", (unsigned long long)x->corrupt,
+			(unsigned long long)x->malformed);
+}
+
+void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
+{
+	char t[40], buf[512], pos[64], st[32], l[64], r[64];
+	__u64 lost = 0;
+
+	for (int k = 0; k < 4; k++)
+		lost += x->lost[k];
+	fprintf(out, "recording  %s (format %d, written by %s)\n", name, PT_PTX_VERSION, x->tool);
+	fprintf(out, "host       %s, %s\n", x->host, x->kernel);
+	fprintf(out, "started    %s, duration %.3f s\n", pt_fmt_rfc3339(x->origin_real_ns, t, sizeof(t)),
+		x->duration_ns / 1e9);
+	fprintf(out, "command    %s (%s)\n", fmt_argv(x->argv, x->argv_len, buf, sizeof(buf)),
+		fmt_status(PT_PTX_P_EXITED, x->exit_status, st, sizeof(st)));
+	fprintf(out, "cwd        %s; environment: %u variables\n", x->cwd ? x->cwd : "?", x->nenv);
+	fprintf(out, "content    up to %u bytes per call, ", x->call_content);
+	if (x->content_max)
+		fprintf(out, "%llu bytes per connection direction\n", (unsigned long long)x->content_max);
+	else
+		fprintf(out, "no limit per connection direction\n");
+	if (lost)
+		fprintf(out, "losses     %llu record(s) dropped by the kernel (proc %llu, sys %llu, data %llu, chunk %llu): "
+			"INCOMPLETE\n", (unsigned long long)lost, (unsigned long long)x->lost[0],
+			(unsigned long long)x->lost[1], (unsigned long long)x->lost[2], (unsigned long long)x->lost[3]);
+	else
+		fprintf(out, "losses     none\n");
+	if (x->flags & PT_PTX_F_TRUNC)
+		fprintf(out, "truncated  yes: some content is missing (see MARKS)\n");
+
+	fprintf(out, "\nPROCESSES (%u)\n%-10s %8s %8s %10s %10s %-10s %s\n", x->nprocs, "POS", "PID", "PPID",
+		"START(s)", "END(s)", "STATUS", "COMMAND");
+	for (__u32 i = 0; i < x->nprocs; i++) {
+		const struct pt_ptx_proc *p = &x->procs[i];
+		char end[24];
+
+		if (p->exit_ts == PT_PTX_OPEN)
+			snprintf(end, sizeof(end), "-");
+		else
+			snprintf(end, sizeof(end), "%.3f", p->exit_ts / 1e9);
+		if (p->nexecs)
+			fmt_argv(p->execs[p->nexecs - 1].argv, p->execs[p->nexecs - 1].argv_len, buf, 120);
+		else
+			snprintf(buf, sizeof(buf), "(%s, no exec seen)", p->comm);
+		fprintf(out, "%-10s %8u %8u %10.3f %10s %-10s %s\n", pt_ptx_tree_pos(x, i, pos, sizeof(pos)), p->pid,
+			p->ppid, p->start_ts / 1e9, end, fmt_status(p->flags, p->exit_status, st, sizeof(st)), buf);
+	}
+
+	fprintf(out, "\nCONNECTIONS (%u)\n%-3s %-14s %-8s %-22s %-22s %10s %10s %9s %9s  %s\n", x->nconns, "#",
+		"PROCESS", "ROLE", "LOCAL", "PEER", "SENT", "RECEIVED", "START(s)", "DUR(s)", "MARKS");
+	for (__u32 i = 0; i < x->nconns; i++) {
+		const struct pt_ptx_conn *c = &x->conns[i];
+		char who[40], marks[600] = "", g[256];
+		size_t o = 0;
+
+		snprintf(who, sizeof(who), "%s %s", c->proc < x->nprocs ? pt_ptx_tree_pos(x, c->proc, pos, sizeof(pos)) : "?",
+			 pt_ptx_proc_name(x, c->proc));
+		for (int d = 0; d < 2; d++) {
+			if (!c->dir[d].ngaps)
+				continue;
+			fmt_gaps(&c->dir[d], g, sizeof(g));
+			o += (size_t)snprintf(marks + o, sizeof(marks) - o, "%sTRUNCATED %s: %s", o ? "; " : "",
+					      d == PT_PTX_D_OUT ? "sent" : "received", g);
+		}
+		if (c->flags & PT_PTX_C_LOST && o < sizeof(marks))
+			o += (size_t)snprintf(marks + o, sizeof(marks) - o, "%sMAY BE INCOMPLETE (kernel losses)", o ? "; " : "");
+		if (c->flags & PT_PTX_C_INTERNAL && o < sizeof(marks))
+			o += (size_t)snprintf(marks + o, sizeof(marks) - o, "%sboth ends recorded", o ? "; " : "");
+		if (c->flags & PT_PTX_C_INEXACT && o < sizeof(marks))
+			snprintf(marks + o, sizeof(marks) - o, "%soffsets relative", o ? "; " : "");
+		fprintf(out, "%-3u %-14s %-8s %-22s %-22s %10llu %10llu %9.3f %9.3f  %s\n", i, who, role_name(c->role),
+			pt_ptx_fmt_ep(c->family, c->laddr, c->lport, l, sizeof(l)),
+			pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
+			(unsigned long long)c->dir[PT_PTX_D_OUT].len, (unsigned long long)c->dir[PT_PTX_D_IN].len,
+			c->first_ts / 1e9, (c->last_ts - c->first_ts) / 1e9, o ? marks : "-");
+	}
+
+	fprintf(out, "\nPEERS\n%-22s %-6s %6s %10s %10s\n", "PEER", "PROTO", "CONNS", "SENT", "RECEIVED");
+	for (__u32 i = 0; i < x->nconns; i++) {
+		const struct pt_ptx_conn *c = &x->conns[i];
+		__u64 s = 0, rc = 0;
+		unsigned n = 0;
+		bool first = true;
+
+		for (__u32 k = 0; k < x->nconns && first; k++)
+			first = !(k < i && x->conns[k].rport == c->rport && !memcmp(x->conns[k].raddr, c->raddr, 16));
+		if (!first)
+			continue;
+		for (__u32 k = i; k < x->nconns; k++) {
+			if (x->conns[k].rport != c->rport || memcmp(x->conns[k].raddr, c->raddr, 16))
+				continue;
+			n++;
+			s += x->conns[k].dir[PT_PTX_D_OUT].len;
+			rc += x->conns[k].dir[PT_PTX_D_IN].len;
+		}
+		fprintf(out, "%-22s %-6s %6u %10llu %10llu\n", pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
+			"tcp", n, (unsigned long long)s, (unsigned long long)rc);
+	}
+
+	fprintf(out, "\nDATAGRAMS (%u)\n", x->ndgrams);
+	if (x->ndgrams)
+		fprintf(out, "%-4s %-14s %-4s %-22s %-22s %8s %9s  %s\n", "#", "PROCESS", "DIR", "LOCAL", "PEER", "BYTES",
+			"TIME(s)", "MARKS");
+	for (__u32 i = 0; i < x->ndgrams; i++) {
+		const struct pt_ptx_dgram *g = &x->dgrams[i];
+		char who[40], m[64] = "-";
+
+		snprintf(who, sizeof(who), "%s %s", pt_ptx_tree_pos(x, g->proc, pos, sizeof(pos)), pt_ptx_proc_name(x, g->proc));
+		if (g->captured < g->size)
+			snprintf(m, sizeof(m), "TRUNCATED: %llu bytes kept", (unsigned long long)g->captured);
+		fprintf(out, "%-4u %-14s %-4s %-22s %-22s %8llu %9.3f  %s\n", i, who, g->dir == PT_PTX_D_OUT ? "out" : "in",
+			pt_ptx_fmt_ep(g->family, g->laddr, g->lport, l, sizeof(l)),
+			pt_ptx_fmt_ep(g->family, g->raddr, g->rport, r, sizeof(r)), (unsigned long long)g->size,
+			g->ts / 1e9, m);
+	}
+
+	fprintf(out, "\nFILES OPENED (%u)\n", x->nfiles);
+	for (__u32 i = 0; i < x->nfiles; i++) {
+		const struct pt_ptx_file *f = &x->files[i];
+
+		fprintf(out, "%-10s %-14s %s%s\n", pt_ptx_tree_pos(x, f->proc, pos, sizeof(pos)), pt_ptx_proc_name(x, f->proc),
+			f->path, (f->open_flags & 3) ? " (write)" : "");
+	}
+}
