@@ -1,14 +1,23 @@
 #!/bin/bash
 # run.sh — provtap's benchmarks (what `make bench` runs once the binaries are built).
 #
+#   overhead  iperf3 across the testbed: no capture vs provtap on every hop vs tcpdump on every
+#             hop (bench/run_capture.sh)
+#   smallpkt  64-byte UDP at increasing rates: highest loss-free rate, provtap vs tcpdump
+#             (bench/run_capture.sh, sender bench/udpflood.c)
 #   1. ingest    records/s from the BPF ring buffer into the sealed store, collector on one
 #                core, zero ring-buffer drops, 64 MiB ring (driver: bench/ringdrive.c)
 #   1b. store    the store alone: append + seal of synthetic records (bench/storebench.c)
 #   2. bytes     stored bytes per record after sealing, demo-like traffic on a routed testbed,
 #                probes on every veth both ways, snaplen 0; peer: tcpdump -w -s 128 pcap
 #   3. latency   probe -> `provtap tail --json` line, p50/p99, 50 packets/s
-#   4. query     `query hops|loss|delay` over a generated 10 M-record store (QUICK: 1 M) vs
-#                sqlite3 running the equivalent SQL on the same rows (bench/genstore.c)
+#   4. query     `query hops|loss|delay` over generated 1 M and 10 M-record stores (QUICK: 1 M)
+#                vs sqlite3 running the equivalent SQL on the same rows (bench/genstore.c), and
+#                `query rtt|throughput` over a generated TCP store (genstore --tcp) vs sqlite3
+#                and tshark (bench/run_query_tcp.sh)
+#   audit     socket-content audit: bench/rrload baseline vs provtap --procs --content 4096 vs
+#             strace -f (bench/run_audit.sh)
+#   fdinherit fork+exec with 0/1000/4000 inherited FDs (bench/fdfork.c), same three ways
 #
 # Every benchmark checks its own result (exact counts, no drops, no errors) before it
 # reports a figure, and prints FAILED with the reason otherwise. Results: the table on
@@ -18,7 +27,9 @@
 #      BENCH_TMPDIR=DIR   where stores and captures go (default /var/tmp: a real disk)
 #      PROVTAP=PATH       the binary (default build/provtap)
 #      BENCHBIN=DIR       the bench programs (default build/bench)
-#      ONLY="query store" run only these of: ingest store query bytes latency
+#      BENCH_RESULTS=DIR  where latest.{md,json} go (default bench/results)
+#      ONLY="query store" run only these of: overhead smallpkt ingest store query bytes
+#                         latency audit fdinherit
 # Needs root, 2+ CPUs. Uses its own pin dir, network namespaces and sockets; removes
 # everything it made on exit, also on failure or Ctrl-C.
 set -uo pipefail
@@ -29,7 +40,7 @@ BENCHBIN=${BENCHBIN:-$ROOT/build/bench}
 TESTBED=$ROOT/scripts/testbed.sh
 TRAFFIC=$ROOT/scripts/traffic.py
 LIB=$ROOT/bench/benchlib.py
-RESULTS=$ROOT/bench/results
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/results}
 QUICK=${QUICK:-0}
 [ "$QUICK" = 1 ] || QUICK=0
 
@@ -67,10 +78,10 @@ die() { echo "bench: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, BPF)"
 [ -x "$PROVTAP" ] || die "no $PROVTAP (run \`make bench\`, or make build/provtap)"
-for b in ringdrive storebench genstore; do
+for b in ringdrive storebench genstore rrload fdfork udpflood; do
 	[ -x "$BENCHBIN/$b" ] || die "no $BENCHBIN/$b (run \`make bench\`)"
 done
-for t in ip tcpdump python3 taskset; do command -v $t >/dev/null || die "missing tool: $t"; done
+for t in ip tcpdump python3 taskset iperf3 strace sqlite3 tshark bpftool; do command -v $t >/dev/null || die "missing tool: $t"; done
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (collector on one, driver on the other)"
 CPU_COLL=0
 CPU_DRV=1
@@ -350,10 +361,23 @@ timed() {
 	return $rc
 }
 
+# bench_query: hops/loss/delay at 1 M records (QUICK: only) and 10 M, then rtt/throughput
+# (bench/run_query_tcp.sh) at the same sizes.
 bench_query() {
-	local d=$TMP/query pk reps gen records lost lfrom lto pts sqls load_s i op
-	say "4. query speed: provtap query hops/loss/delay vs sqlite3 on the same rows (CPU $CPU_COLL)"
-	if [ $QUICK = 1 ]; then pk=250000 reps=3; else pk=2500000 reps=2; fi
+	local pk
+	say "4. query speed: provtap query hops/loss/delay/rtt/throughput vs sqlite3 (and tshark) on the same rows (CPU $CPU_COLL)"
+	for pk in $([ $QUICK = 1 ] && echo 250000 || echo 250000 2500000); do
+		bench_query_path $pk
+	done
+	for pk in $([ $QUICK = 1 ] && echo 666667 || echo 666667 6666667); do
+		bench_query_tcp $pk
+	done
+}
+
+# bench_query_path PACKETS: the path store (bench/genstore) of PACKETS x 4 points.
+bench_query_path() {
+	local d=$TMP/query pk=$1 reps gen records lost lfrom lto pts sqls load_s i op sz
+	if [ $QUICK = 1 ] || [ "$pk" -lt 1000000 ]; then reps=3; else reps=2; fi
 	rm -rf "$d"
 	mkdir -p "$d"
 	if ! command -v sqlite3 >/dev/null; then
@@ -368,6 +392,7 @@ bench_query() {
 	read -r records lost lfrom lto < <(echo "$gen" | lib get records lost lost_from lost_to)
 	mapfile -t pts < <(echo "$gen" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["points"]))')
 	log "generated $records packet records ($pk packets x ${#pts[@]} points, $lost lost $lfrom -> $lto), $(echo "$gen" | lib get disk_bytes) bytes on disk"
+	sz=$(awk -v n="$records" 'BEGIN { printf "%.0f M records", n / 1e6 }')
 	# the peer's table: the same rows (point, fp, ts), indexed on (point, fp); loading is not timed in the ratio
 	{
 		echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
@@ -422,7 +447,7 @@ bench_query() {
 			[ "$chk" = ok ] || { why="answers differ: $chk"; break; }
 			log "$op run $i: provtap ${ps}s (peak RSS $(cat "$d/$op.p.rss") KiB), sqlite3 ${ss}s; answers agree"
 		done
-		local nm="query $op" wl
+		local nm="query $op ($sz)" wl
 		case $op in
 		hops) wl="\`query hops ''\` over $records packet records ($pk packets x ${#pts[@]} points, 1 % loss on one segment), one core";;
 		*) wl="\`query $op '' --from $lfrom --to $lto\` over the same $records records, one core";;
@@ -436,8 +461,8 @@ bench_query() {
 		read -r smn smd smx < <(lib spread "${stimes[@]}")
 		ratio=$(awk -v a="$smd" -v b="$pmd" 'BEGIN { printf "%.1f", a / b }')
 		res=info target="-"
-		if [ "$op" = hops ]; then
-			target=">= 20x sqlite3"
+		if [ "$op" = hops ] && [ "$pk" -ge 2500000 ]; then
+			target=">= 20x sqlite3 (10 M records)"
 			awk -v r="$ratio" 'BEGIN { exit !(r >= 20) }' && res=PASS || res=FAIL
 		fi
 		row name="$nm vs sqlite3" workload="$wl" value="$pmd" unit=s peer="sqlite3 $(sqlite3 --version | cut -d' ' -f1), indexed (point, fp)" \
@@ -449,7 +474,7 @@ bench_query() {
 			if [ $full = 1 ]; then
 				awk -v x="$pmd" 'BEGIN { exit !(x < 2) }' && res=PASS || res=FAIL
 			fi
-			row name="query hops time" workload="$wl" value="$pmd" unit=s reps=$reps spread="[$pmn,$pmd,$pmx]" \
+			row name="query hops time ($sz)" workload="$wl" value="$pmd" unit=s reps=$reps spread="[$pmn,$pmd,$pmx]" \
 				target="$([ $full = 1 ] && echo '< 2 s over 10 M records' || echo '- (QUICK: 1 M records; the target is for 10 M)')" result=$res \
 				note="taskset -c $CPU_COLL; peak RSS $prss KiB: bounded (fingerprints within the 10 s horizon + delay samples), not the store"
 		fi
@@ -457,17 +482,33 @@ bench_query() {
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$d"
 }
 
+# rtt and throughput over a generated TCP store (bench/run_query_tcp.sh)
+source "$ROOT/bench/run_query_tcp.sh"
+
 # ---- testbed for 2 and 3 ------------------------------------------------------------------
 
-testbed_up() {
+# testbed_net_up: the testbed's namespaces and veths (once); sets HOPS and TB_IFACES.
+testbed_net_up() {
 	[ $TESTBED_UP = 1 ] && return 0
 	bash "$TESTBED" up "$PREFIX" >"$TMP/testbed.out" 2>&1 || { cat "$TMP/testbed.out" >&2; return 1; }
 	TESTBED_UP=1
 	eval "$(bash "$TESTBED" env "$PREFIX")"
 	mapfile -t HOPS < <(bash "$TESTBED" names "$PREFIX")
-	local ifaces=() h
-	for h in "${HOPS[@]}"; do ifaces+=(--iface "${h% *}:both"); done
-	"$PROVTAP" probe load "${ifaces[@]}" --snaplen 0 >"$TMP/load2.out" 2>&1 || { cat "$TMP/load2.out" >&2; return 1; }
+	local h
+	TB_IFACES=()
+	for h in "${HOPS[@]}"; do TB_IFACES+=(--iface "${h% *}:both"); done
+}
+
+# testbed_up: the testbed with packet probes on all 6 veths both ways (12 points, snaplen 0),
+# as the bytes and latency benchmarks use it. Other sections load their own probes and set
+# TB_PROBES to say these are not loaded.
+TB_PROBES=none
+testbed_up() {
+	testbed_net_up || return 1
+	[ "$TB_PROBES" = all ] && return 0
+	"$PROVTAP" probe unload --all >/dev/null 2>&1
+	"$PROVTAP" probe load "${TB_IFACES[@]}" --snaplen 0 >"$TMP/load2.out" 2>&1 || { cat "$TMP/load2.out" >&2; return 1; }
+	TB_PROBES=all
 }
 
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
@@ -619,6 +660,14 @@ bench_latency() {
 		target="< 100 ms" result=$res
 }
 
+# ---- 5, 6. capture overhead and small-packet rate vs tcpdump (bench/run_capture.sh) ----------
+
+source "$ROOT/bench/run_capture.sh"
+
+# ---- 6, 7. process probes: content audit, FD inheritance (bench/run_audit.sh) ----------------
+
+source "$ROOT/bench/run_audit.sh"
+
 # ---- main ------------------------------------------------------------------------------------
 
 START=$(date +%s)
@@ -642,11 +691,15 @@ json.dump(meta, open(sys.argv[1], "w"))
 EOF
 
 want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+want overhead && bench_overhead
+want smallpkt && bench_smallpkt
 want ingest && bench_ingest
 want store && bench_store
 want query && bench_query
 want bytes && bench_bytes
 want latency && bench_latency
+want audit && bench_audit
+want fdinherit && bench_fdinherit
 
 python3 - "$TMP/meta.json" "$(($(date +%s) - START))" <<'EOF'
 import json, sys
