@@ -91,6 +91,7 @@
 #include <stdio.h>
 #include "bpf/pkt.h"
 #include "query/filter.h"
+#include "query/json.h"
 
 /* What a reader knows about capture points and the clock, learnt from records. */
 struct pt_view {
@@ -139,13 +140,6 @@ const char *pt_call_name(__u16 call);
  * "ERESTARTSYS"), else err in decimal written into buf (>= 12 bytes).
  */
 const char *pt_errno_name(int err, char *buf, size_t len);
-
-/*
- * n bytes as a JSON string literal (quotes included) that is valid whatever
- * they hold: UTF-8 kept; ", \ and control characters escaped; every byte
- * not part of valid UTF-8 written as \ufffd.
- */
-void pt_json_bytes(FILE *out, const void *s, size_t n);
 
 /* "tcp", "udp", "icmp", "icmp6", else the number written into buf (>= 4 bytes). */
 const char *pt_fmt_proto(__u8 proto, char *buf, size_t len);

@@ -437,6 +437,35 @@ START_TEST(json_checker_self_test)
 }
 END_TEST
 
+/* pt_json_str of s, as a line */
+static char *json_str_line(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"s\":", f);
+	pt_json_str(f, s);
+	fputs("}\n", f);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(json_str_any_bytes)
+{
+	/* point names, paths and comms are bytes: invalid UTF-8 must not make invalid JSON */
+	char *out = json_str_line("a\xff\xc3\xa9\xed\xa0\x80\"\\\x01z");
+
+	ck_assert(json_lines_valid(out));
+	ck_assert_str_eq(out, "{\"s\":\"a\\ufffd\xc3\xa9\\ufffd\\ufffd\\ufffd\\\"\\\\\\u0001z\"}\n");
+	free(out);
+	out = json_str_line(NULL);
+	ck_assert_str_eq(out, "{\"s\":null}\n");
+	free(out);
+}
+END_TEST
+
 /* ---- the process family ---- */
 
 static unsigned char rbuf[8192];	/* the record under test, with its trailing data */
@@ -1026,6 +1055,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, short_records_ignored);
 	tcase_add_test(tc, no_clock_boot_relative);
 	tcase_add_test(tc, json_checker_self_test);
+	tcase_add_test(tc, json_str_any_bytes);
 	tcase_add_test(tc, proc_fork_exec_exit);
 	tcase_add_test(tc, proc_hostile_strings);
 	tcase_add_test(tc, sys_sockets);
