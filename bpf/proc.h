@@ -9,7 +9,8 @@
  *
  * Records (all start with struct pt_rec_hdr):
  *   PT_REC_PROC   struct pt_proc    fork, exec, exit (sched tracepoints), and
- *                                   processes seeded from /proc at load
+ *                                   processes seeded at load (task iterators,
+ *                                   bpf/proc_seed.bpf.c)
  *   PT_REC_SYS    struct pt_sys     FD-table and socket calls: socket, bind,
  *                                   connect, accept, close, dup, fcntl, pipe,
  *                                   open, shutdown, ... (and seeded FDs)
@@ -67,8 +68,15 @@ enum pt_proc_kind {
 	PT_PK_FORK	= 1,	/* task = parent (the forking thread); child_* = new task */
 	PT_PK_EXEC	= 2,	/* task = after exec (comm updated); data = filename\0argv */
 	PT_PK_EXIT	= 3,	/* task = the exiting thread; exit_code set */
-	PT_PK_SEED	= 4,	/* user space: a process alive when the probes were loaded
-				 * (from /proc); data = exe path\0argv like EXEC */
+	PT_PK_SEED	= 4,	/* a process alive when the probes were attached (BPF task
+				 * iterator, once per process): task = its thread-group
+				 * leader (tid == pid; other threads are not seeded), ts_ns
+				 * = when seeded, start_ns exact; data = exe path\0argv
+				 * like EXEC: the path of mm->exe_file from the root of its
+				 * mount namespace, argv read from its memory (argc the
+				 * strings kept); PT_PRF_FAULT: no exe (the leader has
+				 * exited) or argv unread (a read failed, or the kernel
+				 * cannot run the sleepable iterator: then argc 0) */
 };
 
 enum pt_proc_flag {
@@ -164,8 +172,14 @@ enum pt_call {
 	PT_CALL_ACCEPT4, PT_CALL_CONNECT, PT_CALL_SHUTDOWN, PT_CALL_CLOSE, PT_CALL_CLOSE_RANGE,
 	PT_CALL_DUP, PT_CALL_DUP2, PT_CALL_DUP3, PT_CALL_FCNTL, PT_CALL_PIPE, PT_CALL_PIPE2,
 	PT_CALL_OPEN, PT_CALL_OPENAT, PT_CALL_OPENAT2, PT_CALL_CREAT,
-	PT_CALL_SEED_FD,	/* an FD open when the probes were loaded: newfd = the FD,
-				 * fd = -1, info = its object, PT_SF_CLOEXEC as it is set */
+	PT_CALL_SEED_FD,	/* an FD open when the probes were attached (BPF task_file
+				 * iterator): newfd = the FD, fd = newfd2 = -1, ret 0,
+				 * info = its object, PT_SF_CLOEXEC as it is set; data =
+				 * its path for files, directories, devices and other
+				 * non-socket, non-pipe objects (as for PT_PK_SEED's exe;
+				 * PT_SF_PATH_TRUNC, PT_SF_FAULT when partial). The task is
+				 * the leader, or the thread whose FD table it is when a
+				 * thread does not share the leader's */
 	PT_CALL_EXECVE,		/* a FAILED execve (ret < 0); a successful one is the
 				 * PT_REC_PROC EXEC record and has no PT_REC_SYS */
 	PT_CALL_EXECVEAT,	/* a FAILED execveat, likewise */
@@ -208,8 +222,8 @@ enum pt_sys_flag {
  *           (connect: after the call, same seq meaning)
  *   addr    the sockaddr the caller passed (bind, connect) or got (accept),
  *           when PT_SF_ADDR; network order, port host order
- * data_len bytes of path follow for the open calls, creat, execve and execveat
- * (NUL-terminated).
+ * data_len bytes of path follow for the open calls, creat, execve, execveat and
+ * PT_CALL_SEED_FD (NUL-terminated).
  */
 struct pt_sys {
 	__u16 type;		/* PT_REC_SYS */

@@ -43,35 +43,17 @@ static __always_inline void pt_sock_fill(struct pt_fdinfo *fi, struct sock *sk)
 }
 
 /*
- * pt_fd_resolve - fill @fi (zeroed by the caller) with the object behind @fd
- * of the current task, now. TCP: snd_seq/rcv_seq are write_seq/copied_seq as
- * they are now (callers rewind them for data calls). Returns the enum
- * pt_fd_kind written, PT_FK_NONE when fd is not open or a read failed (then
- * @fi may be partly filled with what was read before).
+ * pt_file_fill - fill @fi (zeroed by the caller) with the object of the open
+ * file @file (a kernel pointer, read with CO-RE only, so any task's file will
+ * do: bpf/proc_seed.bpf.c fills seeded FDs with it). TCP: as pt_fd_resolve.
+ * Returns the enum pt_fd_kind written, PT_FK_NONE when a read failed.
  */
-__noinline int pt_fd_resolve(struct pt_fdinfo *fi, int fd)
+static __always_inline int pt_file_fill(struct pt_fdinfo *fi, struct file *file)
 {
-	struct task_struct *task;
-	struct fdtable *fdt;
-	struct file **fdarr;
-	struct file *file = NULL;
 	struct inode *inode;
-	unsigned int max;
 	__u16 mode;
 	__u8 kind;
 
-	if (!fi || fd < 0)
-		return PT_FK_NONE;
-	task = (void *)bpf_get_current_task();
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt)
-		return PT_FK_NONE;
-	max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
-		return PT_FK_NONE;
-	fdarr = BPF_CORE_READ(fdt, fd);
-	if (!fdarr || bpf_probe_read_kernel(&file, sizeof(file), &fdarr[fd]) || !file)
-		return PT_FK_NONE;
 	inode = BPF_CORE_READ(file, f_inode);
 	if (!inode)
 		return PT_FK_NONE;
@@ -95,6 +77,36 @@ __noinline int pt_fd_resolve(struct pt_fdinfo *fi, int fd)
 			pt_sock_fill(fi, BPF_CORE_READ(sock, sk));
 	}
 	return kind;
+}
+
+/*
+ * pt_fd_resolve - fill @fi (zeroed by the caller) with the object behind @fd
+ * of the current task, now. TCP: snd_seq/rcv_seq are write_seq/copied_seq as
+ * they are now (callers rewind them for data calls). Returns the enum
+ * pt_fd_kind written, PT_FK_NONE when fd is not open or a read failed (then
+ * @fi may be partly filled with what was read before).
+ */
+__noinline int pt_fd_resolve(struct pt_fdinfo *fi, int fd)
+{
+	struct task_struct *task;
+	struct fdtable *fdt;
+	struct file **fdarr;
+	struct file *file = NULL;
+	unsigned int max;
+
+	if (!fi || fd < 0)
+		return PT_FK_NONE;
+	task = (void *)bpf_get_current_task();
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt)
+		return PT_FK_NONE;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return PT_FK_NONE;
+	fdarr = BPF_CORE_READ(fdt, fd);
+	if (!fdarr || bpf_probe_read_kernel(&file, sizeof(file), &fdarr[fd]) || !file)
+		return PT_FK_NONE;
+	return pt_file_fill(fi, file);
 }
 
 /*

@@ -17,6 +17,7 @@
 #include "loader/pins.h"
 #include "loader/loader.h"
 #include "loader/proc_attach.h"
+#include "loader/proc_seed.h"
 #include "loader/procs.h"
 
 static const char *const cat_names[PT_PC_MAX] = { "proc", "sys", "data", "chunk" };
@@ -283,6 +284,7 @@ static int remove_pins(void)
 int pt_procs_load(const struct pt_procs_opts *o)
 {
 	struct pt_proc_links links = {};
+	struct pt_proc_seed_result seed = {};
 	struct proc_bpf *skel = NULL;
 	struct pt_proc_cfg cfg;
 	char path[512], lp[768], msg[256] = "", scope[96];
@@ -357,6 +359,12 @@ int pt_procs_load(const struct pt_procs_opts *o)
 		pt_err("proc probes: %s", msg);
 		goto cleanup;
 	}
+	/* now, not earlier: what starts from here on is traced, what existed is seeded */
+	err = pt_proc_seed(skel, &seed, msg, sizeof(msg));
+	if (err) {
+		pt_err("proc probes: cannot seed the processes and FDs that exist: %s", msg);
+		goto cleanup;
+	}
 	if (mkdir(pt_pin_path(path, sizeof(path), PT_PROC_LINK_DIR), 0700) && errno != EEXIST) {
 		err = -errno;
 		pt_err("cannot create %s: %s", path, strerror(-err));
@@ -373,6 +381,18 @@ int pt_procs_load(const struct pt_procs_opts *o)
 	scope_text(&cfg, scope, sizeof(scope));
 	pt_info("proc probes: %zu tracepoint attachments, scope %s, content %u bytes per call", links.n, scope,
 		cfg.content_max);
+	pt_info("proc probes: seeded %llu processes, %llu FDs", (unsigned long long)seed.procs,
+		(unsigned long long)seed.fds);
+	if (seed.lost_procs || seed.lost_fds)
+		pt_warn("proc probes: %llu process and %llu FD seed records lost: the ring buffer (%u MiB) was "
+			"full; reload with a larger --proc-ring-mb", (unsigned long long)seed.lost_procs,
+			(unsigned long long)seed.lost_fds, bpf_map__max_entries(skel->maps.pt_pring) >> 20);
+	if (!seed.argv)
+		pt_warn("proc probes: seeded processes have no argv: this kernel refused the sleepable task "
+			"iterator (%s)", seed.argv_why);
+	if (seed.faults)
+		pt_info("proc probes: %llu seed records are partial (an exe, argv or path could not be read)",
+			(unsigned long long)seed.faults);
 	for (size_t i = 0; i < links.nmissing; i++)
 		pt_info("proc probes: %s is not on this kernel (no syscall or tracepoint sys_enter_%s); "
 			"not traced", links.missing[i]->name, links.missing[i]->tp);

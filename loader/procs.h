@@ -44,8 +44,9 @@ struct pt_procs_opts {
 
 /*
  * Load and attach the family with opts, pin everything, then seed the
- * processes and FDs that already exist (they arrive through the ring like
- * events). Returns 0; -EEXIST when loaded already; -EINVAL for bad options
+ * processes and FDs that already exist in the scope (loader/proc_seed.h: they
+ * arrive through the ring like events; logged as "seeded N processes, M
+ * FDs", with a warning for seed records the ring could not take). Returns 0; -EEXIST when loaded already; -EINVAL for bad options
  * (logged); or -errno. Every failure is logged and leaves nothing behind.
  */
 int pt_procs_load(const struct pt_procs_opts *opts);

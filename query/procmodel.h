@@ -14,9 +14,11 @@
  * in stats.late). A CHUNK carries its DATA's ts, so it stays right after it.
  *
  * Processes are (pid, start_ns): pid reuse makes a new process. A seed
- * (PT_PK_SEED) may carry a start time rounded to /proc's clock tick: it is the
- * same process as kernel records of that pid whose start_ns is within
- * PT_PM_SEED_SLACK_NS of it (the kernel's exact start_ns then wins). A process
+ * (PT_PK_SEED, from the load's task iterator) carries the kernel's exact
+ * start_ns; a seed written from /proc would carry one rounded to the clock
+ * tick, so a seed is the same process as kernel records of that pid whose
+ * start_ns is within PT_PM_SEED_SLACK_NS of it (the kernel's exact start_ns
+ * then wins). A process
  * is known from its fork (PT_PMO_FORK), its seed (PT_PMO_SEED) or, failing
  * both, from its first record (PT_PMO_SEEN; its parent is then the process of
  * pid ppid alive at its start, if known). Threads share the process's FD

@@ -6,8 +6,10 @@
 # with their argv, connect/accept with both ends' addresses, the client's read of the file, the
 # bytes sent and received (reassembled from inline content and chunks: equal to the file), TCP
 # sequence numbers that agree between the two ends, clean exits. The live tail shows the same
-# connection through a process filter. Bad options are refused clearly; unload removes every
-# tracepoint attachment.
+# connection through a process filter. A holder process the parent started before the load (a
+# python3 holding the payload file and a listening TCP socket) is seeded: its program, argv and
+# FDs are in the store, as is the parent itself. Bad options are refused clearly; unload removes
+# every tracepoint attachment.
 source "$(dirname "$0")/lib.sh"
 
 require_bpf
@@ -41,16 +43,35 @@ c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
 c.sendall(data)
 print(c.recv(100).decode())
 EOF
+cat >"$TMP/holder.py" <<'EOF'
+import os, signal, socket, sys
+f = open(sys.argv[2], "rb")
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+open(sys.argv[1] + ".tmp", "w").write("%d %d %d %d\n" % (os.getpid(), f.fileno(), s.fileno(), s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    signal.pause()
+EOF
 mkfifo "$TMP/go"
-# The parent: waits for the go signal, then runs server and client as its descendants.
+# The parent: starts the holder (alive before the load: seeded), waits for the go signal, then
+# runs server and client as its descendants.
 bash -c '
+python3 "$1/holder.py" "$1/holder.info" "$1/payload.bin" & holder=$!
 read -r _ <"$1/go"
 ip netns exec "$2" python3 "$1/srv.py" '$PORT' "$1/srv.ready" & srv=$!
 for i in $(seq 100); do [ -s "$1/srv.ready" ] && break; sleep 0.05; done
 ip netns exec "$3" python3 "$1/cli.py" "$4" '$PORT' "$1/payload.bin" >"$1/cli.out"
-wait $srv' _ "$TMP" "$NS_SERVER" "$NS_CLIENT" "$SERVER_IP" &
+wait $srv
+kill $holder' _ "$TMP" "$NS_SERVER" "$NS_CLIENT" "$SERVER_IP" &
 PARENT=$!
 on_exit "kill $PARENT 2>/dev/null"
+wait_for 10 "the holder to hold its FDs" test -s "$TMP/holder.info" || die "the holder did not start"
+read -r HPID HFILE_FD HSOCK_FD HPORT <"$TMP/holder.info"
+on_exit "kill $HPID 2>/dev/null"
+HEXE=$(readlink "/proc/$HPID/exe")
+HINO=$(stat -c %i "$TMP/payload.bin")
 
 # --- bad input first (nothing is loaded yet) ---
 expect_refused() {	# expect_refused WHAT PATTERN ARGS...: exit 2 (usage) or 1, message matching PATTERN
@@ -80,6 +101,9 @@ links_before=$(nlinks)
 link_progs >"$TMP/progs.before"
 probe_load --procs --content 65536 --pid-tree "$PARENT"
 sed 's/^/        load| /' "$TMP/load.out"
+# the parent and the holder (the parent's open of the fifo has not returned: no FD yet)
+check "load reports the seeding: 2 processes and their FDs" \
+	grep -Eq "proc probes: seeded 2 processes, [1-9][0-9]* FDs$" "$TMP/load.out"
 check "status --json: proc probes loaded, scope pid-tree $PARENT" python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))["procs"]
@@ -114,10 +138,12 @@ collector_stop
 	die "store dump failed: $(cat "$TMP/dump.err")"
 log "$(wc -l <"$TMP/dump.json") proc-family records stored"
 python3 - "$TMP/dump.json" "$TMP/payload.bin" "$SERVER_IP" "$CLIENT_IP" "$PORT" "$TMP/status-after.json" \
-	"$TMP/tail.json" >"$TMP/checks.out" 2>&1 <<'EOF'
-import hashlib, json, sys
-dump, payload_path, sip, cip, port, status_path, tail_path = sys.argv[1:]
+	"$TMP/tail.json" "$PARENT $HPID $HFILE_FD $HSOCK_FD $HPORT $HINO $HEXE" "$TMP" >"$TMP/checks.out" 2>&1 <<'EOF'
+import hashlib, json, os, sys
+dump, payload_path, sip, cip, port, status_path, tail_path, holder, tmp = sys.argv[1:]
 port = int(port)
+ppid, hpid, hfile, hsock, hport, hino = map(int, holder.split()[:6])
+hexe = holder.split(None, 6)[6]
 payload = open(payload_path, "rb").read()
 recs = [json.loads(l) for l in open(dump)]
 ok = fail = 0
@@ -201,6 +227,37 @@ if opened:
 for who, pid in (("server", spid), ("client", cpid)):
     ex = [r for r in mine(pid) if r["type"] == "proc" and r["kind"] == "exit" and r["group"]]
     check("%s exited with status 0" % who, len(ex) == 1 and ex[0]["exit_code"] == 0, ex)
+
+# seeded at the load: the holder (program, argv, its file and listening socket) and the parent
+seeds = lambda pid: [r for r in recs if r["type"] == "proc" and r["kind"] == "seed" and r["pid"] == pid]
+seed_fds = lambda pid: {r["newfd"]: r for r in recs if r["type"] == "sys" and r["call"] == "seed_fd" and r["pid"] == pid}
+hs = seeds(hpid)
+check("the holder is seeded once, from its leader, with its exe and argv",
+      len(hs) == 1 and hs[0]["tid"] == hpid and hs[0]["ppid"] == ppid and hs[0]["filename"] == hexe and
+      hs[0]["argv"][0].endswith("python3") and
+      hs[0]["argv"][1:] == [tmp + "/holder.py", tmp + "/holder.info", payload_path] and
+      not hs[0]["fault"] and not hs[0]["argv_truncated"], hs)
+hfds = seed_fds(hpid)
+check("the holder's seeded FDs include 0, 1, 2, its file and its socket",
+      {0, 1, 2, hfile, hsock} <= set(hfds) and all(r["fd"] == -1 and r["tid"] == hpid for r in hfds.values()),
+      sorted(hfds))
+f = hfds.get(hfile, {})
+check("seeded fd %d: the payload file (inode, path, position 0, close-on-exec)" % hfile,
+      (f.get("fd_object") or {}).get("kind") == "file" and f["fd_object"]["ino"] == hino and
+      f.get("path") == os.path.realpath(payload_path) and f["fd_object"]["pos"] == 0 and f["cloexec"], f)
+k = hfds.get(hsock, {}).get("fd_object") or {}
+check("seeded fd %d: TCP socket listening on 127.0.0.1:%d" % (hsock, hport),
+      k.get("kind") == "socket" and k.get("proto") == "tcp" and k.get("state") == "LISTEN" and
+      k.get("local") == "127.0.0.1:%d" % hport, k)
+ps = seeds(ppid)
+check("the parent (bash) is seeded with its FDs",
+      len(ps) == 1 and ps[0]["argv"][:2] == ["bash", "-c"] and {0, 1, 2} <= set(seed_fds(ppid)), ps)
+check("nothing outside the pid tree is seeded: only the parent and the holder",
+      {r["pid"] for r in recs if (r["type"] == "proc" and r["kind"] == "seed") or
+       (r["type"] == "sys" and r["call"] == "seed_fd")} == {ppid, hpid})
+hx = [r for r in recs if r["type"] == "proc" and r["kind"] == "exit" and r["pid"] == hpid and r["group"]]
+check("the holder's exit record names the seed's start time",
+      len(hx) == 1 and len(hs) == 1 and hx[0]["start_ns"] == hs[0]["start_ns"], hx)
 
 st = json.load(open(status_path))["procs"]["categories"]
 check("status: no proc records lost to the ring", all(c["ring_drops"] == 0 for c in st.values()), st)
