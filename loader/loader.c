@@ -567,6 +567,8 @@ static int unload_family(int (*unload)(void), const char *what)
 	err = pt_pins_lock(&pins, false);
 	if (!err)
 		err = unload();
+	if (!err)
+		pt_pins_remove_if_empty();
 	if (err == -ENOENT)
 		pt_err("%s not loaded", what);
 	pt_pins_close(&pins);

@@ -115,24 +115,49 @@ int pt_pins_lock(struct pt_pins *p, bool create)
 		}
 		pt_info("mounted bpffs on /sys/fs/bpf");
 	}
-	err = mkdirs(pt_pin_dir());
-	if (!err)
-		err = mkdirs(pt_pin_path(links, sizeof(links), "links"));
-	if (err) {
-		pt_err("cannot create pin directory %s: %s", pt_pin_dir(), strerror(-err));
-		return err;
+	for (int tries = 0;; tries++) {
+		struct stat ds;
+
+		err = create ? mkdirs(pt_pin_dir()) : 0;
+		if (!err && create)
+			err = mkdirs(pt_pin_path(links, sizeof(links), "links"));
+		if (err) {
+			pt_err("cannot create pin directory %s: %s", pt_pin_dir(), strerror(-err));
+			return err;
+		}
+		if (statfs(pt_pin_dir(), &st) || st.f_type != BPF_FS_MAGIC) {
+			pt_err("pin directory %s is not on a bpf file system", pt_pin_dir());
+			return -EINVAL;
+		}
+		p->lock_fd = open(pt_pin_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX)) {
+			err = -errno;
+			pt_err("cannot lock %s: %s", pt_pin_dir(), strerror(-err));
+			return err;
+		}
+		/* an unload that held the lock may have removed the (then empty) directory */
+		if (fstat(p->lock_fd, &ds) || ds.st_nlink || tries == 3)
+			return 0;
+		close(p->lock_fd);
+		p->lock_fd = -1;
+		if (!create)
+			return -ENOENT;
 	}
-	if (statfs(pt_pin_dir(), &st) || st.f_type != BPF_FS_MAGIC) {
-		pt_err("pin directory %s is not on a bpf file system", pt_pin_dir());
-		return -EINVAL;
+}
+
+int pt_pins_remove_if_empty(void)
+{
+	char path[512];
+
+	/* rmdir removes only empty directories: whatever is still pinned keeps them */
+	if (rmdir(pt_pin_path(path, sizeof(path), "links")) && errno != ENOENT)
+		return 0;
+	if (rmdir(pt_pin_dir()) && errno != ENOENT) {
+		/* links/ was empty but something else is here: put links/ back for its loader */
+		mkdirs(path);
+		return 0;
 	}
-	p->lock_fd = open(pt_pin_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX)) {
-		err = -errno;
-		pt_err("cannot lock %s: %s", pt_pin_dir(), strerror(-err));
-		return err;
-	}
-	return 0;
+	return 1;
 }
 
 int pt_pins_remove_all(void)

@@ -50,4 +50,11 @@ int pt_pins_lock(struct pt_pins *p, bool create);
 /* Remove every pin we own and the directories (after all points are gone). 0 or -errno. */
 int pt_pins_remove_all(void);
 
+/*
+ * After a family's unload, with the lock held: remove links/ and the pin
+ * directory if nothing is left in them (a later lock re-creates them).
+ * Returns 1 when removed, 0 when something is still pinned there.
+ */
+int pt_pins_remove_if_empty(void);
+
 #endif /* PROVTAP_PINS_H */
