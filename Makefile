@@ -48,7 +48,7 @@ TSUP_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(TSUP_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all setup test tests-build unit bpftest integration demo bench clean install vmlinux
+.PHONY: all setup test tests-build unit bpftest integration demo bench clean install vmlinux test-kernels
 
 all: $(OUTPUT)/provtap
 
@@ -136,6 +136,21 @@ bench: setup
 	$(Q)bash scripts/setup.sh --bench
 	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/provtap $(BENCH_BINS)
 	$(Q)bash bench/run.sh
+
+# The BPF program tests, the feature report and a reduced integration run on a second kernel in
+# qemu (tests/kernels/): Debian's linux-image-amd64 (6.1) by default, fetched into
+# /var/cache/provtap/kernels; KERNEL=/path/vmlinuz [KMODS=/path/lib/modules/VERSION] boots another.
+KERNEL ?=
+KMODS  ?=
+$(OUTPUT)/kernels/ptgen: tests/kernels/ptgen.c
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static $< -o $@
+
+test-kernels: setup
+	$(Q)bash scripts/setup.sh --kernels
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/provtap $(BPFT_BINS) $(OUTPUT)/kernels/ptgen
+	$(Q)OUTPUT=$(OUTPUT) KERNEL=$(KERNEL) KMODS=$(KMODS) bash tests/kernels/run.sh
 
 vmlinux:
 	$(Q)bash scripts/gen-vmlinux.sh

@@ -1,7 +1,10 @@
 #!/bin/bash
 # setup.sh — install exactly what provtap needs to build, test and demo on Debian 12,
 # and mount bpffs/tracefs when they are missing. Idempotent; quiet when nothing is to do.
-# Usage: scripts/setup.sh [--bench]   (--bench adds the peers make bench compares against)
+# Usage: scripts/setup.sh [--bench | --kernels]
+#   --bench    adds the peers make bench compares against
+#   --kernels  adds what make test-kernels boots a second kernel with (qemu, a static busybox for
+#              the guest, the module decompressors)
 set -euo pipefail
 
 PKGS=(
@@ -18,9 +21,10 @@ PKGS=(
 	graphviz python3-jsonschema              # integration: why/impact DOT renders, JSON schema
 	curl                                     # integration: record/replay of a real client
 )
-if [ "${1:-}" = "--bench" ]; then
-	PKGS+=(tcpdump strace sqlite3 hyperfine)
-fi
+case "${1:-}" in
+--bench) PKGS+=(tcpdump strace sqlite3 hyperfine) ;;
+--kernels) PKGS+=(qemu-system-x86 busybox-static xz-utils zstd) ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do

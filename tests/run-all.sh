@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-all.sh — the whole suite, as `make test` and CI run it: unit tests (check),
 # BPF program tests (check, real BPF_PROG_TEST_RUN), integration tests (network
-# namespaces, real probes). Ends with one line "all: N passed, N failed".
+# namespaces, real probes), and in CI the second kernel in qemu (tests/kernels/run.sh).
+# Ends with one line "all: N passed, N failed".
 # PROVTAP_REQUIRE_BPF=1 (CI) turns "cannot load BPF" into failures instead of skips.
 set -u
 cd "$(dirname "$0")/.."
@@ -44,6 +45,12 @@ bpf_bins=(); for s in tests/bpf/test_*.c; do bpf_bins+=("$B/tests/bpf_$(basename
 run_suite unit bash tests/run-check.sh unit "${unit_bins[@]}"
 run_suite bpf bash tests/run-check.sh bpf "${bpf_bins[@]}"
 run_suite integration bash tests/integration/run.sh
+# The second kernel (Debian's 6.1 in qemu, tests/kernels/): minutes of TCG, a 70 MB download on
+# a fresh machine, so in CI (CI=true) or when asked for (PROVTAP_TEST_KERNELS=1); `make
+# test-kernels` runs it alone.
+if [ "${CI:-}" = true ] || [ "${PROVTAP_TEST_KERNELS:-0}" = 1 ]; then
+	run_suite kernels make --no-print-directory OUTPUT="$B" test-kernels
+fi
 
 [ ${#failed_suites[@]} -eq 0 ] || echo "failed suites: ${failed_suites[*]}"
 echo "all: $total_pass passed, $total_fail failed, $total_skip skipped"
