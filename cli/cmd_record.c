@@ -17,7 +17,7 @@
 void usage_record(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap record -o FILE.ptx [--content-max SIZE] -- CMD [ARGS...]\n"
+		"usage: provtap record -o FILE.ptx [--content-max SIZE] [--hosts-from NS1,NS2] -- CMD [ARGS...]\n"
 		"\n"
 		"Run CMD and record what its process tree did into one file: processes (argv,\n"
 		"exit statuses), files opened, every TCP connection's bytes in both directions,\n"
@@ -28,6 +28,11 @@ void usage_record(FILE *out)
 		"  -o, --output FILE     the recording to write (.ptx)\n"
 		"  --content-max SIZE    content kept per connection and direction (default 64MiB;\n"
 		"                        0 = no limit). A single call is captured up to 64 KiB.\n"
+		"  --hosts-from NS1,NS2  these network namespaces (ip netns names) are hosts of the\n"
+		"                        experiment (entered with ip netns exec / nsenter, as MPI\n"
+		"                        would ssh): each process is placed on the host whose\n"
+		"                        namespace its sockets were in, so that one host's\n"
+		"                        processes can be replayed alone (replay --only host=NS1)\n"
 		"\n"
 		"A recording that lacks data (content cut by --content-max or by the per-call\n"
 		"limit, records the kernel dropped) is still written, with the affected\n"
@@ -39,6 +44,7 @@ void usage_record(FILE *out)
 		"\nexamples:\n"
 		"  provtap record -o run.ptx -- curl -s http://10.0.0.2:8000/data.bin -o data.bin\n"
 		"  provtap record -o job.ptx --content-max 1GiB -- ./experiment.sh 3\n"
+		"  provtap record -o mpi.ptx --hosts-from h1,h2 -- ./launch-on-h1-and-h2.sh\n"
 		"  provtap show run.ptx\n");
 }
 
@@ -69,10 +75,12 @@ int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "content-max", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "hosts-from", required_argument, NULL, 'H' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct pt_record_opts o = { .content_max = PT_RECORD_CONTENT_DEFAULT };
 	struct pt_record_result res;
+	struct pt_hosts_from hosts;
+	char msg[512];
 	int c, err;
 
 	optind = 1;
@@ -86,6 +94,13 @@ int cmd_record(int argc, char **argv)
 					optarg);
 				return PT_EXIT_USAGE;
 			}
+			break;
+		case 'H':
+			if (pt_hosts_from_parse(optarg, &hosts, msg, sizeof(msg))) {
+				fprintf(stderr, "provtap record: %s\n", msg);
+				return PT_EXIT_USAGE;
+			}
+			o.hosts = &hosts;
 			break;
 		case 'h':
 			usage_record(stdout);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* cmd_record.h — the record/replay commands for provtap's command table (cli/main.c). */
+/* cmd_record.h — the record/show/replay/merge commands for provtap's command table (cli/main.c). */
 #ifndef PROVTAP_CMD_RECORD_H
 #define PROVTAP_CMD_RECORD_H
 
@@ -8,9 +8,11 @@
 int cmd_record(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 void usage_record(FILE *out);
 void usage_show(FILE *out);
 void usage_replay(FILE *out);
+void usage_merge(FILE *out);
 
 /* record's own failures (the command's exit status is record's otherwise), as timeout(1) and env(1) */
 #define PT_EXIT_RECORDER	125	/* the recorder failed */

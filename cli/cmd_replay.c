@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include "cli/cli.h"
@@ -12,31 +13,45 @@
 void usage_replay(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap replay FILE.ptx [--timing fast|original] [--verify] [-- CMD [ARGS...]]\n"
+		"usage: provtap replay FILE.ptx [--timing fast|original] [--only SELECTOR]... [--verify]\n"
+		"                      [-- CMD [ARGS...]]\n"
 		"\n"
-		"Re-run the recorded command (or CMD, e.g. a rebuilt binary) with the remote peers\n"
-		"of its outbound TCP connections emulated from the recording: in a new network\n"
-		"namespace each recorded peer address lives on the loopback interface and answers\n"
-		"with the recorded bytes. Connections are matched to recorded ones by destination\n"
-		"address and port and their order to it. The command gets the recorded environment\n"
-		"and working directory. Needs root.\n"
-		"  --timing fast       answer as soon as the client has sent what it sent before\n"
-		"                      the answer in the recording (default)\n"
-		"  --timing original   also wait the recorded delay before each answer\n"
+		"Re-run the recorded command (or CMD, e.g. a rebuilt binary) with its remote peers\n"
+		"emulated from the recording, in a new network namespace where every recorded\n"
+		"address lives on the loopback interface:\n"
+		"  - outbound TCP connections reach fake peers that answer with the recorded bytes\n"
+		"    (matched to recorded ones by destination address and port, and order to it);\n"
+		"  - inbound TCP connections are re-created by playing the recorded clients against\n"
+		"    the re-run server (each once the server listens, in the recorded order);\n"
+		"  - UDP datagrams it sent are answered with the recorded replies; DNS answers come\n"
+		"    from the recording (matched by question, the transaction id patched in).\n"
+		"The command gets the recorded environment and working directory. Needs root.\n"
+		"  --timing fast       no recorded delays: answer as soon as the other end has sent\n"
+		"                      what it sent before the answer in the recording (default)\n"
+		"  --timing original   also wait the recorded delays\n"
+		"  --only SELECTOR     re-run only these recorded processes (with their descendants),\n"
+		"                      each from its recorded argv; everything else they talked to\n"
+		"                      (other processes, hosts of a merged recording) is emulated.\n"
+		"                      SELECTOR: POS (tree position as `show` prints it, e.g. 0.1),\n"
+		"                      pid=N (recorded pid), name=NAME (program), host=NAME (every\n"
+		"                      process of a host of a merged or --hosts-from recording).\n"
+		"                      Repeat to re-run several.\n"
 		"  --verify            exit 0 only if the re-run matched the recording: the same\n"
-		"                      bytes sent on every connection, no unexpected or missing\n"
-		"                      connection, nothing served that the recording lacks, the\n"
-		"                      same exit status; 1 otherwise\n"
+		"                      bytes sent on every connection and datagram, no unexpected\n"
+		"                      or missing connection, nothing served that the recording\n"
+		"                      lacks, the same exit status; 1 otherwise\n"
 		"\n"
 		"Divergences go to stderr, one line each: connection, direction, byte offset,\n"
-		"expected and actual bytes (hex and text). Not replayed yet: inbound connections,\n"
-		"UDP (DNS) — their presence is reported.\n"
-		"\nexit status: without --verify the command's (128+N for signal N); with --verify\n"
-		"0 (same) or 1 (diverged); 2 usage, 125 replay itself failed, 127 command not found.\n"
+		"expected and actual bytes (hex and text).\n"
+		"\nexit status: without --verify the (first) command's (128+N for signal N); with\n"
+		"--verify 0 (same) or 1 (diverged); 2 usage, 125 replay itself failed (or what was\n"
+		"selected cannot be re-run), 127 command not found.\n"
 		"\nexamples:\n"
 		"  provtap replay run.ptx\n"
 		"  provtap replay run.ptx --verify --timing original\n"
-		"  provtap replay run.ptx -- ./build/client --fast 10.0.0.2\n");
+		"  provtap replay run.ptx -- ./build/client --fast 10.0.0.2\n"
+		"  provtap replay server.ptx --verify          # its clients are played to it\n"
+		"  provtap replay all.ptx --only host=h2 --verify\n");
 }
 
 static int status_code(int st)
@@ -48,12 +63,19 @@ static int status_code(int st)
 	return PT_EXIT_RECORDER;
 }
 
+#define MAX_ONLY	64
+
+struct only {
+	const char *sel[MAX_ONLY];
+	int n;
+};
+
 /* Options (getopt from optind up to the first non-option); -1 to go on, else the exit code. */
-static int parse_opts(int argc, char **argv, struct pt_replay_opts *o, bool *verify)
+static int parse_opts(int argc, char **argv, struct pt_replay_opts *o, bool *verify, struct only *only)
 {
 	static const struct option opts[] = {
 		{ "timing", required_argument, NULL, 't' }, { "verify", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "only", required_argument, NULL, 'O' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -70,6 +92,13 @@ static int parse_opts(int argc, char **argv, struct pt_replay_opts *o, bool *ver
 			}
 			break;
 		case 'V': *verify = true; break;
+		case 'O':
+			if (only->n == MAX_ONLY) {
+				fprintf(stderr, "provtap replay: at most %d --only\n", MAX_ONLY);
+				return PT_EXIT_USAGE;
+			}
+			only->sel[only->n++] = optarg;
+			break;
 		case 'h':
 			usage_replay(stdout);
 			return 0;
@@ -86,12 +115,13 @@ int cmd_replay(int argc, char **argv)
 	struct pt_replay_opts o = { .report = stderr, .timing = PT_REPLAY_FAST };
 	struct pt_replay_result res;
 	struct pt_ptx *x = NULL;
-	bool verify = false;
+	struct only only = { .n = 0 };
+	bool verify = false, *sel = NULL;
 	char err[512];
 	int rc;
 
 	optind = 1;
-	rc = parse_opts(argc, argv, &o, &verify);
+	rc = parse_opts(argc, argv, &o, &verify, &only);
 	if (rc >= 0)
 		return rc;
 	/* FILE, then options may follow it, then -- CMD */
@@ -104,7 +134,7 @@ int cmd_replay(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 1;
-	rc = parse_opts(argc, argv, &o, &verify);
+	rc = parse_opts(argc, argv, &o, &verify, &only);
 	if (rc >= 0)
 		return rc;
 	if (optind < argc) {
@@ -120,28 +150,46 @@ int cmd_replay(int argc, char **argv)
 		return PT_EXIT_FAIL;
 	}
 	o.x = x;
+	if (only.n) {
+		sel = calloc(x->nprocs + 1, sizeof(*sel));
+		if (!sel) {
+			fprintf(stderr, "provtap replay: out of memory\n");
+			rc = PT_EXIT_RECORDER;
+			goto cleanup;
+		}
+		for (int i = 0; i < only.n; i++) {
+			if (pt_replay_select(x, only.sel[i], sel, err, sizeof(err)) < 0) {
+				fprintf(stderr, "provtap replay: %s\n", err);
+				rc = PT_EXIT_USAGE;
+				goto cleanup;
+			}
+		}
+		o.only = sel;
+	}
 	rc = pt_replay(&o, &res);
 	if (rc) {
-		pt_ptx_free(x);
-		return rc == -ENOENT ? PT_EXIT_NOTFOUND : PT_EXIT_RECORDER;
+		rc = rc == -ENOENT ? PT_EXIT_NOTFOUND : PT_EXIT_RECORDER;
+		goto cleanup;
 	}
-	bool same_status = res.status == x->exit_status;
-
-	fprintf(stderr, "replay: %u connection(s) served from the recording in %.3f s (recorded run %.3f s); "
-		"%u divergence(s), %u unexpected, %u missing, %u with bytes the recording lacks; exit status %d%s\n",
-		res.conns, res.duration_ns / 1e9, x->duration_ns / 1e9, res.divergences, res.unexpected, res.missing,
-		res.unfaithful, status_code(res.status),
-		same_status ? " as recorded" : "");
-	if (!same_status)
-		fprintf(stderr, "replay: DIVERGENCE exit status %d, recorded %d\n", status_code(res.status),
-			status_code(x->exit_status));
+	fprintf(stderr, "replay: %u connection(s) served from the recording (%u of them played to the re-run as its "
+		"clients), %u datagram(s) answered, in %.3f s (recorded run %.3f s); %u divergence(s), %u unexpected, "
+		"%u missing, %u with bytes the recording lacks; exit status %d%s\n",
+		res.conns, res.inbound, res.datagrams, res.duration_ns / 1e9, x->duration_ns / 1e9, res.divergences,
+		res.unexpected, res.missing, res.unfaithful, status_code(res.status),
+		res.status_diverged ? "" : " as recorded");
+	rc = status_code(res.status);
+	if (verify) {
+		if (res.divergences || res.unexpected || res.missing || res.unfaithful || res.unfinished ||
+		    res.status_diverged) {
+			fprintf(stderr, "replay: verify: FAILED\n");
+			rc = PT_EXIT_FAIL;
+		} else {
+			fprintf(stderr, "replay: verify: ok\n");
+			rc = 0;
+		}
+	}
+cleanup:
+	free(sel);
 	pt_ptx_free(x);
-	if (!verify)
-		return status_code(res.status);
-	if (res.divergences || res.unexpected || res.missing || res.unfaithful || res.unfinished || !same_status) {
-		fprintf(stderr, "replay: verify: FAILED\n");
-		return PT_EXIT_FAIL;
-	}
-	fprintf(stderr, "replay: verify: ok\n");
-	return 0;
+	return rc;
 }

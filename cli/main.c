@@ -30,6 +30,7 @@ static const struct pt_cmd commands[] = {
 	{ "record", cmd_record, "run a command and record its processes and network conversation (.ptx)", usage_record },
 	{ "show", cmd_show, "what a recording (.ptx) holds: processes, connections, peers, truncation", usage_show },
 	{ "replay", cmd_replay, "re-run a recorded command with its peers emulated; report divergence", usage_replay },
+	{ "merge", cmd_merge, "join per-host recordings (.ptx) of one experiment into one", usage_merge },
 	{ "version", cmd_version, "print the version", NULL },
 	{ "help", cmd_help, "help on a command: provtap help COMMAND", NULL },
 	{ NULL, NULL, NULL, NULL },

@@ -27,6 +27,14 @@
  *           rport u16, 12 pad u32, 16 laddr[16], 32 raddr[16], 48 ts u64, 56
  *           size u64, 64 captured u64, 72 sock u64 (80); captured bytes
  *   LOSS    0 lost[4] u64, 32 corrupt u64, 40 malformed u64 (48)
+ *   TWIN    0 conn u32, 4 twin u32 (8): the two entries are the ends of one
+ *           connection. After both CONNs; an entry has one twin at most.
+ *   HOST    0 nprocs u32, 4 argc u32, 8 nenv u32, 12 exit_status s32, 16
+ *           name_len u32, 20 hostname_len u32, 24 cwd_len u32 (0: none), 28
+ *           argv_len u32, 32 env_len u32, 36 pad u32, 40 netns_ino u64 (48);
+ *           name str, hostname str, cwd str, argv (argc strings), env (nenv
+ *           strings), nprocs x proc u32 (its processes; a process is in one
+ *           host at most). After the PROCs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +57,8 @@
 #define SZ_EVENT	32
 #define SZ_DGRAM	80
 #define SZ_LOSS		48
+#define SZ_TWIN		8
+#define SZ_HOST		48
 
 static const char about_text[] =
 	"provtap experiment recording (.ptx), format version 1.\n"
@@ -57,7 +67,9 @@ static const char about_text[] =
 	"body of sections {u16 type, u16 flags, u32 len, payload}: 1 ABOUT (this text),\n"
 	"2 META (key\\0value\\0), 3 ARGV, 4 ENV, 5 PROC, 6 EXEC, 7 FILE, 8 CONN (TCP), 9 STREAM\n"
 	"(one direction's bytes with gap marks), 10 EVENTS (the data calls, for timing), 11 DGRAM\n"
-	"(UDP), 12 LOSS (records the kernel dropped). Times are ns since the command started.\n"
+	"(UDP), 12 LOSS (records the kernel dropped), 13 TWIN (two entries that are the ends of one\n"
+	"connection), 14 HOST (a host of a multi-host recording: its command and processes).\n"
+	"Times are ns since the command started (a merged recording: the earliest input's).\n"
 	"Field layouts: userland/ptx.c in the provtap sources.\n";
 
 /* ---- in-memory helpers ---- */
@@ -89,6 +101,12 @@ void pt_ptx_free(struct pt_ptx *x)
 	}
 	for (__u32 i = 0; i < x->ndgrams; i++)
 		free(x->dgrams[i].data);
+	for (__u32 i = 0; i < x->nhosts; i++) {
+		free(x->hosts[i].cwd);
+		free(x->hosts[i].argv);
+		free(x->hosts[i].env);
+	}
+	free(x->hosts);
 	free(x->procs);
 	free(x->files);
 	free(x->conns);
@@ -124,8 +142,10 @@ struct pt_ptx_proc *pt_ptx_add_proc(struct pt_ptx *x)
 {
 	struct pt_ptx_proc *p = grow((void **)&x->procs, &x->nprocs, &x->cap_procs, sizeof(*p));
 
-	if (p)
+	if (p) {
 		p->parent = PT_PTX_NONE;
+		p->host = PT_PTX_NONE;
+	}
 	return p;
 }
 
@@ -136,7 +156,33 @@ struct pt_ptx_file *pt_ptx_add_file(struct pt_ptx *x)
 
 struct pt_ptx_conn *pt_ptx_add_conn(struct pt_ptx *x)
 {
-	return grow((void **)&x->conns, &x->nconns, &x->cap_conns, sizeof(struct pt_ptx_conn));
+	struct pt_ptx_conn *c = grow((void **)&x->conns, &x->nconns, &x->cap_conns, sizeof(*c));
+
+	if (c) {
+		c->proc = PT_PTX_NONE;
+		c->twin = PT_PTX_NONE;
+	}
+	return c;
+}
+
+struct pt_ptx_host *pt_ptx_add_host(struct pt_ptx *x)
+{
+	return grow((void **)&x->hosts, &x->nhosts, &x->cap_hosts, sizeof(struct pt_ptx_host));
+}
+
+void pt_ptx_link_twins(struct pt_ptx *x, __u32 a, __u32 b)
+{
+	x->conns[a].twin = b;
+	x->conns[b].twin = a;
+	x->conns[a].flags |= PT_PTX_C_INTERNAL;
+	x->conns[b].flags |= PT_PTX_C_INTERNAL;
+}
+
+const char *pt_ptx_proc_host(const struct pt_ptx *x, __u32 proc)
+{
+	if (proc < x->nprocs && x->procs[proc].host < x->nhosts)
+		return x->hosts[x->procs[proc].host].name;
+	return x->host;
 }
 
 struct pt_ptx_dgram *pt_ptx_add_dgram(struct pt_ptx *x)
@@ -325,6 +371,37 @@ static void meta_u64(struct wbuf *b, const char *k, __u64 v)
 	meta_kv(b, k, s);
 }
 
+static void enc_host(const struct pt_ptx *x, __u32 h, struct wbuf *b)
+{
+	const struct pt_ptx_host *ho = &x->hosts[h];
+	size_t at, nl = strlen(ho->name) + 1, hl = strlen(ho->hostname) + 1, cl = ho->cwd ? strlen(ho->cwd) + 1 : 0;
+	__u32 n = 0;
+
+	for (__u32 i = 0; i < x->nprocs; i++)
+		n += x->procs[i].host == h;
+	at = sect_begin(b, PT_PTX_S_HOST);
+	w32(b, n);
+	w32(b, ho->argc);
+	w32(b, ho->nenv);
+	w32(b, (__u32)ho->exit_status);
+	w32(b, (__u32)nl);
+	w32(b, (__u32)hl);
+	w32(b, (__u32)cl);
+	w32(b, ho->argv_len);
+	w32(b, ho->env_len);
+	w32(b, 0);
+	w64(b, ho->netns_ino);
+	wput(b, ho->name, nl);
+	wput(b, ho->hostname, hl);
+	wput(b, ho->cwd, cl);
+	wput(b, ho->argv, ho->argv_len);
+	wput(b, ho->env, ho->env_len);
+	for (__u32 i = 0; i < x->nprocs; i++)
+		if (x->procs[i].host == h)
+			w32(b, i);
+	sect_end(b, at);
+}
+
 static void enc_body(const struct pt_ptx *x, struct wbuf *b)
 {
 	size_t at;
@@ -469,6 +546,16 @@ static void enc_body(const struct pt_ptx *x, struct wbuf *b)
 		wput(b, g->data, g->captured);
 		sect_end(b, at);
 	}
+	for (__u32 i = 0; i < x->nconns; i++) {
+		if (x->conns[i].twin == PT_PTX_NONE || x->conns[i].twin < i)
+			continue;
+		at = sect_begin(b, PT_PTX_S_TWIN);
+		w32(b, i);
+		w32(b, x->conns[i].twin);
+		sect_end(b, at);
+	}
+	for (__u32 h = 0; h < x->nhosts; h++)
+		enc_host(x, h, b);
 	at = sect_begin(b, PT_PTX_S_LOSS);
 	for (int k = 0; k < 4; k++)
 		w64(b, x->lost[k]);
@@ -976,6 +1063,86 @@ static int rd_loss(struct rd *r, struct pt_ptx *x)
 	return 0;
 }
 
+static int rd_twin(struct rd *r, struct pt_ptx *x)
+{
+	__u32 a, b;
+
+	if (r->len != SZ_TWIN)
+		return bad(r, "TWIN section has the wrong size");
+	a = r32(r);
+	b = r32(r);
+	if (a >= x->nconns || b >= x->nconns || a == b)
+		return bad(r, "TWIN names connections not in the file");
+	if (x->conns[a].twin != PT_PTX_NONE || x->conns[b].twin != PT_PTX_NONE)
+		return bad(r, "TWIN links a connection twice");
+	pt_ptx_link_twins(x, a, b);
+	return 0;
+}
+
+/* A NUL-terminated string of exactly len bytes at the cursor (len 0 allowed when may_be_empty). */
+static bool str_at(struct rd *r, __u32 len, bool may_be_empty)
+{
+	if (!len)
+		return may_be_empty;
+	return len <= r->len - r->at && !r->p[r->at + len - 1] && memchr(r->p + r->at, 0, len) == r->p + r->at + len - 1;
+}
+
+static int rd_host(struct rd *r, struct pt_ptx *x)
+{
+	struct pt_ptx_host *h;
+	__u32 n, nl, hl, cl, h_idx, cnt;
+	bool ok = true;
+
+	if (!have(r, SZ_HOST))
+		return bad(r, "HOST section too short");
+	h = pt_ptx_add_host(x);
+	if (!h)
+		return oom(r);
+	h_idx = x->nhosts - 1;
+	n = r32(r);
+	h->argc = r32(r);
+	h->nenv = r32(r);
+	h->exit_status = (__s32)r32(r);
+	nl = r32(r);
+	hl = r32(r);
+	cl = r32(r);
+	h->argv_len = r32(r);
+	h->env_len = r32(r);
+	r32(r);
+	h->netns_ino = r64(r);
+	if ((__u64)nl + hl + cl + h->argv_len + h->env_len + (__u64)n * 4 != r->len - r->at ||
+	    nl > sizeof(h->name) || hl > sizeof(h->hostname) || !str_at(r, nl, false)) {
+		h->argv_len = h->env_len = 0;
+		return bad(r, "HOST lengths do not add up");
+	}
+	memcpy(h->name, r->p + r->at, nl);
+	r->at += nl;
+	if (!str_at(r, hl, false)) {
+		h->argv_len = h->env_len = 0;
+		return bad(r, "HOST host name is not a string");
+	}
+	memcpy(h->hostname, r->p + r->at, hl);
+	r->at += hl;
+	if (!str_at(r, cl, true) || !strings_ok(r->p + r->at + cl, h->argv_len, &cnt) || cnt != h->argc ||
+	    !strings_ok(r->p + r->at + cl + h->argv_len, h->env_len, &cnt) || cnt != h->nenv) {
+		h->argv_len = h->env_len = 0;
+		return bad(r, "HOST command, directory or environment are not strings");
+	}
+	h->cwd = rdup(r, cl, &ok);
+	h->argv = rdup(r, h->argv_len, &ok);
+	h->env = rdup(r, h->env_len, &ok);
+	if (!ok)
+		return oom(r);
+	for (__u32 i = 0; i < n; i++) {
+		__u32 p = r32(r);
+
+		if (p >= x->nprocs || x->procs[p].host != PT_PTX_NONE)
+			return bad(r, "HOST names a process not in the file, or one already in a host");
+		x->procs[p].host = h_idx;
+	}
+	return 0;
+}
+
 /* Checks that need the whole file: parents exist and form no cycle. */
 static int rd_finish(struct rd *r, struct pt_ptx *x, bool have_meta)
 {
@@ -1097,6 +1264,8 @@ int pt_ptx_decode(const void *buf, size_t len, const char *name, struct pt_ptx *
 		case PT_PTX_S_EVENTS: rc = rd_events(&r, x); break;
 		case PT_PTX_S_DGRAM: rc = rd_dgram(&r, x); break;
 		case PT_PTX_S_LOSS: rc = rd_loss(&r, x); break;
+		case PT_PTX_S_TWIN: rc = rd_twin(&r, x); break;
+		case PT_PTX_S_HOST: rc = rd_host(&r, x); break;
 		default: rc = 0; break;	/* a later addition: skipped */
 		}
 		if (rc)

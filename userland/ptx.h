@@ -33,7 +33,19 @@
  *
  * Times in the sections are ns since the recording's origin (the boottime at
  * which the command was started, origin_boot_ns); origin_real_ns is the same
- * instant in wall-clock time.
+ * instant in wall-clock time. A merged recording's origin is the earliest of
+ * its inputs' (their times moved by the differences of origin_real_ns).
+ *
+ * Connections: each entry is one recorded end of a TCP connection, seen from
+ * its process (local = that process's end). When both ends were recorded (in
+ * one recording, or joined by merge) each end has its own entry and the two
+ * are linked by a TWIN section (pt_ptx_conn.twin), so either process can be
+ * replayed alone with the other end emulated from its twin's recording.
+ *
+ * Hosts: a recording of several hosts (record --hosts-from, or merge) has a
+ * HOST section per host naming the processes that ran there, and for a
+ * merged one the command each host's recording ran. Processes in no HOST ran
+ * on the recording's own host (META host).
  *
  * Memory: a struct pt_ptx owns every array and string it points to;
  * pt_ptx_free() releases them. Builders fill it with the pt_ptx_add_*()
@@ -88,6 +100,8 @@ enum pt_ptx_sect_type {
 	PT_PTX_S_EVENTS = 10,	/* the data calls of a connection, in time order */
 	PT_PTX_S_DGRAM = 11,	/* one UDP datagram */
 	PT_PTX_S_LOSS = 12,	/* what the kernel and the recorder could not deliver */
+	PT_PTX_S_TWIN = 13,	/* two connection entries that are the ends of one connection */
+	PT_PTX_S_HOST = 14,	/* one host of a multi-host recording: its command and processes */
 };
 
 /* Summary flags (header and pt_ptx.flags). */
@@ -153,6 +167,7 @@ struct pt_ptx_proc {
 	__u32 flags;		/* enum pt_ptx_proc_flag */
 	__s32 exit_status;	/* wait status when PT_PTX_P_EXITED */
 	__u64 start_ts, exit_ts;	/* exit_ts PT_PTX_OPEN when it was still alive */
+	__u32 host;		/* index in pt_ptx.hosts; PT_PTX_NONE: the recording's own host */
 	char comm[16];
 	struct pt_ptx_exec *execs;
 	__u32 nexecs;
@@ -195,6 +210,7 @@ struct pt_ptx_conn {
 	__u8 laddr[16], raddr[16];	/* network order */
 	__u16 lport, rport;	/* host order */
 	__u64 first_ts, last_ts;
+	__u32 twin;		/* the entry of the other end (both recorded), PT_PTX_NONE if none */
 	struct pt_ptx_stream dir[2];	/* enum pt_ptx_dir */
 	struct pt_ptx_event *events;
 	__u32 nevents;
@@ -211,6 +227,19 @@ struct pt_ptx_dgram {
 	__u64 captured;		/* bytes kept in data (<= size; less: truncated) */
 	__u64 sock;		/* the socket's inode: datagrams of one socket share it */
 	__u8 *data;
+};
+
+/* A host of a multi-host recording (HOST section); its processes have pt_ptx_proc.host = its index. */
+struct pt_ptx_host {
+	char name[64];		/* label: the --hosts-from namespace, or the merged input's host */
+	char hostname[64];	/* host name the recording of it was made on */
+	__u64 netns_ino;	/* its network namespace (--hosts-from), 0 if not known */
+	__s32 exit_status;	/* its command's wait status (argc > 0) */
+	char *cwd;		/* its command's working directory; NULL: the recording's */
+	char *argv;		/* its command (merge: the input's), argc strings; argc 0: none */
+	__u32 argc, argv_len;
+	char *env;		/* its command's environment, nenv "K=V" strings; nenv 0: the recording's */
+	__u32 nenv, env_len;
 };
 
 struct pt_ptx {
@@ -239,8 +268,10 @@ struct pt_ptx {
 	__u32 nconns;
 	struct pt_ptx_dgram *dgrams;
 	__u32 ndgrams;
+	struct pt_ptx_host *hosts;
+	__u32 nhosts;
 	/* capacities of the arrays above (builders only) */
-	__u32 cap_procs, cap_files, cap_conns, cap_dgrams;
+	__u32 cap_procs, cap_files, cap_conns, cap_dgrams, cap_hosts;
 };
 
 /* A new, empty recording; NULL on -ENOMEM. */
@@ -258,6 +289,13 @@ struct pt_ptx_proc *pt_ptx_add_proc(struct pt_ptx *x);
 struct pt_ptx_file *pt_ptx_add_file(struct pt_ptx *x);
 struct pt_ptx_conn *pt_ptx_add_conn(struct pt_ptx *x);
 struct pt_ptx_dgram *pt_ptx_add_dgram(struct pt_ptx *x);
+struct pt_ptx_host *pt_ptx_add_host(struct pt_ptx *x);
+
+/* Link connections a and b as the two ends of one connection (both get PT_PTX_C_INTERNAL). */
+void pt_ptx_link_twins(struct pt_ptx *x, __u32 a, __u32 b);
+
+/* Name of the host process proc ran on: its host's name, else the recording's host. */
+const char *pt_ptx_proc_host(const struct pt_ptx *x, __u32 proc);
 
 /* Bytes of gap (of any kind) in a stream. */
 __u64 pt_ptx_stream_missing(const struct pt_ptx_stream *s);

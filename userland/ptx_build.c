@@ -275,6 +275,52 @@ static void fin_fixup(struct pt_ptx_conn *c, __u8 sk_state)
 			c->events[i].off--;
 }
 
+/* The end of connection i at endpoint side, as a new entry of x; *out its index. 0 or -ENOMEM. */
+static int add_end(const struct pt_pmload *l, const struct pt_ptx_build_opts *o, struct pt_ptx *x, __u32 i,
+		   int side, __u32 *out)
+{
+	const struct pt_procmodel *m = l->m;
+	const struct pt_pm_conn *mc = pt_procmodel_conn(m, i);
+	const struct pt_pm_obj *ob = pt_procmodel_obj(m, mc->obj[side]);
+	struct pt_ptx_conn *c = pt_ptx_add_conn(x);
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	*out = x->nconns - 1;
+	c->proc = ob->creator < x->nprocs ? ob->creator : PT_PTX_NONE;
+	c->role = ob->role == PT_PMR_CONNECT ? PT_PTX_R_CONNECT :
+		  ob->role == PT_PMR_ACCEPT ? PT_PTX_R_ACCEPT : PT_PTX_R_UNKNOWN;
+	c->family = mc->family;
+	memcpy(c->laddr, mc->addr[side], 16);
+	memcpy(c->raddr, mc->addr[1 - side], 16);
+	c->lport = mc->port[side];
+	c->rport = mc->port[1 - side];
+	c->first_ts = rel(o, mc->first_ts);
+	c->last_ts = rel(o, ob->last_ts);
+	err = fill_stream(m, i, side, data_end(m, mc->obj[side], PT_DIR_OUT), o->content_max, &c->dir[PT_PTX_D_OUT]);
+	if (!err)
+		err = fill_stream(m, i, 1 - side, data_end(m, mc->obj[side], PT_DIR_IN), o->content_max,
+				  &c->dir[PT_PTX_D_IN]);
+	if (!err)
+		err = fill_events(m, mc->obj[side], o, c);
+	if (err)
+		return err;
+	if (mc->obj[1 - side] == PT_PM_NONE)
+		fin_fixup(c, ob->sk_state);
+	if (c->dir[0].ngaps || c->dir[1].ngaps) {
+		c->flags |= PT_PTX_C_TRUNC;
+		x->flags |= PT_PTX_F_TRUNC;
+	}
+	if (l->lost_total)
+		c->flags |= PT_PTX_C_LOST;
+	return 0;
+}
+
+/*
+ * Every TCP connection end seen here: one entry each; a connection whose two
+ * ends were both seen gets two entries (the client's first) linked as twins.
+ */
 static int add_conns(const struct pt_pmload *l, const struct pt_ptx_build_opts *o, struct pt_ptx *x)
 {
 	const struct pt_procmodel *m = l->m;
@@ -282,52 +328,23 @@ static int add_conns(const struct pt_pmload *l, const struct pt_ptx_build_opts *
 
 	for (__u32 i = 0; i < n; i++) {
 		const struct pt_pm_conn *mc = pt_procmodel_conn(m, i);
-		const struct pt_pm_obj *ob;
-		struct pt_ptx_conn *c;
-		int side, err;
+		__u32 ends[2], nends = 0;
+		int first, err;
 
 		if (mc->kind != PT_PMC_TCP)
 			continue;
-		/* the local end: the one seen here; both seen: the client's */
-		if (mc->obj[0] != PT_PM_NONE && mc->obj[1] != PT_PM_NONE)
-			side = mc->client >= 0 ? mc->client : 0;
-		else
-			side = mc->obj[0] != PT_PM_NONE ? 0 : 1;
-		if (mc->obj[side] == PT_PM_NONE)
-			continue;
-		ob = pt_procmodel_obj(m, mc->obj[side]);
-		c = pt_ptx_add_conn(x);
-		if (!c)
-			return -ENOMEM;
-		c->proc = ob->creator < x->nprocs ? ob->creator : PT_PTX_NONE;
-		c->role = ob->role == PT_PMR_CONNECT ? PT_PTX_R_CONNECT :
-			  ob->role == PT_PMR_ACCEPT ? PT_PTX_R_ACCEPT : PT_PTX_R_UNKNOWN;
-		c->family = mc->family;
-		memcpy(c->laddr, mc->addr[side], 16);
-		memcpy(c->raddr, mc->addr[1 - side], 16);
-		c->lport = mc->port[side];
-		c->rport = mc->port[1 - side];
-		c->first_ts = rel(o, mc->first_ts);
-		c->last_ts = rel(o, ob->last_ts);
-		if (mc->obj[1 - side] != PT_PM_NONE)
-			c->flags |= PT_PTX_C_INTERNAL;
-		err = fill_stream(m, i, side, data_end(m, mc->obj[side], PT_DIR_OUT), o->content_max,
-				  &c->dir[PT_PTX_D_OUT]);
-		if (!err)
-			err = fill_stream(m, i, 1 - side, data_end(m, mc->obj[side], PT_DIR_IN), o->content_max,
-					  &c->dir[PT_PTX_D_IN]);
-		if (!err)
-			err = fill_events(m, mc->obj[side], o, c);
-		if (err)
-			return err;
-		if (!(c->flags & PT_PTX_C_INTERNAL))
-			fin_fixup(c, ob->sk_state);
-		if (c->dir[0].ngaps || c->dir[1].ngaps) {
-			c->flags |= PT_PTX_C_TRUNC;
-			x->flags |= PT_PTX_F_TRUNC;
+		first = mc->client >= 0 ? mc->client : 0;
+		for (int k = 0; k < 2; k++) {
+			int side = k ? 1 - first : first;
+
+			if (mc->obj[side] == PT_PM_NONE)
+				continue;
+			err = add_end(l, o, x, i, side, &ends[nends++]);
+			if (err)
+				return err;
 		}
-		if (l->lost_total)
-			c->flags |= PT_PTX_C_LOST;
+		if (nends == 2)
+			pt_ptx_link_twins(x, ends[0], ends[1]);
 	}
 	return 0;
 }

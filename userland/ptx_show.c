@@ -66,16 +66,35 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 {
 	__u64 sent = 0, rcvd = 0, lost = 0;
 	char l[64], r[64], g[256];
+	__u32 nconns = 0;
 
+	/* a connection with both ends recorded counts once, from its first end */
 	for (__u32 i = 0; i < x->nconns; i++) {
+		if (x->conns[i].twin < i)
+			continue;
+		nconns++;
 		sent += x->conns[i].dir[PT_PTX_D_OUT].len;
 		rcvd += x->conns[i].dir[PT_PTX_D_IN].len;
 	}
 	for (int k = 0; k < 4; k++)
 		lost += x->lost[k];
 	fprintf(out, "provtap: recorded %u process(es), %u TCP connection(s) (%llu bytes sent, %llu received), "
-		"%u UDP datagram(s), %u file(s) opened, in %.3f s into %s\n", x->nprocs, x->nconns,
+		"%u UDP datagram(s), %u file(s) opened, in %.3f s into %s\n", x->nprocs, nconns,
 		(unsigned long long)sent, (unsigned long long)rcvd, x->ndgrams, x->nfiles, x->duration_ns / 1e9, name);
+	if (x->nhosts) {
+		unsigned rest = x->nprocs;
+
+		fprintf(out, "provtap: hosts:");
+		for (__u32 h = 0; h < x->nhosts; h++) {
+			unsigned n = 0;
+
+			for (__u32 i = 0; i < x->nprocs; i++)
+				n += x->procs[i].host == h;
+			rest -= n;
+			fprintf(out, "%s %s (%u process(es))", h ? "," : "", x->hosts[h].name, n);
+		}
+		fprintf(out, "; %u process(es) on %s itself\n", rest, x->host);
+	}
 	for (__u32 i = 0; i < x->nconns; i++) {
 		const struct pt_ptx_conn *c = &x->conns[i];
 
@@ -132,9 +151,26 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 		fprintf(out, "losses     none\n");
 	if (x->flags & PT_PTX_F_TRUNC)
 		fprintf(out, "truncated  yes: some content is missing (see MARKS)\n");
+	if (x->nhosts) {
+		fprintf(out, "\nHOSTS (%u)\n%-16s %-16s %6s %-10s %s\n", x->nhosts, "HOST", "RECORDED ON", "PROCS",
+			"STATUS", "COMMAND");
+		for (__u32 h = 0; h < x->nhosts; h++) {
+			const struct pt_ptx_host *ho = &x->hosts[h];
+			unsigned n = 0;
 
-	fprintf(out, "\nPROCESSES (%u)\n%-10s %8s %8s %10s %10s %-10s %s\n", x->nprocs, "POS", "PID", "PPID",
-		"START(s)", "END(s)", "STATUS", "COMMAND");
+			for (__u32 i = 0; i < x->nprocs; i++)
+				n += x->procs[i].host == h;
+			if (ho->argc)
+				fmt_argv(ho->argv, ho->argv_len, buf, 120);
+			else
+				snprintf(buf, sizeof(buf), "(part of the recorded command)");
+			fprintf(out, "%-16s %-16s %6u %-10s %s\n", ho->name, ho->hostname, n,
+				ho->argc ? fmt_status(PT_PTX_P_EXITED, ho->exit_status, st, sizeof(st)) : "-", buf);
+		}
+	}
+
+	fprintf(out, "\nPROCESSES (%u)\n%-10s %8s %8s %10s %10s %-10s %s%s\n", x->nprocs, "POS", "PID", "PPID",
+		"START(s)", "END(s)", "STATUS", x->nhosts ? "HOST             " : "", "COMMAND");
 	for (__u32 i = 0; i < x->nprocs; i++) {
 		const struct pt_ptx_proc *p = &x->procs[i];
 		char end[24];
@@ -147,8 +183,12 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 			fmt_argv(p->execs[p->nexecs - 1].argv, p->execs[p->nexecs - 1].argv_len, buf, 120);
 		else
 			snprintf(buf, sizeof(buf), "(%s, no exec seen)", p->comm);
-		fprintf(out, "%-10s %8u %8u %10.3f %10s %-10s %s\n", pt_ptx_tree_pos(x, i, pos, sizeof(pos)), p->pid,
-			p->ppid, p->start_ts / 1e9, end, fmt_status(p->flags, p->exit_status, st, sizeof(st)), buf);
+		char host[80] = "";
+
+		if (x->nhosts)
+			snprintf(host, sizeof(host), "%-16s ", pt_ptx_proc_host(x, i));
+		fprintf(out, "%-10s %8u %8u %10.3f %10s %-10s %s%s\n", pt_ptx_tree_pos(x, i, pos, sizeof(pos)), p->pid,
+			p->ppid, p->start_ts / 1e9, end, fmt_status(p->flags, p->exit_status, st, sizeof(st)), host, buf);
 	}
 
 	fprintf(out, "\nCONNECTIONS (%u)\n%-3s %-14s %-8s %-22s %-22s %10s %10s %9s %9s  %s\n", x->nconns, "#",
@@ -169,7 +209,10 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 		}
 		if (c->flags & PT_PTX_C_LOST && o < sizeof(marks))
 			o += (size_t)snprintf(marks + o, sizeof(marks) - o, "%sMAY BE INCOMPLETE (kernel losses)", o ? "; " : "");
-		if (c->flags & PT_PTX_C_INTERNAL && o < sizeof(marks))
+		if (c->twin != PT_PTX_NONE && o < sizeof(marks))
+			o += (size_t)snprintf(marks + o, sizeof(marks) - o, "%sboth ends recorded (other end #%u)",
+					      o ? "; " : "", c->twin);
+		else if (c->flags & PT_PTX_C_INTERNAL && o < sizeof(marks))
 			o += (size_t)snprintf(marks + o, sizeof(marks) - o, "%sboth ends recorded", o ? "; " : "");
 		if (c->flags & PT_PTX_C_INEXACT && o < sizeof(marks))
 			snprintf(marks + o, sizeof(marks) - o, "%soffsets relative", o ? "; " : "");

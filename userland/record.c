@@ -411,6 +411,10 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	x->exit_status = st;
 	err = pt_ptx_build(l, &(struct pt_ptx_build_opts){ .origin_boot_ns = t0, .content_max = o->content_max },
 			   x, msg, sizeof(msg));
+	if (!err && o->hosts && pt_hosts_from_apply(o->hosts, l->m, x) < 0) {
+		err = -ENOMEM;
+		snprintf(msg, sizeof(msg), "out of memory placing the processes on hosts");
+	}
 	if (!err)
 		err = pt_ptx_write(x, o->out, msg, sizeof(msg));
 	if (err) {

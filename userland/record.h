@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "userland/hosts.h"
 
 #define PT_RECORD_CONTENT_DEFAULT	(64ULL << 20)
 #define PT_RECORD_RING_BYTES		(64ULL << 20)
@@ -28,6 +29,7 @@ struct pt_record_opts {
 	const char *out;		/* the .ptx to write */
 	__u64 content_max;		/* content kept per connection direction; 0 = no limit */
 	char *const *argv;		/* the command, NULL-terminated; argv[0] looked up in PATH */
+	const struct pt_hosts_from *hosts;	/* namespaces that are hosts of the experiment, or NULL */
 };
 
 /* How the recording went: what `record` says about it. */

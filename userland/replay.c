@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * replay.c — a replay's frame (replay.h): the namespace and its addresses,
+ * the listeners of the emulated peers, the launches in a cgroup, the loop
+ * that accepts connections until the launches end, and what is reported at
+ * the end (missing connections, exit statuses).
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +32,8 @@
 extern char **environ;
 
 #define MAX_PEERS	256
+#define MAX_ADDRS	1024
+#define STOP_GRACE_MS	100	/* timing fast: after its last played client, a server stopped by a signal gets it */
 
 /* A recorded destination, listened on in the replay namespace. */
 struct peer {
@@ -35,49 +43,39 @@ struct peer {
 	unsigned accepted;
 };
 
+/* Set by SIGTERM / SIGHUP during the replay: end the launches now and clean up. */
+static volatile sig_atomic_t terminated;
+
+static void on_term(int sig)
+{
+	terminated = sig;
+}
+
 struct replay_run {
 	struct pt_replay rp;
+	struct pt_replay_plan plan;
 	struct peer peers[MAX_PEERS];
 	unsigned npeers;
-	struct pt_rconn **conns;	/* served connections */
+	struct pt_rconn **conns;	/* served and played connections */
 	unsigned nconns, cap;
 	bool *served;			/* per recorded connection */
 	struct pt_cgroup cg;
-	pid_t child;
-	int pidfd;
-	char **argv, **envp;
+	struct pt_rudp *udp;
+	char (*exe)[PATH_MAX];		/* per launch */
 };
-
-static __u64 mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
-}
-
-/* NUL-separated strings into a NULL-terminated vector pointing into them; NULL on ENOMEM. */
-static char **vec(const char *p, __u32 count, __u32 len)
-{
-	char **v = calloc(count + 1, sizeof(*v));
-	__u32 n = 0;
-
-	for (__u32 at = 0; v && at < len && n < count; at += (__u32)strlen(p + at) + 1)
-		v[n++] = (char *)p + at;
-	return v;
-}
-
-static bool outbound(const struct pt_ptx_conn *c)
-{
-	return c->role == PT_PTX_R_CONNECT && !(c->flags & PT_PTX_C_INTERNAL) &&
-	       (c->family == AF_INET || c->family == AF_INET6);
-}
 
 static bool is_loopback(__u16 family, const __u8 *a)
 {
 	static const __u8 v6lo[16] = { [15] = 1 };
 
 	return family == AF_INET ? a[0] == 127 : !memcmp(a, v6lo, 16);
+}
+
+static bool is_any(__u16 family, const __u8 *a)
+{
+	static const __u8 zero[16];
+
+	return !memcmp(a, zero, family == AF_INET ? 4 : 16);
 }
 
 /* Run `ip ARGS...` (in our namespace); 0 or -1 (logged with the command). */
@@ -104,36 +102,95 @@ static int run_ip(char *const *args)
 	return 0;
 }
 
-/* A fresh network namespace for this process with the peers' addresses on lo, and listeners. */
+/* The addresses the re-run processes and their emulated ends use, once each. */
+struct addrs {
+	struct { __u16 family; __u8 a[16]; } v[MAX_ADDRS];
+	unsigned n;
+};
+
+static int add_addr(struct addrs *s, __u16 family, const __u8 *a)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	__u8 v4[16] = {};
+
+	if (family == AF_INET6 && !memcmp(a, mapped, 12)) {	/* ::ffff:a.b.c.d is the v4 address */
+		memcpy(v4, a + 12, 4);
+		family = AF_INET;
+		a = v4;
+	}
+	if ((family != AF_INET && family != AF_INET6) || is_loopback(family, a) || is_any(family, a))
+		return 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->v[i].family == family && !memcmp(s->v[i].a, a, 16))
+			return 0;
+	if (s->n == MAX_ADDRS) {
+		pt_err("replay: more than %d distinct addresses; not supported", MAX_ADDRS);
+		return -E2BIG;
+	}
+	s->v[s->n].family = family;
+	memcpy(s->v[s->n].a, a, 16);
+	s->n++;
+	return 0;
+}
+
+/* Every address of a re-run process's connection or datagram, both ends, on lo. */
+static int setup_addrs(struct replay_run *r)
+{
+	const struct pt_ptx *x = r->rp.o->x;
+	struct addrs *s = calloc(1, sizeof(*s));
+	int err = 0;
+
+	if (!s)
+		return -ENOMEM;
+	for (__u32 i = 0; i < x->nconns && !err; i++) {
+		const struct pt_ptx_conn *c = &x->conns[i];
+
+		if (c->proc < x->nprocs && r->plan.sel[c->proc]) {
+			err = add_addr(s, c->family, c->laddr);
+			if (!err)
+				err = add_addr(s, c->family, c->raddr);
+		}
+	}
+	for (__u32 i = 0; i < x->ndgrams && !err; i++) {
+		const struct pt_ptx_dgram *g = &x->dgrams[i];
+
+		if (g->proc < x->nprocs && r->plan.sel[g->proc]) {
+			err = add_addr(s, g->family, g->laddr);
+			if (!err)
+				err = add_addr(s, g->family, g->raddr);
+		}
+	}
+	for (unsigned i = 0; i < s->n && !err; i++) {
+		char a[INET6_ADDRSTRLEN + 8];
+
+		inet_ntop(s->v[i].family, s->v[i].a, a, INET6_ADDRSTRLEN);
+		strcat(a, s->v[i].family == AF_INET ? "/32" : "/128");
+		char *v4[] = { "ip", "addr", "add", a, "dev", "lo", NULL };
+		char *v6[] = { "ip", "-6", "addr", "add", a, "dev", "lo", "nodad", NULL };
+
+		if (run_ip(s->v[i].family == AF_INET ? v4 : v6))
+			err = -EIO;
+	}
+	free(s);
+	return err;
+}
+
+/* A fresh network namespace for this process with the addresses on lo, and the peers' listeners. */
 static int setup_net(struct replay_run *r)
 {
 	char *up[] = { "ip", "link", "set", "lo", "up", NULL };
+	int err;
 
 	if (unshare(CLONE_NEWNET)) {
-		int err = -errno;
-
+		err = -errno;
 		pt_err("replay: cannot create a network namespace: %s", strerror(-err));
 		return err;
 	}
 	if (run_ip(up))
 		return -EIO;
-	for (unsigned i = 0; i < r->npeers; i++) {
-		struct peer *p = &r->peers[i];
-		char a[INET6_ADDRSTRLEN + 8];
-		bool seen = false;
-
-		for (unsigned k = 0; k < i && !seen; k++)
-			seen = r->peers[k].family == p->family && !memcmp(r->peers[k].addr, p->addr, 16);
-		if (!seen && !is_loopback(p->family, p->addr)) {
-			inet_ntop(p->family, p->addr, a, INET6_ADDRSTRLEN);
-			strcat(a, p->family == AF_INET ? "/32" : "/128");
-			char *v4[] = { "ip", "addr", "add", a, "dev", "lo", NULL };
-			char *v6[] = { "ip", "-6", "addr", "add", a, "dev", "lo", "nodad", NULL };
-
-			if (run_ip(p->family == AF_INET ? v4 : v6))
-				return -EIO;
-		}
-	}
+	err = setup_addrs(r);
+	if (err)
+		return err;
 	for (unsigned i = 0; i < r->npeers; i++) {
 		struct peer *p = &r->peers[i];
 		struct sockaddr_storage ss = {};
@@ -157,8 +214,7 @@ static int setup_net(struct replay_run *r)
 		}
 		p->fd = socket(p->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (p->fd < 0 || bind(p->fd, (void *)&ss, sl) || listen(p->fd, 128)) {
-			int err = -errno;
-
+			err = -errno;
 			pt_err("replay: cannot listen on %s for the recorded peer: %s",
 			       pt_ptx_fmt_ep(p->family, p->addr, p->port, ep, sizeof(ep)), strerror(-err));
 			return err;
@@ -167,7 +223,7 @@ static int setup_net(struct replay_run *r)
 	return 0;
 }
 
-/* The recorded peers of outbound connections, in order of first connection. */
+/* The recorded peers of the emulated outbound connections, in order of first connection. */
 static int plan_peers(struct replay_run *r)
 {
 	const struct pt_ptx *x = r->rp.o->x;
@@ -176,7 +232,7 @@ static int plan_peers(struct replay_run *r)
 		const struct pt_ptx_conn *c = &x->conns[i];
 		bool seen = false;
 
-		if (!outbound(c))
+		if (r->plan.emu[i] != PT_EMU_PEER)
 			continue;
 		for (unsigned k = 0; k < r->npeers && !seen; k++)
 			seen = r->peers[k].family == c->family && r->peers[k].port == c->rport &&
@@ -193,22 +249,39 @@ static int plan_peers(struct replay_run *r)
 	return 0;
 }
 
-/* The nth (1-based) recorded outbound connection to peer p, or PT_PTX_NONE. */
-static __u32 nth_conn(const struct pt_ptx *x, const struct peer *p, unsigned nth)
+/* The nth (1-based) emulated outbound connection to peer p, or PT_PTX_NONE. */
+static __u32 nth_conn(const struct replay_run *r, const struct peer *p, unsigned nth)
 {
+	const struct pt_ptx *x = r->rp.o->x;
+
 	for (__u32 i = 0; i < x->nconns; i++) {
 		const struct pt_ptx_conn *c = &x->conns[i];
 
-		if (outbound(c) && c->family == p->family && c->rport == p->port && !memcmp(c->raddr, p->addr, 16) &&
-		    !--nth)
+		if (r->plan.emu[i] == PT_EMU_PEER && c->family == p->family && c->rport == p->port &&
+		    !memcmp(c->raddr, p->addr, 16) && !--nth)
 			return i;
 	}
 	return PT_PTX_NONE;
 }
 
+/* Keep rc (its thread started) in the list; false (rc not kept) on ENOMEM. */
+static bool keep(struct replay_run *r, struct pt_rconn *rc)
+{
+	if (r->nconns == r->cap) {
+		unsigned nc = r->cap ? r->cap * 2 : 16;
+		struct pt_rconn **n = realloc(r->conns, nc * sizeof(*n));
+
+		if (!n)
+			return false;
+		r->conns = n;
+		r->cap = nc;
+	}
+	r->conns[r->nconns++] = rc;
+	return true;
+}
+
 static void on_accept(struct replay_run *r, struct peer *p)
 {
-	const struct pt_ptx *x = r->rp.o->x;
 	struct pt_rconn *rc;
 	char ep[64], from[64] = "?";
 	struct sockaddr_storage ss;
@@ -219,82 +292,215 @@ static void on_accept(struct replay_run *r, struct peer *p)
 		__u32 conn;
 
 		p->accepted++;
-		conn = nth_conn(x, p, p->accepted);
+		conn = nth_conn(r, p, p->accepted);
 		pt_ptx_fmt_ep(p->family, p->addr, p->port, ep, sizeof(ep));
+		sl = sizeof(ss);
 		if (conn == PT_PTX_NONE) {
 			inet_ntop(ss.ss_family, ss.ss_family == AF_INET ? (void *)&((struct sockaddr_in *)&ss)->sin_addr
 									: (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
 				  from, sizeof(from));
-			r->rp.res->unexpected++;
+			pt_replay_count(&r->rp, &r->rp.res->unexpected);
 			pt_replay_say(&r->rp, "UNEXPECTED connection #%u to %s (from %s): the recording has %u; closed",
 				      p->accepted, ep, from, p->accepted - 1);
 			close(fd);
-			sl = sizeof(ss);
 			continue;
-		}
-		if (r->nconns == r->cap) {
-			unsigned nc = r->cap ? r->cap * 2 : 16;
-			struct pt_rconn **n = realloc(r->conns, nc * sizeof(*n));
-
-			if (!n) {
-				pt_err("replay: out of memory; connection to %s closed", ep);
-				close(fd);
-				continue;
-			}
-			r->conns = n;
-			r->cap = nc;
 		}
 		rc = calloc(1, sizeof(*rc));
 		if (!rc) {
+			pt_err("replay: out of memory; connection to %s closed", ep);
 			close(fd);
 			continue;
 		}
 		*rc = (struct pt_rconn){ .rp = &r->rp, .fd = fd, .conn = conn, .nth = p->accepted,
-					 .accepted_ns = mono_ns() };
+					 .accepted_ns = pt_replay_now() };
 		if (pthread_create(&rc->thread, NULL, pt_rconn_serve, rc)) {
 			pt_err("replay: cannot start a thread for connection %u", conn);
 			close(fd);
 			free(rc);
 			continue;
 		}
-		r->conns[r->nconns++] = rc;
+		if (!keep(r, rc)) {	/* cannot be joined later: wait for it now */
+			pthread_join(rc->thread, NULL);
+			free(rc);
+		}
 		r->served[conn] = true;
-		pthread_mutex_lock(&r->rp.lock);
-		r->rp.res->conns++;
-		pthread_mutex_unlock(&r->rp.lock);
-		sl = sizeof(ss);
+		pt_replay_count(&r->rp, &r->rp.res->conns);
 	}
 }
 
-/* Accept and serve until the command ends; then let connections finish (bounded). */
-static void serve_until_exit(struct replay_run *r, __u64 t0)
+/* Start a player for every emulated inbound connection. 0 or -errno (logged). */
+static int start_players(struct replay_run *r)
 {
-	struct pollfd pf[MAX_PEERS + 1];
+	const struct pt_ptx *x = r->rp.o->x;
+
+	for (__u32 i = 0; i < x->nconns; i++) {
+		struct pt_rconn *rc;
+
+		if (r->plan.emu[i] != PT_EMU_CLIENT)
+			continue;
+		rc = calloc(1, sizeof(*rc));
+		if (!rc)
+			return -ENOMEM;
+		*rc = (struct pt_rconn){ .rp = &r->rp, .fd = -1, .conn = i, .inbound = true };
+		if (pthread_create(&rc->thread, NULL, pt_rconn_play, rc)) {
+			pt_err("replay: cannot start a thread for connection %u", i);
+			free(rc);
+			return -EAGAIN;
+		}
+		if (!keep(r, rc)) {
+			r->rp.stop = 1;
+			pthread_join(rc->thread, NULL);
+			free(rc);
+			return -ENOMEM;
+		}
+		r->served[i] = true;
+	}
+	return 0;
+}
+
+/*
+ * A launch recorded until a signal stopped it (a server someone killed) gets
+ * that signal once every client played to it has been played: after the recorded
+ * delay with timing original, STOP_GRACE_MS with fast. *all_done_ns: when
+ * the players were first seen all done (0 not yet).
+ */
+static void stop_as_recorded(struct replay_run *r, __u64 *all_done_ns)
+{
+	const struct pt_ptx *x = r->rp.o->x;
+	__u64 last = 0, wait_ns;
+	bool any = false, open = false;
+
+	pthread_mutex_lock(&r->rp.lock);
+	for (unsigned i = 0; i < r->nconns; i++) {
+		if (!r->conns[i]->inbound)
+			continue;
+		any = true;
+		open = open || !r->rp.conn_played[r->conns[i]->conn];
+		if (x->conns[r->conns[i]->conn].last_ts > last)
+			last = x->conns[r->conns[i]->conn].last_ts;
+	}
+	pthread_mutex_unlock(&r->rp.lock);
+	if (!any || open)
+		return;
+	if (!*all_done_ns)
+		*all_done_ns = pt_replay_now();
+	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
+		struct pt_launch *l = &r->plan.launch[k];
+
+		if (l->exited || l->stop_sent || !l->has_status || !WIFSIGNALED(l->rec_status))
+			continue;
+		wait_ns = STOP_GRACE_MS * 1000000ull;
+		if (r->rp.o->timing == PT_REPLAY_ORIGINAL && l->rec_end != PT_PTX_OPEN && l->rec_end > last)
+			wait_ns = l->rec_end - last;
+		if (pt_replay_now() < *all_done_ns + wait_ns)
+			continue;
+		pt_replay_say(&r->rp, "note: %s was stopped by signal %d in the recording, after its clients; sent now",
+			      l->label, WTERMSIG(l->rec_status));
+		kill(l->pid, WTERMSIG(l->rec_status));
+		l->stop_sent = true;
+	}
+}
+
+/*
+ * Start the launches that are due: each at its recorded start relative to
+ * the earliest (hosts of a merged recording started at different times: a
+ * client host must not start before its server host listens). 0 or -errno
+ * (logged).
+ */
+static int launch_due(struct replay_run *r)
+{
+	char msg[512];
+
+	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
+		struct pt_launch *l = &r->plan.launch[k];
+		int pid;
+
+		if (l->started || pt_replay_now() < r->rp.t0 + (l->rec_start - r->rp.origin_ts))
+			continue;
+		l->started = true;
+		pid = pt_cgroup_spawn(&r->cg, r->exe[k], l->argv, l->envp ? l->envp : environ, l->cwd, msg, sizeof(msg));
+		if (pid < 0) {
+			pt_err("replay: %s", msg);
+			return pid;
+		}
+		l->pid = pid;
+		r->rp.res->started = true;
+		r->rp.res->launches++;
+		l->pidfd = (int)syscall(SYS_pidfd_open, l->pid, 0);
+		if (l->pidfd < 0) {
+			int err = -errno;
+
+			pt_err("replay: pidfd_open: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Collect the launches that ended; true when all have. */
+static bool reap(struct replay_run *r)
+{
+	bool all = true;
+
+	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
+		struct pt_launch *l = &r->plan.launch[k];
+
+		if (!l->exited && l->pid > 0 && waitpid(l->pid, &l->status, WNOHANG) == l->pid) {
+			l->exited = true;
+			l->pid = 0;
+		}
+		if (!l->started && terminated) {	/* never to be started */
+			l->exited = l->started = true;
+			l->status = terminated;
+		}
+		all = all && l->exited;
+	}
+	return all;
+}
+
+/* Accept and serve until the launches end; then let connections finish (bounded). */
+static void serve_until_exit(struct replay_run *r)
+{
+	struct pollfd pf[MAX_PEERS + 64];
 	bool exited = false;
-	__u64 linger_end = 0;
+	__u64 linger_end = 0, players_done = 0;
 
 	for (;;) {
 		unsigned n = 0, open = 0;
 
 		for (unsigned i = 0; i < r->npeers; i++)
 			pf[n++] = (struct pollfd){ .fd = r->peers[i].fd, .events = POLLIN };
-		if (!exited)
-			pf[n++] = (struct pollfd){ .fd = r->pidfd, .events = POLLIN };
-		if (poll(pf, n, 50) > 0) {
+		for (unsigned k = 0; !exited && k < r->plan.nlaunch && n < sizeof(pf) / sizeof(pf[0]); k++)
+			if (r->plan.launch[k].pid > 0)
+				pf[n++] = (struct pollfd){ .fd = r->plan.launch[k].pidfd, .events = POLLIN };
+		if (poll(pf, n, 20) > 0) {
 			for (unsigned i = 0; i < r->npeers; i++)
 				if (pf[i].revents & POLLIN)
 					on_accept(r, &r->peers[i]);
 		}
-		if (!exited && waitpid(r->child, &r->rp.res->status, WNOHANG) == r->child) {
-			exited = true;
-			r->rp.res->duration_ns = mono_ns() - t0;
-			r->child = 0;
-			/* what the command left running goes, as in record */
-			if (pt_cgroup_nprocs(&r->cg) > 0) {
-				pt_replay_say(&r->rp, "processes of the command still ran after it exited; killed");
-				pt_cgroup_kill(&r->cg, 5000);
+		if (!exited && !terminated && launch_due(r)) {
+			terminated = SIGTERM;	/* a later launch failed: end the others */
+		}
+		if (!exited && terminated && pt_cgroup_nprocs(&r->cg) > 0) {
+			pt_replay_say(&r->rp, "terminated by signal %d: the re-run processes are killed", (int)terminated);
+			pt_cgroup_kill(&r->cg, 5000);
+		}
+		if (!exited) {
+			stop_as_recorded(r, &players_done);
+			if (reap(r)) {
+				exited = true;
+				r->rp.res->duration_ns = pt_replay_now() - r->rp.t0;
+				pthread_mutex_lock(&r->rp.lock);
+				r->rp.ended = true;
+				pthread_cond_broadcast(&r->rp.changed);
+				pthread_mutex_unlock(&r->rp.lock);
+				/* what the command left running goes, as in record */
+				if (pt_cgroup_nprocs(&r->cg) > 0) {
+					pt_replay_say(&r->rp, "processes of the command still ran after it exited; killed");
+					pt_cgroup_kill(&r->cg, 5000);
+				}
+				linger_end = pt_replay_now() + PT_REPLAY_LINGER_MS * 1000000ull;
 			}
-			linger_end = mono_ns() + PT_REPLAY_LINGER_MS * 1000000ull;
 		}
 		if (!exited)
 			continue;
@@ -302,18 +508,28 @@ static void serve_until_exit(struct replay_run *r, __u64 t0)
 		for (unsigned i = 0; i < r->nconns; i++)
 			open += !r->conns[i]->done;
 		pthread_mutex_unlock(&r->rp.lock);
-		if (!open || mono_ns() >= linger_end)
+		if (!open || pt_replay_now() >= linger_end)
 			break;
 	}
+}
+
+/* Stop every connection thread (cut those still open) and join them. */
+static void end_conns(struct replay_run *r)
+{
 	r->rp.stop = 1;
+	pthread_mutex_lock(&r->rp.lock);
+	pthread_cond_broadcast(&r->rp.changed);
+	pthread_mutex_unlock(&r->rp.lock);
 	for (unsigned i = 0; i < r->nconns; i++) {
 		pthread_mutex_lock(&r->rp.lock);
 		bool done = r->conns[i]->done;
+		int fd = r->conns[i]->fd;
 
 		pthread_mutex_unlock(&r->rp.lock);
 		if (!done) {
 			r->rp.res->unfinished++;
-			shutdown(r->conns[i]->fd, SHUT_RDWR);
+			if (fd >= 0)
+				shutdown(fd, SHUT_RDWR);
 		}
 		pthread_join(r->conns[i]->thread, NULL);
 		free(r->conns[i]);
@@ -332,7 +548,7 @@ static void report_missing(struct replay_run *r)
 	for (__u32 i = 0; i < x->nconns; i++) {
 		const struct pt_ptx_conn *c = &x->conns[i];
 
-		if (!outbound(c) || r->served[i])
+		if (r->plan.emu[i] != PT_EMU_PEER || r->served[i])
 			continue;
 		r->rp.res->missing++;
 		pt_replay_say(&r->rp, "MISSING connection %u (%s to %s, %llu bytes sent, %llu received in the recording): "
@@ -342,20 +558,47 @@ static void report_missing(struct replay_run *r)
 	}
 }
 
-/* What the recording has that this replay does not emulate yet: said once each. */
+/* Exit statuses against the recorded ones, one line per launch that differs. */
+static void report_status(struct replay_run *r)
+{
+	struct pt_replay_result *res = r->rp.res;
+
+	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
+		const struct pt_launch *l = &r->plan.launch[k];
+
+		if (k == 0)
+			res->status = l->status;
+		if (!l->has_status || l->status == l->rec_status)
+			continue;
+		res->status_diverged++;
+		pt_replay_say(&r->rp, "DIVERGENCE exit status of %s: %s %d, recorded %s %d", l->label,
+			      WIFSIGNALED(l->status) ? "signal" : "exit",
+			      WIFSIGNALED(l->status) ? WTERMSIG(l->status) : WEXITSTATUS(l->status),
+			      WIFSIGNALED(l->rec_status) ? "signal" : "exit",
+			      WIFSIGNALED(l->rec_status) ? WTERMSIG(l->rec_status) : WEXITSTATUS(l->rec_status));
+	}
+}
+
+/* What the recording has that this replay does not emulate: said once each. */
 static void report_limits(struct replay_run *r)
 {
 	const struct pt_ptx *x = r->rp.o->x;
-	unsigned inbound = 0;
+	unsigned unknown = 0, joined = 0;
 
-	for (__u32 i = 0; i < x->nconns; i++)
-		inbound += x->conns[i].role == PT_PTX_R_ACCEPT && !(x->conns[i].flags & PT_PTX_C_INTERNAL);
-	if (inbound)
-		pt_replay_say(&r->rp, "note: %u inbound connection(s) in the recording are not replayed (not yet supported)",
-			      inbound);
-	if (x->ndgrams)
-		pt_replay_say(&r->rp, "note: %u UDP datagram(s) in the recording are not replayed (not yet supported)",
-			      x->ndgrams);
+	for (__u32 i = 0; i < x->nconns; i++) {
+		const struct pt_ptx_conn *c = &x->conns[i];
+
+		if (c->proc >= x->nprocs || !r->plan.sel[c->proc])
+			continue;
+		unknown += c->role == PT_PTX_R_UNKNOWN;
+		joined += r->rp.o->only && c->twin == PT_PTX_NONE && c->flags & PT_PTX_C_INTERNAL;
+	}
+	if (unknown)
+		pt_replay_say(&r->rp, "note: %u connection(s) of the re-run processes have no known role (neither "
+			      "connected nor accepted while recorded): not replayed", unknown);
+	if (joined)
+		pt_replay_say(&r->rp, "note: %u connection(s) were recorded with both ends as one (an older recording): "
+			      "their other end is not emulated", joined);
 	if (x->flags & PT_PTX_F_LOST)
 		pt_replay_say(&r->rp, "warning: the recording is incomplete (the kernel dropped records): the re-run may "
 			      "diverge where the recording lacks data");
@@ -365,10 +608,7 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 {
 	const struct pt_ptx *x = o->x;
 	struct replay_run *r;
-	struct stat st;
-	char exe[PATH_MAX], name[64], msg[512];
-	const char *cwd = NULL;
-	__u64 t0;
+	char name[64], msg[512];
 	int err = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -381,33 +621,32 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 		return -ENOMEM;
 	r->rp.o = o;
 	r->rp.res = res;
+	r->rp.plan = &r->plan;
 	r->cg.fd = -1;
-	r->pidfd = -1;
 	pthread_mutex_init(&r->rp.lock, NULL);
+	pthread_cond_init(&r->rp.changed, NULL);
 	r->served = calloc(x->nconns + 1, sizeof(*r->served));
-	r->argv = o->argv ? NULL : vec(x->argv, x->argc, x->argv_len);
-	r->envp = x->nenv ? vec(x->env, x->nenv, x->env_len) : NULL;
-	if (!r->served || (!o->argv && !r->argv) || (x->nenv && !r->envp)) {
+	r->rp.conn_played = calloc(x->nconns + 1, sizeof(*r->rp.conn_played));
+	err = r->served && r->rp.conn_played ? pt_replay_plan(o, &r->plan) : -ENOMEM;
+	if (err) {
+		if (err == -ENOMEM)
+			pt_err("replay: out of memory");
+		goto cleanup;
+	}
+	r->exe = calloc(r->plan.nlaunch, sizeof(*r->exe));
+	if (!r->exe) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	char *const *argv = o->argv ? o->argv : r->argv;
+	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
+		const char *a0 = r->plan.launch[k].argv[0];
 
-	if (!argv[0]) {
-		pt_err("replay: %s records no command; give one after --", o->name);
-		err = -EINVAL;
-		goto cleanup;
+		err = pt_find_exe(a0, r->exe[k], sizeof(r->exe[k]));
+		if (err) {
+			pt_err("replay: %s: %s", a0, err == -ENOENT ? "command not found" : strerror(-err));
+			goto cleanup;
+		}
 	}
-	err = pt_find_exe(argv[0], exe, sizeof(exe));
-	if (err) {
-		pt_err("replay: %s: %s", argv[0], err == -ENOENT ? "command not found" : strerror(-err));
-		goto cleanup;
-	}
-	if (x->cwd && x->cwd[0] && !stat(x->cwd, &st) && S_ISDIR(st.st_mode))
-		cwd = x->cwd;
-	else
-		pt_replay_say(&r->rp, "note: the recorded working directory %s does not exist here; running in the "
-			      "current one", x->cwd ? x->cwd : "?");
 	err = plan_peers(r);
 	if (!err)
 		err = setup_net(r);
@@ -420,49 +659,66 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 		pt_err("replay: %s", msg);
 		goto cleanup;
 	}
-	t0 = mono_ns();
-	err = pt_cgroup_spawn(&r->cg, exe, argv, r->envp ? r->envp : environ, cwd, msg, sizeof(msg));
-	if (err < 0) {
-		pt_err("replay: %s", msg);
+	err = pt_rudp_start(&r->rp, &r->udp);
+	if (err)
 		goto cleanup;
-	}
-	r->child = err;
-	err = 0;
-	res->started = true;
-	r->pidfd = (int)syscall(SYS_pidfd_open, r->child, 0);
-	if (r->pidfd < 0) {
-		err = -errno;
-		pt_err("replay: pidfd_open: %s", strerror(-err));
+	r->rp.origin_ts = PT_PTX_OPEN;
+	for (unsigned k = 0; k < r->plan.nlaunch; k++)
+		if (r->plan.launch[k].rec_start < r->rp.origin_ts)
+			r->rp.origin_ts = r->plan.launch[k].rec_start;
+	r->rp.t0 = pt_replay_now();
+	err = launch_due(r);
+	if (!err)
+		err = start_players(r);
+	if (err)
 		goto cleanup;
-	}
 	{
-		struct sigaction ign = { .sa_handler = SIG_IGN }, oi, oq;
+		/* ^C is the command's (it ends, then so do we); a SIGTERM is ours: kill it and clean up */
+		struct sigaction ign = { .sa_handler = SIG_IGN }, term = { .sa_handler = on_term }, oi, oq, ot, oh;
 
+		terminated = 0;
 		sigaction(SIGINT, &ign, &oi);
 		sigaction(SIGQUIT, &ign, &oq);
-		serve_until_exit(r, t0);
+		sigaction(SIGTERM, &term, &ot);
+		sigaction(SIGHUP, &term, &oh);
+		serve_until_exit(r);
 		sigaction(SIGINT, &oi, NULL);
 		sigaction(SIGQUIT, &oq, NULL);
+		sigaction(SIGTERM, &ot, NULL);
+		sigaction(SIGHUP, &oh, NULL);
 	}
+	end_conns(r);
+	pt_rudp_stop(r->udp);
+	r->udp = NULL;
 	report_missing(r);
+	report_status(r);
 cleanup:
-	if (r->child > 0) {
-		kill(r->child, SIGKILL);
-		waitpid(r->child, NULL, 0);
+	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
+		struct pt_launch *l = &r->plan.launch[k];
+
+		if (l->pid > 0) {
+			kill(l->pid, SIGKILL);
+			waitpid(l->pid, NULL, 0);
+		}
+		if (l->pidfd >= 0)
+			close(l->pidfd);
 	}
+	if (r->nconns)
+		end_conns(r);	/* after a failure: players started before it */
+	pt_rudp_stop(r->udp);
 	if (r->cg.path[0] && pt_cgroup_nprocs(&r->cg) > 0)
 		pt_cgroup_kill(&r->cg, 5000);
 	pt_cgroup_remove(&r->cg);
-	if (r->pidfd >= 0)
-		close(r->pidfd);
 	for (unsigned i = 0; i < r->npeers; i++)
 		if (r->peers[i].fd >= 0)
 			close(r->peers[i].fd);
+	pthread_cond_destroy(&r->rp.changed);
 	pthread_mutex_destroy(&r->rp.lock);
+	pt_replay_plan_free(&r->plan);
+	free(r->exe);
 	free(r->conns);
 	free(r->served);
-	free(r->argv);
-	free(r->envp);
+	free(r->rp.conn_played);
 	free(r);
 	return err;
 }

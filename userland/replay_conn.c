@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * replay_conn.c — serving one replayed connection from its recording: the
- * recorded data calls of the client (events) are walked in order; for each
- * send of the client the bytes are read and compared, for each receive the
- * recorded peer's bytes are sent (after the recorded delay with timing
- * original), for an end-of-stream the write side is shut down.
+ * replay_conn.c — one replayed connection run from its recording: the
+ * recorded data calls of the re-run process's end (events) are walked in
+ * order; for each send of the process the bytes are read and compared, for
+ * each receive the recorded other end's bytes are sent (after the recorded
+ * delay with timing original), for an end-of-stream the write side is shut
+ * down. The same script serves an outbound connection (the replayer is the
+ * peer the process connected to) and plays an inbound one (the replayer is
+ * the client the process accepted).
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,12 +25,14 @@
 struct script {
 	struct pt_rconn *rc;
 	const struct pt_ptx_conn *c;
-	__u64 out_off;		/* bytes read from the client (its OUT stream) */
+	__u64 out_off;		/* bytes read from the process (its OUT stream) */
 	__u64 in_off;		/* bytes sent to it (its IN stream) */
 	bool out_diverged;	/* first mismatch reported */
 	bool unfaithful;	/* served bytes the recording lacks */
-	bool eof;		/* the client closed its side */
-	char name[160];
+	bool eof;		/* the process closed its side */
+	const char *us;		/* the re-run end: "client" (outbound) or "server" (inbound) */
+	const char *them;	/* the emulated end: "peer" or "client" */
+	char name[200];
 };
 
 void pt_replay_say(struct pt_replay *rp, const char *fmt, ...)
@@ -44,14 +49,14 @@ void pt_replay_say(struct pt_replay *rp, const char *fmt, ...)
 	pthread_mutex_unlock(&rp->lock);
 }
 
-static void count(struct pt_replay *rp, unsigned *counter)
+void pt_replay_count(struct pt_replay *rp, unsigned *counter)
 {
 	pthread_mutex_lock(&rp->lock);
 	(*counter)++;
 	pthread_mutex_unlock(&rp->lock);
 }
 
-static __u64 mono_ns(void)
+__u64 pt_replay_now(void)
 {
 	struct timespec t;
 
@@ -82,7 +87,7 @@ static char *excerpt(const __u8 *p, size_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* Wait for the client to be readable: 1 readable, 0 silent for timeout_ms, -1 told to stop. */
+/* Wait for the process's end to be readable: 1 readable, 0 silent for timeout_ms, -1 told to stop. */
 static int wait_readable(struct script *s, int timeout_ms)
 {
 	for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 100) {
@@ -96,7 +101,7 @@ static int wait_readable(struct script *s, int timeout_ms)
 	return 0;
 }
 
-/* Compare n bytes the client sent at s->out_off with the recording; report the first mismatch. */
+/* Compare n bytes the process sent at s->out_off with the recording; report the first mismatch. */
 static void compare(struct script *s, const __u8 *got, size_t n)
 {
 	const struct pt_ptx_stream *exp = &s->c->dir[PT_PTX_D_OUT];
@@ -108,16 +113,16 @@ static void compare(struct script *s, const __u8 *got, size_t n)
 		if (off >= exp->len || pt_ptx_stream_gap_at(exp, off, NULL) || exp->data[off] == got[i])
 			continue;
 		s->out_diverged = true;
-		count(s->rc->rp, &s->rc->rp->res->divergences);
-		pt_replay_say(s->rc->rp, "DIVERGENCE %s, client to peer, byte offset %llu: expected %s got %s", s->name,
-			      (unsigned long long)off, excerpt(exp->data + off, exp->len - off, e, sizeof(e)),
+		pt_replay_count(s->rc->rp, &s->rc->rp->res->divergences);
+		pt_replay_say(s->rc->rp, "DIVERGENCE %s, %s to %s, byte offset %llu: expected %s got %s", s->name,
+			      s->us, s->them, (unsigned long long)off, excerpt(exp->data + off, exp->len - off, e, sizeof(e)),
 			      excerpt(got + i, n - i, g, sizeof(g)));
 	}
 }
 
 /*
- * Read what the client sends until its stream reaches target, comparing. 1
- * done, 0 the client closed first or went silent (reported), -1 stop/error.
+ * Read what the process sends until its stream reaches target, comparing. 1
+ * done, 0 the process closed first or went silent (reported), -1 stop/error.
  */
 static int expect(struct script *s, __u64 target)
 {
@@ -131,11 +136,11 @@ static int expect(struct script *s, __u64 target)
 		if (r < 0)
 			return -1;
 		if (r == 0) {
-			count(s->rc->rp, &s->rc->rp->res->divergences);
-			pt_replay_say(s->rc->rp, "DIVERGENCE %s, client to peer: the client sent %llu bytes, the recording "
-				      "%llu by this point (silent for %d ms; the peer's answer is sent anyway)",
-				      s->name, (unsigned long long)s->out_off, (unsigned long long)target,
-				      PT_REPLAY_STALL_MS);
+			pt_replay_count(s->rc->rp, &s->rc->rp->res->divergences);
+			pt_replay_say(s->rc->rp, "DIVERGENCE %s, %s to %s: the %s sent %llu bytes, the recording "
+				      "%llu by this point (silent for %d ms; the %s's bytes are sent anyway)",
+				      s->name, s->us, s->them, s->us, (unsigned long long)s->out_off,
+				      (unsigned long long)target, PT_REPLAY_STALL_MS, s->them);
 			s->out_off = target;
 			return 0;
 		}
@@ -143,10 +148,11 @@ static int expect(struct script *s, __u64 target)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			count(s->rc->rp, &s->rc->rp->res->divergences);
-			pt_replay_say(s->rc->rp, "DIVERGENCE %s, client to peer: the client %s at byte offset %llu, the "
-				      "recording has %llu bytes", s->name, n ? "failed" : "closed the connection",
-				      (unsigned long long)s->out_off, (unsigned long long)s->c->dir[PT_PTX_D_OUT].len);
+			pt_replay_count(s->rc->rp, &s->rc->rp->res->divergences);
+			pt_replay_say(s->rc->rp, "DIVERGENCE %s, %s to %s: the %s %s at byte offset %llu, the "
+				      "recording has %llu bytes", s->name, s->us, s->them, s->us,
+				      n ? "failed" : "closed the connection", (unsigned long long)s->out_off,
+				      (unsigned long long)s->c->dir[PT_PTX_D_OUT].len);
 			s->eof = true;
 			return 0;
 		}
@@ -156,7 +162,7 @@ static int expect(struct script *s, __u64 target)
 	return 1;
 }
 
-/* Send the recorded peer's bytes up to end. 1 done, 0 the client is gone. */
+/* Send the recorded other end's bytes up to end. 1 done, 0 the process's end is gone. */
 static int serve(struct script *s, __u64 end)
 {
 	const struct pt_ptx_stream *in = &s->c->dir[PT_PTX_D_IN];
@@ -170,9 +176,9 @@ static int serve(struct script *s, __u64 end)
 			run_end = g->off + g->len;
 			if (!s->unfaithful) {
 				s->unfaithful = true;
-				count(s->rc->rp, &s->rc->rp->res->unfaithful);
-				pt_replay_say(s->rc->rp, "%s: the recording lacks peer bytes %llu..%llu (%s): zeros served "
-					      "instead", s->name, (unsigned long long)g->off,
+				pt_replay_count(s->rc->rp, &s->rc->rp->res->unfaithful);
+				pt_replay_say(s->rc->rp, "%s: the recording lacks %s bytes %llu..%llu (%s): zeros sent "
+					      "instead", s->name, s->them, (unsigned long long)g->off,
 					      (unsigned long long)(g->off + g->len), pt_ptx_gap_name(g->kind));
 			}
 		}
@@ -192,7 +198,7 @@ static int serve(struct script *s, __u64 end)
 static void sleep_until(struct script *s, __u64 at)
 {
 	while (!s->rc->rp->stop) {
-		__u64 now = mono_ns();
+		__u64 now = pt_replay_now();
 		struct timespec t;
 
 		if (now >= at)
@@ -203,8 +209,8 @@ static void sleep_until(struct script *s, __u64 at)
 	}
 }
 
-/* After the script: read what else the client sends until it closes; more than recorded is reported. */
-static void drain_client(struct script *s)
+/* After the script: read what else the process sends until it closes; more than recorded is reported. */
+static void drain(struct script *s)
 {
 	const struct pt_ptx_stream *exp = &s->c->dir[PT_PTX_D_OUT];
 	__u8 buf[16384], first[EXCERPT];
@@ -237,25 +243,34 @@ static void drain_client(struct script *s)
 		extra += (__u64)n;
 	}
 	if (extra) {
-		count(s->rc->rp, &s->rc->rp->res->divergences);
-		pt_replay_say(s->rc->rp, "DIVERGENCE %s, client to peer, byte offset %llu: %llu bytes more than recorded: %s",
-			      s->name, (unsigned long long)at, (unsigned long long)extra, excerpt(first, nfirst, g, sizeof(g)));
+		pt_replay_count(s->rc->rp, &s->rc->rp->res->divergences);
+		pt_replay_say(s->rc->rp, "DIVERGENCE %s, %s to %s, byte offset %llu: %llu bytes more than recorded: %s",
+			      s->name, s->us, s->them, (unsigned long long)at, (unsigned long long)extra, excerpt(first, nfirst, g, sizeof(g)));
 	}
 }
 
-void *pt_rconn_serve(void *arg)
+void pt_rconn_run(struct pt_rconn *rc)
 {
-	struct pt_rconn *rc = arg;
 	struct pt_replay *rp = rc->rp;
 	const struct pt_ptx *x = rp->o->x;
 	struct script s = { .rc = rc, .c = &x->conns[rc->conn] };
 	__u64 prev_ts = s.c->first_ts, prev_wall = rc->accepted_ns;
-	char peer[64];
+	char peer[64], local[64];
 	bool shut = false;
 
-	snprintf(s.name, sizeof(s.name), "connection %u (%s to %s, #%u to that peer)", rc->conn,
-		 pt_ptx_proc_name(x, s.c->proc), pt_ptx_fmt_ep(s.c->family, s.c->raddr, s.c->rport, peer, sizeof(peer)),
-		 rc->nth);
+	pt_ptx_fmt_ep(s.c->family, s.c->raddr, s.c->rport, peer, sizeof(peer));
+	if (rc->inbound) {
+		s.us = "server";
+		s.them = "client";
+		snprintf(s.name, sizeof(s.name), "connection %u (%s at %s, from %s)", rc->conn,
+			 pt_ptx_proc_name(x, s.c->proc), pt_ptx_fmt_ep(s.c->family, s.c->laddr, s.c->lport, local,
+								       sizeof(local)), peer);
+	} else {
+		s.us = "client";
+		s.them = "peer";
+		snprintf(s.name, sizeof(s.name), "connection %u (%s to %s, #%u to that peer)", rc->conn,
+			 pt_ptx_proc_name(x, s.c->proc), peer, rc->nth);
+	}
 	for (__u32 i = 0; i < s.c->nevents && !rp->stop; i++) {
 		const struct pt_ptx_event *e = &s.c->events[i];
 		int r = 1;
@@ -266,7 +281,7 @@ void *pt_rconn_serve(void *arg)
 			if (rp->o->timing == PT_REPLAY_ORIGINAL && e->ts > prev_ts)
 				sleep_until(&s, prev_wall + (e->ts - prev_ts));
 			if (!e->len) {
-				shutdown(rc->fd, SHUT_WR);	/* the recorded peer closed here */
+				shutdown(rc->fd, SHUT_WR);	/* the recorded other end closed here */
 				shut = true;
 			} else {
 				r = serve(&s, e->off + e->len);
@@ -275,22 +290,38 @@ void *pt_rconn_serve(void *arg)
 		if (r < 0 || (r == 0 && s.eof))
 			break;
 		if (r == 0 && e->dir == PT_PTX_D_IN) {
-			count(rp, &rp->res->divergences);
-			pt_replay_say(rp, "DIVERGENCE %s, peer to client: the client closed the connection after %llu of the "
-				      "%llu bytes the recorded peer sent", s.name, (unsigned long long)s.in_off,
-				      (unsigned long long)s.c->dir[PT_PTX_D_IN].len);
+			pt_replay_count(rp, &rp->res->divergences);
+			pt_replay_say(rp, "DIVERGENCE %s, %s to %s: the %s closed the connection after %llu of the "
+				      "%llu bytes the recorded %s sent", s.name, s.them, s.us, s.us,
+				      (unsigned long long)s.in_off, (unsigned long long)s.c->dir[PT_PTX_D_IN].len, s.them);
 			break;
 		}
 		prev_ts = e->ts;
-		prev_wall = mono_ns();
+		prev_wall = pt_replay_now();
 	}
+	/* a played client is gone after its last recorded call: the server sees it close */
+	if (rc->inbound && !shut && !rp->stop) {
+		shutdown(rc->fd, SHUT_WR);
+		shut = true;
+	}
+	pthread_mutex_lock(&rp->lock);
+	rp->conn_played[rc->conn] = true;
+	pthread_cond_broadcast(&rp->changed);
+	pthread_mutex_unlock(&rp->lock);
 	if (!rp->stop && !s.eof)
-		drain_client(&s);
+		drain(&s);
 	if (!shut)
 		shutdown(rc->fd, SHUT_RDWR);
 	close(rc->fd);
+	rc->fd = -1;
 	pthread_mutex_lock(&rp->lock);
 	rc->done = true;
+	pthread_cond_broadcast(&rp->changed);
 	pthread_mutex_unlock(&rp->lock);
+}
+
+void *pt_rconn_serve(void *arg)
+{
+	pt_rconn_run(arg);
 	return NULL;
 }

@@ -1,34 +1,117 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* replay_int.h — what replay.c and replay_conn.c share. */
+/*
+ * replay_int.h — what the parts of a replay share: replay.c (namespace,
+ * launches, the accept loop), replay_plan.c (what is re-run and what is
+ * emulated), replay_conn.c (serving one TCP connection's script),
+ * replay_in.c (playing a recorded client against a re-run server) and
+ * replay_udp.c (answering datagrams, DNS included).
+ */
 #ifndef PROVTAP_REPLAY_INT_H
 #define PROVTAP_REPLAY_INT_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include "userland/replay.h"
+
+#define PT_REPLAY_RETRY_MS	10	/* between connection attempts to a server not listening yet */
+
+/* What the replay does with a recorded connection entry. */
+enum pt_emu {
+	PT_EMU_NONE = 0,	/* not replayed: its process is not re-run, or both ends are */
+	PT_EMU_PEER = 1,	/* outbound: the replayer listens as the recorded peer and answers */
+	PT_EMU_CLIENT = 2,	/* inbound: the replayer connects as the recorded client and plays it */
+};
+
+/* One process (tree) the replay starts. */
+struct pt_launch {
+	__u32 proc;		/* the recorded process it re-runs, PT_PTX_NONE: the recorded command */
+	char **argv;		/* NULL-terminated; the strings belong to the recording or the options */
+	bool argv_borrowed;	/* argv is the options' own vector (not freed) */
+	char **envp;		/* NULL: the replayer's own environment */
+	const char *cwd;	/* NULL: the current directory */
+	bool has_status;	/* the recording knows how it ended */
+	__s32 rec_status;	/* ... its wait status */
+	__u64 rec_start;	/* recorded start (ns since the origin) */
+	__u64 rec_end;		/* recorded end, PT_PTX_OPEN if not known */
+	char label[96];		/* for messages: "curl", "process 0.1 (python3)", "host h1 (python3)" */
+	bool started;		/* spawned (or given up) */
+	pid_t pid;		/* 0 when not running */
+	int pidfd;
+	bool exited;
+	int status;		/* wait status once exited */
+	bool stop_sent;		/* the recorded stop signal was delivered */
+};
+
+/* What is re-run (launches, selected processes) and how each connection is emulated. */
+struct pt_replay_plan {
+	struct pt_launch *launch;
+	unsigned nlaunch;
+	bool *sel;		/* per recorded process: re-run (it or an ancestor is launched) */
+	__u8 *emu;		/* per recorded connection: enum pt_emu */
+};
 
 /* The state of one replay, shared by the connection threads (counters under lock). */
 struct pt_replay {
 	const struct pt_replay_opts *o;
+	const struct pt_replay_plan *plan;
 	pthread_mutex_t lock;
+	pthread_cond_t changed;		/* broadcast: a connection finished, or the launches ended */
 	struct pt_replay_result *res;
 	volatile int stop;		/* set when connections must end now */
+	bool ended;			/* every launched process has exited (under lock) */
+	__u64 t0;			/* CLOCK_MONOTONIC ns when the launches started */
+	__u64 origin_ts;		/* the recorded time that t0 stands for */
+	bool *conn_played;		/* per recorded connection: its script has been played (under lock) */
 };
 
-/* One accepted connection served from recorded connection conn. */
+/* One replayed connection, served (outbound) or played (inbound) from recorded connection conn. */
 struct pt_rconn {
 	struct pt_replay *rp;
-	int fd;
+	int fd;				/* -1 until connected (inbound) */
 	__u32 conn;			/* index in o->x->conns */
-	unsigned nth;			/* 1-based: its order among connections to that peer */
-	__u64 accepted_ns;		/* CLOCK_MONOTONIC */
+	unsigned nth;			/* outbound: 1-based order among connections to that peer */
+	bool inbound;			/* PT_EMU_CLIENT */
+	__u64 accepted_ns;		/* CLOCK_MONOTONIC when it was accepted / connected */
 	pthread_t thread;
 	bool done;			/* the thread finished (under rp->lock) */
 };
 
-/* Thread body: serve rc until the script and the client are done; closes rc->fd. */
+/* CLOCK_MONOTONIC in ns. */
+__u64 pt_replay_now(void);
+
+/* Thread body (outbound): serve rc (accepted, rc->fd) until the script and the client are done; closes rc->fd. */
 void *pt_rconn_serve(void *rc);
+
+/* Thread body (inbound): wait for rc's turn, connect as the recorded client, play it; as pt_rconn_serve. */
+void *pt_rconn_play(void *rc);
+
+/* Run rc's script on rc->fd (connected; marks its connection played), drain, close it, mark rc done. */
+void pt_rconn_run(struct pt_rconn *rc);
 
 /* Report a line (printf-style) to the report stream, under the lock, prefixed "replay: ". */
 void pt_replay_say(struct pt_replay *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Add 1 to a counter of rp->res, under the lock. */
+void pt_replay_count(struct pt_replay *rp, unsigned *counter);
+
+/*
+ * Plan the replay of o: the launches (o->only, o->argv) and the emulation of
+ * every connection. 0, or -EINVAL / -ENOMEM (logged: what cannot be re-run
+ * and why). pt_replay_plan_free() releases it (also after an error).
+ */
+int pt_replay_plan(const struct pt_replay_opts *o, struct pt_replay_plan *p);
+void pt_replay_plan_free(struct pt_replay_plan *p);
+
+/* UDP: the recorded peers of the re-run processes' datagrams, answered from the recording. */
+struct pt_rudp;
+
+/*
+ * Plan, bind (in the replay namespace) and start answering. *out NULL when the
+ * re-run processes sent no datagram. 0 or -errno (logged).
+ */
+int pt_rudp_start(struct pt_replay *rp, struct pt_rudp **out);
+
+/* Stop answering, report the recorded datagrams the re-run did not send, free. NULL-safe. */
+void pt_rudp_stop(struct pt_rudp *u);
 
 #endif /* PROVTAP_REPLAY_INT_H */

@@ -108,6 +108,33 @@ static struct pt_ptx *sample(void)
 	c->events[1] = (struct pt_ptx_event){ .ts = 30, .off = 0, .len = 10, .dir = PT_PTX_D_IN };
 	c->events[2] = (struct pt_ptx_event){ .ts = 40, .off = 10, .len = 0, .dir = PT_PTX_D_IN };
 
+	/* the same connection seen from its other end (process 1 accepted it), linked as twins */
+	c = pt_ptx_add_conn(x);
+	c->proc = 1;
+	c->role = PT_PTX_R_ACCEPT;
+	c->family = AF_INET;
+	inet_pton(AF_INET, "10.0.0.2", c->laddr);
+	inet_pton(AF_INET, "10.0.0.1", c->raddr);
+	c->lport = 80;
+	c->rport = 40000;
+	c->dir[PT_PTX_D_IN].len = 5;
+	c->dir[PT_PTX_D_IN].data = (__u8 *)strdup("GET /");
+	pt_ptx_link_twins(x, 0, 1);
+
+	/* process 1 ran on another host, with its own command */
+	struct pt_ptx_host *h = pt_ptx_add_host(x);
+
+	snprintf(h->name, sizeof(h->name), "ns2");
+	snprintf(h->hostname, sizeof(h->hostname), "box");
+	h->netns_ino = 4026532000ull;
+	h->exit_status = 3 << 8;
+	h->cwd = strdup("/srv");
+	h->argv = malloc(sizeof(argv) - 1);
+	memcpy(h->argv, argv, sizeof(argv) - 1);
+	h->argv_len = sizeof(argv) - 1;
+	h->argc = 3;
+	x->procs[1].host = 0;
+
 	g = pt_ptx_add_dgram(x);
 	g->proc = 1;
 	g->dir = PT_PTX_D_OUT;
@@ -166,9 +193,25 @@ START_TEST(round_trip)
 	ck_assert_uint_eq(y->nfiles, 1);
 	ck_assert_str_eq(y->files[0].path, "out.txt");
 	ck_assert_int_eq(y->files[0].dirfd, -100);
-	ck_assert_uint_eq(y->nconns, 1);
+	ck_assert_uint_eq(y->nconns, 2);
 	ck_assert_uint_eq(y->conns[0].rport, 80);
-	ck_assert_uint_eq(y->conns[0].flags, PT_PTX_C_TRUNC | PT_PTX_C_EOF_IN);
+	ck_assert_uint_eq(y->conns[0].flags, PT_PTX_C_TRUNC | PT_PTX_C_EOF_IN | PT_PTX_C_INTERNAL);
+	ck_assert_uint_eq(y->conns[0].twin, 1);
+	ck_assert_uint_eq(y->conns[1].twin, 0);
+	ck_assert_uint_eq(y->conns[1].role, PT_PTX_R_ACCEPT);
+	ck_assert_uint_eq(y->nhosts, 1);
+	ck_assert_str_eq(y->hosts[0].name, "ns2");
+	ck_assert_str_eq(y->hosts[0].hostname, "box");
+	ck_assert_str_eq(y->hosts[0].cwd, "/srv");
+	ck_assert_uint_eq(y->hosts[0].netns_ino, 4026532000ull);
+	ck_assert_int_eq(y->hosts[0].exit_status, 3 << 8);
+	ck_assert_uint_eq(y->hosts[0].argc, 3);
+	ck_assert_uint_eq(y->hosts[0].nenv, 0);
+	ck_assert_mem_eq(y->hosts[0].argv, x->argv, x->argv_len);
+	ck_assert_uint_eq(y->procs[0].host, PT_PTX_NONE);
+	ck_assert_uint_eq(y->procs[1].host, 0);
+	ck_assert_str_eq(pt_ptx_proc_host(y, 0), "h1");
+	ck_assert_str_eq(pt_ptx_proc_host(y, 1), "ns2");
 	ck_assert_mem_eq(y->conns[0].raddr, x->conns[0].raddr, 16);
 	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].len, 10);
 	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].ngaps, 1);
@@ -366,6 +409,13 @@ START_TEST(lying_sections)
 		{ "not in the file", PT_PTX_S_STREAM, { 0 }, 24 },	/* conn 0 of none */
 		{ "not in the file", PT_PTX_S_EVENTS, { 0 }, 8 },
 		{ "key/value", PT_PTX_S_META, { 'k', 0, 'v' }, 3 },
+		{ "TWIN names connections", PT_PTX_S_TWIN, { 0, 0, 0, 0, 1 }, 8 },	/* conns 0, 1 of none */
+		{ "wrong size", PT_PTX_S_TWIN, { 0 }, 12 },
+		{ "HOST section too short", PT_PTX_S_HOST, { 0 }, 40 },
+		/* name_len 5 but no bytes follow */
+		{ "HOST lengths", PT_PTX_S_HOST, { [16] = 5 }, 48 },
+		/* name "a", host name "b", then one process index of none */
+		{ "HOST names a process", PT_PTX_S_HOST, { 1, [16] = 2, [20] = 2, [48] = 'a', 0, 'b', 0, 0, 0, 0, 0 }, 56 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		__u8 raw[256];

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "cli/cmd_record.h"
+#include "userland/merge.h"
+#include "userland/ptx.h"
+#include "userland/ptx_show.h"
+
+#define MAX_INPUTS	64
+
+void usage_merge(FILE *out)
+{
+	fprintf(out,
+		"usage: provtap merge -o OUT.ptx [NAME=]IN.ptx [NAME=]IN.ptx...\n"
+		"\n"
+		"Join the recordings of one experiment made on several hosts (one `provtap record`\n"
+		"per host) into one, so that any process of it can be replayed alone with all its\n"
+		"peers emulated (`provtap replay OUT.ptx --only host=NAME`). Each input becomes a\n"
+		"host of the result, named NAME, else the host name it was recorded on when the\n"
+		"inputs' differ, else the file name without .ptx; an input that already has hosts\n"
+		"(a merge, record --hosts-from) keeps them. A connection between two hosts is\n"
+		"joined when each end's local address is the other's remote one (no NAT between);\n"
+		"times are aligned by the hosts' wall clocks. Replaying the result without --only\n"
+		"runs every host's command side by side.\n"
+		"\nexit status: 0 written, 1 an input cannot be read or the hosts' names collide,\n"
+		"2 usage.\n"
+		"\nexamples:\n"
+		"  provtap merge -o all.ptx h1.ptx h2.ptx\n"
+		"  provtap merge -o all.ptx server=a.ptx client=b.ptx\n");
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct pt_ptx *in[MAX_INPUTS] = { NULL }, *x = NULL;
+	char labels[MAX_INPUTS][64], err[512];
+	const char *lab[MAX_INPUTS], *out = NULL;
+	struct pt_merge_result res;
+	unsigned n = 0;
+	bool distinct = true;
+	int c, rc = PT_EXIT_FAIL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'h':
+			usage_merge(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "try `provtap merge --help`\n");
+			return PT_EXIT_USAGE;
+		}
+	}
+	if (!out || argc - optind < 2) {
+		fprintf(stderr, "provtap merge: -o FILE and two recordings or more are required; try `provtap merge --help`\n");
+		return PT_EXIT_USAGE;
+	}
+	if (argc - optind > MAX_INPUTS) {
+		fprintf(stderr, "provtap merge: at most %d recordings\n", MAX_INPUTS);
+		return PT_EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++, n++) {
+		const char *path = argv[i], *eq = strchr(path, '=');
+		char stem[64], tmp[4096];
+
+		labels[n][0] = 0;
+		if (eq && eq != path && (size_t)(eq - path) < sizeof(labels[n])) {
+			snprintf(labels[n], sizeof(labels[n]), "%.*s", (int)(eq - path), path);
+			path = eq + 1;
+		}
+		if (pt_ptx_read(path, &in[n], err, sizeof(err))) {
+			fprintf(stderr, "provtap merge: %s\n", err);
+			goto cleanup;
+		}
+		snprintf(tmp, sizeof(tmp), "%s", path);
+		snprintf(stem, sizeof(stem), "%s", basename(tmp));
+		if (strlen(stem) > 4 && !strcmp(stem + strlen(stem) - 4, ".ptx"))
+			stem[strlen(stem) - 4] = 0;
+		if (!labels[n][0])
+			snprintf(labels[n], sizeof(labels[n]), "=%s", stem);	/* '=': not given */
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = i + 1; k < n; k++)
+			distinct = distinct && strcmp(in[i]->host, in[k]->host);
+	for (unsigned i = 0; i < n; i++) {
+		if (labels[i][0] == '=')
+			memmove(labels[i], distinct ? in[i]->host : labels[i] + 1,
+				strlen(distinct ? in[i]->host : labels[i] + 1) + 1);
+		lab[i] = labels[i];
+	}
+	if (pt_ptx_merge((const struct pt_ptx *const *)in, lab, n, &x, &res, stderr, err, sizeof(err)) ||
+	    pt_ptx_write(x, out, err, sizeof(err))) {
+		fprintf(stderr, "provtap merge: %s\n", err);
+		goto cleanup;
+	}
+	fprintf(stderr, "provtap: merged %u recordings into %u hosts (", n, x->nhosts);
+	for (__u32 h = 0; h < x->nhosts; h++)
+		fprintf(stderr, "%s%s", h ? ", " : "", x->hosts[h].name);
+	fprintf(stderr, "); %u connection(s) joined across hosts%s\n", res.joined,
+		res.disagree ? " (some disagree: see the warnings)" : "");
+	pt_ptx_report(x, out, stderr);
+	rc = 0;
+cleanup:
+	for (unsigned i = 0; i < n; i++)
+		pt_ptx_free(in[i]);
+	pt_ptx_free(x);
+	return rc;
+}

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "userland/merge.h"
+#include "userland/ptx_show.h"
+
+static void *dup_mem(const void *p, size_t n, bool *ok)
+{
+	void *d;
+
+	if (!n || !p)
+		return NULL;
+	d = malloc(n);
+	if (!d) {
+		*ok = false;
+		return NULL;
+	}
+	memcpy(d, p, n);
+	return d;
+}
+
+static char *dup_str(const char *s, bool *ok)
+{
+	return s ? dup_mem(s, strlen(s) + 1, ok) : NULL;
+}
+
+static __u64 shift(__u64 ts, __u64 delta)
+{
+	return ts == PT_PTX_OPEN ? ts : ts + delta;
+}
+
+/* Append input a's processes, files, connections and datagrams to x, times moved by delta. */
+static int copy_in(struct pt_ptx *x, const struct pt_ptx *a, __u64 delta, __u32 host_base, __u32 own_host)
+{
+	__u32 pbase = x->nprocs, cbase = x->nconns;
+	bool ok = true;
+
+	for (__u32 i = 0; i < a->nprocs && ok; i++) {
+		const struct pt_ptx_proc *s = &a->procs[i];
+		struct pt_ptx_proc *d = pt_ptx_add_proc(x);
+
+		if (!d)
+			return -ENOMEM;
+		*d = *s;
+		d->parent = s->parent == PT_PTX_NONE ? PT_PTX_NONE : s->parent + pbase;
+		d->host = s->host == PT_PTX_NONE ? own_host : s->host + host_base;
+		d->start_ts = shift(s->start_ts, delta);
+		d->exit_ts = shift(s->exit_ts, delta);
+		d->execs = s->nexecs ? calloc(s->nexecs, sizeof(*d->execs)) : NULL;
+		d->nexecs = 0;
+		if (s->nexecs && !d->execs)
+			return -ENOMEM;
+		for (__u32 k = 0; k < s->nexecs && ok; k++) {
+			d->execs[k] = s->execs[k];
+			d->execs[k].ts = shift(s->execs[k].ts, delta);
+			d->execs[k].filename = dup_str(s->execs[k].filename, &ok);
+			d->execs[k].argv = dup_mem(s->execs[k].argv, s->execs[k].argv_len, &ok);
+			d->nexecs = k + 1;
+		}
+	}
+	for (__u32 i = 0; i < a->nfiles && ok; i++) {
+		struct pt_ptx_file *d = pt_ptx_add_file(x);
+
+		if (!d)
+			return -ENOMEM;
+		*d = a->files[i];
+		d->proc += pbase;
+		d->ts = shift(d->ts, delta);
+		d->path = dup_str(a->files[i].path, &ok);
+	}
+	for (__u32 i = 0; i < a->nconns && ok; i++) {
+		const struct pt_ptx_conn *s = &a->conns[i];
+		struct pt_ptx_conn *d = pt_ptx_add_conn(x);
+
+		if (!d)
+			return -ENOMEM;
+		*d = *s;
+		d->proc = s->proc == PT_PTX_NONE ? PT_PTX_NONE : s->proc + pbase;
+		d->twin = s->twin == PT_PTX_NONE ? PT_PTX_NONE : s->twin + cbase;
+		d->first_ts = shift(s->first_ts, delta);
+		d->last_ts = shift(s->last_ts, delta);
+		for (int k = 0; k < 2; k++) {
+			d->dir[k].data = dup_mem(s->dir[k].data, s->dir[k].len, &ok);
+			d->dir[k].gaps = dup_mem(s->dir[k].gaps, s->dir[k].ngaps * sizeof(*s->dir[k].gaps), &ok);
+		}
+		d->events = dup_mem(s->events, s->nevents * sizeof(*s->events), &ok);
+		for (__u32 e = 0; ok && e < d->nevents; e++)
+			d->events[e].ts = shift(d->events[e].ts, delta);
+	}
+	for (__u32 i = 0; i < a->ndgrams && ok; i++) {
+		struct pt_ptx_dgram *d = pt_ptx_add_dgram(x);
+
+		if (!d)
+			return -ENOMEM;
+		*d = a->dgrams[i];
+		d->proc += pbase;
+		d->ts = shift(d->ts, delta);
+		d->data = dup_mem(a->dgrams[i].data, a->dgrams[i].captured, &ok);
+	}
+	return ok ? 0 : -ENOMEM;
+}
+
+static bool loopback(const struct pt_ptx_conn *c)
+{
+	static const __u8 v6lo[16] = { [15] = 1 };
+
+	return c->family == AF_INET ? c->laddr[0] == 127 : !memcmp(c->laddr, v6lo, 16);
+}
+
+/* Join the connections of different inputs that are each other's ends. */
+static void join(struct pt_ptx *x, const __u32 *input_of_conn, struct pt_merge_result *res, FILE *report)
+{
+	for (__u32 i = 0; i < x->nconns; i++) {
+		const struct pt_ptx_conn *a = &x->conns[i];
+		__u32 best = PT_PTX_NONE;
+		__u64 best_d = 0;
+
+		if (a->twin != PT_PTX_NONE || loopback(a))
+			continue;
+		for (__u32 j = i + 1; j < x->nconns; j++) {
+			const struct pt_ptx_conn *b = &x->conns[j];
+			__u64 d;
+
+			if (b->twin != PT_PTX_NONE || input_of_conn[i] == input_of_conn[j] || a->family != b->family ||
+			    a->lport != b->rport || a->rport != b->lport || memcmp(a->laddr, b->raddr, 16) ||
+			    memcmp(a->raddr, b->laddr, 16))
+				continue;
+			d = a->first_ts > b->first_ts ? a->first_ts - b->first_ts : b->first_ts - a->first_ts;
+			if (best == PT_PTX_NONE || d < best_d) {
+				best = j;
+				best_d = d;
+			}
+		}
+		if (best == PT_PTX_NONE)
+			continue;
+		pt_ptx_link_twins(x, i, best);
+		res->joined++;
+		const struct pt_ptx_conn *b = &x->conns[best];
+
+		if (a->dir[PT_PTX_D_OUT].len != b->dir[PT_PTX_D_IN].len || a->dir[PT_PTX_D_IN].len != b->dir[PT_PTX_D_OUT].len) {
+			char l[64], r[64];
+
+			res->disagree++;
+			if (report)
+				fprintf(report, "provtap: warning: connection %s - %s: one end sent %llu and %llu bytes, the other "
+					"received %llu and %llu (content cut, or not the same connection)\n",
+					pt_ptx_fmt_ep(a->family, a->laddr, a->lport, l, sizeof(l)),
+					pt_ptx_fmt_ep(a->family, a->raddr, a->rport, r, sizeof(r)),
+					(unsigned long long)a->dir[PT_PTX_D_OUT].len, (unsigned long long)b->dir[PT_PTX_D_OUT].len,
+					(unsigned long long)b->dir[PT_PTX_D_IN].len, (unsigned long long)a->dir[PT_PTX_D_IN].len);
+		}
+	}
+}
+
+/* A host for input a (labelled) into x; 0 or -ENOMEM. */
+static int host_of_input(struct pt_ptx *x, const struct pt_ptx *a, const char *label)
+{
+	struct pt_ptx_host *h = pt_ptx_add_host(x);
+	bool ok = true;
+
+	if (!h)
+		return -ENOMEM;
+	snprintf(h->name, sizeof(h->name), "%s", label);
+	snprintf(h->hostname, sizeof(h->hostname), "%s", a->host);
+	h->exit_status = a->exit_status;
+	h->cwd = dup_str(a->cwd, &ok);
+	h->argv = dup_mem(a->argv, a->argv_len, &ok);
+	h->argc = h->argv ? a->argc : 0;
+	h->argv_len = h->argv ? a->argv_len : 0;
+	h->env = dup_mem(a->env, a->env_len, &ok);
+	h->nenv = h->env ? a->nenv : 0;
+	h->env_len = h->env ? a->env_len : 0;
+	return ok ? 0 : -ENOMEM;
+}
+
+/* A copy of input a's own hosts into x; 0 or -ENOMEM. */
+static int copy_hosts(struct pt_ptx *x, const struct pt_ptx *a)
+{
+	bool ok = true;
+
+	for (__u32 k = 0; k < a->nhosts && ok; k++) {
+		struct pt_ptx_host *h = pt_ptx_add_host(x);
+
+		if (!h)
+			return -ENOMEM;
+		*h = a->hosts[k];
+		h->cwd = dup_str(a->hosts[k].cwd, &ok);
+		h->argv = dup_mem(a->hosts[k].argv, a->hosts[k].argv_len, &ok);
+		h->env = dup_mem(a->hosts[k].env, a->hosts[k].env_len, &ok);
+		if (!h->argv)
+			h->argc = h->argv_len = 0;
+		if (!h->env)
+			h->nenv = h->env_len = 0;
+	}
+	return ok ? 0 : -ENOMEM;
+}
+
+int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsigned n, struct pt_ptx **out,
+		 struct pt_merge_result *res, FILE *report, char *err, size_t errlen)
+{
+	struct pt_ptx *x = NULL;
+	__u32 *input_of_conn = NULL;
+	__u64 origin = ~0ull, end = 0;
+	bool ok = true;
+	int rc = 0;
+
+	*out = NULL;
+	memset(res, 0, sizeof(*res));
+	if (n < 2) {
+		snprintf(err, errlen, "merge needs two recordings or more");
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (in[i]->origin_real_ns < origin)
+			origin = in[i]->origin_real_ns;
+	x = pt_ptx_new();
+	if (!x)
+		goto oom;
+	for (unsigned i = 0; i < n; i++) {
+		const struct pt_ptx *a = in[i];
+		__u64 delta = a->origin_real_ns - origin;
+		__u32 host_base = x->nhosts, own = PT_PTX_NONE, cbase = x->nconns;
+		bool unhosted = false;
+
+		rc = copy_hosts(x, a);
+		for (__u32 p = 0; p < a->nprocs; p++)
+			unhosted = unhosted || a->procs[p].host == PT_PTX_NONE;
+		if (!rc && (unhosted || !a->nhosts)) {
+			own = x->nhosts;
+			rc = host_of_input(x, a, labels[i]);
+		}
+		if (!rc)
+			rc = copy_in(x, a, delta, host_base, own);
+		if (rc)
+			goto oom;
+		__u32 *io = realloc(input_of_conn, (x->nconns + 1) * sizeof(*io));
+
+		if (!io)
+			goto oom;
+		input_of_conn = io;
+		for (__u32 c = cbase; c < x->nconns; c++)
+			input_of_conn[c] = i;
+		if (delta + a->duration_ns > end)
+			end = delta + a->duration_ns;
+		for (int k = 0; k < 4; k++)
+			x->lost[k] += a->lost[k];
+		x->corrupt += a->corrupt;
+		x->malformed += a->malformed;
+		x->flags |= a->flags;
+		if (!i || (x->content_max && (!a->content_max || a->content_max > x->content_max)))
+			x->content_max = a->content_max;	/* the loosest limit; 0 (none) wins */
+		if (!x->call_content || a->call_content < x->call_content)
+			x->call_content = a->call_content;
+	}
+	for (__u32 h = 0; h < x->nhosts; h++)
+		for (__u32 k = h + 1; k < x->nhosts; k++)
+			if (!strcmp(x->hosts[h].name, x->hosts[k].name)) {
+				snprintf(err, errlen, "two hosts are named %s: name the inputs apart (NAME=FILE.ptx)",
+					 x->hosts[h].name);
+				rc = -EINVAL;
+				goto cleanup;
+			}
+	/* the first input's facts stand for the whole: its command, environment, origin */
+	snprintf(x->host, sizeof(x->host), "%u hosts", x->nhosts);
+	snprintf(x->kernel, sizeof(x->kernel), "%s", in[0]->kernel);
+	snprintf(x->tool, sizeof(x->tool), "provtap merge (ptx %d)", PT_PTX_VERSION);
+	x->origin_real_ns = origin;
+	x->origin_boot_ns = in[0]->origin_boot_ns;
+	x->duration_ns = end;
+	x->exit_status = in[0]->exit_status;
+	x->cwd = dup_str(in[0]->cwd, &ok);
+	x->argv = dup_mem(in[0]->argv, in[0]->argv_len, &ok);
+	x->argc = x->argv ? in[0]->argc : 0;
+	x->argv_len = x->argv ? in[0]->argv_len : 0;
+	if (!x->argv) {	/* the reader wants an ARGV section */
+		x->argv = calloc(1, 1);
+		ok = ok && x->argv;
+	}
+	x->env = dup_mem(in[0]->env, in[0]->env_len, &ok);
+	x->nenv = x->env ? in[0]->nenv : 0;
+	x->env_len = x->env ? in[0]->env_len : 0;
+	if (!ok)
+		goto oom;
+	join(x, input_of_conn, res, report);
+	*out = x;
+	x = NULL;
+	goto cleanup;
+oom:
+	snprintf(err, errlen, "out of memory merging the recordings");
+	rc = -ENOMEM;
+cleanup:
+	free(input_of_conn);
+	pt_ptx_free(x);
+	return rc;
+}
