@@ -4,7 +4,6 @@
  * one JSON document (docs/graph.schema.json) or a Graphviz digraph.
  */
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 #include "common/units.h"
 #include "query/format.h"
@@ -78,11 +77,6 @@ void pt_graph_print_text(FILE *out, const struct pt_graph *g)
 		fprintf(out, "warning: %s\n", g->warnings[i]);
 }
 
-static void jstr(FILE *out, const char *s)
-{
-	pt_json_bytes(out, s, strlen(s));
-}
-
 static void jtime(FILE *out, const struct pt_graph *g, __u64 ts)
 {
 	char tb[48];
@@ -97,18 +91,18 @@ static void jtime(FILE *out, const struct pt_graph *g, __u64 ts)
 void pt_graph_print_json(FILE *out, const struct pt_graph *g)
 {
 	fputs("{\"root\":", out);
-	jstr(out, g->v[g->root].id);
+	pt_json_str(out, g->v[g->root].id);
 	fprintf(out, ",\"direction\":\"%s\",\"depth\":%u,\"fanout\":%u,\"host\":", g->impact ? "impact" : "why",
 		g->depth, g->fanout);
-	jstr(out, g->l->host);
+	pt_json_str(out, g->l->host);
 	fputs(",\"vertices\":[", out);
 	for (size_t i = 0; i < g->nv; i++) {
 		const struct pt_graph_vertex *v = &g->v[i];
 
 		fprintf(out, "%s{\"id\":", i ? "," : "");
-		jstr(out, v->id);
+		pt_json_str(out, v->id);
 		fprintf(out, ",\"kind\":\"%s\",\"summary\":", pt_graph_vkind_name(v->kind));
-		jstr(out, v->summary);
+		pt_json_str(out, v->summary);
 		fputc(',', out);
 		jtime(out, g, v->ts);
 		fprintf(out, "%s%s}", v->json[0] ? "," : "", v->json);
@@ -118,13 +112,13 @@ void pt_graph_print_json(FILE *out, const struct pt_graph *g)
 		const struct pt_graph_edge *e = &g->e[i];
 
 		fprintf(out, "%s{\"from\":", i ? "," : "");
-		jstr(out, g->v[e->from].id);
+		pt_json_str(out, g->v[e->from].id);
 		fputs(",\"to\":", out);
-		jstr(out, g->v[e->to].id);
+		pt_json_str(out, g->v[e->to].id);
 		fprintf(out, ",\"kind\":\"%s\",", pt_graph_ekind_name(e->kind));
 		jtime(out, g, e->ts);
 		fputs(",\"label\":", out);
-		jstr(out, e->label);
+		pt_json_str(out, e->label);
 		fprintf(out, ",\"truncated\":%s%s%s}", e->truncated ? "true" : "false", e->json[0] ? "," : "", e->json);
 	}
 	fputs("],\"tree\":[", out);
@@ -133,7 +127,7 @@ void pt_graph_print_json(FILE *out, const struct pt_graph *g)
 
 		fprintf(out, "%s{\"level\":%u,\"mark\":\"%s\",\"vertex\":", i ? "," : "", n->level, marks[n->mark]);
 		if (n->vertex != PT_GRAPH_NONE)
-			jstr(out, g->v[n->vertex].id);
+			pt_json_str(out, g->v[n->vertex].id);
 		else
 			fputs("null", out);
 		if (n->edge != PT_GRAPH_NONE)
@@ -142,14 +136,14 @@ void pt_graph_print_json(FILE *out, const struct pt_graph *g)
 			fputs(",\"edge\":null", out);
 		if (n->note) {
 			fputs(",\"note\":", out);
-			jstr(out, n->note);
+			pt_json_str(out, n->note);
 		}
 		fputc('}', out);
 	}
 	fprintf(out, "],\"truncated\":%s,\"warnings\":[", g->truncated ? "true" : "false");
 	for (size_t i = 0; i < g->nwarnings; i++) {
 		fputs(i ? "," : "", out);
-		jstr(out, g->warnings[i]);
+		pt_json_str(out, g->warnings[i]);
 	}
 	fputs("]}\n", out);
 }

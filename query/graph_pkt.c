@@ -7,16 +7,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "query/graph_int.h"
+#include "query/procview.h"
 #include "query/scan.h"
 
 const char *pt_graph_endpoint(const struct pt_pm_conn *c, int k, char *buf, size_t len)
 {
-	bool v6 = c->family == AF_INET6;
-	char a[64];
-
-	pt_fmt_addr(c->addr[k], v6, a, sizeof(a));
-	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", a, c->port[k]);
-	return buf;
+	return pt_pv_endpoint(buf, len, c->family, c->addr[k], c->port[k]);
 }
 
 /* Direction of p within c: 0 (endpoint 0 -> 1), 1 (1 -> 0), -1 (another 5-tuple). */

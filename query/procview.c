@@ -186,11 +186,24 @@ int pt_pv_parse_at(const struct pt_pmload *l, const char *s, __u64 *boot_ns, cha
 	return 0;
 }
 
+__u32 pt_pv_newest_proc(const struct pt_pmload *l, __u32 pid)
+{
+	__u32 best = PT_PM_NONE;
+
+	for (__u32 i = 0; i < pt_procmodel_nprocs(l->m); i++) {
+		const struct pt_pm_proc *p = pt_procmodel_proc(l->m, i);
+
+		if (p->pid == pid && (best == PT_PM_NONE || p->start_ns >= pt_procmodel_proc(l->m, best)->start_ns))
+			best = i;
+	}
+	return best;
+}
+
 int pt_pv_find_proc(const struct pt_pmload *l, const char *arg, __u32 *proc, char *err, size_t errlen)
 {
 	struct pt_vertex_id v = { 0 };
 	__u64 pid;
-	__u32 best = PT_PM_NONE;
+	__u32 best;
 	size_t n = pt_procmodel_nprocs(l->m);
 
 	if (!strncmp(arg, "proc:", 5)) {
@@ -207,16 +220,7 @@ int pt_pv_find_proc(const struct pt_pmload *l, const char *arg, __u32 *proc, cha
 			 arg);
 		return -EINVAL;
 	}
-	if (v.has_start) {
-		best = pt_procmodel_find_proc(l->m, (__u32)pid, v.start_ns);
-	} else {
-		for (__u32 i = 0; i < n; i++) {
-			const struct pt_pm_proc *p = pt_procmodel_proc(l->m, i);
-
-			if (p->pid == pid && (best == PT_PM_NONE || p->start_ns >= pt_procmodel_proc(l->m, best)->start_ns))
-				best = i;
-		}
-	}
+	best = v.has_start ? pt_procmodel_find_proc(l->m, (__u32)pid, v.start_ns) : pt_pv_newest_proc(l, (__u32)pid);
 	if (best == PT_PM_NONE) {
 		snprintf(err, errlen, "no process %s in the store (host %s, %zu processes); `provtap query proc` lists them",
 			 arg, l->host, n);
@@ -252,10 +256,46 @@ int pt_pv_find_conn(const struct pt_pmload *l, const char *arg, __u32 *conn, cha
 	return 0;
 }
 
+/*
+ * The distinct processes (by_proc) or objects of the bindings b[0, nb), in
+ * order of first appearance, into *out (caller frees; NULL when *n == 0).
+ * Frees b. 0 or -ENOMEM.
+ */
+static int binding_set(struct pt_pm_binding *b, size_t nb, bool by_proc, __u32 **out, size_t *n)
+{
+	size_t k = 0;
+	__u32 *v;
+
+	*out = NULL;
+	*n = 0;
+	if (!nb) {
+		free(b);
+		return 0;
+	}
+	v = malloc(nb * sizeof(*v));
+	if (!v) {
+		free(b);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		__u32 x = by_proc ? b[i].proc : b[i].obj;
+		size_t j;
+
+		for (j = 0; j < k && v[j] != x; j++)
+			;
+		if (j == k)
+			v[k++] = x;
+	}
+	free(b);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
 int pt_pv_obj_procs(const struct pt_pmload *l, __u32 obj, __u32 **out, size_t *n)
 {
 	struct pt_pm_binding *b = NULL;
-	size_t nb = 0, k = 0;
+	size_t nb = 0;
 	__u32 *v;
 	int rc;
 
@@ -263,32 +303,30 @@ int pt_pv_obj_procs(const struct pt_pmload *l, __u32 obj, __u32 **out, size_t *n
 	*n = 0;
 	if ((rc = pt_procmodel_holders(l->m, obj, &b, &nb)))
 		return rc;
-	if (!nb)
-		return 0;
-	v = malloc(nb * sizeof(*v));
-	if (!v) {
-		free(b);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < nb; i++) {
-		size_t j;
-
-		for (j = 0; j < k && v[j] != b[i].proc; j++)
-			;
-		if (j == k)
-			v[k++] = b[i].proc;
-	}
-	free(b);
-	for (size_t i = 1; i < k; i++)	/* few: insertion sort */
+	if ((rc = binding_set(b, nb, true, out, n)))
+		return rc;
+	v = *out;
+	for (size_t i = 1; i < *n; i++)	/* few: insertion sort */
 		for (size_t j = i; j && v[j - 1] > v[j]; j--) {
 			__u32 t = v[j];
 
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	*out = v;
-	*n = k;
 	return 0;
+}
+
+int pt_pv_proc_objs(const struct pt_pmload *l, __u32 proc, __u32 **out, size_t *n)
+{
+	struct pt_pm_binding *b = NULL;
+	size_t nb = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = pt_procmodel_fd_history(l->m, proc, &b, &nb)))
+		return rc;
+	return binding_set(b, nb, false, out, n);
 }
 
 __u64 pt_pv_obj_closed(const struct pt_pmload *l, __u32 obj)
@@ -310,8 +348,5 @@ __u64 pt_pv_obj_closed(const struct pt_pmload *l, __u32 obj)
 
 void pt_pv_json_str(FILE *out, const char *s)
 {
-	if (s)
-		pt_json_bytes(out, s, strlen(s));
-	else
-		fputs("null", out);
+	pt_json_str(out, s);
 }

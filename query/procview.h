@@ -71,6 +71,9 @@ char *pt_pv_time(const struct pt_pmload *l, __u64 boot_ns, char *buf, size_t len
  */
 int pt_pv_parse_at(const struct pt_pmload *l, const char *s, __u64 *boot_ns, char *err, size_t errlen);
 
+/* The newest process of pid in the model (the latest start), PT_PM_NONE when there is none. */
+__u32 pt_pv_newest_proc(const struct pt_pmload *l, __u32 pid);
+
 /*
  * Resolve a process argument: "PID", "proc:PID", "proc:HOST/PID" (the newest
  * process of that pid) or "proc:HOST/PID@START" (exactly that one). Returns
@@ -93,12 +96,19 @@ int pt_pv_find_conn(const struct pt_pmload *l, const char *arg, __u32 *conn, cha
 int pt_pv_obj_procs(const struct pt_pmload *l, __u32 obj, __u32 **out, size_t *n);
 
 /*
+ * Objects process proc held at any time (its FD history, inherited FDs
+ * included), each once, in the order of their first binding (by fd, then
+ * time). *out (caller frees; NULL when *n == 0). 0, -EINVAL, -ENOMEM.
+ */
+int pt_pv_proc_objs(const struct pt_pmload *l, __u32 proc, __u32 **out, size_t *n);
+
+/*
  * When every holder of obj had let it go: the latest end of its bindings, or
  * PT_PM_OPEN when one is still open at the end of the store (or it has none).
  */
 __u64 pt_pv_obj_closed(const struct pt_pmload *l, __u32 obj);
 
-/* Write s as a JSON string, or null when s is NULL. */
+/* Write s as a JSON string, or null when s is NULL (pt_json_str). */
 void pt_pv_json_str(FILE *out, const char *s);
 
 #endif /* PROVTAP_PROCVIEW_H */

@@ -3,8 +3,9 @@
 # Gives each test: result counting (pass/fail/check/assert_eq), a cleanup stack
 # run on exit (on_exit "cmd ..."), wait_for (poll a condition with a timeout,
 # never a bare sleep as synchronisation), BPF availability handling
-# (PROVTAP_REQUIRE_BPF), and helpers for the testbed, the collector and the JSON
-# the CLI prints. Each test gets its own testbed PREFIX, pin dir, store and socket.
+# (PROVTAP_REQUIRE_BPF), and helpers for the testbed, the collector, the JSON
+# the CLI prints and the Python a test runs (checks, a TCP server and client).
+# Each test gets its own testbed PREFIX, pin dir, store and socket.
 #
 # A test ends with its result line, parsed by run.sh:
 #   RESULT test_x: pass|fail|skip (N passed, N failed)
@@ -281,6 +282,11 @@ ring_backlog_zero() {
 	[ "$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("ring_backlog_bytes", 0))')" = 0 ]
 }
 
+# proc_ring_backlog_zero: the collector has consumed everything the process probes wrote.
+proc_ring_backlog_zero() {
+	[ "$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["procs"]["ring_backlog_bytes"])')" = 0 ]
+}
+
 # store_count FILTER: "POINT PACKETS LOST" lines from provtap store count --json.
 store_count() {
 	"$PROVTAP" store count --store "$STORE" "$1" --json 2>"$TMP/count.err" | python3 -c '
@@ -294,3 +300,63 @@ for line in sys.stdin:
 
 # count_at FILE POINT: packets of POINT in a store_count output file (0 if absent).
 count_at() { awk -v p="$2" '$1 == p { n = $2 } END { print n + 0 }' "$1"; }
+
+# --- Python in tests ------------------------------------------------------------------
+
+# py_checks WHAT PYTHON ARGS... <<'EOF' ... EOF: run the Python script on stdin with the
+# interpreter PYTHON and ARGS (its sys.argv[1:]) after a prologue that defines
+# check(DESC, COND, DETAIL=""): prints "  PASS  DESC", or "  FAIL  DESC DETAIL" (DETAIL cut
+# at 600 characters). Shows what the script printed; each PASS and FAIL line counts in this
+# test's result, and a script that ends in error counts as one more failure ("WHAT crashed").
+py_checks() {
+	local what=$1 py=$2 out=$TMP/py_checks.out rc
+	shift 2
+	{
+		cat <<'PYEOF'
+def check(what, cond, detail=""):
+    if cond:
+        print("  PASS  " + what)
+    else:
+        print("  FAIL  %s %s" % (what, str(detail)[:600]))
+PYEOF
+		cat
+	} | "$py" - "$@" >"$out" 2>&1
+	rc=${PIPESTATUS[1]}
+	cat "$out"
+	T_PASS=$((T_PASS + $(grep -c '^  PASS  ' "$out")))
+	T_FAIL=$((T_FAIL + $(grep -c '^  FAIL  ' "$out")))
+	[ "$rc" = 0 ] || fail "$what crashed (exit $rc): $(tail -3 "$out")"
+}
+
+# py_server FILE <<'EOF' ... EOF: write to FILE a Python TCP server that listens on port
+# argv[1] of every address, writes "ready" to the file argv[2] once it listens, accepts one
+# connection as c, then runs the Python on stdin (hashlib, socket and sys are imported).
+py_server() {
+	{
+		cat <<'PYEOF'
+import hashlib, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(1)
+open(sys.argv[2], "w").write("ready\n")
+c, _ = s.accept()
+PYEOF
+		cat
+	} >"$1"
+}
+
+# py_client FILE <<'EOF' ... EOF: write to FILE a Python TCP client that connects to
+# argv[1]:argv[2] as c, sends the whole of the file argv[3], then runs the Python on stdin
+# (socket and sys are imported).
+py_client() {
+	{
+		cat <<'PYEOF'
+import socket, sys
+data = open(sys.argv[3], "rb").read()
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+c.sendall(data)
+PYEOF
+		cat
+	} >"$1"
+}

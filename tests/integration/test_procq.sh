@@ -50,10 +50,7 @@ echo go >"$TMP/go"
 wait $ROOTP
 assert_eq "fdparent: child and server did what fdproto.h says ($(cat "$TMP/parent.err"))" 0 "$(cat "$TMP/parent.rc")"
 assert_eq "badcalls: both scenarios ran ($(cat "$TMP/bad.out"))" 0 "$(cat "$TMP/bad.rc")"
-wait_for 10 "proc ring drained" python3 -c '
-import json, subprocess, sys
-st = json.loads(subprocess.run([sys.argv[1], "probe", "status", "--json"], capture_output=True, text=True).stdout)
-sys.exit(st["procs"]["ring_backlog_bytes"] != 0)' "$PROVTAP" || fail "the proc ring did not drain"
+wait_for 10 "proc ring drained" proc_ring_backlog_zero || fail "the proc ring did not drain"
 status_json >"$TMP/status-after.json"
 collector_stop
 
@@ -79,19 +76,12 @@ Q conn 'port 1' --json >"$TMP/conn-none.json" 2>/dev/null
 Q proc "${I[killed_pid]}" --json >"$TMP/killed.json" 2>"$TMP/killed.err" || fail "query proc killed: $(cat "$TMP/killed.err")"
 Q proc "${I[closer_tid]}" --json >"$TMP/closer.json" 2>"$TMP/closer.err" || fail "query proc badcalls: $(cat "$TMP/closer.err")"
 
-python3 - "$TMP" "$NEXTRA" >"$TMP/checks.out" 2>&1 <<'EOF'
+py_checks "the JSON checks" python3 "$TMP" "$NEXTRA" <<'EOF'
 import json, sys
 tmp, nextra = sys.argv[1], int(sys.argv[2])
 info = dict(l.split() for l in open(tmp + "/parent.info").read().splitlines() + open(tmp + "/badcalls.info").read().splitlines())
 info = {k: int(v) for k, v in info.items()}
 sfd, ffd, cfd, first = info["sock_fd"], info["file_fd"], info["cloexec_fd"], info["first_extra"]
-ok = fail = 0
-def check(what, cond, detail=""):
-    global ok, fail
-    if cond:
-        ok += 1; print("  PASS  " + what)
-    else:
-        fail += 1; print("  FAIL  %s %s" % (what, str(detail)[:600]))
 load = lambda n: json.load(open(tmp + "/" + n))
 rows = lambda n: [json.loads(l) for l in open(tmp + "/" + n) if l.strip()]
 child, before, atexec = load("child.json"), load("before.json"), load("atexec.json")
@@ -181,12 +171,7 @@ sp = [x for x in b["objects"] if x["kind"] == "socket" and x["in_bytes"] == 10]
 check("badcalls: the 10 bytes the blocked recv got after the close are on the socketpair end it read",
       len(sp) == 1 and sp[0]["conn"] and sp[0]["conn"].startswith("conn:unix:") and
       [t["tid"] for t in sp[0]["threads"] if t["in_bytes"]] == [info["reader_tid"]], b["objects"])
-print("PYRESULT %d %d" % (ok, fail))
 EOF
-grep -v '^PYRESULT' "$TMP/checks.out"
-read -r _ np nf < <(grep '^PYRESULT' "$TMP/checks.out") || { np=0; nf=1; fail "the JSON checks crashed"; }
-T_PASS=$((T_PASS + np))
-T_FAIL=$((T_FAIL + nf))
 assert_contains "text: the FD table's fd 1 line says dup of fd ${I[cloexec_fd]}" "^ +1  file .*/new.txt +dup of fd ${I[cloexec_fd]} " "$TMP/child.txt"
 
 # --- content ---

@@ -34,16 +34,23 @@
 #define BASE	(1700000000ull * 1000000000ull)	/* 2023-11-14T22:13:20Z */
 #define ISN	0xfffffc00u
 #define CONN	"tcp:10.0.1.1:40000-10.0.3.2:9200/1000-2001"
+
+/*
+ * The client python3[200] expanded in why at --fanout 2, each line indented by IND: its exec,
+ * its parent bash[100] (not expanded: past --depth DEPTH), and the latest two of its 13 reads.
+ */
+#define WHY_CLIENT(IND, DEPTH) \
+	IND "<- executed by tid 200: python3 cli.py 10.0.3.2 at 22:13:20.000110  file:/usr/bin/python3  file\n" \
+	IND "<- forked by tid 100 at 22:13:20.000100  proc:H/100@100  bash[100] bash  [not expanded: past --depth " DEPTH "]\n" \
+	IND "<- read 3000 B at file offset [0, 3000) in 1 read by tid 200, no content captured at 22:13:20.000401  file:/data/payload  file\n" \
+	IND "<- read 100 B at file offset [0, 100) in 1 read by tid 200, no content captured at 22:13:20.000311  file:/lib/m11  file\n" \
+	IND "* ... 11 more (11 read): --fanout 13 lists them\n"
 #define WANT_NOPKT \
 	"why recv:" CONN "@10.0.3.2:9200+5000 (depth 1, fan-out 2; host H)\n" \
 	"recv:" CONN "@10.0.3.2:9200+5000  byte 5000 of what 10.0.3.2:9200 received, in recvfrom [3000, 23000) by python3[300] tid 300 (proc:H/300@300), content truncated\n" \
 	"  <- received [5000, 5001) of the stream (no packet records of these bytes) at 22:13:20.000750  conn:" CONN "  tcp 10.0.1.1:40000 -> 10.0.3.2:9200, bytes [5000, 5001) sent by 10.0.1.1:40000\n" \
 	"    <- sent 20000 B [3000, 23000) in 1 sendto by tid 200, content truncated (4096 of 20000 B captured) at 22:13:20.000650  proc:H/200@200  python3[200] python3 cli.py 10.0.3.2, exit 0\n" \
-	"      <- executed by tid 200: python3 cli.py 10.0.3.2 at 22:13:20.000110  file:/usr/bin/python3  file\n" \
-	"      <- forked by tid 100 at 22:13:20.000100  proc:H/100@100  bash[100] bash  [not expanded: past --depth 1]\n" \
-	"      <- read 3000 B at file offset [0, 3000) in 1 read by tid 200, no content captured at 22:13:20.000401  file:/data/payload  file\n" \
-	"      <- read 100 B at file offset [0, 100) in 1 read by tid 200, no content captured at 22:13:20.000311  file:/lib/m11  file\n" \
-	"      * ... 11 more (11 read): --fanout 13 lists them\n" \
+	WHY_CLIENT("      ", "1") \
 	"warning: 1 process(es) past --depth 1 were not expanded (marked in the answer)\n" \
 	"warning: 1 list(s) of neighbours were cut at --fanout 2 (counted in the answer)\n"
 #define WANT_DEPTH0 \
@@ -81,11 +88,7 @@
 	"          <- forwarded after 0.001 ms at 22:13:20.000602  pkt:0000000000001000@c@cl:out  at c@cl:out: tcp 10.0.1.1:40000 > 10.0.3.2:9200 seq 4294966272, 1000 B\n" \
 	"            <- transmitted-as seq 4294966272, 1000 B at 22:13:20.000601  conn:" CONN "  tcp 10.0.1.1:40000 -> 10.0.3.2:9200, bytes [0, 23000) sent by 10.0.1.1:40000\n" \
 	"              <- sent 23000 B [0, 23000) in 2 sendto calls by tid 200, content truncated (7096 of 23000 B captured) at 22:13:20.000600  proc:H/200@200  python3[200] python3 cli.py 10.0.3.2, exit 0\n" \
-	"                <- executed by tid 200: python3 cli.py 10.0.3.2 at 22:13:20.000110  file:/usr/bin/python3  file\n" \
-	"                <- forked by tid 100 at 22:13:20.000100  proc:H/100@100  bash[100] bash  [not expanded: past --depth 2]\n" \
-	"                <- read 3000 B at file offset [0, 3000) in 1 read by tid 200, no content captured at 22:13:20.000401  file:/data/payload  file\n" \
-	"                <- read 100 B at file offset [0, 100) in 1 read by tid 200, no content captured at 22:13:20.000311  file:/lib/m11  file\n" \
-	"                * ... 11 more (11 read): --fanout 13 lists them\n" \
+	WHY_CLIENT("                ", "2") \
 	"warning: 1 process(es) past --depth 2 were not expanded (marked in the answer)\n" \
 	"warning: 1 list(s) of neighbours were cut at --fanout 2 (counted in the answer)\n"
 #define WANT_PKT \
@@ -96,22 +99,14 @@
 	"    <- transmitted-as seq 4294967272, 1000 B at 22:13:20.000611  conn:" CONN "  tcp 10.0.1.1:40000 -> 10.0.3.2:9200, bytes [1000, 2000) sent by 10.0.1.1:40000\n" \
 	"      -> transmitted-as byte 1000, a copy that did not arrive at 22:13:20.000611  pkt:0000000000001001@c@cl:out  at c@cl:out: tcp 10.0.1.1:40000 > 10.0.3.2:9200 seq 4294967272, 1000 B, 1 kernel drop(s) of it  (see above)\n" \
 	"      <- sent 3000 B [0, 3000) in 1 sendto by tid 200, content captured at 22:13:20.000600  proc:H/200@200  python3[200] python3 cli.py 10.0.3.2, exit 0\n" \
-	"        <- executed by tid 200: python3 cli.py 10.0.3.2 at 22:13:20.000110  file:/usr/bin/python3  file\n" \
-	"        <- forked by tid 100 at 22:13:20.000100  proc:H/100@100  bash[100] bash  [not expanded: past --depth 1]\n" \
-	"        <- read 3000 B at file offset [0, 3000) in 1 read by tid 200, no content captured at 22:13:20.000401  file:/data/payload  file\n" \
-	"        <- read 100 B at file offset [0, 100) in 1 read by tid 200, no content captured at 22:13:20.000311  file:/lib/m11  file\n" \
-	"        * ... 11 more (11 read): --fanout 13 lists them\n" \
+	WHY_CLIENT("        ", "1") \
 	"warning: 1 process(es) past --depth 1 were not expanded (marked in the answer)\n" \
 	"warning: 1 list(s) of neighbours were cut at --fanout 2 (counted in the answer)\n"
 #define WANT_CONN \
 	"why conn:" CONN " (depth 1, fan-out 2; host H)\n" \
 	"conn:" CONN "  tcp 10.0.1.1:40000 -> 10.0.3.2:9200\n" \
 	"  <- sent 23000 B [0, 23000) in 2 sendto calls by tid 200, content truncated (7096 of 23000 B captured) at 22:13:20.000600  proc:H/200@200  python3[200] python3 cli.py 10.0.3.2, exit 0\n" \
-	"    <- executed by tid 200: python3 cli.py 10.0.3.2 at 22:13:20.000110  file:/usr/bin/python3  file\n" \
-	"    <- forked by tid 100 at 22:13:20.000100  proc:H/100@100  bash[100] bash  [not expanded: past --depth 1]\n" \
-	"    <- read 3000 B at file offset [0, 3000) in 1 read by tid 200, no content captured at 22:13:20.000401  file:/data/payload  file\n" \
-	"    <- read 100 B at file offset [0, 100) in 1 read by tid 200, no content captured at 22:13:20.000311  file:/lib/m11  file\n" \
-	"    * ... 11 more (11 read): --fanout 13 lists them\n" \
+	WHY_CLIENT("    ", "1") \
 	"  <- accepted at 10.0.3.2:9200 at 22:13:20.000520  proc:H/300@300  python3[300] python3 srv.py\n" \
 	"    <- executed (running at load) by tid 300: python3 srv.py at 22:13:20.000020  file:/usr/bin/python3  file\n" \
 	"  * ... 1 more (1 connected): --fanout 3 lists them\n" \
@@ -359,10 +354,10 @@ static void assert_text(const struct pt_graph *g, const char *want)
 {
 	char *got = text(g, pt_graph_print_text);
 
-	if (strcmp(got, want))
+	if (strcmp(got, want)) {
 		fprintf(stderr, "differs at [%s] / [%s]\n", got + first_diff(got, want), want + first_diff(got, want));
-	if (strcmp(got, want))
 		fprintf(stderr, "got:\n%s\nwant:\n%s(first difference at byte %zu)\n", got, want, first_diff(got, want));
+	}
 	ck_assert_msg(!strcmp(got, want), "the text tree differs (printed above)");
 	free(got);
 }

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * graph_model.c — what the walk asks of the process model (graph_int.h):
+ * the streams of a connection's ends and the mapping of byte offsets
+ * between them through TCP sequence numbers, the calls of an object
+ * grouped per process, files by path, and the packet records of the
+ * connections crossed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "query/graph_int.h"
+
+const struct pt_pm_conn *pt_gconn_of(const struct pt_gwalk *w, __u32 conn)
+{
+	return conn == PT_PM_NONE ? &w->fake : pt_procmodel_conn(w->m, conn);
+}
+
+int pt_gend_of(const struct pt_pm_conn *c, __u32 obj)
+{
+	return c->obj[0] == obj ? 0 : c->obj[1] == obj ? 1 : -1;
+}
+
+const struct pt_pm_stream *pt_gend_stream(const struct pt_gwalk *w, const struct pt_pm_conn *c, int k, __u8 dir)
+{
+	const struct pt_pm_stream *s;
+
+	if (c->obj[k] == PT_PM_NONE)
+		return NULL;
+	s = pt_procmodel_stream(w->m, c->obj[k], dir);
+	return s && s->mode != PT_PMS_NONE ? s : NULL;
+}
+
+bool pt_gseq_of(const struct pt_gwalk *w, const struct pt_pm_conn *c, int s, __u64 off, bool from_receiver,
+		__u32 *seq)
+{
+	const struct pt_pm_stream *st = pt_gend_stream(w, c, from_receiver ? 1 - s : s,
+						       from_receiver ? PT_DIR_IN : PT_DIR_OUT);
+
+	if (!st || st->mode != PT_PMS_SEQ)
+		return false;
+	*seq = st->origin_seq + (__u32)off;
+	return true;
+}
+
+bool pt_goff_of(const struct pt_gwalk *w, const struct pt_pm_conn *c, int k, __u8 dir, __u32 seq, __u64 near,
+		__u64 *off)
+{
+	const struct pt_pm_stream *st = pt_gend_stream(w, c, k, dir);
+	__s64 d;
+
+	if (!st)
+		return false;
+	if (st->mode != PT_PMS_SEQ) {
+		*off = near;
+		return true;
+	}
+	d = (__s32)(seq - (st->origin_seq + (__u32)near));
+	*off = (__u64)((__s64)near + d);
+	return (__s64)near + d >= 0;
+}
+
+bool pt_gmap_range(const struct pt_gwalk *w, const struct pt_pm_conn *c, int s, bool to_receiver, __u64 r0,
+		   __u64 r1, __u64 *o0, __u64 *o1)
+{
+	__u32 seq;
+	__u64 x;
+
+	if (c->kind == PT_PMC_SOCKETPAIR) {
+		*o0 = r0;
+		*o1 = r1;
+		return pt_gend_stream(w, c, to_receiver ? 1 - s : s, to_receiver ? PT_DIR_IN : PT_DIR_OUT) != NULL;
+	}
+	if (!pt_gseq_of(w, c, s, r0, !to_receiver, &seq))
+		return false;
+	if (!pt_goff_of(w, c, to_receiver ? 1 - s : s, to_receiver ? PT_DIR_IN : PT_DIR_OUT, seq, r0, &x))
+		return false;
+	*o0 = x;
+	*o1 = x + (r1 - r0);
+	return true;
+}
+
+const struct pt_pm_call *pt_gcovering(const struct pt_gwalk *w, const struct pt_pm_conn *c, int k, __u8 dir,
+				      __u64 off)
+{
+	const struct pt_pm_stream *s = pt_gend_stream(w, c, k, dir);
+
+	for (__u64 i = 0; s && i < s->ncalls; i++)
+		if (s->calls[i].size && s->calls[i].off <= off && off < s->calls[i].off + s->calls[i].size)
+			return &s->calls[i];
+	return NULL;
+}
+
+bool pt_gcall_trunc(const struct pt_pm_call *c)
+{
+	return c->flags & (PT_DAF_TRUNC | PT_DAF_FAULT | PT_DAF_IOV_TRUNC | PT_DAF_MMSG_TRUNC) ||
+	       (c->captured && c->captured < c->size);
+}
+
+static void grp_add(struct pt_ggrp *g, const struct pt_pm_call *c)
+{
+	if (!g->n) {
+		g->r0 = c->off;
+		g->r1 = c->off + c->size;
+		g->ts0 = c->ts;
+		g->tid = c->tid;
+		g->call = c->call;
+		g->f0 = c->fpos;
+		g->f1 = c->fpos >= 0 ? c->fpos + (__s64)c->size : -1;
+		g->nocontent = true;
+	}
+	g->n++;
+	g->bytes += c->size;
+	g->captured += c->captured;
+	g->r0 = c->off < g->r0 ? c->off : g->r0;
+	g->r1 = c->off + c->size > g->r1 ? c->off + c->size : g->r1;
+	g->ts1 = c->ts > g->ts1 ? c->ts : g->ts1;
+	if (c->fpos >= 0 && g->f0 >= 0) {
+		g->f0 = c->fpos < g->f0 ? c->fpos : g->f0;
+		g->f1 = c->fpos + (__s64)c->size > g->f1 ? c->fpos + (__s64)c->size : g->f1;
+	} else {
+		g->f0 = g->f1 = -1;
+	}
+	g->mixed |= c->call != g->call;
+	g->trunc |= pt_gcall_trunc(c);
+	g->nocontent &= !c->captured;
+}
+
+static struct pt_ggrp *grps_get(struct pt_ggrps *gs, __u32 proc, __u32 obj)
+{
+	struct pt_ggrp *nv;
+
+	for (size_t i = 0; i < gs->n; i++)
+		if (gs->v[i].proc == proc && gs->v[i].obj == obj)
+			return &gs->v[i];
+	nv = realloc(gs->v, (gs->n + 1) * sizeof(*nv));
+	if (!nv)
+		return NULL;
+	gs->v = nv;
+	memset(&gs->v[gs->n], 0, sizeof(gs->v[gs->n]));
+	gs->v[gs->n].proc = proc;
+	gs->v[gs->n].obj = obj;
+	return &gs->v[gs->n++];
+}
+
+int pt_gcollect(const struct pt_gwalk *w, __u32 obj, __u8 dir, __u32 proc, __u64 t0, __u64 t1, __u64 r0, __u64 r1,
+		struct pt_ggrps *gs)
+{
+	const struct pt_pm_stream *s = pt_procmodel_stream(w->m, obj, dir);
+
+	for (__u64 i = 0; s && i < s->ncalls; i++) {
+		const struct pt_pm_call *c = &s->calls[i];
+		struct pt_ggrp *g;
+
+		if (!c->size || c->ts < t0 || c->ts >= t1 || (proc != PT_PM_NONE && c->proc != proc))
+			continue;
+		if (r1 > r0 && (c->off >= r1 || c->off + c->size <= r0))
+			continue;
+		g = grps_get(gs, c->proc, obj);
+		if (!g)
+			return -ENOMEM;
+		grp_add(g, c);
+	}
+	return 0;
+}
+
+bool pt_gis_file(const struct pt_gwalk *w, __u32 i, const char *path)
+{
+	const struct pt_pm_obj *o = pt_procmodel_obj(w->m, i);
+
+	if (o->path && !strcmp(o->path, path))
+		return true;
+	if (o->kind != PT_FK_FILE || !o->ino)
+		return false;
+	for (__u32 k = 0; k < pt_procmodel_nobjs(w->m); k++) {
+		const struct pt_pm_obj *x = pt_procmodel_obj(w->m, k);
+
+		if (x->path && !strcmp(x->path, path) && x->kind == PT_FK_FILE && x->ino == o->ino && x->dev == o->dev)
+			return true;
+	}
+	return false;
+}
+
+struct pt_gflow *pt_gflow_of(struct pt_gwalk *w, __u32 conn, int *rc)
+{
+	const struct pt_pm_conn *c = pt_gconn_of(w, conn);
+	struct pt_gflow *nf, *f;
+
+	*rc = 0;
+	if (c->kind != PT_PMC_TCP)
+		return NULL;
+	for (size_t i = 0; i < w->nflows; i++)
+		if (w->flows[i].conn == conn)
+			return &w->flows[i];
+	nf = realloc(w->flows, (w->nflows + 1) * sizeof(*nf));
+	if (!nf) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	w->flows = nf;
+	f = &w->flows[w->nflows];
+	*rc = pt_gflow_load(w->o->store_dir, c, conn, f, w->err, w->errlen);
+	if (*rc)
+		return NULL;
+	w->nflows++;
+	if (f->capped && (*rc = pt_gwarn(w, "conn:%s: more than %u packet records; later ones were not read", c->id,
+					 PT_GRAPH_PKTS_MAX)))
+		return NULL;
+	return f;
+}
