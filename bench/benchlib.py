@@ -120,6 +120,11 @@ def cmd_report(rows_path, meta_path, out_dir):
         meta.get("host", ""), meta.get("kernel", ""), meta.get("cpus", ""), meta.get("cpu_model", ""),
         meta.get("commit", ""), " (+ uncommitted changes)" if meta.get("dirty") else "",
         "QUICK" if meta.get("quick") else "full"))
+    secs = meta.get("section_seconds")
+    if meta.get("seconds") is not None:
+        out.append("")
+        out.append("Run time %d s%s." % (meta["seconds"], " (" + ", ".join(
+            "%s %d s" % (k, v) for k, v in secs.items()) + ")" if secs else ""))
     out.append("")
     out.append("| " + " | ".join(hdr) + " |")
     out.append("|" + "|".join("---" for _ in hdr) + "|")

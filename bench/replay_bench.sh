@@ -22,7 +22,8 @@
 # with no truncation or kernel loss (record's summary, no warning); each replay passes --verify
 # and prints what the bare run printed.
 #
-# Env: PROVTAP (default build/provtap), REPS (default 7), QUICK=1 (3 reps, smaller workloads).
+# Env: PROVTAP (default build/provtap), REPS (default 7), QUICK=1 (3 reps, smaller workloads),
+# BENCH_TMPDIR (where its temp dir goes, default /tmp).
 # Needs root. Removes everything it made (namespace, veth, servers, temp dir) on exit.
 set -uo pipefail
 
@@ -37,7 +38,7 @@ FILES=300
 FILE_KB=48
 EXCHANGES=8000
 if [ "$QUICK" = 1 ]; then
-	REPS=3 FILES=30 EXCHANGES=500
+	REPS=3 FILES=100 EXCHANGES=2000
 fi
 NS=ptrb$$
 VH=prb$$h
@@ -45,7 +46,7 @@ VS=prb$$s
 N=$(($$ % 250 + 1))
 HOST_IP=10.249.$N.1
 SRV_IP=10.249.$N.2
-TMP=$(mktemp -d /tmp/provtap-replay-bench.XXXXXX) || exit 1
+TMP=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/provtap-replay-bench.XXXXXX") || exit 1
 PY=$(python3 -c 'import sys; print(sys.executable)')
 BG=()
 

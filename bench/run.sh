@@ -18,6 +18,8 @@
 #   audit     socket-content audit: bench/rrload baseline vs provtap --procs --content 4096 vs
 #             strace -f (bench/run_audit.sh)
 #   fdinherit fork+exec with 0/1000/4000 inherited FDs (bench/fdfork.c), same three ways
+#   replay    `provtap record` overhead on curl and a client/server pair, and `provtap replay
+#             --timing fast` of a network-bound step vs the original run (bench/replay_bench.sh)
 #
 # Every benchmark checks its own result (exact counts, no drops, no errors) before it
 # reports a figure, and prints FAILED with the reason otherwise. Results: the table on
@@ -29,7 +31,7 @@
 #      BENCHBIN=DIR       the bench programs (default build/bench)
 #      BENCH_RESULTS=DIR  where latest.{md,json} go (default bench/results)
 #      ONLY="query store" run only these of: overhead smallpkt ingest store query bytes
-#                         latency audit fdinherit
+#                         latency audit fdinherit replay
 # Needs root, 2+ CPUs. Uses its own pin dir, network namespaces and sockets; removes
 # everything it made on exit, also on failure or Ctrl-C.
 set -uo pipefail
@@ -57,7 +59,7 @@ RC=0
 
 log() { printf '  ....  %s\n' "$*" >&2; }
 say() { printf '\n== %s\n' "$*" >&2; }
-lib() { python3 "$LIB" "$@"; }
+lib() { python3 -S "$LIB" "$@"; }	# -S: no site packages, a faster start (it runs often)
 
 cleanup() {
 	local rc=$?
@@ -76,12 +78,16 @@ trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 
 die() { echo "bench: $*" >&2; exit 1; }
 
+SECTIONS="overhead smallpkt ingest store query bytes latency audit fdinherit replay"
+for SECTION in ${ONLY:-}; do
+	[[ " $SECTIONS " == *" $SECTION "* ]] || die "ONLY: no section '$SECTION' (sections, in run order: $SECTIONS)"
+done
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, BPF)"
 [ -x "$PROVTAP" ] || die "no $PROVTAP (run \`make bench\`, or make build/provtap)"
 for b in ringdrive storebench genstore rrload fdfork udpflood; do
 	[ -x "$BENCHBIN/$b" ] || die "no $BENCHBIN/$b (run \`make bench\`)"
 done
-for t in ip tcpdump python3 taskset iperf3 strace sqlite3 tshark bpftool; do command -v $t >/dev/null || die "missing tool: $t"; done
+for t in ip tcpdump python3 taskset iperf3 strace sqlite3 tshark bpftool curl; do command -v $t >/dev/null || die "missing tool: $t"; done
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (collector on one, driver on the other)"
 CPU_COLL=0
 CPU_DRV=1
@@ -220,7 +226,7 @@ ingest_step() {
 bench_ingest() {
 	local rates secs reps best=0 fail_why="" failed="" out rpcs=() achieved=() seals=() peaks=() i
 	say "1. collector ingest: ring buffer -> sealed store, collector on CPU $CPU_COLL, driver on CPU $CPU_DRV"
-	if [ $QUICK = 1 ]; then rates="500000 750000 1000000 1500000" secs=4 reps=2; else
+	if [ $QUICK = 1 ]; then rates="750000 1000000 1500000" secs=2 reps=2; else
 		rates="250000 500000 750000 1000000 1500000 2000000" secs=5 reps=3; fi
 	ING_REPEAT=8
 	ip netns add "$NS_ING" || { row name=ingest result=FAILED reason="cannot create netns"; return; }
@@ -361,15 +367,19 @@ timed() {
 	return $rc
 }
 
-# bench_query: hops/loss/delay at 1 M records (QUICK: only) and 10 M, then rtt/throughput
-# (bench/run_query_tcp.sh) at the same sizes.
+# size_m N: "1 M records", "10 M records"; below 1 M one decimal ("0.4 M records")
+size_m() { awk -v n="$1" 'BEGIN { printf (n < 1e6 ? "%.1f M records" : "%.0f M records"), n / 1e6 }'; }
+
+# bench_query: hops/loss/delay at 1 M and 10 M records, then rtt/throughput
+# (bench/run_query_tcp.sh) at the same sizes. QUICK: smaller stores only, 0.4 M records for
+# hops/loss/delay and 0.2 M for rtt/throughput (the 10 M targets are then not judged).
 bench_query() {
 	local pk
 	say "4. query speed: provtap query hops/loss/delay/rtt/throughput vs sqlite3 (and tshark) on the same rows (CPU $CPU_COLL)"
-	for pk in $([ $QUICK = 1 ] && echo 250000 || echo 250000 2500000); do
+	for pk in $([ $QUICK = 1 ] && echo 100000 || echo 250000 2500000); do
 		bench_query_path $pk
 	done
-	for pk in $([ $QUICK = 1 ] && echo 666667 || echo 666667 6666667); do
+	for pk in $([ $QUICK = 1 ] && echo 133334 || echo 666667 6666667); do
 		bench_query_tcp $pk
 	done
 }
@@ -377,7 +387,7 @@ bench_query() {
 # bench_query_path PACKETS: the path store (bench/genstore) of PACKETS x 4 points.
 bench_query_path() {
 	local d=$TMP/query pk=$1 reps gen records lost lfrom lto pts sqls load_s i op sz
-	if [ $QUICK = 1 ] || [ "$pk" -lt 1000000 ]; then reps=3; else reps=2; fi
+	if [ $QUICK = 0 ] && [ "$pk" -lt 1000000 ]; then reps=3; else reps=2; fi
 	rm -rf "$d"
 	mkdir -p "$d"
 	if ! command -v sqlite3 >/dev/null; then
@@ -392,7 +402,7 @@ bench_query_path() {
 	read -r records lost lfrom lto < <(echo "$gen" | lib get records lost lost_from lost_to)
 	mapfile -t pts < <(echo "$gen" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["points"]))')
 	log "generated $records packet records ($pk packets x ${#pts[@]} points, $lost lost $lfrom -> $lto), $(echo "$gen" | lib get disk_bytes) bytes on disk"
-	sz=$(awk -v n="$records" 'BEGIN { printf "%.0f M records", n / 1e6 }')
+	sz=$(size_m "$records")
 	# the peer's table: the same rows (point, fp, ts), indexed on (point, fp); loading is not timed in the ratio
 	{
 		echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
@@ -475,7 +485,7 @@ bench_query_path() {
 				awk -v x="$pmd" 'BEGIN { exit !(x < 2) }' && res=PASS || res=FAIL
 			fi
 			row name="query hops time ($sz)" workload="$wl" value="$pmd" unit=s reps=$reps spread="[$pmn,$pmd,$pmx]" \
-				target="$([ $full = 1 ] && echo '< 2 s over 10 M records' || echo '- (QUICK: 1 M records; the target is for 10 M)')" result=$res \
+				target="$([ $full = 1 ] && echo '< 2 s over 10 M records' || echo '- (the target is for 10 M records)')" result=$res \
 				note="taskset -c $CPU_COLL; peak RSS $prss KiB: bounded (fingerprints within the 10 s horizon + delay samples), not the store"
 		fi
 	done
@@ -611,7 +621,7 @@ bench_bytes() {
 bench_latency() {
 	local d=$TMP/lat n secs rate=50 out expect
 	say "3. tail latency: probe -> \`provtap tail --json\` line, UDP at ${rate}/s through 6 points"
-	if [ $QUICK = 1 ]; then secs=5; else secs=10; fi
+	if [ $QUICK = 1 ]; then secs=3; else secs=10; fi
 	n=$((rate * secs))
 	expect=$((n * 6))
 	mkdir -p "$d"
@@ -668,6 +678,25 @@ source "$ROOT/bench/run_capture.sh"
 
 source "$ROOT/bench/run_audit.sh"
 
+# ---- 9. record and replay (bench/replay_bench.sh) ------------------------------------------
+
+# bench_replay: bench/replay_bench.sh appends its own three rows (record overhead: curl,
+# client/server; replay --timing fast speedup), each PASS/FAIL against issue 6's targets or
+# FAILED with its reason. If it stops early without saying why (crash, signal), a FAILED row
+# says so: a missing figure is never silent.
+bench_replay() {
+	local n0 rc new
+	say "9. record/replay: provtap record overhead (curl, client/server); replay --timing fast vs the original run"
+	touch "$ROWS"
+	n0=$(wc -l <"$ROWS")
+	PROVTAP=$PROVTAP QUICK=$QUICK BENCH_TMPDIR=$TMP bash "$ROOT/bench/replay_bench.sh" >>"$ROWS"
+	rc=$?
+	new=$(($(wc -l <"$ROWS") - n0))
+	if { [ $rc != 0 ] || [ $new -lt 3 ]; } && ! tail -n "$new" "$ROWS" | grep -q '"result": "FAILED"'; then
+		row name="record/replay" result=FAILED reason="bench/replay_bench.sh exited with status $rc after $new of its 3 rows"
+	fi
+}
+
 # ---- main ------------------------------------------------------------------------------------
 
 START=$(date +%s)
@@ -691,23 +720,27 @@ json.dump(meta, open(sys.argv[1], "w"))
 EOF
 
 want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
-want overhead && bench_overhead
-want smallpkt && bench_smallpkt
-want ingest && bench_ingest
-want store && bench_store
-want query && bench_query
-want bytes && bench_bytes
-want latency && bench_latency
-want audit && bench_audit
-want fdinherit && bench_fdinherit
+# every section in order, each one's wall time into sections.txt ("NAME SECONDS") for the report
+: >"$TMP/sections.txt"
+# (names no bench_* function uses: they set globals freely)
+for SECTION in $SECTIONS; do
+	want "$SECTION" || continue
+	SECTION_T0=$(now_ns)
+	"bench_$SECTION"
+	echo "$SECTION $(awk -v a="$SECTION_T0" -v b="$(now_ns)" 'BEGIN { printf "%.0f", (b - a) / 1e9 }')" >>"$TMP/sections.txt"
+	log "section $SECTION took $(tail -1 "$TMP/sections.txt" | cut -d' ' -f2) s"
+done
 
-python3 - "$TMP/meta.json" "$(($(date +%s) - START))" <<'EOF'
+python3 - "$TMP/meta.json" "$(($(date +%s) - START))" "$TMP/sections.txt" <<'EOF'
 import json, sys
-m = json.load(open(sys.argv[1])); m["seconds"] = int(sys.argv[2]); json.dump(m, open(sys.argv[1], "w"))
+m = json.load(open(sys.argv[1]))
+m["seconds"] = int(sys.argv[2])
+m["section_seconds"] = {k: int(v) for k, v in (l.split() for l in open(sys.argv[3]) if l.strip())}
+json.dump(m, open(sys.argv[1], "w"))
 EOF
 echo
 lib report "$ROWS" "$TMP/meta.json" "$RESULTS"
-echo "(bench/results/latest.md, latest.json; $(($(date +%s) - START)) s)"
+echo "($RESULTS/latest.md, latest.json; $(($(date +%s) - START)) s)"
 if grep -q '"result": "FAILED"' "$ROWS"; then
 	echo "bench: some benchmarks FAILED their own checks (see the table)" >&2
 	RC=1

@@ -8,7 +8,8 @@
 #               (point, flow, ack): one seek), then nearest-rank min/p50/p90/max overall and p50
 #               per 1 s interval (window functions). tshark: not compared (see the note).
 #   throughput  provtap: `query throughput '' --interval 1s --json`; sqlite3: GROUP BY second,
-#               point; tshark (1 M records only: ~13 s per run there, minutes at 10 M):
+#               point; tshark (stores under 2 M records only, i.e. 1 M and QUICK's 0.2 M: ~11 s
+#               per run at 1 M, minutes at 10 M):
 #               `tshark -q -z io,stat,1,frame.interface_id==0,frame.interface_id==1`.
 # Every run's answer is checked (bench/tcpcheck.py) before its time counts. Timed runs alternate
 # which tool goes first, on CPU $CPU_COLL (timed, from bench/run.sh).
@@ -65,7 +66,7 @@ bench_query_tcp() {
 	}
 	echo "$gen" >"$d/gen.json"
 	records=$(echo "$gen" | lib get records)
-	sz=$(awk -v n="$records" 'BEGIN { printf "%.0f M records", n / 1e6 }')
+	sz=$(size_m "$records")
 	log "generated a TCP store: $records records ($seg data segments, $(echo "$gen" | lib get acks) ACKs, $(echo "$gen" | lib get retrans) retransmitted copies, 256 connections), $(echo "$gen" | lib get disk_bytes) bytes on disk"
 	tcp_sql "$d"
 	load_s=$(timed "$d/load.out" "$d/load.err" "$d/load.rss" sqlite3 "$d/db" -init /dev/null <"$d/load.sql") ||
