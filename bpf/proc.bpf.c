@@ -320,7 +320,7 @@ __noinline int pt_sys_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u32
 	} else {
 		info_fd = ret >= 0 && r->newfd >= 0 ? r->newfd : r->fd;
 		if (info_fd >= 0)
-			pt_fd_resolve(&r->info, info_fd);
+			pt_fd_resolve(&r->info, info_fd, &s->pp);
 	}
 
 emit:
@@ -331,10 +331,10 @@ emit:
 		dl = PT_PATH_MAX;
 	r->data_len = dl;
 	r->len = sizeof(*r) + dl;
-	err = bpf_ringbuf_output(&pt_pring, &s->sj, sizeof(*r) + dl, 0);
-	pt_count_rec(PT_PC_SYS, err);
-	pt_count_flags(PT_PC_SYS, r->flags & PT_SF_NOARGS, r->flags & PT_SF_FAULT,
-		       r->flags & PT_SF_PATH_TRUNC);
+	err = bpf_ringbuf_output(&pt_pring, &s->sj, sizeof(*r) + dl,
+				 pt_pring_wake(sizeof(*r) + dl));
+	pt_count(PT_PC_SYS, err, r->flags & PT_SF_NOARGS, r->flags & PT_SF_FAULT,
+		 r->flags & PT_SF_PATH_TRUNC);
 	return 0;
 }
 
@@ -366,6 +366,52 @@ static __always_inline void pt_data_want(struct pt_djob *j, __u64 size)
 	} else {
 		j->want = size;
 	}
+}
+
+/*
+ * pt_send_interleaved - for a TCP send that moved @size bytes, whose exit
+ * read write_seq into j->snd_raw: 1 when its entry read write_seq of the same
+ * socket (j->snap_*) and it moved by more than @size in between (another send
+ * interleaved: rec.seq_lo is set), else 0 (exact, or not checkable).
+ */
+static __always_inline int pt_send_interleaved(struct pt_djob *j, __u32 size)
+{
+	if (!j->snap_sk || !size || j->snd_raw - j->snap_seq == size)
+		return 0;
+	j->rec.seq_lo = j->snap_seq;
+	return 1;
+}
+
+/*
+ * pt_rcv_end - copied_seq after a TCP receive of @size bytes on s->pp.sk
+ * (s->dj.rcv_raw), less 1 when this call consumed the peer's FIN: the kernel
+ * counts the FIN in copied_seq (tcp_recvmsg, found_fin_ok), so without this a
+ * receive that returns the last bytes and the FIN would start one byte late.
+ * Consumed here means: a FIN was received (SOCK_DONE, in a state that follows
+ * one), everything up to and including it is read (copied_seq == rcv_nxt),
+ * and this call read something (an earlier call that consumed the FIN leaves
+ * nothing for this one). Returns the sequence of the byte after the call's
+ * last.
+ */
+__noinline __u32 pt_rcv_end(struct pt_pscratch *s, __u32 size)
+{
+	struct sock_common *skc;
+	struct tcp_sock *tp;
+	__u8 st;
+
+	if (!s)
+		return 0;
+	st = s->dj.rec.info.sk_state;
+	if (!size || !s->pp.sk || (st != TCP_CLOSE_WAIT && st != TCP_LAST_ACK &&
+				   st != TCP_CLOSING && st != TCP_TIME_WAIT && st != TCP_CLOSE))
+		return s->dj.rcv_raw;
+	skc = (void *)s->pp.sk;
+	tp = (void *)s->pp.sk;
+	if (!(PT_RD(skc, struct sock_common, skc_flags) &
+	      (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) ||
+	    PT_RD(tp, struct tcp_sock, rcv_nxt) != s->dj.rcv_raw)
+		return s->dj.rcv_raw;
+	return s->dj.rcv_raw - 1;
 }
 
 /*
@@ -439,7 +485,7 @@ static __always_inline int pt_mmsg_record(struct pt_pscratch *s, __u32 call, __s
 					  __u64 vec, int tcp, int peek)
 {
 	struct pt_djob *j = &s->dj;
-	__u32 n = ret > 0 ? ret : 0, i;
+	__u32 n = ret > 0 ? ret : 0, i, total;
 
 	if (n == 0) {
 		j->rec.size = 0;
@@ -454,11 +500,15 @@ static __always_inline int pt_mmsg_record(struct pt_pscratch *s, __u32 call, __s
 	j->mm_tcp = 0;
 	j->mm_seq = 0;
 	if (tcp && call == PT_CALL_SENDMMSG) {
+		total = pt_mmsg_total(vec, n);
 		j->mm_tcp = 1;
-		j->mm_seq = j->snd_raw - pt_mmsg_total(vec, n);
+		j->mm_seq = j->snd_raw - total;
+		if (pt_send_interleaved(j, total))
+			j->mm_flags |= PT_DAF_SEQ_UNCERTAIN;
 	} else if (tcp && !peek) {
+		total = pt_mmsg_total(vec, n);
 		j->mm_tcp = 2;
-		j->mm_seq = j->rcv_raw - pt_mmsg_total(vec, n);
+		j->mm_seq = pt_rcv_end(s, total) - total;
 	}
 	for (i = 0; i < PT_MMSG_MAX; i++) {
 		if (i >= n)
@@ -505,6 +555,7 @@ __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u3
 		j->content_max = PT_CONTENT_MAX;
 	pt_task_fill(&r->task);
 	if (!have) {
+		j->snap_sk = 0;
 		r->flags = PT_DAF_NOARGS;
 		return pt_data_emit(s);
 	}
@@ -571,21 +622,25 @@ __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u3
 		break;
 	}
 
-	pt_fd_resolve(&r->info, r->fd);
-	tcp = r->info.kind == PT_FK_SOCKET && r->info.proto == IPPROTO_TCP &&
-	      r->info.type == PT_SOCK_STREAM &&
-	      (r->info.family == PT_AF_INET || r->info.family == PT_AF_INET6);
+	pt_fd_resolve(&r->info, r->fd, &s->pp);
+	tcp = s->pp.sk && pt_fi_tcp(&r->info);
 	j->snd_raw = r->info.snd_seq;
 	j->rcv_raw = r->info.rcv_seq;
+	/* the entry's write_seq counts only for the socket this exit found */
+	if (!tcp || j->snap_sk != s->pp.sk)
+		j->snap_sk = 0;
 
 	if (call == PT_CALL_SENDMMSG || call == PT_CALL_RECVMMSG)
 		return pt_mmsg_record(s, call, ret, a1, tcp, peek);
 
 	if (tcp) {
-		if (out)
+		if (out) {
 			r->info.snd_seq -= size;
-		else if (!peek)
-			r->info.rcv_seq -= size;
+			if (pt_send_interleaved(j, size))
+				r->flags |= PT_DAF_SEQ_UNCERTAIN;
+		} else if (!peek) {
+			r->info.rcv_seq = pt_rcv_end(s, size) - size;
+		}
 	}
 	r->size = size;
 	if (ret > 0 && !(r->flags & PT_DAF_FAULT))
@@ -595,35 +650,142 @@ __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u3
 
 /* ---- programs ---- */
 
+/*
+ * pt_call_snap - 1 for the calls whose entry notes write_seq when their FD is a
+ * TCP socket (the send family; pwrite64 does not take sockets).
+ */
+static __always_inline int pt_call_snap(__u32 call)
+{
+	return pt_call_out(call) && call != PT_CALL_PWRITE64;
+}
+
+/*
+ * pt_send_snap - at the entry of a send on @fd: note in @ts the socket and its
+ * write_seq when @fd is a TCP socket (else snap_sk 0). The thread's last FDs
+ * (ts->c_*) spare resolving the FD: an entry counts only while the FD still
+ * holds the same struct file, and the exit checks that the socket it resolves
+ * is snap_sk (a file freed and reallocated at the same address with another
+ * socket is caught there). Returns 0.
+ */
+__noinline int pt_send_snap(struct pt_pscratch *s, struct pt_tstate *ts, int fd)
+{
+	struct tcp_sock *tp;
+	struct file *file;
+	__u64 sk = 0;
+	__u32 i, slot;
+	int hit = 0;
+
+	if (!s || !ts)
+		return 0;
+	ts->snap_sk = 0;
+	file = pt_fd_file(fd);
+	if (!file)
+		return 0;
+	for (i = 0; i < PT_TCACHE; i++) {
+		if (ts->c_fd[i] == fd && ts->c_file[i] == (__u64)file) {
+			sk = ts->c_sk[i];
+			hit = 1;
+			break;
+		}
+	}
+	if (!hit) {
+		__builtin_memset(&s->fi, 0, sizeof(s->fi));
+		pt_fd_resolve(&s->fi, fd, &s->pp);
+		if (s->pp.file != (__u64)file)
+			return 0;
+		sk = s->pp.sk;
+		slot = ts->c_next & (PT_TCACHE - 1);
+		ts->c_next = slot + 1;
+		ts->c_fd[slot] = fd;
+		ts->c_file[slot] = (__u64)file;
+		ts->c_sk[slot] = sk;
+	}
+	if (!sk)
+		return 0;
+	tp = (void *)sk;
+	ts->snap_seq = PT_RD(tp, struct tcp_sock, write_seq);
+	ts->snap_sk = sk;
+	return 0;
+}
+
+/*
+ * pt_args_regs - "btf": the current syscall's arguments into s->a.a, read at
+ * its exit from the registers saved at its entry (x86_64: di, si, dx, r10,
+ * r8, r9, which no traced call changes; the return value is in ax). Returns 0.
+ */
+static __always_inline int pt_args_regs(struct pt_pscratch *s)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	s->a.a[0] = PT_REGS_PARM1_SYSCALL(regs);
+	s->a.a[1] = PT_REGS_PARM2_SYSCALL(regs);
+	s->a.a[2] = PT_REGS_PARM3_SYSCALL(regs);
+	s->a.a[3] = PT_REGS_PARM4_SYSCALL(regs);
+	s->a.a[4] = PT_REGS_PARM5_SYSCALL(regs);
+	s->a.a[5] = regs->r9;
+#else
+#error "pt_args_regs: the syscall argument registers of this architecture"
+#endif
+	return 0;
+}
+
 SEC("tracepoint")
 int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 {
-	struct pt_args a;
-	__u32 nr = ctx->nr, tid;
+	struct pt_pscratch *s;
+	struct pt_tstate *ts;
+	__u32 nr = ctx->nr, call;
+	__u64 a0 = 0;
 	__u16 *cp;
 
 	cp = bpf_map_lookup_elem(&pt_psys, &nr);
 	if (!cp || !*cp)
 		return 0;
+	call = *cp;
+	s = pt_scratch();
+	if (!s)
+		return 0;
+	/* "btf" attaches here only calls that need the state before the call */
+	if (pt_btf && call != PT_CALL_CLOSE && !pt_call_snap(call))
+		return 0;
+	if (pt_btf && call != PT_CALL_CLOSE) {
+		/* a send: a thread it knows needs no scope test (the exit has one) */
+		ts = pt_tstate(0, NULL);
+		if (!ts) {
+			if (!pt_scope_ok())
+				return 0;
+			ts = pt_tstate(1, NULL);
+			if (!ts)
+				return 0;
+		}
+		ts->a.call = call;
+		bpf_probe_read_kernel(&a0, sizeof(a0), (void *)ctx + offsetof(struct pt_tp_sys_enter, args));
+		return pt_send_snap(s, ts, (int)a0);
+	}
 	if (!pt_scope_ok())
 		return 0;
-	__builtin_memset(&a, 0, sizeof(a));
-	a.call = *cp;
-	bpf_probe_read_kernel(a.a, sizeof(a.a), (void *)ctx + offsetof(struct pt_tp_sys_enter, args));
-	if (a.call == PT_CALL_CLOSE)
-		pt_fd_resolve(&a.info, (int)a.a[0]);
-	tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&pt_pargs, &tid, &a, BPF_ANY);
+	ts = pt_tstate(1, &s->tz);
+	if (!ts)
+		return 0;
+	ts->a.call = call;
+	bpf_probe_read_kernel(ts->a.a, sizeof(ts->a.a), (void *)ctx + offsetof(struct pt_tp_sys_enter, args));
+	if (call == PT_CALL_CLOSE) {
+		__builtin_memset(&ts->a.info, 0, sizeof(ts->a.info));
+		pt_fd_resolve(&ts->a.info, (int)ts->a.a[0], &s->pp);
+	} else if (pt_call_snap(call)) {
+		pt_send_snap(s, ts, (int)ts->a.a[0]);
+	}
 	return 0;
 }
 
 SEC("tracepoint")
 int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 {
-	__u32 nr = ctx->nr, tid, call, have = 0;
+	__u32 nr = ctx->nr, call, have = 0;
 	__s64 ret = ctx->ret;
 	struct pt_pscratch *s;
-	struct pt_args *a;
+	struct pt_tstate *ts = NULL;
 	__u64 cmd;
 	__u16 *cp;
 
@@ -631,24 +793,60 @@ int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 	if (!cp || !*cp)
 		return 0;
 	call = *cp;
-	tid = (__u32)bpf_get_current_pid_tgid();
 	/* a successful exec is the PROC EXEC record (and a non-leader's exec
 	 * returns under the leader's tid, without an entry) */
 	if ((call == PT_CALL_EXECVE || call == PT_CALL_EXECVEAT) && ret == 0) {
-		bpf_map_delete_elem(&pt_pargs, &tid);
+		if (!pt_btf) {
+			ts = pt_tstate(0, NULL);
+			if (ts)
+				ts->a.call = 0;
+		}
 		return 0;
 	}
 	s = pt_scratch();
 	if (!s)
 		return 0;
-	a = bpf_map_lookup_elem(&pt_pargs, &tid);
-	if (a) {
-		__builtin_memcpy(&s->a, a, sizeof(s->a));
-		bpf_map_delete_elem(&pt_pargs, &tid);
-		have = s->a.call == call;
-	} else if (!pt_scope_ok()) {
-		pt_count_oos(pt_call_cat(call));
-		return 0;
+	s->dj.snap_sk = 0;
+	s->a.call = 0;
+	if (pt_btf) {
+		/* the entry's state, for the calls that have one */
+		if (call == PT_CALL_CLOSE || pt_call_snap(call))
+			ts = pt_tstate(0, NULL);
+		if (ts && ts->a.call == call) {
+			if (call == PT_CALL_CLOSE)
+				__builtin_memcpy(&s->a.info, &ts->a.info, sizeof(s->a.info));
+			else if (ts->snap_sk) {
+				s->dj.snap_sk = ts->snap_sk;
+				s->dj.snap_seq = ts->snap_seq;
+			}
+			have = 1;
+		} else if (call == PT_CALL_CLOSE) {
+			/* the object before the close is unknown */
+			__builtin_memset(&s->a.info, 0, sizeof(s->a.info));
+		}
+		if (ts)
+			ts->a.call = 0;
+		if (!pt_scope_ok()) {
+			pt_count_oos(pt_call_cat(call));
+			return 0;
+		}
+		pt_args_regs(s);
+		/* "btf" has every argument; only a close can miss its entry */
+		have = have || call != PT_CALL_CLOSE;
+	} else {
+		ts = pt_tstate(0, NULL);
+		if (ts && ts->a.call) {
+			__builtin_memcpy(&s->a, &ts->a, sizeof(s->a));
+			have = ts->a.call == call;
+			if (have && ts->snap_sk) {
+				s->dj.snap_sk = ts->snap_sk;
+				s->dj.snap_seq = ts->snap_seq;
+			}
+			ts->a.call = 0;
+		} else if (!pt_scope_ok()) {
+			pt_count_oos(pt_call_cat(call));
+			return 0;
+		}
 	}
 	if (call == PT_CALL_FCNTL && have) {
 		cmd = s->a.a[1];
@@ -671,10 +869,10 @@ static __always_inline long pt_proc_emit(struct pt_proc *r, __u64 data_len)
 	r->data_len = data_len;
 	r->len = sizeof(*r) + data_len;
 	pt_task_fill(&r->task);
-	err = bpf_ringbuf_output(&pt_pring, r, sizeof(*r) + data_len, 0);
-	pt_count_rec(PT_PC_PROC, err);
-	pt_count_flags(PT_PC_PROC, 0, r->flags & PT_PRF_FAULT,
-		       r->flags & (PT_PRF_ARGV_TRUNC | PT_PRF_PATH_TRUNC));
+	err = bpf_ringbuf_output(&pt_pring, r, sizeof(*r) + data_len,
+				 pt_pring_wake(sizeof(*r) + data_len));
+	pt_count(PT_PC_PROC, err, 0, r->flags & PT_PRF_FAULT,
+		 r->flags & (PT_PRF_ARGV_TRUNC | PT_PRF_PATH_TRUNC));
 	return err;
 }
 
@@ -808,8 +1006,8 @@ int BPF_PROG(pt_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), old = old_pid;
 
-	/* a non-leader's exec: its entry under the old tid is dead */
-	if (old != tid)
+	/* a non-leader's exec: its entry under the old tid is dead ("core") */
+	if (old != tid && !pt_btf)
 		bpf_map_delete_elem(&pt_pargs, &old);
 	if (!pt_scope_ok()) {
 		pt_count_oos(PT_PC_PROC);
@@ -828,7 +1026,8 @@ int BPF_PROG(pt_exit, struct task_struct *p)
 	struct pt_proc *r;
 	int group, in, code;
 
-	bpf_map_delete_elem(&pt_pargs, &tid);
+	if (!pt_btf)
+		bpf_map_delete_elem(&pt_pargs, &tid);
 	sig = BPF_CORE_READ(p, signal);
 	/* do_exit() decrements signal->live before the tracepoint (6.1, 6.18) */
 	group = BPF_CORE_READ(sig, live.counter) == 0;

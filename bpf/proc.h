@@ -254,6 +254,12 @@ enum pt_data_flag {
 	PT_DAF_NOCONTENT = 1 << 4,	/* content is not in user memory (sendfile) */
 	PT_DAF_ADDR	= 1 << 5,	/* peer_addr/peer_port from the call's sockaddr */
 	PT_DAF_MMSG_TRUNC = 1 << 6,	/* more messages than PT_MMSG_MAX: the rest not recorded */
+	PT_DAF_SEQ_UNCERTAIN = 1 << 7,	/* TCP send: another send on the socket moved its write
+					 * sequence while this call ran (two threads writing at
+					 * once), so info.snd_seq (write_seq at exit - size) may
+					 * not be this call's: its bytes are size bytes somewhere
+					 * in [seq_lo, info.snd_seq + size), in the order the
+					 * kernel took the sends */
 };
 
 /*
@@ -264,12 +270,19 @@ enum pt_data_flag {
  *   captured  content bytes recorded for this call, inline + CHUNKs:
  *             min(size, --content) unless FAULT/RING cut it shorter
  *   info      the FD's object; TCP: snd_seq = sequence number of the first
- *             byte this call sent (write_seq at exit - size), rcv_seq = that of
- *             the first byte it received (copied_seq at exit - size), so the
- *             call covers [seq, seq + size) of its direction's stream; the other
- *             direction's field is its value at exit (nothing subtracted), and
- *             a receive with MSG_PEEK (which does not consume) is not rewound;
- *             sendmmsg/recvmmsg: message i covers its own msg_len bytes
+ *             byte this call sent (write_seq at exit - size; write_seq is also
+ *             read at the call's entry, and when it moved by more than size in
+ *             between, another send interleaved: PT_DAF_SEQ_UNCERTAIN and
+ *             seq_lo), rcv_seq = that of the first byte it received
+ *             (copied_seq at exit - size, less the 1 the kernel counts for a
+ *             peer's FIN this call consumed), so the call covers [seq, seq +
+ *             size) of its direction's stream; the other direction's field is
+ *             its value at exit (nothing subtracted), and a receive with
+ *             MSG_PEEK (which does not consume) is not rewound; sendmmsg/
+ *             recvmmsg: message i covers its own msg_len bytes
+ *   seq_lo    PT_DAF_SEQ_UNCERTAIN: write_seq at the call's entry (the lowest
+ *             sequence its bytes can have); else 0. A send whose entry the
+ *             probes did not see (loaded during the call) is not checked
  *   offset    pread64/pwrite64: the file offset argument; else -1
  * cap_len content bytes follow inline (the first min(captured, PT_CHUNK_MAX));
  * the remaining captured - cap_len come in PT_REC_CHUNK records with the same
@@ -296,7 +309,7 @@ struct pt_data {
 	__u8  peer_addr[16];	/* PT_DAF_ADDR: sendto/sendmsg destination, recvfrom/recvmsg source */
 	__u16 peer_port;
 	__u16 peer_family;
-	__u32 pad1;
+	__u32 seq_lo;		/* PT_DAF_SEQ_UNCERTAIN: see above (was padding: 0) */
 	struct pt_fdinfo info;
 	/* __u8 content[cap_len] follows */
 };
@@ -334,8 +347,15 @@ struct pt_proc_cfg {
 	__u64 cgroup_id;	/* PT_SCOPE_CGROUP */
 	__u64 netns_ino;	/* PT_SCOPE_NETNS */
 	__u32 root_pid;		/* PT_SCOPE_PIDTREE */
-	__u32 pad;
+	__u32 variant;		/* enum pt_proc_variant loaded: for status (programs do not read it) */
 	char  comm[PT_COMM_LEN];	/* PT_SCOPE_COMM */
+};
+
+/* The program variants (bpf/proc_maps.bpf.h, loader/proc_attach.c). */
+enum pt_proc_variant {
+	PT_PV_CORE = 0,		/* bpf_probe_read_kernel everywhere, sys_enter on every call */
+	PT_PV_BTF = 1,		/* BTF task pointer, arguments from pt_regs at exit */
+	PT_PV_BTF_CAST = 2,	/* and bpf_rdonly_cast from the FD to the socket */
 };
 
 /* Counter categories: index into the per-CPU array "pt_pstats". */

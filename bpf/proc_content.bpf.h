@@ -150,13 +150,13 @@ __noinline int pt_data_emit(struct pt_pscratch *s)
 		r->cap_len = cap;
 		r->len = sizeof(*r) + cap;
 		bpf_probe_read_kernel(st->b, sizeof(*r), r);
-		err = bpf_ringbuf_output(&pt_pring, st->b, sizeof(*r) + cap, 0);
+		err = bpf_ringbuf_output(&pt_pring, st->b, sizeof(*r) + cap,
+					 pt_pring_wake(sizeof(*r) + cap));
 	} else {
-		err = bpf_ringbuf_output(&pt_pring, r, sizeof(*r), 0);
+		err = bpf_ringbuf_output(&pt_pring, r, sizeof(*r), pt_pring_wake(sizeof(*r)));
 	}
-	pt_count_rec(PT_PC_DATA, err);
-	pt_count_flags(PT_PC_DATA, r->flags & PT_DAF_NOARGS, r->flags & PT_DAF_FAULT,
-		       r->flags & PT_DAF_TRUNC);
+	pt_count(PT_PC_DATA, err, r->flags & PT_DAF_NOARGS, r->flags & PT_DAF_FAULT,
+		 r->flags & PT_DAF_TRUNC);
 	if (!st)
 		return 0;
 
@@ -182,7 +182,8 @@ __noinline int pt_data_emit(struct pt_pscratch *s)
 		c->off = off;
 		c->msg_index = r->msg_index;
 		__builtin_memset(c->pad, 0, sizeof(c->pad));
-		pt_count_rec(PT_PC_CHUNK, bpf_ringbuf_output(&pt_pring, c, sizeof(*c) + clen, 0));
+		pt_count_rec(PT_PC_CHUNK, bpf_ringbuf_output(&pt_pring, c, sizeof(*c) + clen,
+							  pt_pring_wake(sizeof(*c) + clen)));
 	}
 	return 0;
 }

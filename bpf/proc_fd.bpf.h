@@ -2,65 +2,169 @@
 /*
  * proc_fd.bpf.h — what an FD refers to (struct pt_fdinfo), read through
  * current->files with CO-RE, and sockaddrs read from user memory.
+ *
+ * Cost: a data call resolves its FD at exit, so this is the probes' hot path.
+ * bpf_probe_read_kernel costs about as much per call as per hundred bytes, so
+ * the struct file, the inode and the sock_common are each read as one block
+ * of PT_BLK bytes (PT_BLK_GET takes a field from the block, or reads it alone
+ * when this kernel's layout puts it past the block); the FD table is reached
+ * with plain loads in the "btf" variant (proc_maps.bpf.h, pt_btf). A TCP
+ * socket costs ten reads.
  * Include after proc_task.bpf.h.
  */
 #ifndef PROVTAP_PROC_FD_BPF_H
 #define PROVTAP_PROC_FD_BPF_H
 
-/* Socket part of @fi from @sk (kernel pointer); TCP: raw write_seq/copied_seq. */
-static __always_inline void pt_sock_fill(struct pt_fdinfo *fi, struct sock *sk)
+#define PT_BLK			160	/* bytes of a struct file, inode, sock_common read at once */
+
+/*
+ * PT_BLK_GET(blk, n, p, type, field): the value of @field of the kernel object
+ * @p of @type, from @blk (a __u64 array holding the object's first @n bytes),
+ * or read alone when this kernel has it past them. @n and the offset are
+ * CO-RE constants: the verifier keeps one of the two branches.
+ */
+#define PT_BLK_GET(blk, n, p, type, field)					\
+	PT_BLK_GET_T(blk, n, p, type, field, typeof(((type *)0)->field))
+
+/* PT_BLK_GET with the field's value type @vt given (a volatile field) */
+#define PT_BLK_GET_T(blk, n, p, type, field, vt) ({				\
+	vt __v = 0;								\
+	__u32 __o = bpf_core_field_offset(type, field);				\
+									\
+	if (pt_cast)								\
+		__v = PT_CAST(type, p)->field;					\
+	else if (__o + sizeof(__v) <= (n))					\
+		__v = *(typeof(__v) *)((void *)(blk) + __o);			\
+	else									\
+		bpf_core_read(&__v, sizeof(__v), &((type *)(p))->field);	\
+	__v;									\
+})
+
+/*
+ * Read the first min(size of @type, PT_BLK) bytes of @p into @blk; returns
+ * that length, 0 when the read failed. With pt_cast nothing is read (PT_BLK_GET
+ * loads the fields): returns 1.
+ */
+#define PT_BLK_READ(blk, p, type) ({						\
+	__u32 __n = bpf_core_type_size(type);					\
+									\
+	if (__n > PT_BLK)							\
+		__n = PT_BLK;							\
+	if (pt_cast)								\
+		__n = 1;							\
+	else if (bpf_probe_read_kernel(blk, __n, p))				\
+		__n = 0;							\
+	__n;									\
+})
+
+/* 1 when @fi is a TCP socket (IPv4/IPv6 stream, IPPROTO_TCP). */
+static __always_inline int pt_fi_tcp(const struct pt_fdinfo *fi)
 {
-	__u16 family, proto;
-
-	if (!sk)
-		return;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	proto = BPF_CORE_READ(sk, sk_protocol);
-	fi->family = family;
-	fi->sk_state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	fi->type = BPF_CORE_READ(sk, sk_type);
-	/* proto is a __u8 in the record: IPPROTO_MPTCP (262) would read as TCP */
-	fi->proto = proto > 255 ? 0 : proto;
-	fi->cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	fi->sk_netns_ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	if (family == PT_AF_INET) {
-		bpf_core_read(fi->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(fi->raddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (family == PT_AF_INET6) {
-		bpf_core_read(fi->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(fi->raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	} else {
-		return;
-	}
-	fi->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	fi->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (proto == IPPROTO_TCP && fi->type == PT_SOCK_STREAM) {
-		struct tcp_sock *tp = (void *)sk;
-
-		fi->snd_seq = BPF_CORE_READ(tp, write_seq);
-		fi->rcv_seq = BPF_CORE_READ(tp, copied_seq);
-	}
+	return fi->kind == PT_FK_SOCKET && fi->proto == IPPROTO_TCP && fi->type == PT_SOCK_STREAM &&
+	       (fi->family == PT_AF_INET || fi->family == PT_AF_INET6);
 }
 
 /*
- * pt_file_fill - fill @fi (zeroed by the caller) with the object of the open
- * file @file (a kernel pointer, read with CO-RE only, so any task's file will
- * do: bpf/proc_seed.bpf.c fills seeded FDs with it). TCP: as pt_fd_resolve.
+ * Socket part of @fi from @sk (kernel pointer); TCP: raw write_seq and
+ * copied_seq. Returns 1 for a TCP socket, else 0.
+ */
+static __always_inline int pt_sock_fill(struct pt_fdinfo *fi, struct sock *sk, __u64 *cb)
+{
+	struct sock_common *skc = (void *)sk;
+	__u16 family, proto, type;
+	__u32 n, po, to, pt = 0;
+	struct net *net;
+
+	if (!sk)
+		return 0;
+	n = PT_BLK_READ(cb, sk, struct sock_common);
+	family = PT_BLK_GET(cb, n, skc, struct sock_common, skc_family);
+	fi->family = family;
+	fi->sk_state = PT_BLK_GET_T(cb, n, skc, struct sock_common, skc_state, __u8);
+	fi->cookie = PT_BLK_GET(cb, n, skc, struct sock_common, skc_cookie.counter);
+	/* sk_protocol and sk_type: one read when they are neighbours */
+	po = bpf_core_field_offset(struct sock, sk_protocol);
+	to = bpf_core_field_offset(struct sock, sk_type);
+	if (!pt_cast && bpf_core_field_size(struct sock, sk_protocol) == 2 &&
+	    bpf_core_field_size(struct sock, sk_type) == 2 && to == po + 2) {
+		bpf_probe_read_kernel(&pt, sizeof(pt), (void *)sk + po);
+		proto = pt & 0xffff;
+		type = pt >> 16;
+	} else {
+		proto = PT_RD(sk, struct sock, sk_protocol);
+		type = PT_RD(sk, struct sock, sk_type);
+	}
+	fi->type = type;
+	/* proto is a __u8 in the record: IPPROTO_MPTCP (262) would read as TCP */
+	fi->proto = proto > 255 ? 0 : proto;
+	net = PT_BLK_GET(cb, n, skc, struct sock_common, skc_net.net);
+	fi->sk_netns_ino = PT_RD(net, struct net, ns.inum);
+	if (family == PT_AF_INET) {
+		*(__u32 *)fi->laddr = PT_BLK_GET(cb, n, skc, struct sock_common, skc_rcv_saddr);
+		*(__u32 *)fi->raddr = PT_BLK_GET(cb, n, skc, struct sock_common, skc_daddr);
+	} else if (family == PT_AF_INET6) {
+		*(__u64 *)fi->laddr = PT_BLK_GET(cb, n, skc, struct sock_common, skc_v6_rcv_saddr.in6_u.u6_addr32[0]) |
+				      (__u64)PT_BLK_GET(cb, n, skc, struct sock_common,
+							 skc_v6_rcv_saddr.in6_u.u6_addr32[1]) << 32;
+		*(__u64 *)(fi->laddr + 8) =
+			PT_BLK_GET(cb, n, skc, struct sock_common, skc_v6_rcv_saddr.in6_u.u6_addr32[2]) |
+			(__u64)PT_BLK_GET(cb, n, skc, struct sock_common, skc_v6_rcv_saddr.in6_u.u6_addr32[3]) << 32;
+		*(__u64 *)fi->raddr = PT_BLK_GET(cb, n, skc, struct sock_common, skc_v6_daddr.in6_u.u6_addr32[0]) |
+				      (__u64)PT_BLK_GET(cb, n, skc, struct sock_common,
+							 skc_v6_daddr.in6_u.u6_addr32[1]) << 32;
+		*(__u64 *)(fi->raddr + 8) =
+			PT_BLK_GET(cb, n, skc, struct sock_common, skc_v6_daddr.in6_u.u6_addr32[2]) |
+			(__u64)PT_BLK_GET(cb, n, skc, struct sock_common, skc_v6_daddr.in6_u.u6_addr32[3]) << 32;
+	} else {
+		return 0;
+	}
+	fi->lport = PT_BLK_GET(cb, n, skc, struct sock_common, skc_num);
+	fi->rport = bpf_ntohs(PT_BLK_GET(cb, n, skc, struct sock_common, skc_dport));
+	if (proto == IPPROTO_TCP && type == PT_SOCK_STREAM) {
+		struct tcp_sock *tp = (void *)sk;
+
+		fi->snd_seq = PT_RD(tp, struct tcp_sock, write_seq);
+		fi->rcv_seq = PT_RD(tp, struct tcp_sock, copied_seq);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * pt_file_fill_ptrs - fill @fi (zeroed by the caller) with the object of the
+ * open file @file (a kernel pointer, read with CO-RE only, so any task's file
+ * will do: bpf/proc_seed.bpf.c fills seeded FDs with it). TCP: as
+ * pt_fd_resolve. @pp (may be NULL): the file and, for a TCP socket, its sock.
  * Returns the enum pt_fd_kind written, PT_FK_NONE when a read failed.
  */
-static __always_inline int pt_file_fill(struct pt_fdinfo *fi, struct file *file)
+static __always_inline int pt_file_fill_ptrs(struct pt_fdinfo *fi, struct file *file,
+					     struct pt_fdptrs *pp)
 {
+	__u64 blk[PT_BLK / 8];
+	struct super_block *sb;
+	struct socket *sock;
 	struct inode *inode;
 	__u16 mode;
+	__u32 n;
 	__u8 kind;
 
-	inode = BPF_CORE_READ(file, f_inode);
+	if (pp) {
+		pp->file = (__u64)file;
+		pp->sk = 0;
+	}
+	n = PT_BLK_READ(blk, file, struct file);
+	if (!n)
+		return PT_FK_NONE;
+	inode = PT_BLK_GET(blk, n, file, struct file, f_inode);
+	fi->pos = PT_BLK_GET(blk, n, file, struct file, f_pos);
+	sock = PT_BLK_GET(blk, n, file, struct file, private_data);
 	if (!inode)
 		return PT_FK_NONE;
-	mode = BPF_CORE_READ(inode, i_mode);
-	fi->ino = BPF_CORE_READ(inode, i_ino);
-	fi->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	fi->pos = BPF_CORE_READ(file, f_pos);
+	n = PT_BLK_READ(blk, inode, struct inode);
+	mode = PT_BLK_GET(blk, n, inode, struct inode, i_mode);
+	fi->ino = PT_BLK_GET(blk, n, inode, struct inode, i_ino);
+	sb = PT_BLK_GET(blk, n, inode, struct inode, i_sb);
+	fi->dev = PT_RD(sb, struct super_block, s_dev);
 	switch (mode & PT_S_IFMT) {
 	case PT_S_IFREG:	kind = PT_FK_FILE; break;
 	case PT_S_IFDIR:	kind = PT_FK_DIR; break;
@@ -71,42 +175,79 @@ static __always_inline int pt_file_fill(struct pt_fdinfo *fi, struct file *file)
 	}
 	fi->kind = kind;
 	if (kind == PT_FK_SOCKET) {
-		struct socket *sock = BPF_CORE_READ(file, private_data);
+		struct sock *sk = sock ? PT_RD(sock, struct socket, sk) : NULL;
 
-		if (sock)
-			pt_sock_fill(fi, BPF_CORE_READ(sock, sk));
+		if (pt_sock_fill(fi, sk, blk) && pp)
+			pp->sk = (__u64)sk;
 	}
 	return kind;
 }
 
+/* pt_file_fill_ptrs without the pointers. */
+static __always_inline int pt_file_fill(struct pt_fdinfo *fi, struct file *file)
+{
+	return pt_file_fill_ptrs(fi, file, NULL);
+}
+
+/*
+ * pt_fd_file - the struct file of @fd in the current task's FD table, now;
+ * NULL when @fd is not open (or a read failed).
+ */
+static __always_inline struct file *pt_fd_file(int fd)
+{
+	struct file **fdarr;
+	struct file *file = NULL;
+	struct fdtable *fdt;
+	unsigned int max;
+
+	if (fd < 0)
+		return NULL;
+	if (pt_btf) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct files_struct *files = task->files;
+
+		if (!files)
+			return NULL;
+		fdt = files->fdt;
+		if (!fdt)
+			return NULL;
+		max = fdt->max_fds;
+		fdarr = fdt->fd;
+	} else {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		fdt = BPF_CORE_READ(task, files, fdt);
+		if (!fdt)
+			return NULL;
+		max = BPF_CORE_READ(fdt, max_fds);
+		fdarr = BPF_CORE_READ(fdt, fd);
+	}
+	if ((unsigned int)fd >= max || !fdarr ||
+	    bpf_probe_read_kernel(&file, sizeof(file), &fdarr[fd]))
+		return NULL;
+	return file;
+}
+
 /*
  * pt_fd_resolve - fill @fi (zeroed by the caller) with the object behind @fd
- * of the current task, now. TCP: snd_seq/rcv_seq are write_seq/copied_seq as
+ * of the current task, now; @pp (not NULL) gets its file and TCP sock
+ * pointers (0 when none). TCP: snd_seq/rcv_seq are write_seq/copied_seq as
  * they are now (callers rewind them for data calls). Returns the enum
  * pt_fd_kind written, PT_FK_NONE when fd is not open or a read failed (then
  * @fi may be partly filled with what was read before).
  */
-__noinline int pt_fd_resolve(struct pt_fdinfo *fi, int fd)
+__noinline int pt_fd_resolve(struct pt_fdinfo *fi, int fd, struct pt_fdptrs *pp)
 {
-	struct task_struct *task;
-	struct fdtable *fdt;
-	struct file **fdarr;
-	struct file *file = NULL;
-	unsigned int max;
+	struct file *file;
 
-	if (!fi || fd < 0)
+	if (!fi || !pp)
 		return PT_FK_NONE;
-	task = (void *)bpf_get_current_task();
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt)
+	pp->file = 0;
+	pp->sk = 0;
+	file = pt_fd_file(fd);
+	if (!file)
 		return PT_FK_NONE;
-	max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
-		return PT_FK_NONE;
-	fdarr = BPF_CORE_READ(fdt, fd);
-	if (!fdarr || bpf_probe_read_kernel(&file, sizeof(file), &fdarr[fd]) || !file)
-		return PT_FK_NONE;
-	return pt_file_fill(fi, file);
+	return pt_file_fill_ptrs(fi, file, pp);
 }
 
 /*

@@ -25,6 +25,27 @@ struct {
 	__uint(max_entries, 32 << 20);
 } pt_pring SEC(".maps");
 
+/*
+ * Wake-ups. A record written with flags 0 wakes the collector whenever it has
+ * caught up: on a busy host one irq_work (a self-IPI, an MSR write on a VM)
+ * per record, which cost more than the rest of the probe. Instead a record
+ * wakes it only when it makes the unread bytes cross 1/PT_WAKE_DIV of the
+ * ring; the collector also drains on a short timer (collector/collect.c,
+ * DRAIN_EVERY_MS), so a quiet ring's records wait at most that long. Two CPUs
+ * writing at once can both miss the crossing: then the timer drains.
+ */
+#define PT_WAKE_DIV		16
+
+/* The flags for bpf_ringbuf_output() of a @len-byte record into pt_pring. */
+static __always_inline __u64 pt_pring_wake(__u64 len)
+{
+	__u64 avail = bpf_ringbuf_query(&pt_pring, BPF_RB_AVAIL_DATA);
+	__u64 at = bpf_ringbuf_query(&pt_pring, BPF_RB_RING_SIZE) / PT_WAKE_DIV;
+
+	/* + 8: the ring's record header */
+	return avail < at && avail + len + 8 >= at ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 /* Per-category (enum pt_proc_cat), per-CPU counters. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -75,22 +96,97 @@ struct {
 	__type(value, __u16);
 } pt_psys SEC(".maps");
 
+/*
+ * The program variant, set by the loader before load (loader/proc_attach.c,
+ * pt_proc_prepare: a trial load decides):
+ *   1 "btf"   the current task as a BTF pointer (bpf_get_current_task_btf):
+ *             its fields are plain loads, the syscall's arguments are read at
+ *             exit from its saved registers (bpf_task_pt_regs), so sys_enter
+ *             runs only for the calls that need their state before the call
+ *             (close: the object; TCP sends: write_seq), and per-thread
+ *             state is BPF task storage (pt_ptls)
+ *   0 "core"  every read through bpf_probe_read_kernel (CO-RE), sys_enter on
+ *             every traced call keeps its arguments, per-thread state in the
+ *             LRU hash pt_pargs
+ * The records are the same; "core" marks an exit without its entry
+ * PT_SF_NOARGS / PT_DAF_NOARGS, "btf" only a close without its entry.
+ */
+const volatile __u32 pt_btf = 0;
+
+/*
+ * With pt_btf, and when the kernel has the kfunc bpf_rdonly_cast (6.2+; the
+ * trial load decides): the FD's struct file, inode and socket are read with
+ * plain loads too (the cast is a no-op the verifier inlines), instead of
+ * bpf_probe_read_kernel from the FD slot on (proc_fd.bpf.h, PT_RD).
+ */
+const volatile __u32 pt_cast = 0;
+
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym __weak;
+
+/* @p (a kernel address) as a @type pointer the verifier lets us load from */
+#define PT_CAST(type, p)	((type *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(type)))
+
+/*
+ * PT_RD(p, type, field): @field of the kernel object @p of @type: a plain
+ * load through PT_CAST with pt_cast, else bpf_probe_read_kernel (CO-RE). 0
+ * when the read fails.
+ */
+#define PT_RD_T(p, type, field, vt) ({						\
+	vt __r = 0;								\
+									\
+	if (pt_cast)								\
+		__r = PT_CAST(type, p)->field;					\
+	else									\
+		bpf_core_read(&__r, sizeof(__r), &((type *)(p))->field);	\
+	__r;									\
+})
+#define PT_RD(p, type, field)	PT_RD_T(p, type, field, typeof(((type *)0)->field))
+
 /* A traced call's entry, kept from sys_enter to sys_exit. */
 struct pt_args {
-	__u16 call;		/* enum pt_call */
+	__u16 call;		/* enum pt_call; 0: no call in progress */
 	__u16 pad0;
 	__u32 pad1;
-	__u64 a[6];		/* the syscall's arguments */
+	__u64 a[6];		/* "core": the syscall's arguments */
 	struct pt_fdinfo info;	/* close: the object of a[0] before it is closed */
 };
 
-/* tid -> the entry of the call in progress; LRU so dead threads do not leak. */
+#define PT_TCACHE		4	/* FDs a thread's TCP-send snapshot remembers */
+
+/*
+ * A thread's state. a: the call in progress. snap_*: a TCP send's write_seq
+ * at its entry (for PT_DAF_SEQ_UNCERTAIN), valid for the call a.call when
+ * snap_sk is the socket the exit resolves. c_*: the FDs of the thread's last
+ * sends and their socket (0: not TCP), so that a send's entry reads one FD
+ * slot and write_seq instead of resolving the FD: an entry is used only while
+ * the FD still holds c_file, and the exit checks the socket it resolves.
+ */
+struct pt_tstate {
+	struct pt_args a;
+	__u64 snap_sk;		/* struct sock * whose write_seq is snap_seq; 0: none */
+	__u32 snap_seq;
+	__u32 c_next;		/* next c_* slot to replace */
+	__s32 c_fd[PT_TCACHE];
+	__u64 c_file[PT_TCACHE];	/* struct file * */
+	__u64 c_sk[PT_TCACHE];	/* struct sock *, 0: not a TCP socket */
+};
+
+/* "core": tid -> the thread's state; LRU so dead threads do not leak (pt_exit
+ * deletes a thread's entry too). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PT_PARGS_MAX);
 	__type(key, __u32);
-	__type(value, struct pt_args);
+	__type(value, struct pt_tstate);
 } pt_pargs SEC(".maps");
+
+/* "btf": the thread's state, in the task (freed with it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pt_tstate);
+} pt_ptls SEC(".maps");
 
 /* A sockaddr read from user memory (pt_uaddr_read). */
 struct pt_uaddr {
@@ -98,6 +194,12 @@ struct pt_uaddr {
 	__u16 port;		/* host order */
 	__u32 pad;
 	__u8  addr[16];		/* network order, IPv4 in the first 4 bytes */
+};
+
+/* The kernel pointers behind a resolved FD (for the TCP-send snapshot). */
+struct pt_fdptrs {
+	__u64 file;		/* struct file * */
+	__u64 sk;		/* struct sock *, when a TCP socket; else 0 */
 };
 
 /* A PT_REC_SYS being built: the record, then its path. */
@@ -118,7 +220,10 @@ struct pt_djob {
 	__u32 want;		/* content bytes to capture (<= PT_CONTENT_MAX) */
 	__u32 got;		/* content bytes read so far */
 	__u32 snd_raw;		/* TCP: write_seq at exit */
-	__u32 rcv_raw;		/* TCP: copied_seq at exit */
+	__u32 rcv_raw;		/* TCP: copied_seq at exit (less a FIN this call consumed) */
+	__u64 snap_sk;		/* TCP send: the sock whose write_seq the entry read; 0: none */
+	__u32 snap_seq;		/* that write_seq */
+	__u32 pad2;
 	__u32 content_max;	/* cfg.content_max at the event, clamped */
 	__u32 mm_i;		/* mmsg: index of the message being recorded */
 	__u64 mm_vec;		/* mmsg: user struct mmsghdr array */
@@ -138,7 +243,10 @@ struct pt_pjob {
  * CPU (syscall and sched tracepoints run with preemption off), so one entry
  * serves them all; each record kind has its own part. */
 struct pt_pscratch {
-	struct pt_args a;	/* sys_exit: copy of the call's entry */
+	struct pt_args a;	/* sys_exit: the call's arguments (and close's entry) */
+	struct pt_tstate tz;	/* zeroes: a new pt_pargs entry */
+	struct pt_fdinfo fi;	/* a send's entry: its FD's object */
+	struct pt_fdptrs pp;	/* the pointers behind the FD pt_fd_resolve resolved last */
 	struct pt_uaddr ua;
 	struct pt_sjob sj;
 	struct pt_djob dj;

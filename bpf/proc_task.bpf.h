@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * proc_task.bpf.h — who did it: counters, the scope test and struct pt_task,
- * for the programs of bpf/proc.bpf.c. Everything reads the current task with
- * bpf_get_current_*() helpers and BPF_CORE_READ (no BTF pointer walking: it
- * must verify in tracepoint and raw_tp programs on 6.1 too).
+ * proc_task.bpf.h — who did it: counters, the scope test, struct pt_task and
+ * the thread's state, for the programs of bpf/proc.bpf.c. The current task is
+ * read with bpf_get_current_*() helpers and BPF_CORE_READ, or in the "btf"
+ * variant (proc_maps.bpf.h, pt_btf) with plain loads through
+ * bpf_get_current_task_btf(); both verify on 6.1 and 6.18.
  * Include after proc_maps.bpf.h.
  */
 #ifndef PROVTAP_PROC_TASK_BPF_H
@@ -61,12 +62,18 @@ static __always_inline void pt_count_rec(__u32 cat, long err)
 		st->emitted++;
 }
 
-static __always_inline void pt_count_flags(__u32 cat, int noargs, int fault, int trunc)
+/* pt_count_rec, and the record's noargs/fault/trunc marks, with one lookup. */
+static __always_inline void pt_count(__u32 cat, long err, int noargs, int fault, int trunc)
 {
 	struct pt_proc_stats *st = pt_stats(cat);
 
 	if (!st)
 		return;
+	st->seen++;
+	if (err)
+		st->ring_fail++;
+	else
+		st->emitted++;
 	if (noargs)
 		st->noargs++;
 	if (fault)
@@ -112,8 +119,15 @@ __noinline int pt_scope_ok(void)
 	case PT_SCOPE_PIDTREE:
 		return tgid == c->root_pid || bpf_map_lookup_elem(&pt_ptree, &tgid) != NULL;
 	case PT_SCOPE_COMM:
-		__builtin_memset(comm, 0, sizeof(comm));
-		bpf_get_current_comm(comm, sizeof(comm));
+		/* c->comm is NUL-padded; task->comm is NUL-terminated, and what
+		 * follows its NUL is not always zero: compare up to the NUL */
+		if (pt_btf) {
+			task = bpf_get_current_task_btf();
+			__builtin_memcpy(comm, task->comm, sizeof(comm));
+		} else {
+			__builtin_memset(comm, 0, sizeof(comm));
+			bpf_get_current_comm(comm, sizeof(comm));
+		}
 		for (i = 0; i < PT_COMM_LEN; i++) {
 			if (comm[i] != c->comm[i])
 				return 0;
@@ -122,6 +136,10 @@ __noinline int pt_scope_ok(void)
 		}
 		return 1;
 	case PT_SCOPE_NETNS:
+		if (pt_btf) {
+			task = bpf_get_current_task_btf();
+			return task->nsproxy->net_ns->ns.inum == c->netns_ino;
+		}
 		task = (void *)bpf_get_current_task();
 		return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == c->netns_ino;
 	}
@@ -134,22 +152,61 @@ __noinline int pt_scope_ok(void)
  */
 __noinline int pt_task_fill(struct pt_task *t)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task;
 	__u64 id = bpf_get_current_pid_tgid();
+	int i;
 
 	if (!t)
 		return 1;
 	t->ts_ns = bpf_ktime_get_boot_ns();
-	t->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	t->pid = id >> 32;
 	t->tid = (__u32)id;
+	t->cgroup_id = bpf_get_current_cgroup_id();
+	if (pt_btf) {
+		/* plain loads: cred->uid is what bpf_get_current_uid_gid reports
+		 * (the kuid, i.e. the uid in the initial user namespace) */
+		task = bpf_get_current_task_btf();
+		t->start_ns = task->group_leader->start_boottime;
+		t->ppid = task->real_parent->tgid;
+		t->uid = task->cred->uid.val;
+		t->netns_ino = task->nsproxy->net_ns->ns.inum;
+		__builtin_memcpy(t->comm, task->comm, sizeof(t->comm));
+		/* as bpf_get_current_comm: zero after the NUL */
+		for (i = 1; i < PT_COMM_LEN; i++)
+			if (!t->comm[i - 1])
+				t->comm[i] = 0;
+		t->comm[PT_COMM_LEN - 1] = 0;
+		return 0;
+	}
+	task = (void *)bpf_get_current_task();
+	t->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	t->uid = (__u32)bpf_get_current_uid_gid();
-	t->cgroup_id = bpf_get_current_cgroup_id();
 	t->netns_ino = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 	__builtin_memset(t->comm, 0, sizeof(t->comm));
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	return 0;
+}
+
+/*
+ * pt_tstate - the current thread's state (struct pt_tstate), created zeroed
+ * when @create and missing; NULL when missing (or it cannot be created).
+ * "btf": task storage; "core": pt_pargs by tid (@z: zeroes to create from).
+ */
+static __always_inline struct pt_tstate *pt_tstate(int create, const struct pt_tstate *z)
+{
+	struct pt_tstate *ts;
+	__u32 tid;
+
+	if (pt_btf)
+		return bpf_task_storage_get(&pt_ptls, bpf_get_current_task_btf(), 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	ts = bpf_map_lookup_elem(&pt_pargs, &tid);
+	if (ts || !create || !z)
+		return ts;
+	bpf_map_update_elem(&pt_pargs, &tid, z, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&pt_pargs, &tid);
 }
 
 #endif /* PROVTAP_PROC_TASK_BPF_H */

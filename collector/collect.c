@@ -29,6 +29,13 @@
 #include "loader/procs.h"
 
 #define BATCH_CAP	(1u << 20)
+/*
+ * The probes wake the collector only when a ring's unread bytes cross a
+ * fraction of it (bpf/proc_maps.bpf.h, bpf/pkt.bpf.c: a wake-up per record
+ * cost more than the rest of a probe), so it also drains this often: the
+ * longest a record waits before it is stored and tailed.
+ */
+#define DRAIN_EVERY_MS	10
 #define CLOCK_EVERY_NS	(30ULL * 1000000000ULL)
 #define STATS_EVERY_NS	(10ULL * 1000000000ULL)
 
@@ -744,7 +751,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	}
 	while (!stop) {
 		struct epoll_event evs[32];
-		int n = epoll_wait(c->epfd, evs, 32, 1000);
+		int n = epoll_wait(c->epfd, evs, 32, DRAIN_EVERY_MS);
 
 		if (n < 0 && errno != EINTR) {
 			err = -errno;

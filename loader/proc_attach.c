@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -10,6 +12,7 @@
 #include "bpf/pkt.h"
 #include "bpf/proc.h"
 #include "proc.skel.h"
+#include "common/log.h"
 #include "loader/proc_attach.h"
 
 /* Syscalls some architectures lack (aarch64: open, creat, pipe, dup2; x86_64:
@@ -138,9 +141,79 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-int pt_proc_prepare(struct proc_bpf *skel, char *err, size_t errlen)
+/* The program variants (bpf/proc_maps.bpf.h: pt_btf, pt_cast), best first. */
+static const struct {
+	const char *name;
+	__u32 id;		/* enum pt_proc_variant */
+	__u32 btf, cast;
+} variants[] = {
+	{ "btf-cast", PT_PV_BTF_CAST, 1, 1 },	/* plain loads from the task to the socket */
+	{ "btf", PT_PV_BTF, 1, 0 },		/* plain loads from the task to the FD slot */
+	{ "core", PT_PV_CORE, 0, 0 },		/* bpf_probe_read_kernel everywhere, sys_enter on every call */
+};
+
+#define NVARIANTS	(sizeof(variants) / sizeof(variants[0]))
+
+/*
+ * The best variant this kernel loads: a trial load of the whole object per
+ * variant, libbpf kept quiet, done once per process (the kernel decides, not
+ * its version). Returns its index in variants[] ("core" needs no trial: it
+ * is what the kernel is required to load), or -errno when a trial could not
+ * be set up.
+ */
+static int best_variant(int ncpu)
 {
-	int ncpu, e;
+	static int known = -1;
+	struct proc_bpf *t;
+	size_t i;
+	int e, quiet;
+
+	if (known >= 0)
+		return known;
+	for (i = 0; i + 1 < NVARIANTS; i++) {
+		t = proc_bpf__open();
+		if (!t)
+			return -errno;
+		t->rodata->pt_btf = variants[i].btf;
+		t->rodata->pt_cast = variants[i].cast;
+		e = bpf_map__set_max_entries(t->maps.pt_pstage, ncpu);
+		if (!e)
+			e = bpf_map__set_max_entries(t->maps.pt_pring, 4096);
+		if (!e)
+			e = bpf_map__set_max_entries(t->maps.pt_pargs, 64);
+		if (e) {
+			proc_bpf__destroy(t);
+			return e;
+		}
+		quiet = pt_log_libbpf_quiet(1);
+		e = proc_bpf__load(t);
+		pt_log_libbpf_quiet(quiet);
+		proc_bpf__destroy(t);
+		if (!e)
+			break;
+	}
+	known = (int)i;
+	return known;
+}
+
+__u32 pt_proc_variant(const struct proc_bpf *skel)
+{
+	return !skel->rodata->pt_btf ? PT_PV_CORE : skel->rodata->pt_cast ? PT_PV_BTF_CAST : PT_PV_BTF;
+}
+
+const char *pt_proc_variant_name(__u32 variant)
+{
+	for (size_t i = 0; i < NVARIANTS; i++)
+		if (variants[i].id == variant)
+			return variants[i].name;
+	return "?";
+}
+
+int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_t errlen)
+{
+	const char *force = variant && *variant ? variant : getenv("PROVTAP_PROC_VARIANT");
+	int ncpu, e, v = -1;
+	size_t i;
 
 	if (!skel) {
 		seterr(err, errlen, "proc probes: no skeleton");
@@ -156,6 +229,38 @@ int pt_proc_prepare(struct proc_bpf *skel, char *err, size_t errlen)
 		seterr(err, errlen, "proc probes: cannot size map pt_pstage to %d CPUs: %s", ncpu,
 		       strerror(-e));
 		return e;
+	}
+	if (force && *force) {
+		for (i = 0; i < NVARIANTS; i++)
+			if (!strcmp(force, variants[i].name))
+				v = (int)i;
+		if (v < 0) {
+			seterr(err, errlen, "no program variant '%s'%s: give btf-cast, btf or core", force,
+			       variant && *variant ? "" : " (PROVTAP_PROC_VARIANT)");
+			return -EINVAL;
+		}
+	} else {
+		v = best_variant(ncpu);
+		if (v < 0) {
+			seterr(err, errlen, "proc probes: cannot try the program variants: %s", strerror(-v));
+			return v;
+		}
+	}
+	skel->rodata->pt_btf = variants[v].btf;
+	skel->rodata->pt_cast = variants[v].cast;
+	return 0;
+}
+
+/* "btf" runs sys_enter only where the state before the call is needed: a
+ * close's object, a send's write_seq (bpf/proc.bpf.c, pt_call_snap). */
+static int enter_needed(const struct proc_bpf *skel, __u16 call)
+{
+	if (!skel->rodata->pt_btf)
+		return 1;
+	switch (call) {
+	case PT_CALL_CLOSE: case PT_CALL_WRITE: case PT_CALL_WRITEV: case PT_CALL_SEND:
+	case PT_CALL_SENDTO: case PT_CALL_SENDMSG: case PT_CALL_SENDMMSG: case PT_CALL_SENDFILE:
+		return 1;
 	}
 	return 0;
 }
@@ -315,7 +420,7 @@ int pt_proc_attach(struct proc_bpf *skel, struct pt_proc_links *out, char *err, 
 			       c->name, strerror(-e));
 			goto fail;
 		}
-		e = attach_sys(skel, out, "enter", c->tp, c->call, err, errlen);
+		e = enter_needed(skel, c->call) ? attach_sys(skel, out, "enter", c->tp, c->call, err, errlen) : 0;
 		if (!e)
 			e = attach_sys(skel, out, "exit", c->tp, c->call, err, errlen);
 		if (e)
@@ -328,13 +433,45 @@ fail:
 	return e;
 }
 
+/* Destroyers: each close of a tracepoint link waits for an RCU grace period
+ * (10-30 ms), one after another 146 of them take seconds; closed from several
+ * threads the waits overlap. */
+#define DESTROY_THREADS	8
+
+struct destroy_part {
+	struct pt_proc_links *l;
+	size_t first;		/* this thread's links: first, first + DESTROY_THREADS, ... */
+};
+
+static void *destroy_part(void *arg)
+{
+	struct destroy_part *d = arg;
+	size_t n = d->l->n < PT_PROC_LINKS_MAX ? d->l->n : PT_PROC_LINKS_MAX;
+
+	for (size_t i = d->first; i < n; i += DESTROY_THREADS)
+		bpf_link__destroy(d->l->l[i].link);
+	return NULL;
+}
+
 void pt_proc_links_destroy(struct pt_proc_links *l)
 {
+	struct destroy_part parts[DESTROY_THREADS];
+	pthread_t tid[DESTROY_THREADS];
+	int started[DESTROY_THREADS] = { 0 };
 	size_t i;
 
 	if (!l)
 		return;
-	for (i = 0; i < l->n && i < PT_PROC_LINKS_MAX; i++)
-		bpf_link__destroy(l->l[i].link);
+	for (i = 0; i < DESTROY_THREADS; i++) {
+		parts[i] = (struct destroy_part){ .l = l, .first = i };
+		/* thread 0's share (and any thread that cannot start) is done here */
+		started[i] = i && !pthread_create(&tid[i], NULL, destroy_part, &parts[i]);
+	}
+	for (i = 0; i < DESTROY_THREADS; i++)
+		if (!started[i])
+			destroy_part(&parts[i]);
+	for (i = 0; i < DESTROY_THREADS; i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
 	memset(l, 0, sizeof(*l));
 }

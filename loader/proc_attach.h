@@ -5,7 +5,8 @@
  * off. Loading, map sizes and pinning stay with the caller:
  *
  *   skel = proc_bpf__open();
- *   pt_proc_prepare(skel, err, sizeof(err));    sizes pt_pstage (mandatory)
+ *   pt_proc_prepare(skel, NULL, err, sizeof(err));  sizes pt_pstage, picks the
+ *                                                   program variant (mandatory)
  *   bpf_map__set_max_entries(skel->maps.pt_pring, ...);   optional
  *   proc_bpf__load(skel);
  *   (write pt_pcfg, seed pt_ptree / pt_pignore / pt_pcgrp)
@@ -68,10 +69,20 @@ struct pt_proc_links {
 
 /*
  * pt_proc_prepare - between open and load: size the per-CPU content staging
- * map pt_pstage to the possible CPUs (about 70 KiB each). Returns 0, or
+ * map pt_pstage to the possible CPUs (about 70 KiB each) and set the program
+ * variant (enum pt_proc_variant): @variant by name ("btf-cast", "btf",
+ * "core"); NULL or "": $PROVTAP_PROC_VARIANT if set (the test programs use
+ * it), else the best variant a trial load on this kernel accepts (once per
+ * process; the kernel decides, never its version number). Returns 0, or
  * -errno with a message in err (errlen bytes, always NUL-terminated).
  */
-int pt_proc_prepare(struct proc_bpf *skel, char *err, size_t errlen);
+int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_t errlen);
+
+/* pt_proc_variant - the variant pt_proc_prepare() set on skel (enum pt_proc_variant). */
+__u32 pt_proc_variant(const struct proc_bpf *skel);
+
+/* pt_proc_variant_name - "btf-cast", "btf", "core"; "?" for an unknown value. */
+const char *pt_proc_variant_name(__u32 variant);
 
 /*
  * pt_proc_attach - for a loaded skeleton: write pt_psys (syscall number ->

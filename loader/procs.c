@@ -305,11 +305,12 @@ int pt_procs_load(const struct pt_procs_opts *o)
 		pt_err("proc probes: cannot open their object: %s", strerror(-err));
 		goto cleanup;
 	}
-	err = pt_proc_prepare(skel, msg, sizeof(msg));
+	err = pt_proc_prepare(skel, o->variant, msg, sizeof(msg));
 	if (err) {
 		pt_err("proc probes: %s", msg);
 		goto cleanup;
 	}
+	cfg.variant = pt_proc_variant(skel);
 	err = bpf_map__set_max_entries(skel->maps.pt_pring, (__u32)(o->ring_bytes ? o->ring_bytes
 										  : PT_PROC_RING_DEFAULT));
 	if (!err)
@@ -379,8 +380,8 @@ int pt_procs_load(const struct pt_procs_opts *o)
 		}
 	}
 	scope_text(&cfg, scope, sizeof(scope));
-	pt_info("proc probes: %zu tracepoint attachments, scope %s, content %u bytes per call", links.n, scope,
-		cfg.content_max);
+	pt_info("proc probes: %zu tracepoint attachments, scope %s, content %u bytes per call, variant %s", links.n,
+		scope, cfg.content_max, pt_proc_variant_name(cfg.variant));
 	pt_info("proc probes: seeded %llu processes, %llu FDs", (unsigned long long)seed.procs,
 		(unsigned long long)seed.fds);
 	if (seed.lost_procs || seed.lost_fds)
@@ -447,6 +448,7 @@ int pt_procs_state(struct pt_procs_state *s)
 	if (fd >= 0)
 		close(fd);
 	scope_text(&s->cfg, s->scope, sizeof(s->scope));
+	s->variant = pt_proc_variant_name(s->cfg.variant);
 	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_STATS_PIN));
 	if (fd < 0)
 		return err ? err : -errno;

@@ -40,6 +40,8 @@ struct pt_procs_opts {
 	const char *comm;	/* PT_SCOPE_COMM */
 	const char *netns;	/* PT_SCOPE_NETNS: `ip netns` name or a path to a netns file */
 	__u64 ring_bytes;	/* 0 = PT_PROC_RING_DEFAULT */
+	const char *variant;	/* force the program variant (btf-cast, btf, core); NULL: the
+				 * best this kernel loads (loader/proc_attach.h) */
 };
 
 /*
@@ -59,6 +61,7 @@ struct pt_procs_state {
 	bool loaded;
 	struct pt_proc_cfg cfg;
 	char scope[96];		/* human form of the scope, e.g. "pid-tree 1234" */
+	const char *variant;	/* the program variant loaded (cfg.variant's name) */
 	int links;		/* tracepoint attachments pinned */
 	__u64 ring_bytes, backlog;	/* ring size; bytes no collector has consumed (-1 unknown) */
 	struct pt_proc_stats st[PT_PC_MAX];	/* summed over CPUs */

@@ -621,6 +621,7 @@ void pt_procmodel_free(struct pt_procmodel *m)
 		for (int d = 0; d < 2; d++) {
 			free(m->objs[i].st[d].calls);
 			free(m->objs[i].st[d].piece);
+			free(m->objs[i].st[d].unsure);
 		}
 	}
 	free(m->objs);

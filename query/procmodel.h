@@ -244,6 +244,13 @@ struct pt_pm_call {
  * PT_PMS_COUNT (UDP, unix, pipes, files...): offset = bytes this object moved
  * in that direction before the call; exact when the object was created in the
  * window.
+ * A TCP send recorded PT_DAF_SEQ_UNCERTAIN (another thread's send overtook
+ * it) is placed by elimination: when the part of its window [seq_lo, its
+ * end) that no other placed call covers is one hole of its size, it goes
+ * there and loses the mark. A call that keeps PT_DAF_SEQ_UNCERTAIN in flags
+ * after finish could not be placed: its off is only a guess, and content
+ * assembly leaves its bytes out (they come from the receiver when its calls
+ * were seen, else they are unseen).
  */
 struct pt_pm_stream {
 	__u8 mode;		/* enum pt_pm_smode */

@@ -118,6 +118,14 @@ struct pm_stream {
 	__u64 base_pos;		/* SEQ with a base: its unwrapped position */
 	bool have_ref;		/* SEQ: last_end is set */
 	bool have_base;
+	struct pm_unsure *unsure;	/* SEQ: calls marked PT_DAF_SEQ_UNCERTAIN, until finish */
+	size_t nunsure, cunsure;
+};
+
+/* A TCP send whose offset is uncertain: call ci, bytes somewhere in [lo, calls[ci].off + size). */
+struct pm_unsure {
+	__u32 ci;
+	__u64 lo;		/* unwrapped position of the PT_REC_DATA seq_lo */
 };
 
 struct pm_obj {

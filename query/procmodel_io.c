@@ -9,6 +9,13 @@
  * signed 32-bit distance of its seq from it, so wraps and calls slightly out
  * of order land right. finish turns positions into offsets from the base (or
  * from the lowest position when there is no base).
+ *
+ * A TCP send marked PT_DAF_SEQ_UNCERTAIN (bpf/proc.h: another thread's send
+ * overtook it, its bytes are somewhere in [seq_lo, snd_seq + size)) is placed
+ * at finish by elimination when its window has exactly one hole of its size
+ * (place_one); one that cannot be keeps the mark and its guessed offset, and
+ * content assembly leaves its bytes out (the receiver's calls, when seen,
+ * still fill them).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -133,6 +140,25 @@ static int piece_add(struct pt_procmodel *m, __u32 obj, int dx, __u32 ci, __u32 
 	return 0;
 }
 
+/*
+ * Note call ci of stream s, a TCP send marked PT_DAF_SEQ_UNCERTAIN by record
+ * d, for placement at finish (place_unsure). A stream without sequence
+ * numbers keeps the mark only. 0 or -ENOMEM.
+ */
+static int unsure_add(struct pm_stream *s, __u32 ci, const struct pt_data *d)
+{
+	int rc;
+
+	if (s->pub.mode != PT_PMS_SEQ)
+		return 0;
+	if ((rc = PM_RESERVE(s->unsure, s->cunsure, s->nunsure + 1)))
+		return rc;
+	/* the window's start, unwrapped like the call's own position */
+	s->unsure[s->nunsure++] = (struct pm_unsure){
+		.ci = ci, .lo = s->calls[ci].off - (__u32)(d->info.snd_seq - d->seq_lo) };
+	return 0;
+}
+
 /* Hash of the (tid, ts, msg_index) that ties CHUNKs to their DATA. */
 static __u64 pend_key(__u32 tid, __u64 ts, __u16 msg)
 {
@@ -174,6 +200,8 @@ int pm_apply_data(struct pt_procmodel *m, const struct pt_data *d, __u32 proc, s
 	else if (d->info.kind == PT_FK_FILE && d->info.pos >= d->size)
 		c.fpos = (__s64)(d->info.pos - d->size);
 	if ((rc = call_add(m, obj, dx, &c, dx ? d->info.snd_seq : d->info.rcv_seq, &ci)))
+		return rc;
+	if ((d->flags & PT_DAF_SEQ_UNCERTAIN) && (rc = unsure_add(&m->objs[obj].st[dx], ci, d)))
 		return rc;
 	if (d->cap_len && c.captured) {
 		if ((rc = pm_keep(m, copy)))
@@ -234,6 +262,88 @@ int pm_apply_chunk(struct pt_procmodel *m, const struct pt_chunk *k, struct pt_r
 	return piece_add(m, p->obj, p->dix, p->call, (__u32)k->off, len, (const __u8 *)(k + 1));
 }
 
+/* Ascending by start, for the placed calls of a window. */
+static int cmp_iv(const void *a, const void *b)
+{
+	const __u64 *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * Place u (a call of s marked PT_DAF_SEQ_UNCERTAIN) by elimination: when the
+ * bytes of its window [lo, hi) that no placed call of s covers form exactly
+ * one hole of its size, that hole is where its bytes went. Positions are the
+ * unwrapped ones (before finish). Returns true when placed (off set, mark
+ * cleared); false (nothing changed) when the hole is not unique, or on -ENOMEM
+ * (then it stays marked: never placed wrong).
+ */
+static bool place_one(struct pm_stream *s, const struct pm_unsure *u)
+{
+	struct pt_pm_call *c = &s->calls[u->ci];
+	__u64 lo = u->lo, hi = c->off + c->size, pos = lo, hole = 0, hole_at = 0;
+	__u64 (*iv)[2] = NULL;
+	size_t n = 0, cap = 0;
+	bool ok = false;
+
+	if (hi <= lo || hi - lo < c->size)
+		return false;
+	for (size_t k = 0; k < s->pub.ncalls; k++) {
+		const struct pt_pm_call *o = &s->calls[k];
+
+		if (k == u->ci || !o->size || (o->flags & PT_DAF_SEQ_UNCERTAIN) || o->off >= hi ||
+		    o->off + o->size <= lo)
+			continue;
+		if (PM_RESERVE(iv, cap, n + 1))
+			goto out;
+		iv[n][0] = o->off;
+		iv[n][1] = o->off + o->size;
+		n++;
+	}
+	if (n)
+		qsort(iv, n, sizeof(*iv), cmp_iv);
+	for (size_t k = 0; k <= n; k++) {
+		__u64 start = k < n ? iv[k][0] : hi, end = k < n ? iv[k][1] : hi;
+
+		if (start > pos) {
+			if (hole)
+				goto out;	/* two holes */
+			hole = start - pos;
+			hole_at = pos;
+		}
+		if (end > pos)
+			pos = end;
+	}
+	if (hole == c->size) {
+		c->off = hole_at;
+		c->flags &= (__u16)~PT_DAF_SEQ_UNCERTAIN;
+		ok = true;
+	}
+out:
+	free(iv);
+	return ok;
+}
+
+/* Every uncertain call of s that elimination places; repeated while one is (it may free another's window). */
+static void place_unsure(struct pm_stream *s)
+{
+	bool more = s->nunsure > 0;
+
+	while (more) {
+		more = false;
+		for (size_t k = 0; k < s->nunsure; k++) {
+			if (!(s->calls[s->unsure[k].ci].flags & PT_DAF_SEQ_UNCERTAIN) || !place_one(s, &s->unsure[k]))
+				continue;
+			more = true;
+			if (s->calls[s->unsure[k].ci].off < s->min_pos)
+				s->min_pos = s->calls[s->unsure[k].ci].off;
+		}
+	}
+	free(s->unsure);
+	s->unsure = NULL;
+	s->nunsure = s->cunsure = 0;
+}
+
 void pm_streams_finish(struct pt_procmodel *m)
 {
 	for (size_t i = 0; i < m->nobjs; i++) {
@@ -253,6 +363,7 @@ void pm_streams_finish(struct pt_procmodel *m)
 			}
 			if (s->pub.mode != PT_PMS_SEQ)
 				continue;
+			place_unsure(s);
 			origin = s->have_base ? s->base_pos : s->min_pos;
 			s->pub.exact = s->have_base;
 			s->pub.origin_seq = (__u32)origin;
@@ -385,7 +496,8 @@ static int gather(const struct pt_procmodel *m, struct asm_ctx *x, const struct 
 		__s64 o = (__s64)c->off + sr->shift;
 		__u64 pos = 0, cap = c->captured < c->size ? c->captured : c->size;
 
-		if (!c->size || o + (__s64)c->size <= x->a || o >= x->b)
+		/* a send that could not be placed: its offset is a guess, its bytes are left out */
+		if (!c->size || (c->flags & PT_DAF_SEQ_UNCERTAIN) || o + (__s64)c->size <= x->a || o >= x->b)
 			continue;
 		for (__u32 pi = s->piece[ci]; pi != NONE && m->pieces[pi].off < cap; pi = m->pieces[pi].next) {
 			const struct pm_piece *p = &m->pieces[pi];

@@ -242,39 +242,6 @@ static int fill_events(const struct pt_procmodel *m, __u32 obj, const struct pt_
 	return 0;
 }
 
-/*
- * Work around the probe's receive offsets at a FIN: a read that consumes the
- * last bytes and then the FIN reports rcv_seq = copied_seq - size, and
- * copied_seq counts the FIN, so the call lands one byte late and leaves a
- * 1-byte unseen hole before it. When the received stream's last gap is such a
- * hole with recorded bytes from it to the end, and the socket saw the peer's
- * FIN, close it up (and move the events after it back a byte).
- */
-static void fin_fixup(struct pt_ptx_conn *c, __u8 sk_state)
-{
-	struct pt_ptx_stream *s = &c->dir[PT_PTX_D_IN];
-	struct pt_ptx_gaprange *g;
-	__u64 p;
-
-	/* TCP_ESTABLISHED 1, SYN_SENT 2, SYN_RECV 3: no FIN from the peer yet */
-	if (!s->ngaps || sk_state <= 3)
-		return;
-	g = &s->gaps[s->ngaps - 1];
-	if (g->kind != PT_PMG_UNSEEN || g->len != 1 || g->off + 1 >= s->len)
-		return;
-	p = g->off;
-	memmove(s->data + p, s->data + p + 1, s->len - p - 1);
-	s->len--;
-	s->ngaps--;
-	if (!s->ngaps) {
-		free(s->gaps);
-		s->gaps = NULL;
-	}
-	for (__u32 i = 0; i < c->nevents; i++)
-		if (c->events[i].dir == PT_PTX_D_IN && c->events[i].off > p)
-			c->events[i].off--;
-}
-
 /* The end of connection i at endpoint side, as a new entry of x; *out its index. 0 or -ENOMEM. */
 static int add_end(const struct pt_pmload *l, const struct pt_ptx_build_opts *o, struct pt_ptx *x, __u32 i,
 		   int side, __u32 *out)
@@ -306,8 +273,6 @@ static int add_end(const struct pt_pmload *l, const struct pt_ptx_build_opts *o,
 		err = fill_events(m, mc->obj[side], o, c);
 	if (err)
 		return err;
-	if (mc->obj[1 - side] == PT_PM_NONE)
-		fin_fixup(c, ob->sk_state);
 	if (c->dir[0].ngaps || c->dir[1].ngaps) {
 		c->flags |= PT_PTX_C_TRUNC;
 		x->flags |= PT_PTX_F_TRUNC;

@@ -127,7 +127,7 @@ static void env_up_ex(const struct pt_proc_cfg *c, __u32 ring_size, const pid_t 
 	ck_assert_ptr_nonnull(E.r);
 	E.skel = proc_bpf__open();
 	ck_assert_ptr_nonnull(E.skel);
-	e = pt_proc_prepare(E.skel, err, sizeof(err));
+	e = pt_proc_prepare(E.skel, NULL, err, sizeof(err));
 	ck_assert_msg(e == 0, "prepare: %s", err);
 	ck_assert_int_eq(bpf_map__set_max_entries(E.skel->maps.pt_pring, ring_size), 0);
 	ck_assert_int_eq(proc_bpf__load(E.skel), 0);
@@ -834,7 +834,7 @@ static int can_seed(char *err, size_t errlen)
 		snprintf(err, errlen, "open: %s", strerror(errno));
 		return -errno;
 	}
-	e = pt_proc_prepare(s, err, errlen);
+	e = pt_proc_prepare(s, NULL, err, errlen);
 	if (!e && (e = proc_bpf__load(s)))
 		snprintf(err, errlen, "load: %s", strerror(-e));
 	if (!e && bpf_map_update_elem(bpf_map__fd(s->maps.pt_pcfg), &k, &c, 0)) {

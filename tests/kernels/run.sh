@@ -89,6 +89,8 @@ echo "kernels: guest kernel $KERNEL ($(bzimage_version "$KERNEL" || echo "versio
 
 # The variant table as loader/features.c has it: "NAME HOOK" per line.
 sed -n 's/^\t{ "\([a-z0-9-]*\)", PT_HOOK_\([A-Z]*\),.*/\1 \L\2/p' loader/features.c >"$WORK/variants.list"
+# ... and the proc probes' (loader/proc_attach.c): "NAME proc"
+sed -n 's/^\t{ "\([a-z-]*\)", PT_PV_[A-Z_]*,.*/\1 proc/p' loader/proc_attach.c >>"$WORK/variants.list"
 [ -s "$WORK/variants.list" ] || abort "no variant table found in loader/features.c"
 
 bash tests/kernels/mkinitramfs.sh "$WORK/initrd.gz" "${KMODS:--}" "$B" "$WORK/variants.list" "$WORK/tree" ||

@@ -15,8 +15,13 @@
 #     port P in its forward hook; 10 datagrams; events = drops with reason NETFILTER_DROP that a
 #     collector stored for port P (`query drops`), which must be exactly 10, all with r's netns,
 #     device ra, and the freeing location the other drop variants recorded.
+#   proc hook: `probe load --procs --proc-variant NAME --comm ptgen --content 64`; 20 datagrams
+#     a -> b as above; events = DATA records a collector stored for port P: ptgen's sendto calls
+#     (each 64 bytes, content captured), which must be exactly 20, and as many recvfrom.
 #   A variant the loader refuses because a feature it needs is missing ("this kernel cannot run
-#   ...: missing F") is "not loaded" and no failure; any other refusal (verifier, attach) fails.
+#   ...: missing F") is "not loaded" and no failure; so is a proc variant the kernel refuses
+#   when the loader's own trial load refused it too (it picked another); any other refusal
+#   (verifier, attach) fails.
 #   The automatic choice per hook (no --variant) is recorded too.
 # Output: one line per variant
 #   MATRIX HOOK NAME KERNEL AUTO LOADED EVENTS/EXPECTED NOTE...
@@ -106,7 +111,15 @@ if load_out --drops; then
 	AUTO_DROP=$(status_drops "$WORK/st.json" variant)
 	"$PROVTAP" probe unload --drops >/dev/null 2>&1 || fail "variants: unload of the automatic drop probe"
 fi
-log "automatic choice on $KREL: tc ${AUTO_TC:-none}, xdp ${AUTO_XDP:-none}, drop ${AUTO_DROP:-none}"
+# status_procs FILE KEY: KEY of the proc probes' object (the last of status --json).
+status_procs() { sed -n 's/.*"procs":{\(.*\)/{\1/p' "$1" | jget "$2"; }
+AUTO_PROC=
+if load_out --procs --comm ptgen; then
+	"$PROVTAP" probe status --json >"$WORK/st.json" 2>&1
+	AUTO_PROC=$(status_procs "$WORK/st.json" variant)
+	"$PROVTAP" probe unload --procs >/dev/null 2>&1 || fail "variants: unload of the automatic proc probes"
+fi
+log "automatic choice on $KREL: tc ${AUTO_TC:-none}, xdp ${AUTO_XDP:-none}, drop ${AUTO_DROP:-none}, proc ${AUTO_PROC:-none}"
 
 port=9101
 ROWS=$WORK/rows
@@ -118,11 +131,14 @@ while read -r name hook; do
 	tc) spec="--iface $V_B@$NS_B:in" auto=$AUTO_TC ;;
 	xdp) spec="--xdp $V_B@$NS_B" auto=$AUTO_XDP ;;
 	drop) spec="--drops" auto=$AUTO_DROP ;;
+	proc) spec="--procs" auto=$AUTO_PROC ;;
 	*) fail "variants: unknown hook '$hook' of variant $name in $LIST"; continue ;;
 	esac
 	[ "$auto" = "$name" ] && auto=yes || auto=no
 	if [ "$hook" = drop ]; then
 		load_out --drops --drop-variant "$name"
+	elif [ "$hook" = proc ]; then
+		load_out --procs --proc-variant "$name" --comm ptgen --content 64
 	else
 		# shellcheck disable=SC2086 # spec is two words
 		load_out $spec --variant "$name" --filter "udp and port $port"
@@ -131,6 +147,9 @@ while read -r name hook; do
 		note=$(why_not)
 		if refused_by_feature; then
 			pass "$name: not loaded on $KREL, refused by feature probe ($note)"
+		elif [ "$hook" = proc ] && [ -n "$AUTO_PROC" ] && [ "$auto" = no ]; then
+			note="the kernel refuses it; the loader's trial load picks $AUTO_PROC"
+			pass "$name: not loaded on $KREL ($note)"
 		else
 			fail "$name: the loader chose it but the kernel refused it ($note)"
 			indent "$WORK/load.out"
@@ -146,6 +165,13 @@ while read -r name hook; do
 		udp_run "$port" "$N_DROP" 64 0 >/dev/null 2>&1 || true
 		"$PROVTAP" probe unload --drops >"$WORK/unload.out" 2>&1 ||
 			{ fail "$name: probe unload --drops"; indent "$WORK/unload.out"; }
+	elif [ "$hook" = proc ]; then
+		shown=$(status_procs "$WORK/st.json" variant)
+		udp_run "$port" "$N_PKT" 64 "$N_PKT" || fail "$name: traffic to port $port"
+		# the records are in the store before the ring goes (the collector holds it anyway)
+		wait_for 20 "proc ring drained" backlog_zero || fail "$name: the proc ring did not drain"
+		"$PROVTAP" probe unload --procs >"$WORK/unload.out" 2>&1 ||
+			{ fail "$name: probe unload --procs"; indent "$WORK/unload.out"; }
 	else
 		shown=$(status_point "$WORK/st.json" "$V_B@$NS_B:in" variant)
 		udp_run "$port" "$N_PKT" 64 "$N_PKT" || fail "$name: traffic to port $port"
@@ -177,6 +203,14 @@ while read -r hook name port loaded auto rest; do
 		loc=$(jget location "$WORK/drops.json" | sort -u | tr '\n' ' ')
 		[ -n "$loc_ref" ] || loc_ref=$loc
 		assert_eq "$name: freeing location (as the first drop variant saw it)" "$loc_ref" "$loc"
+	fi
+	if [ "$hook" = proc ] && [ "$loaded" = yes ]; then
+		"$PROVTAP" store dump --store "$STORE" --json "proc and port $port" >"$WORK/pd.json" 2>"$WORK/pd.err"
+		jsel type data "$WORK/pd.json" >"$WORK/pdd.json"
+		events=$(jsel call sendto "$WORK/pdd.json" | jsel size 64 | jsel captured 64 | grep -c .)
+		assert_eq "$name: ptgen's sendto calls to port $port stored, 64 bytes each with content" "$N_PKT" "$events"
+		assert_eq "$name: and its recvfrom calls on port $port" "$N_PKT" \
+			"$(jsel call recvfrom "$WORK/pdd.json" | jsel size 64 | grep -c .)"
 	fi
 	[ "$loaded" = yes ] && ev="$events/$([ "$hook" = drop ] && echo $N_DROP || echo $N_PKT)" || ev=-
 	note=$([ "$loaded" = yes ] || echo "$rest")

@@ -8,7 +8,8 @@
  * 4000 inherited FDs through 100 fork+exec (timed); failed calls; pid reuse;
  * unknown FDs and bindings lost to a rebind; seeded processes and FDs (start
  * time rounded by /proc); TCP offsets from connect/accept bases across the
- * 2^32 wrap, relative offsets without a base; UDP/pipe/file/sendfile counts;
+ * 2^32 wrap, relative offsets without a base; two threads' sends marked
+ * uncertain placed by elimination or left out; UDP/pipe/file/sendfile counts;
  * pairing of a loopback connection and the netns rule; socketpairs; content
  * assembly (inline + chunks, a lost chunk, truncation, fault, content off,
  * unseen bytes, windows) and a connection's content filled from the
@@ -1138,6 +1139,87 @@ START_TEST(test_tcp_eof_after_fin)
 }
 END_TEST
 
+/* A write of size bytes of content c by thread tid of 190 on fd 3; flagged uncertain from lo when lo != 0. */
+static void send_(__u64 ts, __u32 tid, __u32 seq, __u32 size, char c, __u32 lo)
+{
+	struct pt_task t = tkt(ts, 190, tid);
+	char buf[64];
+	union prec r;
+
+	memset(buf, c, sizeof(buf));
+	prec_data(&r, &t, PT_CALL_WRITE, PT_DIR_OUT, 3, size, buf, size, size);
+	r.data.info = lo_sock(4000, 41000, 8080, seq, 0x5000);
+	if (lo) {
+		r.data.flags |= PT_DAF_SEQ_UNCERTAIN;
+		r.data.seq_lo = lo;
+	}
+	feed(&r);
+}
+
+/*
+ * Two threads' sends on one socket, the probe's PT_DAF_SEQ_UNCERTAIN marks:
+ * A [0, 10) finished after B [10, 30) had gone in, so its record says 20 with
+ * the window [0, 30): B's bytes leave one hole of A's size, A goes there. E [35,
+ * 39) and F [39, 45) both overtaken: their window has one hole of 10 bytes for
+ * the two, neither is placed, and their bytes are left out of the content
+ * rather than shown at a guessed offset.
+ */
+START_TEST(test_tcp_uncertain_sends)
+{
+	const __u32 S = 0xfffffff0u;	/* across the wrap */
+	const struct pt_pm_stream *s;
+	struct pt_pm_range *rg;
+	struct pt_task t;
+	union prec r;
+	__u32 cli;
+	size_t n;
+
+	t = tk(100, 190);
+	r.sys.info = lo_sock(4000, 0, 0, 0, 0);
+	sys(&t, PT_CALL_SOCKET, 3, -1, 3, -1, AF_INET, SOCK_STREAM, 0, &r.sys.info, NULL, 0);
+	t = tk(110, 190);
+	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
+	r.sys.info = lo_sock(4000, 41000, 8080, S, 0x5000);
+	set_addr4(&r, "127.0.0.1", 8080);
+	feed(&r);
+	send_(300, 191, S + 10, 20, 'B', 0);
+	send_(310, 192, S + 20, 10, 'A', S);
+	send_(320, 191, S + 30, 5, 'D', 0);
+	send_(330, 192, S + 41, 4, 'E', S + 35);
+	send_(340, 191, S + 39, 6, 'F', S + 35);
+	send_(350, 191, S + 45, 3, 'G', 0);
+	finish();
+	cli = obj_ino(4000);
+	s = stream(cli, PT_DIR_OUT);
+	ck_assert(s->exact);
+	ck_assert_uint_eq(s->ncalls, 6);
+	ck_assert_uint_eq(s->calls[0].off, 10);
+	ck_assert_uint_eq(s->calls[1].off, 0);		/* A: placed */
+	ck_assert_uint_eq(s->calls[1].flags, 0);
+	ck_assert_uint_eq(s->calls[2].off, 30);
+	ck_assert_uint_eq(s->calls[3].flags, PT_DAF_SEQ_UNCERTAIN);	/* E, F: not placeable */
+	ck_assert_uint_eq(s->calls[4].flags, PT_DAF_SEQ_UNCERTAIN);
+	ck_assert_uint_eq(s->calls[5].off, 45);
+	ck_assert_uint_eq(s->end, 48);
+	ck_assert_int_eq(pt_procmodel_content(m, cli, PT_DIR_OUT, 0, ~0ull, &rg, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(rg[0].off, 0);
+	ck_assert_uint_eq(rg[0].len, 10);
+	ck_assert_mem_eq(rg[0].bytes, "AAAAAAAAAA", 10);
+	ck_assert_uint_eq(rg[1].off, 10);
+	ck_assert_uint_eq(rg[1].len, 20);
+	ck_assert_uint_eq(rg[1].bytes[0], 'B');
+	ck_assert_uint_eq(rg[2].off, 30);
+	ck_assert_mem_eq(rg[2].bytes, "DDDDD", 5);
+	ck_assert_uint_eq(rg[3].off, 35);
+	ck_assert_uint_eq(rg[3].len, 10);
+	ck_assert_uint_eq(rg[3].gap, PT_PMG_UNSEEN);
+	ck_assert_uint_eq(rg[4].off, 45);
+	ck_assert_mem_eq(rg[4].bytes, "GGG", 3);
+	free(rg);
+}
+END_TEST
+
 START_TEST(test_call_inflight_across_close)
 {
 	struct pt_fdinfo a = prec_sock4(0, SOCK_STREAM, 0, NULL, 0, NULL, 0, 0, 0), none = { 0 };
@@ -1669,6 +1751,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_tcp_offsets_and_pairing);
 	tcase_add_test(tc, test_tcp_relative_offsets);
 	tcase_add_test(tc, test_tcp_eof_after_fin);
+	tcase_add_test(tc, test_tcp_uncertain_sends);
 	tcase_add_test(tc, test_call_inflight_across_close);
 	tcase_add_test(tc, test_udp_pipe_file_counts);
 	tcase_add_test(tc, test_pairing_rules_and_socketpair);
