@@ -31,6 +31,7 @@ const char *pt_graph_ekind_name(__u8 kind)
 		[PT_GE_WROTE] = "wrote", [PT_GE_SENT] = "sent", [PT_GE_CONNECTED] = "connected",
 		[PT_GE_ACCEPTED] = "accepted", [PT_GE_TRANSMITTED] = "transmitted-as",
 		[PT_GE_FORWARDED] = "forwarded", [PT_GE_DROPPED] = "dropped-at", [PT_GE_RECEIVED] = "received",
+		[PT_GE_OPENED] = "opened",
 	};
 
 	return kind < sizeof(n) / sizeof(n[0]) && n[kind] ? n[kind] : "?";
@@ -151,11 +152,11 @@ static int expand(struct pt_gwalk *w, const struct pt_gcand *at, __u32 nd, unsig
 		rc = visit(w, &cs.v[i], nd, w->g->n[nd].vertex, steps);
 	if (!rc && cs.n > shown) {
 		char what[256] = "";
-		unsigned cnt[PT_GE_RECEIVED + 1] = { 0 };
+		unsigned cnt[PT_GE_MAX] = { 0 };
 
 		for (size_t i = shown; i < cs.n; i++)
 			cnt[cs.v[i].ekind]++;
-		for (int k = 1; k <= PT_GE_RECEIVED; k++)
+		for (int k = 1; k < PT_GE_MAX; k++)
 			if (cnt[k])
 				pt_gaddf(what, sizeof(what), "%s%u %s", what[0] ? ", " : "", cnt[k], pt_graph_ekind_name((__u8)k));
 		w->g->truncated = true;

@@ -104,6 +104,9 @@ enum pt_gedge_kind {
 	PT_GE_FORWARDED,
 	PT_GE_DROPPED,
 	PT_GE_RECEIVED,
+	PT_GE_OPENED,		/* a file the process opened and was not seen reading (why) or
+				 * writing (impact): mmap, or calls outside the window */
+	PT_GE_MAX
 };
 
 struct pt_graph_opts {

@@ -7,6 +7,7 @@
  * grouped per (process, object): one edge each.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,40 @@ static void nofollow(struct pt_gcands *cs, const struct pt_pm_obj *o)
 	cs->nofollow++;
 	if (!strstr(cs->nofollow_what, k))
 		pt_gaddf(cs->nofollow_what, sizeof(cs->nofollow_what), "%s%s", cs->nofollow_what[0] ? ", " : "", k);
+}
+
+/*
+ * The files process proc opened within [t0, t1) read-only (in) or for writing
+ * (!in) on which no call of it in that direction is in gs: "opened" edges, so
+ * that an input read through mmap (or an output written so) is not lost. A
+ * file opened O_RDWR and never read is left out of why: it is far more often
+ * an output than a mapped input.
+ */
+static int proc_opens(struct pt_gwalk *w, struct pt_gcands *cs, __u32 proc, bool in, __u64 t0, __u64 t1,
+		      const __u32 *objs, size_t nobj, const struct pt_ggrps *gs)
+{
+	for (size_t i = 0; i < nobj; i++) {
+		const struct pt_pm_obj *o = pt_procmodel_obj(w->m, objs[i]);
+		__u32 acc = o->open_flags & O_ACCMODE;
+		struct pt_gcand *k;
+		bool seen = false;
+
+		if (o->kind != PT_FK_FILE || !o->path || o->begin != PT_PMB_OPEN || o->creator != proc ||
+		    o->first_ts < t0 || o->first_ts >= t1 || (in ? acc != O_RDONLY : acc == O_RDONLY))
+			continue;
+		for (size_t j = 0; j < gs->n && !seen; j++)
+			seen = gs->v[j].obj == objs[i];
+		if (seen)
+			continue;
+		k = pt_gcand_new(cs, PT_V_FILE, PT_GE_OPENED, !in, o->first_ts);
+		if (!k)
+			return -ENOMEM;
+		k->path = o->path;
+		k->t = in ? o->first_ts + 1 : o->first_ts;
+		snprintf(k->label, sizeof(k->label), "%s, no %s seen", acc == O_RDONLY ? "O_RDONLY" :
+			 acc == O_WRONLY ? "O_WRONLY" : "O_RDWR", in ? "read" : "write");
+	}
+	return 0;
 }
 
 /* Calls of process proc on its objects in dir within [t0, t1): files, connection bytes, the rest counted. */
@@ -85,6 +120,8 @@ static int proc_io(struct pt_gwalk *w, struct pt_gcands *cs, __u32 proc, __u8 di
 			nofollow(cs, o);
 		}
 	}
+	if (!rc)
+		rc = proc_opens(w, cs, proc, in, t0, t1, objs, nobj, &gs);
 	free(objs);
 	free(gs.v);
 	return rc;

@@ -44,7 +44,7 @@
 	IND "<- forked by tid 100 at 22:13:20.000100  proc:H/100@100  bash[100] bash  [not expanded: past --depth " DEPTH "]\n" \
 	IND "<- read 3000 B at file offset [0, 3000) in 1 read by tid 200, no content captured at 22:13:20.000401  file:/data/payload  file\n" \
 	IND "<- read 100 B at file offset [0, 100) in 1 read by tid 200, no content captured at 22:13:20.000311  file:/lib/m11  file\n" \
-	IND "* ... 11 more (11 read): --fanout 13 lists them\n"
+	IND "* ... 12 more (11 read, 1 opened): --fanout 14 lists them\n"
 #define WANT_NOPKT \
 	"why recv:" CONN "@10.0.3.2:9200+5000 (depth 1, fan-out 2; host H)\n" \
 	"recv:" CONN "@10.0.3.2:9200+5000  byte 5000 of what 10.0.3.2:9200 received, in recvfrom [3000, 23000) by python3[300] tid 300 (proc:H/300@300), content truncated\n" \
@@ -63,7 +63,7 @@
 	"  <- executed by tid 200: python3 cli.py 10.0.3.2 at 22:13:20.000110  file:/usr/bin/python3  file\n" \
 	"  <- forked by tid 100 at 22:13:20.000100  proc:H/100@100  bash[100] bash  [not expanded: past --depth 1]\n" \
 	"  <- read 3000 B at file offset [0, 3000) in 1 read by tid 200, no content captured at 22:13:20.000401  file:/data/payload  file\n" \
-	"  * ... 12 more (12 read): --fanout 13 lists them\n" \
+	"  * ... 13 more (12 read, 1 opened): --fanout 14 lists them\n" \
 	"warning: 1 process(es) past --depth 1 were not expanded (marked in the answer)\n" \
 	"warning: 1 list(s) of neighbours were cut at --fanout 1 (counted in the answer)\n"
 #define WANT_IMPACT \
@@ -76,7 +76,8 @@
 	"          -> forwarded after 0.001 ms at 22:13:20.000603  pkt:0000000000001000@s@sv:in  at s@sv:in: tcp 10.0.1.1:40000 > 10.0.3.2:9200 seq 4294966272, 1000 B\n" \
 	"            -> received byte 0 delivered to the receiving end at 22:13:20.000603  recv:" CONN "@10.0.3.2:9200+0  byte 0 of what 10.0.3.2:9200 received, in recvfrom [0, 3000) by python3[300] tid 300 (proc:H/300@300)\n" \
 	"              -> read 23000 B [0, 23000) in 2 recvfrom calls by tid 300, content truncated (7096 of 23000 B captured) at 22:13:20.000700  proc:H/300@300  python3[300] python3 srv.py\n" \
-	"                -> wrote 3000 B at file offset [0, 3000) in 1 write by tid 300, no content captured at 22:13:20.000810  file:/out/result  file\n"
+	"                -> wrote 3000 B at file offset [0, 3000) in 1 write by tid 300, no content captured at 22:13:20.000810  file:/out/result  file\n" \
+	"                -> opened O_RDWR, no write seen at 22:13:20.000820  file:/out/mapped  file\n"
 #define WANT_WHYFILE \
 	"why file:/out/result (depth 2, fan-out 2; host H)\n" \
 	"file:/out/result  file\n" \
@@ -126,6 +127,8 @@ static struct pt_task tk(__u64 ts, __u32 pid)
 	return prec_task(ts * 1000, pid, pid, (__u64)pid, pid == 100 ? "bash" : "python3");
 }
 
+static __u64 open_flags = O_RDONLY;	/* of the opens sys_ records */
+
 static void sys_(__u64 ts, __u32 pid, __u16 call, __s64 ret, int fd, int newfd, const struct pt_fdinfo *i,
 		 const char *path)
 {
@@ -136,7 +139,7 @@ static void sys_(__u64 ts, __u32 pid, __u16 call, __s64 ret, int fd, int newfd, 
 	if (i)
 		r.sys.info = *i;
 	if (path) {
-		r.sys.arg[0] = O_RDONLY;
+		r.sys.arg[0] = open_flags;
 		r.sys.arg[2] = (__u64)AT_FDCWD;
 		prec_sys_path(&r, path);
 	}
@@ -247,6 +250,13 @@ static void history(void)
 	t = tk(110, 200);
 	prec_exec(&r, &t, "/usr/bin/python3", cargv, false);
 	add(&r);
+	{
+		/* opened, never read (mapped): an "opened" edge in why */
+		struct pt_fdinfo fm = prec_file(49, 0);
+
+		sys_(150, 200, PT_CALL_OPENAT, 3, -100, 3, &fm, "/lib/mapped.so");
+		sys_(151, 200, PT_CALL_CLOSE, 0, 3, -1, NULL, NULL);
+	}
 	for (int i = 0; i < 12; i++) {
 		char path[32];
 
@@ -282,9 +292,16 @@ static void history(void)
 	{
 		struct pt_fdinfo fo = prec_file(88, 0);
 
+		open_flags = O_WRONLY | O_CREAT;
 		sys_(800, 300, PT_CALL_OPENAT, 5, -100, 5, &fo, "/out/result");
+		open_flags = O_RDONLY;
 		fo.pos = 3000;
 		data_(810, 300, PT_CALL_WRITE, PT_DIR_OUT, 5, 3000, 0, &fo);
+		/* opened for writing, never written (a mapped output): "opened" in impact */
+		fo = prec_file(89, 0);
+		open_flags = O_RDWR | O_CREAT;
+		sys_(820, 300, PT_CALL_OPENAT, 6, -100, 6, &fo, "/out/mapped");
+		open_flags = O_RDONLY;
 	}
 	t = tk(900, 200);
 	prec_exit(&r, &t, 0, true);
@@ -384,7 +401,7 @@ START_TEST(test_why_recv)
 		"            <- read 3000 B at file offset [0, 3000) in 1 read by tid 200, no content captured at 22:13:20.000401  file:/data/payload  file\n"
 		"            <- read 100 B at file offset [0, 100) in 1 read by tid 200, no content captured at 22:13:20.000311  file:/lib/m11  file\n"
 		"            <- read 100 B at file offset [0, 100) in 1 read by tid 200, no content captured at 22:13:20.000301  file:/lib/m10  file\n"
-		"            * ... 10 more (10 read): --fanout 13 lists them\n"
+		"            * ... 11 more (10 read, 1 opened): --fanout 14 lists them\n"
 		"warning: 1 list(s) of neighbours were cut at --fanout 3 (counted in the answer)\n");
 	pt_graph_free(g);
 }
@@ -439,6 +456,30 @@ START_TEST(test_why_file)
 
 	ck_assert_int_eq(build("file:/out/result", false, 2, 2, &g, NULL, 0), 0);
 	assert_text(g, WANT_WHYFILE);
+	pt_graph_free(g);
+}
+END_TEST
+
+/* "opened": a file opened read-only and never read is an input (why) of its
+ * opener; one opened for writing and never written an output (impact). */
+START_TEST(test_opened)
+{
+	struct pt_graph *g;
+	char *t;
+
+	ck_assert_int_eq(build("proc:200", false, 1, 20, &g, NULL, 0), 0);
+	t = text(g, pt_graph_print_text);
+	ck_assert_msg(strstr(t, "\n  <- opened O_RDONLY, no read seen at 22:13:20.000150  file:/lib/mapped.so  file\n"),
+		      "%s", t);
+	ck_assert_msg(!strstr(t, "/out/mapped"), "%s", t);
+	free(t);
+	pt_graph_free(g);
+	ck_assert_int_eq(build("proc:300", true, 1, 20, &g, NULL, 0), 0);
+	t = text(g, pt_graph_print_text);
+	ck_assert_msg(strstr(t, "\n  -> opened O_RDWR, no write seen at 22:13:20.000820  file:/out/mapped  file\n"), "%s", t);
+	ck_assert_msg(strstr(t, "\n  -> wrote 3000 B"), "%s", t);
+	ck_assert_msg(!strstr(t, "opened O_WRONLY"), "/out/result was written: no opened edge\n%s", t);
+	free(t);
 	pt_graph_free(g);
 }
 END_TEST
@@ -508,6 +549,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_impact_file);
 	tcase_add_test(tc, test_why_file);
 	tcase_add_test(tc, test_pkt_conn_roots);
+	tcase_add_test(tc, test_opened);
 	tcase_add_test(tc, test_unknown);
 	suite_add_tcase(s, tc);
 	return s;
