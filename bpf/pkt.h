@@ -107,7 +107,8 @@ _Static_assert(sizeof(struct pt_pkt) == 144, "struct pt_pkt is part of the store
 /* Capture point direction and hook (struct pt_pkt, struct pt_point_info). */
 enum pt_dir { PT_DIR_IN = 1, PT_DIR_OUT = 2 };
 enum pt_hook { PT_HOOK_TC = 1, PT_HOOK_XDP = 2,
-	       PT_HOOK_DROP = 3 /* the drop probe: loader variant table only, never a point's hook */ };
+	       PT_HOOK_DROP = 3, /* the drop probe: loader variant table only, never a point's hook */
+	       PT_HOOK_SEND = 4 /* the proc probes' TCP send hook: variant table only */ };
 enum pt_fp_mode { PT_FP_HEADERS = 0, PT_FP_PAYLOAD = 1 };
 enum pt_xdp_mode { PT_XDP_NONE = 0, PT_XDP_GENERIC = 1, PT_XDP_NATIVE = 2 };
 

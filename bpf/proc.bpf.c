@@ -383,6 +383,31 @@ static __always_inline int pt_send_interleaved(struct pt_djob *j, __u32 size)
 }
 
 /*
+ * pt_send_locked - for a TCP send that moved @size bytes on s->pp.sk: when the
+ * send hook saw exactly one tcp_sendmsg_locked of this call on that socket,
+ * its sequence from there (read under the socket lock): exact when write_seq
+ * moved by @size inside it, else (the call blocked, releasing the lock, and
+ * another send went in) uncertain within [lk_seq0, lk_seq1). 1 when it set
+ * r->info.snd_seq and the flags, 0 when the hook has nothing for this call.
+ */
+static __always_inline int pt_send_locked(struct pt_pscratch *s, __u32 size)
+{
+	struct pt_djob *j = &s->dj;
+
+	if (j->lk_n != 1 || !size || j->lk_sk != s->pp.sk)
+		return 0;
+	j->rec.flags |= PT_DAF_SEQ_LOCKED;
+	if (j->lk_seq1 - j->lk_seq0 == size) {
+		j->rec.info.snd_seq = j->lk_seq0;
+		return 1;
+	}
+	j->rec.info.snd_seq = j->lk_seq1 - size;
+	j->rec.seq_lo = j->lk_seq0;
+	j->rec.flags |= PT_DAF_SEQ_UNCERTAIN;
+	return 1;
+}
+
+/*
  * pt_rcv_end - copied_seq after a TCP receive of @size bytes on s->pp.sk
  * (s->dj.rcv_raw), less 1 when this call consumed the peer's FIN: the kernel
  * counts the FIN in copied_seq (tcp_recvmsg, found_fin_ok), so without this a
@@ -634,7 +659,9 @@ __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u3
 		return pt_mmsg_record(s, call, ret, a1, tcp, peek);
 
 	if (tcp) {
-		if (out) {
+		if (out && pt_send_locked(s, size)) {
+			/* placed from under the socket lock */
+		} else if (out) {
 			r->info.snd_seq -= size;
 			if (pt_send_interleaved(j, size))
 				r->flags |= PT_DAF_SEQ_UNCERTAIN;
@@ -678,6 +705,8 @@ __noinline int pt_send_snap(struct pt_pscratch *s, struct pt_tstate *ts, int fd)
 	if (!s || !ts)
 		return 0;
 	ts->snap_sk = 0;
+	ts->lk_n = 0;
+	ts->lk_sk = 0;
 	file = pt_fd_file(fd);
 	if (!file)
 		return 0;
@@ -779,6 +808,19 @@ int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 	return 0;
 }
 
+/* A send's exit: what its entry and the send hook noted, into s->dj. */
+static __always_inline void pt_take_snaps(struct pt_pscratch *s, const struct pt_tstate *ts)
+{
+	if (ts->snap_sk) {
+		s->dj.snap_sk = ts->snap_sk;
+		s->dj.snap_seq = ts->snap_seq;
+	}
+	s->dj.lk_n = ts->lk_n;
+	s->dj.lk_sk = ts->lk_sk;
+	s->dj.lk_seq0 = ts->lk_seq0;
+	s->dj.lk_seq1 = ts->lk_seq1;
+}
+
 SEC("tracepoint")
 int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 {
@@ -807,6 +849,7 @@ int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 	if (!s)
 		return 0;
 	s->dj.snap_sk = 0;
+	s->dj.lk_n = 0;
 	s->a.call = 0;
 	if (pt_btf) {
 		/* the entry's state, for the calls that have one */
@@ -815,10 +858,8 @@ int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 		if (ts && ts->a.call == call) {
 			if (call == PT_CALL_CLOSE)
 				__builtin_memcpy(&s->a.info, &ts->a.info, sizeof(s->a.info));
-			else if (ts->snap_sk) {
-				s->dj.snap_sk = ts->snap_sk;
-				s->dj.snap_seq = ts->snap_seq;
-			}
+			else
+				pt_take_snaps(s, ts);
 			have = 1;
 		} else if (call == PT_CALL_CLOSE) {
 			/* the object before the close is unknown */
@@ -838,10 +879,8 @@ int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 		if (ts && ts->a.call) {
 			__builtin_memcpy(&s->a, &ts->a, sizeof(s->a));
 			have = ts->a.call == call;
-			if (have && ts->snap_sk) {
-				s->dj.snap_sk = ts->snap_sk;
-				s->dj.snap_seq = ts->snap_seq;
-			}
+			if (have)
+				pt_take_snaps(s, ts);
 			ts->a.call = 0;
 		} else if (!pt_scope_ok()) {
 			pt_count_oos(pt_call_cat(call));
@@ -874,6 +913,62 @@ static __always_inline long pt_proc_emit(struct pt_proc *r, __u64 data_len)
 	pt_count(PT_PC_PROC, err, 0, r->flags & PT_PRF_FAULT,
 		 r->flags & (PT_PRF_ARGV_TRUNC | PT_PRF_PATH_TRUNC));
 	return err;
+}
+
+/*
+ * The send hook (loader/features.c, hook "send"; not loaded unless chosen):
+ * tcp_sendmsg_locked runs with the socket lock held, so write_seq at its
+ * entry is where the call's bytes start, and at its exit, less what it
+ * returned, where they start when it did not block. Noted only inside a
+ * traced send (the thread's state has the call: in scope), for its exit.
+ */
+static __always_inline int pt_lk_enter(__u64 sk)
+{
+	struct pt_tstate *ts = pt_tstate(0, NULL);
+
+	if (!ts || !ts->a.call || !pt_call_snap(ts->a.call))
+		return 0;
+	ts->lk_n++;
+	ts->lk_sk = sk;
+	ts->lk_seq0 = PT_RD(sk, struct tcp_sock, write_seq);
+	ts->lk_seq1 = ts->lk_seq0;
+	return 0;
+}
+
+static __always_inline int pt_lk_exit(void)
+{
+	struct pt_tstate *ts = pt_tstate(0, NULL);
+	__u64 sk;
+
+	if (!ts || !ts->a.call || !ts->lk_sk)
+		return 0;
+	sk = ts->lk_sk;		/* outside PT_RD: its CO-RE access is the tcp_sock's alone */
+	ts->lk_seq1 = PT_RD(sk, struct tcp_sock, write_seq);
+	return 0;
+}
+
+SEC("?fentry/tcp_sendmsg_locked")
+int BPF_PROG(pt_send_fentry, struct sock *sk)
+{
+	return pt_lk_enter((__u64)sk);
+}
+
+SEC("?fexit/tcp_sendmsg_locked")
+int BPF_PROG(pt_send_fexit, struct sock *sk)
+{
+	return pt_lk_exit();
+}
+
+SEC("?kprobe/tcp_sendmsg_locked")
+int BPF_KPROBE(pt_send_kprobe, struct sock *sk)
+{
+	return pt_lk_enter((__u64)sk);
+}
+
+SEC("?kretprobe/tcp_sendmsg_locked")
+int BPF_KRETPROBE(pt_send_kretprobe)
+{
+	return pt_lk_exit();
 }
 
 SEC("raw_tp/sched_process_fork")

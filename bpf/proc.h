@@ -260,6 +260,11 @@ enum pt_data_flag {
 					 * not be this call's: its bytes are size bytes somewhere
 					 * in [seq_lo, info.snd_seq + size), in the order the
 					 * kernel took the sends */
+	PT_DAF_SEQ_LOCKED = 1 << 8,	/* TCP send: info.snd_seq (and seq_lo) read under the
+					 * socket lock, at the entry and exit of
+					 * tcp_sendmsg_locked (send-fentry, send-kprobe): exact,
+					 * whatever other threads send; with SEQ_UNCERTAIN the
+					 * call blocked and another send went in meanwhile */
 };
 
 /*
@@ -349,6 +354,8 @@ struct pt_proc_cfg {
 	__u32 root_pid;		/* PT_SCOPE_PIDTREE */
 	__u32 variant;		/* enum pt_proc_variant loaded: for status (programs do not read it) */
 	char  comm[PT_COMM_LEN];	/* PT_SCOPE_COMM */
+	__u32 send_variant;	/* the send hook's variant (loader/features.h enum pt_prog): for status */
+	__u32 pad2;
 };
 
 /* The program variants (bpf/proc_maps.bpf.h, loader/proc_attach.c). */

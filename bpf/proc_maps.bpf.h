@@ -169,6 +169,14 @@ struct pt_tstate {
 	__s32 c_fd[PT_TCACHE];
 	__u64 c_file[PT_TCACHE];	/* struct file * */
 	__u64 c_sk[PT_TCACHE];	/* struct sock *, 0: not a TCP socket */
+	/* the send hook (send-fentry, send-kprobe: bpf/proc.bpf.c, pt_lk_*):
+	 * write_seq of lk_sk at the entry (lk_seq0) and exit (lk_seq1) of each
+	 * tcp_sendmsg_locked of the send in progress, which holds the socket
+	 * lock; lk_n counts them (reset at the send's sys_enter) */
+	__u64 lk_sk;
+	__u32 lk_seq0, lk_seq1;
+	__u32 lk_n;
+	__u32 lk_pad;
 };
 
 /* "core": tid -> the thread's state; LRU so dead threads do not leak (pt_exit
@@ -223,6 +231,9 @@ struct pt_djob {
 	__u32 rcv_raw;		/* TCP: copied_seq at exit (less a FIN this call consumed) */
 	__u64 snap_sk;		/* TCP send: the sock whose write_seq the entry read; 0: none */
 	__u32 snap_seq;		/* that write_seq */
+	__u32 lk_n;		/* TCP send: the thread's pt_tstate lk_* at exit (lk_n 0: none) */
+	__u64 lk_sk;
+	__u32 lk_seq0, lk_seq1;
 	__u32 pad2;
 	__u32 content_max;	/* cfg.content_max at the event, clamped */
 	__u32 mm_i;		/* mmsg: index of the message being recorded */

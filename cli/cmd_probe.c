@@ -17,6 +17,7 @@ static void usage_load(FILE *out)
 		"usage: provtap probe load (--iface SPEC | --xdp SPEC | --drops | --procs)... [--filter EXPR]\n"
 		"                          [--snaplen N] [--ring-mb N] [--fp headers|payload] [--variant NAME]\n"
 		"                          [--drop-variant NAME] [--content N] [--proc-ring-mb N] [--proc-variant NAME]\n"
+		"                          [--send-variant NAME]\n"
 		"                          [--cgroup PATH | --pid-tree PID | --comm NAME | --netns NAME]\n"
 		"\n"
 		"Attach packet probes, the drop probe and/or the process/FD/socket probes. SPEC is IFNAME[@NETNS][:in|:out|:both][=ALIAS]: NETNS is an\n"
@@ -45,6 +46,9 @@ static void usage_load(FILE *out)
 		"  --proc-ring-mb N with --procs: their own ring buffer, power of 2 (default 32)\n"
 		"  --proc-variant NAME  with --procs: force their program variant (btf-cast, btf, core)\n"
 		"                   instead of the best one this kernel loads\n"
+		"  --send-variant NAME  with --procs: force the TCP send hook (send-fentry, send-kprobe:\n"
+		"                   sequence read under the socket lock, exact with concurrent senders;\n"
+		"                   send-syscall: at the syscall, concurrent sends marked uncertain)\n"
 		"  --cgroup PATH    with --procs: only tasks in this cgroup v2 directory or below\n"
 		"  --pid-tree PID   with --procs: only PID and its descendants (followed across fork)\n"
 		"  --comm NAME      with --procs: only tasks whose command name is NAME\n"
@@ -108,7 +112,7 @@ void usage_probe(FILE *out)
 
 enum { OPT_IFACE = 256, OPT_XDP, OPT_FILTER, OPT_SNAPLEN, OPT_RING, OPT_FP, OPT_VARIANT, OPT_ALL, OPT_JSON,
        OPT_DROPS, OPT_DROP_VARIANT, OPT_PROCS, OPT_CONTENT, OPT_PROC_RING, OPT_CGROUP, OPT_PIDTREE, OPT_COMM,
-       OPT_NETNS, OPT_PROC_VARIANT };
+       OPT_NETNS, OPT_PROC_VARIANT, OPT_SEND_VARIANT };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, OPT_IFACE },
@@ -130,6 +134,7 @@ static const struct option long_opts[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "proc-variant", required_argument, NULL, OPT_PROC_VARIANT },
+	{ "send-variant", required_argument, NULL, OPT_SEND_VARIANT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -274,6 +279,9 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 		case OPT_PROC_VARIANT:
 			a->po.variant = optarg;
 			break;
+		case OPT_SEND_VARIANT:
+			a->po.send_variant = optarg;
+			break;
 		}
 	}
 	return 0;
@@ -285,7 +293,7 @@ static int probe_load(int argc, char **argv)
 {
 	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_FILTER), A(OPT_SNAPLEN), A(OPT_RING), A(OPT_FP),
 				 A(OPT_VARIANT), A(OPT_DROPS), A(OPT_DROP_VARIANT), A(OPT_PROCS), A(OPT_CONTENT),
-				 A(OPT_PROC_RING), A(OPT_CGROUP), A(OPT_PIDTREE), A(OPT_COMM), A(OPT_NETNS), A(OPT_PROC_VARIANT), 0 };
+				 A(OPT_PROC_RING), A(OPT_CGROUP), A(OPT_PIDTREE), A(OPT_COMM), A(OPT_NETNS), A(OPT_PROC_VARIANT), A(OPT_SEND_VARIANT), 0 };
 	struct probe_args a;
 	struct pt_load_opts o = {};
 	int rc = parse(argc, argv, &a, allowed, usage_load);
@@ -301,9 +309,9 @@ static int probe_load(int argc, char **argv)
 		fprintf(stderr, "provtap probe load: name at least one --iface, --xdp, --drops or --procs\n");
 		return PT_EXIT_USAGE;
 	}
-	if (!a.procs && (a.nscopes || a.content || a.proc_ring_mb || a.po.variant)) {
-		fprintf(stderr, "provtap probe load: --content, --proc-ring-mb, --proc-variant, --cgroup, --pid-tree, "
-				"--comm and --netns need --procs\n");
+	if (!a.procs && (a.nscopes || a.content || a.proc_ring_mb || a.po.variant || a.po.send_variant)) {
+		fprintf(stderr, "provtap probe load: --content, --proc-ring-mb, --proc-variant, --send-variant, --cgroup, "
+				"--pid-tree, --comm and --netns need --procs\n");
 		return PT_EXIT_USAGE;
 	}
 	if (a.nscopes > 1) {

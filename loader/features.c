@@ -34,6 +34,13 @@ static const struct pt_variant variants[] = {
 	{ "drop-kprobe", PT_HOOK_DROP, PT_PROG_DROP_KPROBE, "pt_drop_kprobe",
 	  PT_FEAT_RINGBUF | PT_FEAT_KPROBE | PT_FEAT_KFREE_SKB_REASON_FN | PT_FEAT_BOOT_NS_TRACE,
 	  "kprobe/kfree_skb_reason, for kernels whose tracepoint lacks the reason" },
+	/* the proc probes' TCP send sequence (--procs): under the socket lock where the kernel lets us */
+	{ "send-fentry", PT_HOOK_SEND, PT_PROG_SEND_FENTRY, "pt_send_fentry", PT_FEAT_FENTRY_SENDMSG,
+	  "fentry+fexit on tcp_sendmsg_locked: write_seq under the socket lock, exact with concurrent senders" },
+	{ "send-kprobe", PT_HOOK_SEND, PT_PROG_SEND_KPROBE, "pt_send_kprobe", PT_FEAT_KPROBE | PT_FEAT_SENDMSG_FN,
+	  "kprobe+kretprobe on tcp_sendmsg_locked, the same" },
+	{ "send-syscall", PT_HOOK_SEND, PT_PROG_SEND_SYSCALL, "pt_sys_enter", 0,
+	  "write_seq at the syscall's entry and exit: concurrent sends are marked uncertain" },
 };
 
 static const struct { unsigned int bit; const char *name; } feat_names[] = {
@@ -50,6 +57,8 @@ static const struct { unsigned int bit; const char *name; } feat_names[] = {
 	{ PT_FEAT_KFREE_SKB_REASON, "kfree_skb_tracepoint_reason" },
 	{ PT_FEAT_KFREE_SKB_REASON_FN, "kallsyms_kfree_skb_reason" },
 	{ PT_FEAT_BOOT_NS_TRACE, "helper_ktime_get_boot_ns_raw_tp" },
+	{ PT_FEAT_FENTRY_SENDMSG, "fentry_tcp_sendmsg_locked" },
+	{ PT_FEAT_SENDMSG_FN, "kallsyms_tcp_sendmsg_locked" },
 };
 
 static struct pt_features cache;
@@ -93,6 +102,39 @@ static void probe_kfree_skb_tp(void)
 		}
 	}
 	btf__free(btf);
+}
+
+/*
+ * PT_FEAT_FENTRY_SENDMSG: a 2-instruction fentry program on
+ * tcp_sendmsg_locked loads and attaches (kernels without BPF trampolines
+ * load it and refuse the attach), then is detached at once.
+ */
+static void probe_fentry_sendmsg(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_FENTRY);
+	struct btf *btf = btf__load_vmlinux_btf();
+	int id, fd, lfd;
+
+	if (!btf)
+		return;
+	id = btf__find_by_name_kind(btf, "tcp_sendmsg_locked", BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id <= 0)
+		return;
+	po.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &po);
+	if (fd < 0)
+		return;
+	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (lfd >= 0) {
+		cache.have |= PT_FEAT_FENTRY_SENDMSG;
+		close(lfd);
+	}
+	close(fd);
 }
 
 /* 1 when /proc/kallsyms names the function sym (kernel text). */
@@ -148,6 +190,9 @@ const struct pt_features *pt_features_get(void)
 	probe_kfree_skb_tp();
 	if (kallsyms_has("kfree_skb_reason"))
 		cache.have |= PT_FEAT_KFREE_SKB_REASON_FN;
+	probe_fentry_sendmsg();
+	if (kallsyms_has("tcp_sendmsg_locked"))
+		cache.have |= PT_FEAT_SENDMSG_FN;
 	pt_log_libbpf_quiet(quiet);
 	cache.probed = true;
 	return &cache;
@@ -187,13 +232,21 @@ int pt_require_privileges(const char *what)
 
 static const char *hook_str(enum pt_hook hook)
 {
-	return hook == PT_HOOK_TC ? "tc" : hook == PT_HOOK_XDP ? "xdp" : "drop";
+	return hook == PT_HOOK_TC ? "tc" : hook == PT_HOOK_XDP ? "xdp" : hook == PT_HOOK_DROP ? "drop" : "send";
 }
 
 const struct pt_variant *pt_variant_by_prog(const char *prog)
 {
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
 		if (!strncmp(variants[i].prog, prog, 15) && strlen(prog) == strnlen(variants[i].prog, 15))
+			return &variants[i];
+	return NULL;
+}
+
+const struct pt_variant *pt_variant_by_id(enum pt_prog id)
+{
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		if (variants[i].prog_id == id)
 			return &variants[i];
 	return NULL;
 }
@@ -216,7 +269,8 @@ const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)
 	}
 	if (force && !last)
 		pt_err("no %s program variant named '%s' (tc: tc; xdp: xdp, xdp-direct; "
-		       "drop: drop-btf, drop-raw, drop-kprobe)", hook_str(hook), force);
+		       "drop: drop-btf, drop-raw, drop-kprobe; send: send-fentry, send-kprobe, send-syscall)",
+		       hook_str(hook), force);
 	else if (last)
 		pt_err("this kernel cannot run the %s probe: missing %s", last->name,
 		       first_missing(last->needs, f->have));

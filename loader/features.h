@@ -24,6 +24,8 @@ enum pt_feature {
 	PT_FEAT_KFREE_SKB_REASON = 1 << 12,	/* tracepoint kfree_skb has the reason argument (5.17) */
 	PT_FEAT_KFREE_SKB_REASON_FN = 1 << 13,	/* kallsyms has kfree_skb_reason (5.17..6.10) */
 	PT_FEAT_BOOT_NS_TRACE	= 1 << 14,	/* bpf_ktime_get_boot_ns in raw tracepoints */
+	PT_FEAT_FENTRY_SENDMSG	= 1 << 15,	/* an fentry program on tcp_sendmsg_locked loads and attaches */
+	PT_FEAT_SENDMSG_FN	= 1 << 16,	/* kallsyms has tcp_sendmsg_locked (a kprobe target) */
 };
 
 struct pt_features {
@@ -39,7 +41,8 @@ void pt_features_print(FILE *out, const struct pt_features *f);
 
 /* The programs of bpf/pkt.bpf.c and bpf/drop.bpf.c (the loader maps them to skeleton members). */
 enum pt_prog { PT_PROG_TC, PT_PROG_XDP, PT_PROG_XDP_DIRECT,
-	       PT_PROG_DROP_BTF, PT_PROG_DROP_RAW, PT_PROG_DROP_KPROBE };	/* bpf/drop.bpf.c */
+	       PT_PROG_DROP_BTF, PT_PROG_DROP_RAW, PT_PROG_DROP_KPROBE,	/* bpf/drop.bpf.c */
+	       PT_PROG_SEND_FENTRY, PT_PROG_SEND_KPROBE, PT_PROG_SEND_SYSCALL };	/* bpf/proc.bpf.c */
 
 struct pt_variant {
 	const char *name;	/* shown in status, accepted by --variant */
@@ -62,6 +65,9 @@ const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force);
  * names: at most 15 characters), or NULL.
  */
 const struct pt_variant *pt_variant_by_prog(const char *prog);
+
+/* The variant of program id, or NULL. */
+const struct pt_variant *pt_variant_by_id(enum pt_prog id);
 
 /*
  * 0 when this process may load and attach probes; else -EPERM with a log line

@@ -13,6 +13,7 @@
 #include "bpf/proc.h"
 #include "proc.skel.h"
 #include "common/log.h"
+#include "loader/features.h"
 #include "loader/proc_attach.h"
 
 /* Syscalls some architectures lack (aarch64: open, creat, pipe, dup2; x86_64:
@@ -451,6 +452,50 @@ static void *destroy_part(void *arg)
 	for (size_t i = d->first; i < n; i += DESTROY_THREADS)
 		bpf_link__destroy(d->l->l[i].link);
 	return NULL;
+}
+
+void pt_proc_send_prepare(struct proc_bpf *skel, const struct pt_variant *v)
+{
+	bool fentry = v && v->prog_id == PT_PROG_SEND_FENTRY, kprobe = v && v->prog_id == PT_PROG_SEND_KPROBE;
+
+	bpf_program__set_autoload(skel->progs.pt_send_fentry, fentry);
+	bpf_program__set_autoload(skel->progs.pt_send_fexit, fentry);
+	bpf_program__set_autoload(skel->progs.pt_send_kprobe, kprobe);
+	bpf_program__set_autoload(skel->progs.pt_send_kretprobe, kprobe);
+}
+
+int pt_proc_send_attach(struct proc_bpf *skel, const struct pt_variant *v, struct pt_proc_links *out, char *err,
+			size_t errlen)
+{
+	struct bpf_program *p[2];
+	const char *pin[2];
+	struct bpf_link *link;
+	int e;
+
+	if (!v || (v->prog_id != PT_PROG_SEND_FENTRY && v->prog_id != PT_PROG_SEND_KPROBE))
+		return 0;
+	if (v->prog_id == PT_PROG_SEND_FENTRY) {
+		p[0] = skel->progs.pt_send_fentry, p[1] = skel->progs.pt_send_fexit;
+		pin[0] = "proc_send_fentry", pin[1] = "proc_send_fexit";
+	} else {
+		p[0] = skel->progs.pt_send_kprobe, p[1] = skel->progs.pt_send_kretprobe;
+		pin[0] = "proc_send_kprobe", pin[1] = "proc_send_kretprobe";
+	}
+	for (int i = 0; i < 2; i++) {
+		link = bpf_program__attach(p[i]);
+		if (!link) {
+			e = -errno;
+			seterr(err, errlen, "cannot attach %s (send hook %s) to tcp_sendmsg_locked: %s",
+			       bpf_program__name(p[i]), v->name, strerror(-e));
+			return e;
+		}
+		e = add_link(out, link, bpf_program__section_name(p[i]), pin[i], 0);
+		if (e) {
+			seterr(err, errlen, "too many links (%d)", PT_PROC_LINKS_MAX);
+			return e;
+		}
+	}
+	return 0;
 }
 
 void pt_proc_links_destroy(struct pt_proc_links *l)

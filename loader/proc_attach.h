@@ -48,6 +48,8 @@ extern const size_t pt_proc_nsched_tps;
 /* The name of an enum pt_call value ("openat"), "?" for an unknown one. */
 const char *pt_proc_call_name(__u16 call);
 
+struct pt_variant;
+
 #define PT_PROC_LINKS_MAX	96	/* 2 per call + 3 process tracepoints, with room */
 
 struct pt_proc_link {
@@ -77,6 +79,19 @@ struct pt_proc_links {
  * -errno with a message in err (errlen bytes, always NUL-terminated).
  */
 int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_t errlen);
+
+/*
+ * The TCP send hook (loader/features.c, hook "send"): send-fentry and
+ * send-kprobe note write_seq under the socket lock (tcp_sendmsg_locked), for
+ * exact send offsets with concurrent senders; send-syscall adds nothing.
+ * pt_proc_send_prepare - between open and load: load the programs of v (a
+ * PT_HOOK_SEND variant) and no other send hook program.
+ * pt_proc_send_attach - after pt_proc_attach(): attach them, into out
+ * (pins "proc_send_*"). 0, or -errno with a message in err.
+ */
+void pt_proc_send_prepare(struct proc_bpf *skel, const struct pt_variant *v);
+int pt_proc_send_attach(struct proc_bpf *skel, const struct pt_variant *v, struct pt_proc_links *out, char *err,
+			size_t errlen);
 
 /* pt_proc_variant - the variant pt_proc_prepare() set on skel (enum pt_proc_variant). */
 __u32 pt_proc_variant(const struct proc_bpf *skel);

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "loader/pins.h"
 #include "loader/loader.h"
+#include "loader/features.h"
 #include "loader/proc_attach.h"
 #include "loader/proc_seed.h"
 #include "loader/procs.h"
@@ -281,12 +282,53 @@ static int remove_pins(void)
 	return err ? err : found ? 0 : -ENOENT;
 }
 
+/*
+ * Open, prepare (program variant, send hook sv, ring size) and load the
+ * family into *skel; on failure *skel is NULL and the reason logged (a
+ * refusal as a warning when the caller will @retry without the hook).
+ */
+static int open_load(const struct pt_procs_opts *o, const struct pt_variant *sv, bool retry, struct proc_bpf **skel)
+{
+	char msg[256] = "";
+	int err;
+
+	*skel = proc_bpf__open();
+	if (!*skel) {
+		err = -errno;
+		pt_err("proc probes: cannot open their object: %s", strerror(-err));
+		return err;
+	}
+	err = pt_proc_prepare(*skel, o->variant, msg, sizeof(msg));
+	if (err) {
+		pt_err("proc probes: %s", msg);
+		goto fail;
+	}
+	pt_proc_send_prepare(*skel, sv);
+	err = bpf_map__set_max_entries((*skel)->maps.pt_pring, (__u32)(o->ring_bytes ? o->ring_bytes
+										      : PT_PROC_RING_DEFAULT));
+	if (!err)
+		err = proc_bpf__load(*skel);
+	if (err) {
+		pt_log(retry ? PT_LOG_WARN : PT_LOG_ERROR, "proc probes: the kernel rejected them (variant %s, send hook "
+		       "%s): %s (run with -vv for the verifier log)", pt_proc_variant_name(pt_proc_variant(*skel)),
+		       sv->name, strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	proc_bpf__destroy(*skel);
+	*skel = NULL;
+	return err;
+}
+
 int pt_procs_load(const struct pt_procs_opts *o)
 {
 	struct pt_proc_links links = {};
 	struct pt_proc_seed_result seed = {};
 	struct proc_bpf *skel = NULL;
 	struct pt_proc_cfg cfg;
+	const struct pt_variant *sv = NULL;
+	bool retry;
 	char path[512], lp[768], msg[256] = "", scope[96];
 	int err, cgfd = -1, rfd = -1;
 	bool pinned = false;
@@ -299,26 +341,24 @@ int pt_procs_load(const struct pt_procs_opts *o)
 	err = plan_scope(o, &cfg, &cgfd);
 	if (err)
 		return err;
-	skel = proc_bpf__open();
-	if (!skel) {
-		err = -errno;
-		pt_err("proc probes: cannot open their object: %s", strerror(-err));
+	sv = pt_variant_pick(PT_HOOK_SEND, o->send_variant);
+	if (!sv) {
+		err = -EOPNOTSUPP;
 		goto cleanup;
 	}
-	err = pt_proc_prepare(skel, o->variant, msg, sizeof(msg));
-	if (err) {
-		pt_err("proc probes: %s", msg);
-		goto cleanup;
+	retry = !o->send_variant && sv->prog_id != PT_PROG_SEND_SYSCALL;
+	err = open_load(o, sv, retry, &skel);
+	if (err && retry) {
+		/* the feature probe said yes, the kernel said no: without the hook */
+		pt_warn("proc probes: the kernel refused send hook %s; using send-syscall (concurrent TCP sends "
+			"on one socket are marked uncertain)", sv->name);
+		sv = pt_variant_by_id(PT_PROG_SEND_SYSCALL);
+		err = open_load(o, sv, false, &skel);
 	}
+	if (err)
+		goto cleanup;
 	cfg.variant = pt_proc_variant(skel);
-	err = bpf_map__set_max_entries(skel->maps.pt_pring, (__u32)(o->ring_bytes ? o->ring_bytes
-										  : PT_PROC_RING_DEFAULT));
-	if (!err)
-		err = proc_bpf__load(skel);
-	if (err) {
-		pt_err("proc probes: the kernel rejected them: %s (run with -vv for the verifier log)", strerror(-err));
-		goto cleanup;
-	}
+	cfg.send_variant = sv->prog_id;
 	/* configure before attaching: the first event already sees the scope */
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pt_pcfg), &zero, &cfg, BPF_ANY) ||
 	    (cgfd >= 0 && bpf_map_update_elem(bpf_map__fd(skel->maps.pt_pcgrp), &zero, &cgfd, BPF_ANY))) {
@@ -356,6 +396,8 @@ int pt_procs_load(const struct pt_procs_opts *o)
 		goto cleanup;
 	}
 	err = pt_proc_attach(skel, &links, msg, sizeof(msg));
+	if (!err)
+		err = pt_proc_send_attach(skel, sv, &links, msg, sizeof(msg));
 	if (err) {
 		pt_err("proc probes: %s", msg);
 		goto cleanup;
@@ -380,8 +422,8 @@ int pt_procs_load(const struct pt_procs_opts *o)
 		}
 	}
 	scope_text(&cfg, scope, sizeof(scope));
-	pt_info("proc probes: %zu tracepoint attachments, scope %s, content %u bytes per call, variant %s", links.n,
-		scope, cfg.content_max, pt_proc_variant_name(cfg.variant));
+	pt_info("proc probes: %zu tracepoint attachments, scope %s, content %u bytes per call, variant %s, "
+		"send hook %s", links.n, scope, cfg.content_max, pt_proc_variant_name(cfg.variant), sv->name);
 	pt_info("proc probes: seeded %llu processes, %llu FDs", (unsigned long long)seed.procs,
 		(unsigned long long)seed.fds);
 	if (seed.lost_procs || seed.lost_fds)
@@ -449,6 +491,8 @@ int pt_procs_state(struct pt_procs_state *s)
 		close(fd);
 	scope_text(&s->cfg, s->scope, sizeof(s->scope));
 	s->variant = pt_proc_variant_name(s->cfg.variant);
+	s->send_variant = pt_variant_by_id((enum pt_prog)s->cfg.send_variant) ?
+			  pt_variant_by_id((enum pt_prog)s->cfg.send_variant)->name : "?";
 	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_STATS_PIN));
 	if (fd < 0)
 		return err ? err : -errno;

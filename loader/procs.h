@@ -42,6 +42,8 @@ struct pt_procs_opts {
 	__u64 ring_bytes;	/* 0 = PT_PROC_RING_DEFAULT */
 	const char *variant;	/* force the program variant (btf-cast, btf, core); NULL: the
 				 * best this kernel loads (loader/proc_attach.h) */
+	const char *send_variant;	/* force the TCP send hook (send-fentry, send-kprobe,
+					 * send-syscall); NULL: the first the kernel has */
 };
 
 /*
@@ -62,6 +64,7 @@ struct pt_procs_state {
 	struct pt_proc_cfg cfg;
 	char scope[96];		/* human form of the scope, e.g. "pid-tree 1234" */
 	const char *variant;	/* the program variant loaded (cfg.variant's name) */
+	const char *send_variant;	/* the send hook's variant (cfg.send_variant's name) */
 	int links;		/* tracepoint attachments pinned */
 	__u64 ring_bytes, backlog;	/* ring size; bytes no collector has consumed (-1 unknown) */
 	struct pt_proc_stats st[PT_PC_MAX];	/* summed over CPUs */

@@ -90,8 +90,9 @@ static void procs_status(FILE *out, bool json)
 		if (p.loaded) {
 			fprintf(out, ",\"scope\":");
 			pt_json_str(out, p.scope);
-			fprintf(out, ",\"variant\":\"%s\",\"content\":%u,\"tracepoints\":%d,\"ring_bytes\":%llu,"
-				"\"ring_backlog_bytes\":%lld,\"categories\":{", p.variant, p.cfg.content_max, p.links,
+			fprintf(out, ",\"variant\":\"%s\",\"send_variant\":\"%s\",\"content\":%u,\"tracepoints\":%d,"
+				"\"ring_bytes\":%llu,\"ring_backlog_bytes\":%lld,\"categories\":{", p.variant, p.send_variant,
+				p.cfg.content_max, p.links,
 				(unsigned long long)p.ring_bytes, (long long)p.backlog);
 			for (int i = 0; i < PT_PC_MAX; i++)
 				fprintf(out, "%s\"%s\":{\"seen\":%llu,\"out_of_scope\":%llu,\"recorded\":%llu,"
@@ -111,8 +112,8 @@ static void procs_status(FILE *out, bool json)
 	}
 	if (err)
 		fprintf(out, "\nproc probes: loaded, but their state cannot be read: %s\n", strerror(-err));
-	fprintf(out, "\nproc probes  variant %s, %d tracepoint attachments, scope %s, content %u bytes per call\n",
-		p.variant, p.links, p.scope, p.cfg.content_max);
+	fprintf(out, "\nproc probes  variant %s, send hook %s, %d attachments, scope %s, content %u bytes per call\n",
+		p.variant, p.send_variant, p.links, p.scope, p.cfg.content_max);
 	fprintf(out, "  ring buffer %llu MiB, %lld bytes waiting for the collector\n",
 		(unsigned long long)(p.ring_bytes >> 20), (long long)p.backlog);
 	fprintf(out, "  %-6s %12s %12s %12s %10s %8s %8s %8s\n", "KIND", "SEEN", "OUT-SCOPE", "RECORDED", "RINGDROP",

@@ -830,7 +830,8 @@ static void sys_json(FILE *out, const struct pt_sys *s, const struct pt_view *v)
 static const struct flag_name data_flags[] = {
 	{ PT_DAF_NOARGS, "noargs" }, { PT_DAF_FAULT, "fault" }, { PT_DAF_TRUNC, "truncated" },
 	{ PT_DAF_IOV_TRUNC, "iov_truncated" }, { PT_DAF_NOCONTENT, "nocontent" },
-	{ PT_DAF_MMSG_TRUNC, "mmsg_truncated" },
+	{ PT_DAF_MMSG_TRUNC, "mmsg_truncated" }, { PT_DAF_SEQ_UNCERTAIN, "seq_uncertain" },
+	{ PT_DAF_SEQ_LOCKED, "seq_locked" },
 };
 
 /* Inline content bytes actually in the record. */

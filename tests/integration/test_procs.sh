@@ -83,6 +83,8 @@ expect_refused "--content over 65536" "content takes" --procs --content 70000
 expect_refused "--content without --procs" "need --procs" --content 10 --drops
 expect_refused "--proc-variant without --procs" "need --procs" --proc-variant core --drops
 expect_refused "--proc-variant that does not exist" "no program variant 'fast'" --procs --proc-variant fast
+expect_refused "--send-variant that does not exist" "no send program variant named 'fast'" --procs --send-variant fast
+expect_refused "--send-variant without --procs" "need --procs" --send-variant send-syscall --drops
 check "nothing is pinned after the refusals" not test -e "$PROVTAP_PIN_DIR/proc"
 
 # tracepoint attachments are perf_event links; the sched ones raw_tracepoint links. Ours are
@@ -100,16 +102,16 @@ sed 's/^/        load| /' "$TMP/load.out"
 check "load reports the seeding: 2 processes and their FDs" \
 	grep -Eq "proc probes: seeded 2 processes, [1-9][0-9]* FDs$" "$TMP/load.out"
 # "N tracepoint attachments ... variant V": the btf variants enter only close and the sends
-read -r NTP VARIANT < <(sed -n 's/.*proc probes: \([0-9]*\) tracepoint attachments, .*, variant \([a-z-]*\)$/\1 \2/p' "$TMP/load.out")
-log "variant ${VARIANT:-?}, ${NTP:-?} tracepoint attachments"
+read -r NTP VARIANT SENDV < <(sed -n 's/.*proc probes: \([0-9]*\) tracepoint attachments, .*, variant \([a-z-]*\), send hook \([a-z-]*\)$/\1 \2 \3/p' "$TMP/load.out")
+log "variant ${VARIANT:-?}, send hook ${SENDV:-?}, ${NTP:-?} tracepoint attachments"
 check "load names the variant and the attachments (btf-cast, btf: > 40; core: > 100)" \
 	test "${NTP:-0}" -gt "$([ "$VARIANT" = core ] && echo 100 || echo 40)"
 check "status --json: proc probes loaded, scope pid-tree $PARENT, the same variant and attachments" python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))["procs"]
 sys.exit(not (p["loaded"] and p["scope"] == "pid-tree " + sys.argv[2] and p["content"] == 65536 and
-              p["variant"] == sys.argv[3] and p["tracepoints"] == int(sys.argv[4])))' \
-	<(status_json) "$PARENT" "$VARIANT" "$NTP"
+              p["variant"] == sys.argv[3] and p["tracepoints"] == int(sys.argv[4]) and p["send_variant"] == sys.argv[5]))' \
+	<(status_json) "$PARENT" "$VARIANT" "$NTP" "$SENDV"
 check "a second --procs load is refused" not "$PROVTAP" probe load --procs
 pinned_link_progs >"$TMP/links.ours"
 assert_eq "the tracepoint attachments are in the kernel" "$NTP" "$(grep -c . "$TMP/links.ours")"

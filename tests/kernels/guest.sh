@@ -256,7 +256,7 @@ log "variant matrix: $(( ($(now_ms) - t0) / 1000 )) s"
 # binary that runs too long under emulation is a counted failure and the summary still comes.
 # The proc programs' tests run on the variant the loader chose here (the host runs its best one
 # and "core"; the matrix above loaded every variant): both at once take minutes under TCG.
-PV=$(sed -n 's/.*proc probes: .*, variant \([a-z-]*\)$/\1/p' "$WORK/load.out" | head -1)
+PV=$(sed -n 's/.*proc probes: .*, variant \([a-z-]*\), send hook .*/\1/p' "$WORK/load.out" | head -1)
 log "BPF program tests, proc programs on variant ${PV:-(the best that loads) and core}"
 for t in "$TESTS_DIR"/bpf_test_*; do
 	n=$(basename "$t")

@@ -18,6 +18,10 @@
 #   proc hook: `probe load --procs --proc-variant NAME --comm ptgen --content 64`; 20 datagrams
 #     a -> b as above; events = DATA records a collector stored for port P: ptgen's sendto calls
 #     (each 64 bytes, content captured), which must be exactly 20, and as many recvfrom.
+#   send hook: `probe load --procs --send-variant NAME --comm ptgen --content 64`; one TCP
+#     connection a -> b of 20 writes of 1000 bytes; events = those writes stored with the flag
+#     the variant gives (seq_locked for send-fentry and send-kprobe: sequence read under the
+#     socket lock; none for send-syscall), which must be exactly 20.
 #   A variant the loader refuses because a feature it needs is missing ("this kernel cannot run
 #   ...: missing F") is "not loaded" and no failure; so is a proc variant the kernel refuses
 #   when the loader's own trial load refused it too (it picked another); any other refusal
@@ -117,9 +121,10 @@ AUTO_PROC=
 if load_out --procs --comm ptgen; then
 	"$PROVTAP" probe status --json >"$WORK/st.json" 2>&1
 	AUTO_PROC=$(status_procs "$WORK/st.json" variant)
+	AUTO_SEND=$(status_procs "$WORK/st.json" send_variant)
 	"$PROVTAP" probe unload --procs >/dev/null 2>&1 || fail "variants: unload of the automatic proc probes"
 fi
-log "automatic choice on $KREL: tc ${AUTO_TC:-none}, xdp ${AUTO_XDP:-none}, drop ${AUTO_DROP:-none}, proc ${AUTO_PROC:-none}"
+log "automatic choice on $KREL: tc ${AUTO_TC:-none}, xdp ${AUTO_XDP:-none}, drop ${AUTO_DROP:-none}, proc ${AUTO_PROC:-none}, send ${AUTO_SEND:-none}"
 
 port=9101
 ROWS=$WORK/rows
@@ -132,6 +137,7 @@ while read -r name hook; do
 	xdp) spec="--xdp $V_B@$NS_B" auto=$AUTO_XDP ;;
 	drop) spec="--drops" auto=$AUTO_DROP ;;
 	proc) spec="--procs" auto=$AUTO_PROC ;;
+	send) spec="--procs" auto=$AUTO_SEND ;;
 	*) fail "variants: unknown hook '$hook' of variant $name in $LIST"; continue ;;
 	esac
 	[ "$auto" = "$name" ] && auto=yes || auto=no
@@ -139,6 +145,8 @@ while read -r name hook; do
 		load_out --drops --drop-variant "$name"
 	elif [ "$hook" = proc ]; then
 		load_out --procs --proc-variant "$name" --comm ptgen --content 64
+	elif [ "$hook" = send ]; then
+		load_out --procs --send-variant "$name" --comm ptgen --content 64
 	else
 		# shellcheck disable=SC2086 # spec is two words
 		load_out $spec --variant "$name" --filter "udp and port $port"
@@ -165,6 +173,12 @@ while read -r name hook; do
 		udp_run "$port" "$N_DROP" 64 0 >/dev/null 2>&1 || true
 		"$PROVTAP" probe unload --drops >"$WORK/unload.out" 2>&1 ||
 			{ fail "$name: probe unload --drops"; indent "$WORK/unload.out"; }
+	elif [ "$hook" = send ]; then
+		shown=$(status_procs "$WORK/st.json" send_variant)
+		tcp_run "$port" 20000 1000 || fail "$name: TCP traffic to port $port"
+		wait_for 20 "proc ring drained" backlog_zero || fail "$name: the proc ring did not drain"
+		"$PROVTAP" probe unload --procs >"$WORK/unload.out" 2>&1 ||
+			{ fail "$name: probe unload --procs"; indent "$WORK/unload.out"; }
 	elif [ "$hook" = proc ]; then
 		shown=$(status_procs "$WORK/st.json" variant)
 		udp_run "$port" "$N_PKT" 64 "$N_PKT" || fail "$name: traffic to port $port"
@@ -203,6 +217,18 @@ while read -r hook name port loaded auto rest; do
 		loc=$(jget location "$WORK/drops.json" | sort -u | tr '\n' ' ')
 		[ -n "$loc_ref" ] || loc_ref=$loc
 		assert_eq "$name: freeing location (as the first drop variant saw it)" "$loc_ref" "$loc"
+	fi
+	if [ "$hook" = send ] && [ "$loaded" = yes ]; then
+		"$PROVTAP" store dump --store "$STORE" --json "proc and port $port" >"$WORK/pd.json" 2>"$WORK/pd.err"
+		jsel type data "$WORK/pd.json" | jsel call write | jsel size 1000 >"$WORK/pdw.json"
+		if [ "$name" = send-syscall ]; then
+			events=$(grep -vc '"seq_locked"' "$WORK/pdw.json")
+			what="without seq_locked"
+		else
+			events=$(grep -c '"seq_locked"' "$WORK/pdw.json")
+			what="marked seq_locked"
+		fi
+		assert_eq "$name: the sender's 20 writes of 1000 bytes to port $port, $what" "$N_PKT" "$events"
 	fi
 	if [ "$hook" = proc ] && [ "$loaded" = yes ]; then
 		"$PROVTAP" store dump --store "$STORE" --json "proc and port $port" >"$WORK/pd.json" 2>"$WORK/pd.err"
