@@ -3,9 +3,12 @@
  * proc.bpf.c — the process/FD/socket probes: PT_REC_PROC, PT_REC_SYS,
  * PT_REC_DATA and PT_REC_CHUNK records (bpf/proc.h) into pt_pring.
  *
- * Programs (attached by loader/proc_attach.c):
- *   pt_sys_enter  tracepoint syscalls/sys_enter_* of every traced call: scope,
- *                 then the arguments (and close's FD object) into pt_pargs
+ * Programs (attached by loader/proc_attach.c), in the variant the loader
+ * chose (proc_maps.bpf.h: pt_btf, pt_cast):
+ *   pt_sys_enter  tracepoint syscalls/sys_enter_*: "core" for every traced
+ *                 call (scope, then the arguments and close's FD object into
+ *                 the thread's state); "btf" only for close and the sends
+ *                 (close's object, a send's write_seq)
  *   pt_sys_exit   tracepoint syscalls/sys_exit_*: pt_psys maps the syscall
  *                 number to enum pt_call; one PT_REC_SYS, or one PT_REC_DATA
  *                 (+ CHUNKs) per call (per message for sendmmsg/recvmmsg)
@@ -13,12 +16,18 @@
  *   pt_exec       raw_tp sched_process_exec(p, old_pid, bprm)
  *   pt_exit       raw_tp sched_process_exit(p [, group_dead on >= 6.16]): only
  *                 the first argument is read, so it attaches on 6.1 and 6.18
+ *   pt_send_*     the TCP send hook (loaded only when chosen: loader/features.c,
+ *                 hook "send"): fentry+fexit or kprobe+kretprobe on
+ *                 tcp_sendmsg_locked, write_seq under the socket lock
  *
- * Portability: CO-RE reads only (BPF_CORE_READ / bpf_probe_read_*), no BTF
- * pointer walking, no kernel version tests; helpers all available to
- * tracepoint and raw_tp programs on 6.1: get_current_{task,pid_tgid,uid_gid,
- * comm,cgroup_id}, current_task_under_cgroup, ktime_get_boot_ns,
- * probe_read_{user,kernel}{,_str}, ringbuf_output, get_smp_processor_id. Heavy
+ * Portability: no kernel version tests. "core" reads through CO-RE
+ * (BPF_CORE_READ / bpf_probe_read_*) only; "btf" also walks the current task
+ * as a BTF pointer (get_current_task_btf, task_pt_regs, task storage) and
+ * "btf-cast" the FD's objects (bpf_rdonly_cast); the loader's trial load picks
+ * the best one the kernel accepts. Helpers of every variant: get_current_{task,
+ * pid_tgid,uid_gid,comm,cgroup_id}, current_task_under_cgroup,
+ * ktime_get_boot_ns, probe_read_{user,kernel}{,_str}, ringbuf_{output,query},
+ * get_smp_processor_id. Heavy
  * parts are global functions, verified once each; loops are bounded.
  * Checked on 6.18 and on Debian 12's 6.1.0-50 (qemu): tests/bpf/test_proc_prog
  * prints each program's verifier statistics. Bounds the verifier needs are
@@ -394,7 +403,7 @@ static __always_inline int pt_send_locked(struct pt_pscratch *s, __u32 size)
 {
 	struct pt_djob *j = &s->dj;
 
-	if (j->lk_n != 1 || !size || j->lk_sk != s->pp.sk)
+	if (j->lk_n != 1 || !j->lk_done || !size || j->lk_sk != s->pp.sk)
 		return 0;
 	j->rec.flags |= PT_DAF_SEQ_LOCKED;
 	if (j->lk_seq1 - j->lk_seq0 == size) {
@@ -775,9 +784,7 @@ int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 	s = pt_scratch();
 	if (!s)
 		return 0;
-	/* "btf" attaches here only calls that need the state before the call */
-	if (pt_btf && call != PT_CALL_CLOSE && !pt_call_snap(call))
-		return 0;
+	/* "btf" attaches here only close and the sends (loader/proc_attach.c, enter_needed) */
 	if (pt_btf && call != PT_CALL_CLOSE) {
 		/* a send: a thread it knows needs no scope test (the exit has one) */
 		ts = pt_tstate(0, NULL);
@@ -816,6 +823,7 @@ static __always_inline void pt_take_snaps(struct pt_pscratch *s, const struct pt
 		s->dj.snap_seq = ts->snap_seq;
 	}
 	s->dj.lk_n = ts->lk_n;
+	s->dj.lk_done = ts->lk_done;
 	s->dj.lk_sk = ts->lk_sk;
 	s->dj.lk_seq0 = ts->lk_seq0;
 	s->dj.lk_seq1 = ts->lk_seq1;
@@ -920,7 +928,8 @@ static __always_inline long pt_proc_emit(struct pt_proc *r, __u64 data_len)
  * tcp_sendmsg_locked runs with the socket lock held, so write_seq at its
  * entry is where the call's bytes start, and at its exit, less what it
  * returned, where they start when it did not block. Noted only inside a
- * traced send (the thread's state has the call: in scope), for its exit.
+ * send the thread's state has (a thread whose state exists passed the scope
+ * test once; the send's exit tests it again), for its exit.
  */
 static __always_inline int pt_lk_enter(__u64 sk)
 {
@@ -931,7 +940,7 @@ static __always_inline int pt_lk_enter(__u64 sk)
 	ts->lk_n++;
 	ts->lk_sk = sk;
 	ts->lk_seq0 = PT_RD(sk, struct tcp_sock, write_seq);
-	ts->lk_seq1 = ts->lk_seq0;
+	ts->lk_done = 0;
 	return 0;
 }
 
@@ -944,6 +953,7 @@ static __always_inline int pt_lk_exit(void)
 		return 0;
 	sk = ts->lk_sk;		/* outside PT_RD: its CO-RE access is the tcp_sock's alone */
 	ts->lk_seq1 = PT_RD(sk, struct tcp_sock, write_seq);
+	ts->lk_done = 1;
 	return 0;
 }
 
@@ -1007,30 +1017,6 @@ int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
 	r->child_start_ns = BPF_CORE_READ(child, group_leader, start_boottime);
 	pt_proc_emit(r, 0);
 	return 0;
-}
-
-/*
- * pt_count_nul - NUL bytes in pj->data[off, off + len), off <= PT_PATH_MAX,
- * len <= PT_ARGV_MAX: the strings of an argv. A global function, so that each
- * early loop exit is cheap to verify.
- */
-__noinline int pt_count_nul(struct pt_pjob *pj, __u32 off, __u32 len)
-{
-	__u64 o = off, i;
-	__u32 n = 0;
-	__u8 ch;
-
-	barrier_var(o);
-	if (!pj || o > PT_PATH_MAX)
-		return 0;
-	for (i = 0; i < PT_ARGV_MAX; i++) {
-		if (i >= len)
-			break;
-		ch = pj->data[o + i];
-		/* branch-free: 1 for a NUL, 0 otherwise */
-		n += 1 - (((__u32)ch + 255) >> 8);
-	}
-	return n;
 }
 
 /*

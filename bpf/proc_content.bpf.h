@@ -171,7 +171,7 @@ __noinline int pt_data_emit(struct pt_pscratch *s)
 		if (clen > PT_CHUNK_MAX)
 			clen = PT_CHUNK_MAX;
 		if (err) {
-			pt_count_rec(PT_PC_CHUNK, err);
+			pt_count(PT_PC_CHUNK, err, 0, 0, 0);
 			continue;
 		}
 		c = (void *)&st->b[PT_STAGE_HDR - sizeof(*c) + off];
@@ -182,8 +182,8 @@ __noinline int pt_data_emit(struct pt_pscratch *s)
 		c->off = off;
 		c->msg_index = r->msg_index;
 		__builtin_memset(c->pad, 0, sizeof(c->pad));
-		pt_count_rec(PT_PC_CHUNK, bpf_ringbuf_output(&pt_pring, c, sizeof(*c) + clen,
-							  pt_pring_wake(sizeof(*c) + clen)));
+		pt_count(PT_PC_CHUNK, bpf_ringbuf_output(&pt_pring, c, sizeof(*c) + clen,
+							 pt_pring_wake(sizeof(*c) + clen)), 0, 0, 0);
 	}
 	return 0;
 }

@@ -132,8 +132,9 @@ static __always_inline int pt_sock_fill(struct pt_fdinfo *fi, struct sock *sk, _
 
 /*
  * pt_file_fill_ptrs - fill @fi (zeroed by the caller) with the object of the
- * open file @file (a kernel pointer, read with CO-RE only, so any task's file
- * will do: bpf/proc_seed.bpf.c fills seeded FDs with it). TCP: as
+ * open file @file (a kernel pointer read with PT_RD: CO-RE, or plain loads
+ * through bpf_rdonly_cast in "btf-cast"; any task's file will do:
+ * bpf/proc_seed.bpf.c fills seeded FDs with it). TCP: as
  * pt_fd_resolve. @pp (may be NULL): the file and, for a TCP socket, its sock.
  * Returns the enum pt_fd_kind written, PT_FK_NONE when a read failed.
  */

@@ -10,7 +10,7 @@
 #define PROVTAP_PROC_MAPS_BPF_H
 
 #define PT_PSYS_MAX		512	/* syscall numbers covered by pt_psys (x86_64: < 512) */
-#define PT_PARGS_MAX		16384	/* threads inside a traced call at once */
+#define PT_PARGS_MAX		16384	/* "core": in-scope threads whose state is kept (LRU) */
 #define PT_PIGNORE_MAX		64
 
 /* Content staging: the DATA header, then up to PT_CONTENT_MAX content bytes,
@@ -172,11 +172,12 @@ struct pt_tstate {
 	/* the send hook (send-fentry, send-kprobe: bpf/proc.bpf.c, pt_lk_*):
 	 * write_seq of lk_sk at the entry (lk_seq0) and exit (lk_seq1) of each
 	 * tcp_sendmsg_locked of the send in progress, which holds the socket
-	 * lock; lk_n counts them (reset at the send's sys_enter) */
+	 * lock; lk_n counts them (reset at the send's sys_enter), lk_done: the
+	 * last one's exit was seen (a kretprobe out of instances misses it) */
 	__u64 lk_sk;
 	__u32 lk_seq0, lk_seq1;
 	__u32 lk_n;
-	__u32 lk_pad;
+	__u32 lk_done;
 };
 
 /* "core": tid -> the thread's state; LRU so dead threads do not leak (pt_exit
@@ -232,6 +233,7 @@ struct pt_djob {
 	__u64 snap_sk;		/* TCP send: the sock whose write_seq the entry read; 0: none */
 	__u32 snap_seq;		/* that write_seq */
 	__u32 lk_n;		/* TCP send: the thread's pt_tstate lk_* at exit (lk_n 0: none) */
+	__u32 lk_done;
 	__u64 lk_sk;
 	__u32 lk_seq0, lk_seq1;
 	__u32 pad2;

@@ -137,7 +137,7 @@ static __always_inline int pt_seed_proc_one(struct task_struct *task, const int 
 			alen = 0;
 		} else if (alen) {
 			s->pj.data[path_len + alen - 1] = 0;
-			argc = pt_seed_count_nul(s, path_len, alen);
+			argc = pt_count_nul(&s->pj, path_len, alen);
 			/* argc itself: the word at the bottom of the initial stack */
 			start = BPF_CORE_READ(task, mm, start_stack);
 			if (!bpf_copy_from_user_task(&total, sizeof(total), (void *)start, task, 0) &&

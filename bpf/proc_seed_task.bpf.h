@@ -81,13 +81,7 @@ static __always_inline int pt_seed_scope_ok(struct task_struct *task)
 	case PT_SCOPE_COMM:
 		__builtin_memset(comm, 0, sizeof(comm));
 		BPF_CORE_READ_STR_INTO(&comm, task, comm);
-		for (i = 0; i < PT_COMM_LEN; i++) {
-			if (comm[i] != c->comm[i])
-				return 0;
-			if (!comm[i])
-				break;
-		}
-		return 1;
+		return pt_comm_eq(comm, c->comm);
 	case PT_SCOPE_NETNS:
 		return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == c->netns_ino;
 	}
@@ -216,29 +210,6 @@ __noinline int pt_seed_path(struct pt_seed_scratch *s, __u64 dentry_p, __u64 vfs
 	barrier_var(o);
 	s->path[o & PT_SEED_MASK] = 0;
 	return (o + 1) | flags;
-}
-
-/*
- * pt_seed_count_nul - NUL bytes in s->pj.data[off, off + len), off <=
- * PT_PATH_MAX, len <= PT_ARGV_MAX: the strings of an argv (pt_count_nul of
- * bpf/proc.bpf.c for the seed's scratch).
- */
-__noinline int pt_seed_count_nul(struct pt_seed_scratch *s, __u32 off, __u32 len)
-{
-	__u64 o = off, i;
-	__u32 n = 0;
-	__u8 ch;
-
-	barrier_var(o);
-	if (!s || o > PT_PATH_MAX)
-		return 0;
-	for (i = 0; i < PT_ARGV_MAX; i++) {
-		if (i >= len)
-			break;
-		ch = s->pj.data[o + i];
-		n += 1 - (((__u32)ch + 255) >> 8);
-	}
-	return n;
 }
 
 /*

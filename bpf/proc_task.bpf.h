@@ -48,21 +48,8 @@ static __always_inline void pt_count_oos(__u32 cat)
 	}
 }
 
-/* One record of category @cat offered to the ring; @err from bpf_ringbuf_output. */
-static __always_inline void pt_count_rec(__u32 cat, long err)
-{
-	struct pt_proc_stats *st = pt_stats(cat);
-
-	if (!st)
-		return;
-	st->seen++;
-	if (err)
-		st->ring_fail++;
-	else
-		st->emitted++;
-}
-
-/* pt_count_rec, and the record's noargs/fault/trunc marks, with one lookup. */
+/* One record of category @cat offered to the ring (@err from
+ * bpf_ringbuf_output), and its noargs/fault/trunc marks, with one lookup. */
 static __always_inline void pt_count(__u32 cat, long err, int noargs, int fault, int trunc)
 {
 	struct pt_proc_stats *st = pt_stats(cat);
@@ -90,6 +77,22 @@ static __always_inline struct pt_proc_cfg *pt_cfg(void)
 }
 
 /*
+ * pt_comm_eq - 1 when task command name @comm equals the scope's @want:
+ * @want is NUL-padded, @comm NUL-terminated with anything after its NUL, so
+ * compare up to the NUL.
+ */
+static __always_inline int pt_comm_eq(const char *comm, const char *want)
+{
+	for (int i = 0; i < PT_COMM_LEN; i++) {
+		if (comm[i] != want[i])
+			return 0;
+		if (!comm[i])
+			break;
+	}
+	return 1;
+}
+
+/*
  * pt_scope_ok - 1 when the current task is in the configured scope and not
  * ignored, else 0. No configuration: everything is in scope (ARRAY maps
  * always have it, zeroed = PT_SCOPE_ALL). An unknown scope value: nothing.
@@ -102,7 +105,6 @@ __noinline int pt_scope_ok(void)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	char comm[PT_COMM_LEN];
 	long r;
-	int i;
 
 	if (bpf_map_lookup_elem(&pt_pignore, &tgid))
 		return 0;
@@ -119,8 +121,6 @@ __noinline int pt_scope_ok(void)
 	case PT_SCOPE_PIDTREE:
 		return tgid == c->root_pid || bpf_map_lookup_elem(&pt_ptree, &tgid) != NULL;
 	case PT_SCOPE_COMM:
-		/* c->comm is NUL-padded; task->comm is NUL-terminated, and what
-		 * follows its NUL is not always zero: compare up to the NUL */
 		if (pt_btf) {
 			task = bpf_get_current_task_btf();
 			__builtin_memcpy(comm, task->comm, sizeof(comm));
@@ -128,13 +128,7 @@ __noinline int pt_scope_ok(void)
 			__builtin_memset(comm, 0, sizeof(comm));
 			bpf_get_current_comm(comm, sizeof(comm));
 		}
-		for (i = 0; i < PT_COMM_LEN; i++) {
-			if (comm[i] != c->comm[i])
-				return 0;
-			if (!comm[i])
-				break;
-		}
-		return 1;
+		return pt_comm_eq(comm, c->comm);
 	case PT_SCOPE_NETNS:
 		if (pt_btf) {
 			task = bpf_get_current_task_btf();
@@ -207,6 +201,30 @@ static __always_inline struct pt_tstate *pt_tstate(int create, const struct pt_t
 		return ts;
 	bpf_map_update_elem(&pt_pargs, &tid, z, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&pt_pargs, &tid);
+}
+
+/*
+ * pt_count_nul - NUL bytes in pj->data[off, off + len), off <= PT_PATH_MAX,
+ * len <= PT_ARGV_MAX: the strings of an argv. A global function, so that each
+ * early loop exit is cheap to verify.
+ */
+__noinline int pt_count_nul(struct pt_pjob *pj, __u32 off, __u32 len)
+{
+	__u64 o = off, i;
+	__u32 n = 0;
+	__u8 ch;
+
+	barrier_var(o);
+	if (!pj || o > PT_PATH_MAX)
+		return 0;
+	for (i = 0; i < PT_ARGV_MAX; i++) {
+		if (i >= len)
+			break;
+		ch = pj->data[o + i];
+		/* branch-free: 1 for a NUL, 0 otherwise */
+		n += 1 - (((__u32)ch + 255) >> 8);
+	}
+	return n;
 }
 
 #endif /* PROVTAP_PROC_TASK_BPF_H */

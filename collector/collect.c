@@ -770,7 +770,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 					pt_debug("timerfd read");
 				tick(c);
 			} else if ((c->pkt.have && fd == c->pkt.ring.fd) || (c->proc.have && fd == c->proc.ring.fd)) {
-				drain(c);
+				/* drained below, once for all the events of this round */
 			} else if (fd == pt_server_listen_fd(c->srv)) {
 				pt_server_accept(c->srv, c->epfd);
 			} else {

@@ -249,6 +249,14 @@ int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_
 	}
 	skel->rodata->pt_btf = variants[v].btf;
 	skel->rodata->pt_cast = variants[v].cast;
+	/* "btf" keeps the threads' state in task storage: pt_pargs is unused */
+	if (variants[v].btf) {
+		e = bpf_map__set_max_entries(skel->maps.pt_pargs, 1);
+		if (e) {
+			seterr(err, errlen, "proc probes: cannot size map pt_pargs: %s", strerror(-e));
+			return e;
+		}
+	}
 	return 0;
 }
 
@@ -435,8 +443,8 @@ fail:
 }
 
 /* Destroyers: each close of a tracepoint link waits for an RCU grace period
- * (10-30 ms), one after another 146 of them take seconds; closed from several
- * threads the waits overlap. */
+ * (10-30 ms), one after another a hundred of them take seconds; closed from
+ * several threads the waits overlap. */
 #define DESTROY_THREADS	8
 
 struct destroy_part {
