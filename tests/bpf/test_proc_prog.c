@@ -45,6 +45,7 @@
 #include "proc.skel.h"
 #include "loader/features.h"
 #include "loader/proc_attach.h"
+#include "tests/support/procrec.h"
 
 #define RECMAX		(sizeof(struct pt_data) + PT_CHUNK_MAX)
 #define MAXR		16384
@@ -82,23 +83,12 @@ static char tmpdir[] = "/tmp/pt_proc_test.XXXXXX";
 static const struct pt_variant *send_v;
 static __u16 send_flag;
 
-static int cat_of(__u16 type)
-{
-	switch (type) {
-	case PT_REC_PROC: return PT_PC_PROC;
-	case PT_REC_SYS: return PT_PC_SYS;
-	case PT_REC_DATA: return PT_PC_DATA;
-	case PT_REC_CHUNK: return PT_PC_CHUNK;
-	}
-	return -1;
-}
-
 /* Ring callback: no syscalls in here (they would be recorded). */
 static int on_rec(void *ctx, void *data, size_t size)
 {
 	struct env *e = ctx;
 	const struct pt_rec_hdr *h = data;
-	int c = size >= sizeof(*h) ? cat_of(h->type) : -1;
+	int c = size >= sizeof(*h) ? prec_cat(h->type) : -1;
 	struct rec *r;
 
 	if (c >= 0)
@@ -2259,6 +2249,10 @@ int main(void)
 		}
 		printf("SKIP: cannot load the proc programs (variant %s): %s\n", variants[i], err);
 		return 0;
+	}
+	if (!nrun) {
+		fprintf(stderr, "FAIL: no proc program variant to test (PROVTAP_PROC_VARIANT=%s)\n", forced);
+		return 1;
 	}
 	if (!mkdtemp(tmpdir)) {
 		fprintf(stderr, "FAIL: mkdtemp: %s\n", strerror(errno));

@@ -42,6 +42,7 @@
 #include "proc.skel.h"
 #include "loader/proc_attach.h"
 #include "loader/proc_seed.h"
+#include "tests/support/procrec.h"
 
 #define RECMAX		(sizeof(struct pt_proc) + PT_PATH_MAX + PT_ARGV_MAX + 8)
 #define MAXR		16384		/* seed records kept per drain */
@@ -74,17 +75,6 @@ struct env {
 static struct env E;
 static char tmpdir[] = "/tmp/pt_seed_test.XXXXXX";
 
-static int cat_of(__u16 type)
-{
-	switch (type) {
-	case PT_REC_PROC: return PT_PC_PROC;
-	case PT_REC_SYS: return PT_PC_SYS;
-	case PT_REC_DATA: return PT_PC_DATA;
-	case PT_REC_CHUNK: return PT_PC_CHUNK;
-	}
-	return -1;
-}
-
 /* Ring callback: keeps seeds and exits, counts everything. No syscalls in here. */
 static int on_rec(void *ctx, void *data, size_t size)
 {
@@ -92,7 +82,7 @@ static int on_rec(void *ctx, void *data, size_t size)
 	const struct pt_rec_hdr *h = data;
 	const struct pt_proc *p = data;
 	const struct pt_sys *s = data;
-	int c = size >= sizeof(*h) ? cat_of(h->type) : -1;
+	int c = size >= sizeof(*h) ? prec_cat(h->type) : -1;
 	struct rec *r;
 
 	if (c >= 0)

@@ -10,6 +10,17 @@
 
 #include "procrec.h"
 
+int prec_cat(__u16 type)
+{
+	switch (type) {
+	case PT_REC_PROC: return PT_PC_PROC;
+	case PT_REC_SYS: return PT_PC_SYS;
+	case PT_REC_DATA: return PT_PC_DATA;
+	case PT_REC_CHUNK: return PT_PC_CHUNK;
+	}
+	return -1;
+}
+
 struct pt_task prec_task(__u64 ts, __u32 pid, __u32 tid, __u64 start_ns, const char *comm)
 {
 	struct pt_task t;

@@ -24,6 +24,9 @@ union prec {
 	__u8 raw[sizeof(struct pt_data) + PT_CHUNK_MAX + PT_PATH_MAX + PT_ARGV_MAX];
 };
 
+/* The counter category (enum pt_proc_cat) of records of type, or -1 (not a proc family record). */
+int prec_cat(__u16 type);
+
 /* The task of thread tid of process (pid, start_ns) at ts: ppid 1, uid 0, comm (may be NULL: ""). */
 struct pt_task prec_task(__u64 ts, __u32 pid, __u32 tid, __u64 start_ns, const char *comm);
 
