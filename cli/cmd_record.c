@@ -61,8 +61,7 @@ void usage_show(FILE *out)
 		"  provtap show run.ptx\n");
 }
 
-/* The shell's convention for a child's wait status. */
-static int status_code(int st)
+int pt_exit_status_code(int st)
 {
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
@@ -120,17 +119,18 @@ int cmd_record(int argc, char **argv)
 	}
 	o.argv = argv + optind;
 	err = pt_record(&o, &res);
-	if (err == -ENOENT && !res.started)
+	if (res.exe_err == -ENOENT)
 		return PT_EXIT_NOTFOUND;
-	if (err == -EACCES && !res.started)
+	if (res.exe_err == -EACCES)
 		return PT_EXIT_NOEXEC;
 	if (err) {
 		if (res.started)
 			fprintf(stderr, "provtap record: the command ran (%s %d) but no recording was written\n",
-				WIFSIGNALED(res.status) ? "signal" : "exit", status_code(res.status));
+				WIFSIGNALED(res.status) ? "signal" : "exit",
+				WIFSIGNALED(res.status) ? WTERMSIG(res.status) : WEXITSTATUS(res.status));
 		return PT_EXIT_RECORDER;
 	}
-	return status_code(res.status);
+	return pt_exit_status_code(res.status);
 }
 
 int cmd_show(int argc, char **argv)

@@ -19,4 +19,7 @@ void usage_merge(FILE *out);
 #define PT_EXIT_NOEXEC		126	/* the command cannot be executed */
 #define PT_EXIT_NOTFOUND	127	/* the command was not found */
 
+/* A child's wait status as the shell reports it: its exit code, 128+N for signal N, else PT_EXIT_RECORDER. */
+int pt_exit_status_code(int st);
+
 #endif /* PROVTAP_CMD_RECORD_H */

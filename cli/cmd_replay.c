@@ -54,15 +54,6 @@ void usage_replay(FILE *out)
 		"  provtap replay all.ptx --only host=h2 --verify\n");
 }
 
-static int status_code(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return PT_EXIT_RECORDER;
-}
-
 #define MAX_ONLY	64
 
 struct only {
@@ -146,8 +137,9 @@ int cmd_replay(int argc, char **argv)
 	}
 	rc = pt_ptx_read(o.name, &x, err, sizeof(err));
 	if (rc) {
+		/* 125, not 1: with --verify, 1 means the re-run diverged */
 		fprintf(stderr, "provtap replay: %s\n", err);
-		return PT_EXIT_FAIL;
+		return PT_EXIT_RECORDER;
 	}
 	o.x = x;
 	if (only.n) {
@@ -168,16 +160,17 @@ int cmd_replay(int argc, char **argv)
 	}
 	rc = pt_replay(&o, &res);
 	if (rc) {
-		rc = rc == -ENOENT ? PT_EXIT_NOTFOUND : PT_EXIT_RECORDER;
+		rc = res.exe_err == -ENOENT ? PT_EXIT_NOTFOUND : res.exe_err == -EACCES ? PT_EXIT_NOEXEC
+									   : PT_EXIT_RECORDER;
 		goto cleanup;
 	}
 	fprintf(stderr, "replay: %u connection(s) served from the recording (%u of them played to the re-run as its "
 		"clients), %u datagram(s) answered, in %.3f s (recorded run %.3f s); %u divergence(s), %u unexpected, "
 		"%u missing, %u with bytes the recording lacks; exit status %d%s\n",
 		res.conns, res.inbound, res.datagrams, res.duration_ns / 1e9, x->duration_ns / 1e9, res.divergences,
-		res.unexpected, res.missing, res.unfaithful, status_code(res.status),
+		res.unexpected, res.missing, res.unfaithful, pt_exit_status_code(res.status),
 		res.status_diverged ? "" : " as recorded");
-	rc = status_code(res.status);
+	rc = pt_exit_status_code(res.status);
 	if (verify) {
 		if (res.divergences || res.unexpected || res.missing || res.unfaithful || res.unfinished ||
 		    res.status_diverged) {

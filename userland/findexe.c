@@ -21,16 +21,19 @@ int pt_find_exe(const char *argv0, char *buf, size_t len)
 	}
 	if (!path || !*path)
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
+	for (;;) {
 		size_t n = strcspn(path, ":");
 
-		snprintf(buf, len, "%.*s/%s", (int)n, n ? path : ".", argv0);
+		/* an empty element (also a leading or trailing ':') is the current directory */
+		snprintf(buf, len, "%.*s/%s", (int)(n ? n : 1), n ? path : ".", argv0);
 		if (!stat(buf, &st) && S_ISREG(st.st_mode)) {
 			if (!access(buf, X_OK))
 				return 0;
 			err = -EACCES;
 		}
-		path += n + (path[n] == ':');
+		if (!path[n])
+			break;
+		path += n + 1;
 	}
 	return err;
 }

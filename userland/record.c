@@ -186,14 +186,17 @@ static void drain(void)
 /* Stop the collector: SIGTERM makes it drain, store its losses and exit. */
 static void stop_collector(struct recorder *r)
 {
-	int st;
+	int st = 0;
+	pid_t w;
 
 	if (r->collector <= 0)
 		return;
 	kill(r->collector, SIGTERM);
-	while (waitpid(r->collector, &st, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(r->collector, &st, 0)) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
+	if (w < 0)
+		pt_warn("record: cannot wait for the collector %d: %s", r->collector, strerror(errno));
+	else if (!WIFEXITED(st) || WEXITSTATUS(st))
 		pt_warn("record: the collector ended with status %d (its log: %s/collect.log)", st, r->tmp);
 	r->collector = 0;
 }
@@ -306,6 +309,7 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	memset(res, 0, sizeof(*res));
 	err = pt_find_exe(o->argv[0], exe, sizeof(exe));
 	if (err) {
+		res->exe_err = err;
 		pt_err("record: %s: %s", o->argv[0], err == -ENOENT ? "command not found" : strerror(-err));
 		return err;
 	}

@@ -34,6 +34,7 @@ struct pt_record_opts {
 
 /* How the recording went: what `record` says about it. */
 struct pt_record_result {
+	int exe_err;			/* the command's lookup in PATH failed: -ENOENT, -EACCES; else 0 */
 	bool started;			/* the command was started */
 	int status;			/* its wait status when started */
 	bool written;			/* the recording was written */
@@ -43,9 +44,9 @@ struct pt_record_result {
 /*
  * Record o->argv into o->out. Returns 0 when the recording was written (the
  * command's own exit status is in res->status, whatever it was), or a
- * negative errno, logged: -ENOENT the command was not found (nothing was
- * started), -EACCES it is not executable, else the recorder failed (before
- * the command ran, or after: res->started says).
+ * negative errno, logged: res->exe_err says when the command was not found
+ * or is not executable (nothing was started), else the recorder failed
+ * (before the command ran, or after: res->started says).
  */
 int pt_record(const struct pt_record_opts *o, struct pt_record_result *res);
 

@@ -35,6 +35,26 @@ extern char **environ;
 #define MAX_ADDRS	1024
 #define STOP_GRACE_MS	100	/* timing fast: after its last played client, a server stopped by a signal gets it */
 
+void pt_replay_sockaddr(__u16 family, const __u8 *addr, __u16 port, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, addr, 4);
+		*sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		*sl = sizeof(*s6);
+	}
+}
+
 /* A recorded destination, listened on in the replay namespace. */
 struct peer {
 	__u16 family, port;
@@ -193,25 +213,11 @@ static int setup_net(struct replay_run *r)
 		return err;
 	for (unsigned i = 0; i < r->npeers; i++) {
 		struct peer *p = &r->peers[i];
-		struct sockaddr_storage ss = {};
+		struct sockaddr_storage ss;
 		socklen_t sl;
 		char ep[64];
 
-		if (p->family == AF_INET) {
-			struct sockaddr_in *s4 = (void *)&ss;
-
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons(p->port);
-			memcpy(&s4->sin_addr, p->addr, 4);
-			sl = sizeof(*s4);
-		} else {
-			struct sockaddr_in6 *s6 = (void *)&ss;
-
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons(p->port);
-			memcpy(&s6->sin6_addr, p->addr, 16);
-			sl = sizeof(*s6);
-		}
+		pt_replay_sockaddr(p->family, p->addr, p->port, &ss, &sl);
 		p->fd = socket(p->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (p->fd < 0 || bind(p->fd, (void *)&ss, sl) || listen(p->fd, 128)) {
 			err = -errno;
@@ -643,6 +649,7 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 
 		err = pt_find_exe(a0, r->exe[k], sizeof(r->exe[k]));
 		if (err) {
+			res->exe_err = err;
 			pt_err("replay: %s: %s", a0, err == -ENOENT ? "command not found" : strerror(-err));
 			goto cleanup;
 		}

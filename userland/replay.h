@@ -61,6 +61,7 @@ struct pt_replay_opts {
 };
 
 struct pt_replay_result {
+	int exe_err;			/* a command's lookup in PATH failed: -ENOENT, -EACCES; else 0 */
 	bool started;
 	int status;			/* the (first) command's wait status */
 	__u64 duration_ns;		/* command start .. the end of the last one */
@@ -78,8 +79,8 @@ struct pt_replay_result {
 
 /*
  * Replay. Returns 0 when the command(s) ran (statuses and divergences in
- * *res, all reported), or a negative errno (logged): -ENOENT command not
- * found (nothing started), -EPERM not root, -EINVAL what was asked cannot be
+ * *res, all reported), or a negative errno (logged): res->exe_err when a
+ * command was not found or is not executable (nothing started), -EPERM not root, -EINVAL what was asked cannot be
  * re-run (nothing started), else a setup failure (nothing is left running:
  * the cgroup is killed and removed, the namespace goes with the process).
  * Must be called by a process that may leave its network namespace behind

@@ -26,26 +26,6 @@
 #include "userland/ptx_show.h"
 #include "userland/replay_int.h"
 
-static void sockaddr_of(__u16 family, const __u8 *addr, __u16 port, struct sockaddr_storage *ss, socklen_t *sl)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, addr, 4);
-		*sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, addr, 16);
-		*sl = sizeof(*s6);
-	}
-}
-
 /* May rc start now? (under the lock) */
 static bool its_turn(const struct pt_rconn *rc)
 {
@@ -97,7 +77,7 @@ static int connect_as_client(struct pt_rconn *rc, int *why)
 	struct sockaddr_storage to, from;
 	socklen_t tl, fl;
 
-	sockaddr_of(c->family, c->laddr, c->lport, &to, &tl);
+	pt_replay_sockaddr(c->family, c->laddr, c->lport, &to, &tl);
 	for (;;) {
 		int fd = socket(c->family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 		bool ended;
@@ -108,9 +88,9 @@ static int connect_as_client(struct pt_rconn *rc, int *why)
 		}
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		/* the recorded client address and port when free, else the address alone */
-		sockaddr_of(c->family, c->raddr, c->rport, &from, &fl);
+		pt_replay_sockaddr(c->family, c->raddr, c->rport, &from, &fl);
 		if (bind(fd, (struct sockaddr *)&from, fl)) {
-			sockaddr_of(c->family, c->raddr, 0, &from, &fl);
+			pt_replay_sockaddr(c->family, c->raddr, 0, &from, &fl);
 			(void)!bind(fd, (struct sockaddr *)&from, fl);
 		}
 		if (!connect(fd, (struct sockaddr *)&to, tl))

@@ -10,6 +10,7 @@
 #define PROVTAP_REPLAY_INT_H
 
 #include <pthread.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include "userland/replay.h"
 
@@ -87,6 +88,9 @@ void *pt_rconn_play(void *rc);
 
 /* Run rc's script on rc->fd (connected; marks its connection played), drain, close it, mark rc done. */
 void pt_rconn_run(struct pt_rconn *rc);
+
+/* *ss (zeroed) and *sl: the AF_INET (4-byte addr) or AF_INET6 socket address of addr:port. */
+void pt_replay_sockaddr(__u16 family, const __u8 *addr, __u16 port, struct sockaddr_storage *ss, socklen_t *sl);
 
 /* Report a line (printf-style) to the report stream, under the lock, prefixed "replay: ". */
 void pt_replay_say(struct pt_replay *rp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

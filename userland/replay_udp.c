@@ -211,7 +211,7 @@ static int bind_peers(struct pt_rudp *u)
 {
 	for (unsigned e = 0; e < u->neps; e++) {
 		struct uep *p = &u->eps[e];
-		struct sockaddr_storage ss = {};
+		struct sockaddr_storage ss;
 		socklen_t sl;
 		bool needed = false;
 		char ep[64];
@@ -220,21 +220,7 @@ static int bind_peers(struct pt_rudp *u)
 			needed = u->flows[k].ep == e && u->flows[k].n;
 		if (!needed)
 			continue;
-		if (p->family == AF_INET) {
-			struct sockaddr_in *s4 = (void *)&ss;
-
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons(p->port);
-			memcpy(&s4->sin_addr, p->addr, 4);
-			sl = sizeof(*s4);
-		} else {
-			struct sockaddr_in6 *s6 = (void *)&ss;
-
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons(p->port);
-			memcpy(&s6->sin6_addr, p->addr, 16);
-			sl = sizeof(*s6);
-		}
+		pt_replay_sockaddr(p->family, p->addr, p->port, &ss, &sl);
 		p->fd = socket(p->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (p->fd < 0 || bind(p->fd, (void *)&ss, sl)) {
 			int err = -errno;

@@ -360,3 +360,36 @@ PYEOF
 		cat
 	} >"$1"
 }
+
+# ---- record/replay tests -------------------------------------------------------------------
+
+# replay_server_ns OCTET: the remote machine of a record/replay test: namespace ${PREFIX}srv,
+# joined to the root namespace by a veth pair (host 10.OCTET.N.1, server 10.OCTET.N.2, N from
+# this shell's PID), removed at exit. Sets NS, VH, VS, HOST_IP, SRV_IP.
+replay_server_ns() {
+	NS="${PREFIX}srv"
+	VH="${PREFIX}h"
+	VS="${PREFIX}s"
+	local n=$(( $$ % 250 + 1 ))
+	HOST_IP=10.$1.$n.1
+	SRV_IP=10.$1.$n.2
+	ip netns add "$NS" || die "cannot create namespace $NS"
+	on_exit "ip netns del '$NS'"
+	ip link add "$VH" type veth peer name "$VS" || die "cannot create veth $VH"
+	on_exit "ip link del '$VH'"
+	ip link set "$VS" netns "$NS"
+	ip addr add "$HOST_IP/24" dev "$VH"
+	ip link set "$VH" up
+	nsx "$NS" ip addr add "$SRV_IP/24" dev "$VS"
+	nsx "$NS" ip link set "$VS" up
+	nsx "$NS" ip link set lo up
+}
+
+# record_leftovers: what a recorder or a replay must not leave behind (pins, temp dirs, cgroups).
+record_leftovers() {
+	ls -d /sys/fs/bpf/provtap-record-* /tmp/provtap-record.* 2>/dev/null
+	find /sys/fs/cgroup -type d \( -name 'provtap-record-*' -o -name 'provtap-replay-*' \) 2>/dev/null
+}
+
+# check_clean WHAT: assert that nothing of a recorder or a replay is left after WHAT.
+check_clean() { assert_eq "$1: nothing left (pins, cgroups, temp dirs)" "" "$(record_leftovers | tr '\n' ' ')"; }

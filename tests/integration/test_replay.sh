@@ -16,29 +16,8 @@ source "$(dirname "$0")/lib.sh"
 require_bpf
 command -v curl >/dev/null || die "missing tool: curl (apt-get install curl)"
 
-NS="${PREFIX}srv"
-VH="${PREFIX}h"
-VS="${PREFIX}s"
-N=$(( $$ % 250 + 1 ))
-HOST_IP=10.251.$N.1
-SRV_IP=10.251.$N.2
-ip netns add "$NS" || die "cannot create namespace $NS"
-on_exit "ip netns del '$NS'"
-ip link add "$VH" type veth peer name "$VS" || die "cannot create veth $VH"
-on_exit "ip link del '$VH'"
-ip link set "$VS" netns "$NS"
-ip addr add "$HOST_IP/24" dev "$VH"
-ip link set "$VH" up
-nsx "$NS" ip addr add "$SRV_IP/24" dev "$VS"
-nsx "$NS" ip link set "$VS" up
-nsx "$NS" ip link set lo up
+replay_server_ns 251
 
-# Nothing of a recorder or a replay may stay behind: checked after each step.
-leftovers() {
-	ls -d /sys/fs/bpf/provtap-record-* /tmp/provtap-record.* 2>/dev/null
-	find /sys/fs/cgroup -maxdepth 4 -type d \( -name 'provtap-record-*' -o -name 'provtap-replay-*' \) 2>/dev/null
-}
-check_clean() { assert_eq "$1: nothing left (pins, cgroups, temp dirs)" "" "$(leftovers | tr '\n' ' ')"; }
 
 # port_open IP PORT: something listens there (from the root namespace)
 port_open() { python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.2).close()' "$1" "$2" 2>/dev/null; }
@@ -210,7 +189,7 @@ check_clean "after the timing replays"
 size=$(stat -c %s "$TMP/curl.ptx")
 head -c $((size / 2)) "$TMP/curl.ptx" >"$TMP/trunc.ptx"
 "$PROVTAP" replay "$TMP/trunc.ptx" >"$TMP/bad1.out" 2>&1
-assert_eq "replay of a truncated recording: exit 1" 1 "$?"
+assert_eq "replay of a truncated recording: exit 125" 125 "$?"
 assert_contains "... says it is truncated" "trunc.ptx: truncated recording" "$TMP/bad1.out"
 cp "$TMP/curl.ptx" "$TMP/corrupt.ptx"
 printf '\x55\xaa' | dd of="$TMP/corrupt.ptx" bs=1 seek=$((size - 100)) conv=notrunc status=none
@@ -225,7 +204,7 @@ struct.pack_into("<I", d, 60, zlib.crc32(bytes(d[:60])))     # header checksum
 open(sys.argv[2], "wb").write(d)
 EOF
 "$PROVTAP" replay "$TMP/v9.ptx" >"$TMP/bad3.out" 2>&1
-assert_eq "replay of format version 9: exit 1" 1 "$?"
+assert_eq "replay of format version 9: exit 125" 125 "$?"
 assert_contains "... names both versions" "format version 9; this provtap reads version 1" "$TMP/bad3.out"
 "$PROVTAP" replay "$TMP/curl.ptx" -- no-such-command-xyz >"$TMP/bad4.out" 2>&1
 assert_eq "replay of a command that does not exist: exit 127" 127 "$?"
@@ -235,7 +214,7 @@ assert_eq "record of a command that does not exist: exit 127" 127 "$?"
 assert_contains "... says so" "no-such-command-xyz: command not found" "$TMP/bad5.out"
 check "... and writes no recording" not test -e "$TMP/none.ptx"
 "$PROVTAP" replay /nonexistent.ptx >"$TMP/bad6.out" 2>&1
-assert_eq "replay of a missing file: exit 1" 1 "$?"
+assert_eq "replay of a missing file: exit 125" 125 "$?"
 assert_contains "... names it" "cannot open /nonexistent.ptx" "$TMP/bad6.out"
 check_clean "after the bad input"
 cd /

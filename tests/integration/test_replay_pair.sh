@@ -16,28 +16,8 @@ source "$(dirname "$0")/lib.sh"
 require_bpf
 command -v nsenter >/dev/null || die "missing tool: nsenter (util-linux)"
 
-NS="${PREFIX}srv"
-VH="${PREFIX}h"
-VS="${PREFIX}s"
-N=$(( $$ % 250 + 1 ))
-HOST_IP=10.252.$N.1
-SRV_IP=10.252.$N.2
-ip netns add "$NS" || die "cannot create namespace $NS"
-on_exit "ip netns del '$NS'"
-ip link add "$VH" type veth peer name "$VS" || die "cannot create veth $VH"
-on_exit "ip link del '$VH'"
-ip link set "$VS" netns "$NS"
-ip addr add "$HOST_IP/24" dev "$VH"
-ip link set "$VH" up
-nsx "$NS" ip addr add "$SRV_IP/24" dev "$VS"
-nsx "$NS" ip link set "$VS" up
-nsx "$NS" ip link set lo up
+replay_server_ns 252
 
-leftovers() {
-	ls -d /sys/fs/bpf/provtap-record-* /tmp/provtap-record.* 2>/dev/null
-	find /sys/fs/cgroup -maxdepth 4 -type d \( -name 'provtap-record-*' -o -name 'provtap-replay-*' \) 2>/dev/null
-}
-check_clean() { assert_eq "$1: nothing left (pins, cgroups, temp dirs)" "" "$(leftovers | tr '\n' ' ')"; }
 # listening PORT: the server namespace has a listener there (seen without connecting to it)
 listening() { nsx "$NS" ss -Hltn "sport = :$1" | grep -q .; }
 
@@ -139,12 +119,15 @@ on_srv "$PROVTAP" record -o "$TMP/forever.ptx" -- python3 "$TMP/srv.py" "$SRV_IP
 FE_REC=$!
 on_exit "kill $FE_REC"
 wait_for 15 "forever server pid" test -s "$TMP/forever.pid" || die "the forever server did not start"
-wait_for 15 "forever server listening" listening 7171
+wait_for 15 "forever server listening" listening 7171 || die "the forever server does not listen"
 python3 "$TMP/cli.py" "$SRV_IP" 7171 >/dev/null
-wait_for 10 "forever server served bob" grep -q "served bob" "$TMP/fe.rec.out"
+assert_eq "the client of the forever server: exit 0" 0 "$?"
+wait_for 10 "forever server served bob" grep -q "served bob" "$TMP/fe.rec.out" || die "the forever server did not serve bob"
 kill -TERM "$(cat "$TMP/forever.pid")"
 wait "$FE_REC"
 assert_eq "record of the killed server: its status (128+15)" 143 "$?"
+assert_eq "the killed server served alice, then bob" "served alice as #1|served bob as #2" \
+	"$(tr '\n' '|' <"$TMP/fe.rec.out" | sed 's/|$//')"
 rm -f "$TMP/forever.pid"
 "$PROVTAP" replay "$TMP/forever.ptx" --verify >"$TMP/fe.rep.out" 2>"$TMP/fe.rep.err"
 rc=$?
@@ -153,12 +136,13 @@ assert_eq "killed server alone: --verify passes (status: signal 15 as recorded)"
 check "killed server alone: output byte-identical" cmp -s "$TMP/fe.rec.out" "$TMP/fe.rep.out"
 assert_contains "replay says it sent the recorded signal" "stopped by signal 15 in the recording, after its clients; sent now" \
 	"$TMP/fe.rep.err"
+assert_contains "killed server alone: its 2 clients played to it" "\(2 of them played" "$TMP/fe.rep.err"
 
 # ---- 6. a replay told to stop (SIGTERM) leaves nothing running ------------------------------
 "$PROVTAP" replay "$TMP/cli.ptx" -- sleep 60 >/dev/null 2>"$TMP/term.err" &
 RP=$!
 on_exit "kill $RP"
-replay_cg() { find /sys/fs/cgroup -maxdepth 4 -type d -name "provtap-replay-$RP" 2>/dev/null | head -1; }
+replay_cg() { find /sys/fs/cgroup -type d -name "provtap-replay-$RP" 2>/dev/null | head -1; }
 replay_runs() { local cg; cg=$(replay_cg); [ -n "$cg" ] && grep -q . "$cg/cgroup.procs"; }
 wait_for 10 "the replayed command runs" replay_runs || fail "the replayed sleep did not start"
 kill -TERM "$RP"

@@ -16,28 +16,8 @@ require_bpf
 command -v unshare >/dev/null || die "missing tool: unshare (util-linux)"
 command -v getent >/dev/null || die "missing tool: getent (libc-bin)"
 
-NS="${PREFIX}srv"
-VH="${PREFIX}h"
-VS="${PREFIX}s"
-N=$(( $$ % 250 + 1 ))
-HOST_IP=10.253.$N.1
-SRV_IP=10.253.$N.2
-ip netns add "$NS" || die "cannot create namespace $NS"
-on_exit "ip netns del '$NS'"
-ip link add "$VH" type veth peer name "$VS" || die "cannot create veth $VH"
-on_exit "ip link del '$VH'"
-ip link set "$VS" netns "$NS"
-ip addr add "$HOST_IP/24" dev "$VH"
-ip link set "$VH" up
-nsx "$NS" ip addr add "$SRV_IP/24" dev "$VS"
-nsx "$NS" ip link set "$VS" up
-nsx "$NS" ip link set lo up
+replay_server_ns 253
 
-leftovers() {
-	ls -d /sys/fs/bpf/provtap-record-* /tmp/provtap-record.* 2>/dev/null
-	find /sys/fs/cgroup -maxdepth 4 -type d \( -name 'provtap-record-*' -o -name 'provtap-replay-*' \) 2>/dev/null
-}
-check_clean() { assert_eq "$1: nothing left (pins, cgroups, temp dirs)" "" "$(leftovers | tr '\n' ' ')"; }
 # udp_bound PORT: something is bound there in the server namespace
 udp_bound() { nsx "$NS" ss -Hlun "sport = :$1" | grep -q .; }
 
@@ -97,7 +77,7 @@ wait_for 10 "calculator bound" udp_bound 5005 || die "the UDP calculator did not
 assert_eq "record of the UDP client: exit 0" 0 "$?"
 sed 's/^/        record| /' "$TMP/udp.rec.err"
 assert_eq "three answers while recorded" "add 2 3 = 5|mul 6 7 = 42|add 40 2 = 42" "$(tr '\n' '|' <"$TMP/udp.rec.out" | sed 's/|$//')"
-assert_contains "record counts 6 datagrams" "6 UDP datagram\(s\)" "$TMP/udp.rec.err"
+assert_contains "record counts 6 datagrams" "(^|[^0-9])6 UDP datagram\(s\)" "$TMP/udp.rec.err"
 kill "$CALC"
 wait_for 10 "calculator gone" not udp_bound 5005
 "$PROVTAP" replay "$TMP/udp.ptx" --verify >"$TMP/udp.rep.out" 2>"$TMP/udp.rep.err"
