@@ -26,7 +26,11 @@ void pt_gargv_text(const struct pt_pm_exec *x, char *buf, size_t len)
 	buf[0] = 0;
 	for (__u32 i = 0; i < x->argc && a < x->argv + x->argv_len; i++) {
 		size_t n = strnlen(a, (size_t)(x->argv + x->argv_len - a));
-		bool q = !n || strpbrk(a, " \t'\"\\$`*?;&|<>(){}") != NULL;
+		bool q = !n;
+
+		/* within the n bytes: a cut argv's last word has no NUL */
+		for (size_t k = 0; k < n && !q; k++)
+			q = strchr(" \t'\"\\$`*?;&|<>(){}", a[k]) != NULL;
 
 		pt_gaddf(buf, len, "%s%s", i ? " " : "", q ? "'" : "");
 		for (size_t k = 0; k < n; k++) {

@@ -21,10 +21,6 @@ static const char *const begin_names[] = {
 	[PT_PMB_PIPE] = "pipe", [PT_PMB_ACCEPT] = "accept", [PT_PMB_DUP] = "dup", [PT_PMB_INHERIT] = "inherit",
 	[PT_PMB_SEED] = "seed", [PT_PMB_UNKNOWN] = "unknown",
 };
-static const char *const end_names[] = {
-	[PT_PME_NONE] = "open", [PT_PME_CLOSE] = "close", [PT_PME_DUP2] = "dup2", [PT_PME_CLOEXEC] = "cloexec",
-	[PT_PME_CLOSE_RANGE] = "close_range", [PT_PME_EXIT] = "exit", [PT_PME_LOST] = "lost",
-};
 static const char *const origin_names[] = { [PT_PMO_FORK] = "fork", [PT_PMO_SEED] = "seed", [PT_PMO_SEEN] = "seen" };
 static const char *const kind_names[] = {
 	[PT_FK_NONE] = "none", [PT_FK_FILE] = "file", [PT_FK_DIR] = "dir", [PT_FK_PIPE] = "pipe",
@@ -47,7 +43,6 @@ static const char *const gap_texts[] = {
 };
 
 const char *pt_pv_begin_name(__u8 begin) { return NAME(begin_names, begin); }
-const char *pt_pv_end_name(__u8 end) { return NAME(end_names, end); }
 const char *pt_pv_origin_name(__u8 origin) { return NAME(origin_names, origin); }
 const char *pt_pv_kind_name(__u8 kind) { return NAME(kind_names, kind); }
 const char *pt_pv_gap_name(__u8 gap) { return NAME(gap_names, gap); }

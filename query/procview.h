@@ -20,7 +20,6 @@
 
 /* Names of the model's enums ("inherit", "cloexec", "truncated", ...); "?" when out of range. */
 const char *pt_pv_begin_name(__u8 begin);	/* enum pt_pm_begin: open socket socketpair pipe accept dup inherit seed unknown */
-const char *pt_pv_end_name(__u8 end);		/* enum pt_pm_end: open close dup2 cloexec close_range exit lost */
 const char *pt_pv_origin_name(__u8 origin);	/* enum pt_pm_origin: fork seed seen */
 const char *pt_pv_kind_name(__u8 kind);		/* enum pt_fd_kind: none file dir pipe socket chr other */
 
