@@ -657,6 +657,8 @@ __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u3
 	}
 
 	pt_fd_resolve(&r->info, r->fd, &s->pp);
+	if (c && (c->content_flags & PT_CONTENT_SOCKETS) && r->info.kind != PT_FK_SOCKET)
+		j->content_max = 0;
 	tcp = s->pp.sk && pt_fi_tcp(&r->info);
 	j->snd_raw = r->info.snd_seq;
 	j->rcv_raw = r->info.rcv_seq;

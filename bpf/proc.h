@@ -355,8 +355,13 @@ struct pt_proc_cfg {
 	__u32 variant;		/* enum pt_proc_variant loaded: for status (programs do not read it) */
 	char  comm[PT_COMM_LEN];	/* PT_SCOPE_COMM */
 	__u32 send_variant;	/* the send hook's variant (loader/features.h enum pt_prog): for status */
-	__u32 pad2;
+	__u32 content_flags;	/* PT_CONTENT_SOCKETS */
 };
+
+/* pt_proc_cfg.content_flags */
+#define PT_CONTENT_SOCKETS	1	/* content of calls on sockets only: other FDs' calls are
+					 * recorded as with content_max 0 (captured 0, not marked
+					 * truncated) */
 
 /* The program variants (bpf/proc_maps.bpf.h, loader/proc_attach.c). */
 enum pt_proc_variant {

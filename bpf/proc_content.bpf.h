@@ -135,7 +135,7 @@ __noinline int pt_data_emit(struct pt_pscratch *s)
 		j->cur_rem = 0;
 		j->iov_i = 0;
 		for (k = 0; k < PT_CONTENT_STEPS; k++)
-			if (!pt_content_step(j, st))
+			if (j->got >= j->want || !pt_content_step(j, st))
 				break;
 		got = j->got;
 		if (got > PT_CONTENT_MAX)
@@ -149,7 +149,7 @@ __noinline int pt_data_emit(struct pt_pscratch *s)
 		r->captured = got;
 		r->cap_len = cap;
 		r->len = sizeof(*r) + cap;
-		bpf_probe_read_kernel(st->b, sizeof(*r), r);
+		__builtin_memcpy(st->b, r, sizeof(*r));
 		err = bpf_ringbuf_output(&pt_pring, st->b, sizeof(*r) + cap,
 					 pt_pring_wake(sizeof(*r) + cap));
 	} else {

@@ -92,22 +92,14 @@ static __always_inline int pt_comm_eq(const char *comm, const char *want)
 	return 1;
 }
 
-/*
- * pt_scope_ok - 1 when the current task is in the configured scope and not
- * ignored, else 0. No configuration: everything is in scope (ARRAY maps
- * always have it, zeroed = PT_SCOPE_ALL). An unknown scope value: nothing.
- * A global function: verified once per program.
- */
-__noinline int pt_scope_ok(void)
+/* pt_scope_in - 1 when the current task (process @tgid) is in the configured
+ * scope of @c, else 0 (see pt_scope_ok). */
+static __always_inline int pt_scope_in(const struct pt_proc_cfg *c, __u32 tgid)
 {
 	struct task_struct *task;
-	struct pt_proc_cfg *c = pt_cfg();
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	char comm[PT_COMM_LEN];
 	long r;
 
-	if (bpf_map_lookup_elem(&pt_pignore, &tgid))
-		return 0;
 	if (!c)
 		return 1;
 	switch (c->scope) {
@@ -138,6 +130,23 @@ __noinline int pt_scope_ok(void)
 		return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == c->netns_ino;
 	}
 	return 0;
+}
+
+/*
+ * pt_scope_ok - 1 when the current task is in the configured scope and not
+ * ignored, else 0. No configuration: everything is in scope (ARRAY maps
+ * always have it, zeroed = PT_SCOPE_ALL). An unknown scope value: nothing.
+ * The scope first: most calls a host makes are out of it, and its test is
+ * cheaper than the ignore list's hash lookup. A global function: verified
+ * once per program.
+ */
+__noinline int pt_scope_ok(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!pt_scope_in(pt_cfg(), tgid))
+		return 0;
+	return bpf_map_lookup_elem(&pt_pignore, &tgid) == NULL;
 }
 
 /*

@@ -672,7 +672,8 @@ static int setup_fds(struct collector *c, int *sfd, int *tfd)
 int pt_collect_run(const struct pt_collect_opts *o)
 {
 	struct pt_store_opts so = { .retain_bytes = o->retain_bytes, .retain_age_ns = o->retain_age_ns,
-				    .seg_max_bytes = o->seg_max_bytes, .on_new_segment = on_new_segment };
+				    .seg_max_bytes = o->seg_max_bytes, .zlevel = o->zlevel,
+				    .on_new_segment = on_new_segment };
 	struct collector *c;
 	int sfd = -1, tfd = -1, err;
 	uid_t uid = 0;

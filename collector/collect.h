@@ -17,6 +17,7 @@ struct pt_collect_opts {
 	__u64 retain_bytes;		/* 0 = keep everything */
 	__u64 retain_age_ns;
 	__u64 seg_max_bytes;		/* 0 = store default */
+	int zlevel;			/* pt_store_opts.zlevel: 0 = store default */
 	int ready_fd;			/* write "ok\n" here when serving, then close; -1 = none */
 	int log_fd;			/* once ready, stderr goes here (daemon log); -1 = keep */
 };

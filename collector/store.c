@@ -176,7 +176,8 @@ int pt_store_seal_active(struct pt_store *s, bool start_new)
 
 	if (s->fd < 0 || !s->act_recs)
 		return 0;
-	err = pt_seal_file(s->dfd, s->dir, s->fd, s->trust_from, &s->hdr, s->cursors, s->n_cursors, &so);
+	err = pt_seal_file(s->dfd, s->dir, s->fd, s->trust_from, &s->hdr, s->cursors, s->n_cursors,
+			   s->opts.zlevel, &so);
 	if (err)
 		return err;
 	e = (struct pt_seg_ent){

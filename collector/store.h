@@ -49,11 +49,17 @@ struct pt_store_seg_info {
 	char  boot_id[40];	/* /proc/sys/kernel/random/boot_id */
 };
 
+/* pt_store_opts.zlevel: sealed blocks stored without compression (still DEFLATE streams,
+ * readable as any other): for a temporary store, so that sealing costs no CPU a workload
+ * running beside the collector would miss (provtap record) */
+#define PT_STORE_UNCOMPRESSED	(-1)
+
 struct pt_store_opts {
 	__u64 seg_max_bytes;	/* seal the active segment past this many raw bytes; 0 = 16 MiB */
 	__u64 seg_max_age_ns;	/* ... or when it is older than this (boottime); 0 = 10 min */
 	__u64 retain_bytes;	/* delete oldest sealed segments past this total; 0 = keep all */
 	__u64 retain_age_ns;	/* delete sealed segments whose newest record is older; 0 = keep */
+	int zlevel;		/* DEFLATE level of sealed blocks: 1..12, 0 = 6, PT_STORE_UNCOMPRESSED */
 	const char *hostname;	/* NULL = gethostname() */
 	const char *boot_id;	/* NULL = read /proc/sys/kernel/random/boot_id */
 	/*

@@ -258,7 +258,7 @@ struct pt_seal_out {
 	__u64 t_min, t_max;
 };
 int pt_seal_file(int dfd, const char *dir, int fd, __u64 trust_from, const struct pt_seg_hdr *hdr,
-		 const struct pt_cursor *cursors, __u32 n_cursors, struct pt_seal_out *out);
+		 const struct pt_cursor *cursors, __u32 n_cursors, int zlevel, struct pt_seal_out *out);
 
 /* ---- the writer (store.c, store_recover.c) ---- */
 

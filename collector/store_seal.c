@@ -229,7 +229,7 @@ static int seal_footer(struct sealer *s, const struct pt_cursor *cursors, __u32 
 }
 
 int pt_seal_file(int dfd, const char *dir, int fd, __u64 trust_from, const struct pt_seg_hdr *hdr,
-		 const struct pt_cursor *cursors, __u32 n_cursors, struct pt_seal_out *out)
+		 const struct pt_cursor *cursors, __u32 n_cursors, int zlevel, struct pt_seal_out *out)
 {
 	char tmp[64], fin[64], pta[64];
 	struct pt_seg_hdr sh = *hdr;
@@ -243,7 +243,7 @@ int pt_seal_file(int dfd, const char *dir, int fd, __u64 trust_from, const struc
 	s.path = tmp;
 	if (fstat(fd, &st))
 		return -errno;
-	s.codec = pt_codec_new(6);
+	s.codec = pt_codec_new(zlevel == PT_STORE_UNCOMPRESSED ? 0 : zlevel ? zlevel : 6);
 	s.raw = malloc(PT_BLK_RAW_MAX);
 	if (!s.codec || !s.raw ||
 	    pt_bloom_init(&s.flow, st.st_size / sizeof(struct pt_pkt) + 1) ||

@@ -91,8 +91,9 @@ static void procs_status(FILE *out, bool json)
 			fprintf(out, ",\"scope\":");
 			pt_json_str(out, p.scope);
 			fprintf(out, ",\"variant\":\"%s\",\"send_variant\":\"%s\",\"content\":%u,\"tracepoints\":%d,"
-				"\"ring_bytes\":%llu,\"ring_backlog_bytes\":%lld,\"categories\":{", p.variant, p.send_variant,
-				p.cfg.content_max, p.links,
+				"\"content_sockets_only\":%s,\"ring_bytes\":%llu,\"ring_backlog_bytes\":%lld,\"categories\":{",
+				p.variant, p.send_variant, p.cfg.content_max, p.links,
+				p.cfg.content_flags & PT_CONTENT_SOCKETS ? "true" : "false",
 				(unsigned long long)p.ring_bytes, (long long)p.backlog);
 			for (int i = 0; i < PT_PC_MAX; i++)
 				fprintf(out, "%s\"%s\":{\"seen\":%llu,\"out_of_scope\":%llu,\"recorded\":%llu,"
@@ -112,8 +113,9 @@ static void procs_status(FILE *out, bool json)
 	}
 	if (err)
 		fprintf(out, "\nproc probes: loaded, but their state cannot be read: %s\n", strerror(-err));
-	fprintf(out, "\nproc probes  variant %s, send hook %s, %d attachments, scope %s, content %u bytes per call\n",
-		p.variant, p.send_variant, p.links, p.scope, p.cfg.content_max);
+	fprintf(out, "\nproc probes  variant %s, send hook %s, %d attachments, scope %s, content %u bytes per call%s\n",
+		p.variant, p.send_variant, p.links, p.scope, p.cfg.content_max,
+		p.cfg.content_flags & PT_CONTENT_SOCKETS ? " (sockets only)" : "");
 	fprintf(out, "  ring buffer %llu MiB, %lld bytes waiting for the collector\n",
 		(unsigned long long)(p.ring_bytes >> 20), (long long)p.backlog);
 	fprintf(out, "  %-6s %12s %12s %12s %10s %8s %8s %8s\n", "KIND", "SEEN", "OUT-SCOPE", "RECORDED", "RINGDROP",

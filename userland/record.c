@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "collector/collect.h"
+#include "collector/store.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "loader/loader.h"
@@ -134,8 +135,10 @@ static int start_collector(struct recorder *r)
 		return err;
 	}
 	if (r->collector == 0) {
+		/* a temporary store (the .ptx is built from it): sealing it uncompressed
+		 * takes no CPU from the command running beside it */
 		struct pt_collect_opts co = { .store_dir = store, .socket_path = sock, .ready_fd = p[1],
-					      .log_fd = logfd };
+					      .log_fd = logfd, .zlevel = PT_STORE_UNCOMPRESSED };
 
 		/* not in the terminal's process group: a ^C for the command must not stop it early */
 		setpgid(0, 0);
@@ -294,8 +297,9 @@ static int fill_meta(struct pt_ptx *x, const struct pt_record_opts *o, const str
 int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 {
 	struct recorder r = { .cg = { .fd = -1 } };
-	struct pt_procs_opts po = { .content = PT_CONTENT_MAX, .scope = PT_SCOPE_CGROUP,
-				    .ring_bytes = PT_RECORD_RING_BYTES };
+	/* the .ptx keeps the network's bytes only: no content of files and pipes */
+	struct pt_procs_opts po = { .content = PT_CONTENT_MAX, .content_sockets = true,
+				    .scope = PT_SCOPE_CGROUP, .ring_bytes = PT_RECORD_RING_BYTES };
 	struct pt_load_opts lo = { .procs = &po };
 	struct pt_procs_state ps;
 	struct pt_pmload *l = NULL;

@@ -1452,6 +1452,40 @@ START_TEST(content_chunks_and_trunc)
 	ck_assert_uint_eq(r->d.flags, 0);
 	ck_assert_uint_eq(r->size, sizeof(struct pt_data));
 
+	/* sockets only (provtap record): a write to /dev/null is metadata only, one on
+	 * a socket keeps its content */
+	{
+		int sv[2];
+		char got[1000];
+
+		cfg.content_max = 4096;
+		cfg.content_flags = PT_CONTENT_SOCKETS;
+		set_cfg(&cfg);
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		drain();
+		ck_assert_int_eq(write(fd, big, 1000), 1000);
+		ck_assert_int_eq(write(sv[0], big, 1000), 1000);
+		ck_assert_int_eq(read(sv[1], got, sizeof(got)), 1000);
+		drain();
+		r = data_nth(PT_CALL_WRITE, fd, getpid(), 0);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_uint_eq(r->d.size, 1000);
+		ck_assert_uint_eq(r->d.captured, 0);
+		ck_assert_uint_eq(r->d.flags, 0);
+		ck_assert_uint_eq(r->size, sizeof(struct pt_data));
+		r = data_nth(PT_CALL_WRITE, sv[0], getpid(), 0);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_uint_eq(r->d.size, 1000);
+		ck_assert_uint_eq(r->d.flags, 0);
+		expect_content(&r->d, big, 1000);
+		r = data_nth(PT_CALL_READ, sv[1], getpid(), 0);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_uint_eq(r->d.size, 1000);
+		expect_content(&r->d, big, 1000);
+		close(sv[0]);
+		close(sv[1]);
+	}
+
 	close(fd);
 	check_counters();
 	env_down();
