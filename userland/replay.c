@@ -61,6 +61,8 @@ struct peer {
 	__u8 addr[16];
 	int fd;
 	unsigned accepted;
+	__u32 first;		/* the first recorded connection to it */
+	bool by_pos;		/* recorded processes at several tree positions connected to it */
 };
 
 /* Set by SIGTERM / SIGHUP during the replay: end the launches now and clean up. */
@@ -82,6 +84,9 @@ struct replay_run {
 	struct pt_cgroup cg;
 	struct pt_rudp *udp;
 	char (*exe)[PATH_MAX];		/* per launch */
+	char (*proc_pos)[PT_REPLAY_POS_LEN];	/* per recorded process: its tree position ("" not needed) */
+	struct pt_rtree *tree;		/* the re-run's positions; NULL when not needed or not known */
+	int diag_fd;			/* sock_diag in the replay namespace (with tree) */
 };
 
 static bool is_loopback(__u16 family, const __u8 *a)
@@ -229,45 +234,188 @@ static int setup_net(struct replay_run *r)
 	return 0;
 }
 
-/* The recorded peers of the emulated outbound connections, in order of first connection. */
+static bool to_peer(const struct pt_ptx_conn *c, const struct peer *p)
+{
+	return c->family == p->family && c->rport == p->port && !memcmp(c->raddr, p->addr, 16);
+}
+
+/* The recorded tree position of connection c's process ("?" when it has none). */
+static const char *conn_pos(const struct replay_run *r, const struct pt_ptx_conn *c)
+{
+	return c->proc < r->rp.o->x->nprocs ? r->proc_pos[c->proc] : "?";
+}
+
+/*
+ * The recorded peers of the emulated outbound connections, in order of first
+ * connection, each marked by_pos when processes at several positions
+ * connected to it. 0, -E2BIG (logged) or -ENOMEM.
+ */
 static int plan_peers(struct replay_run *r)
 {
 	const struct pt_ptx *x = r->rp.o->x;
 
+	r->proc_pos = calloc(x->nprocs + 1, sizeof(*r->proc_pos));
+	if (!r->proc_pos)
+		return -ENOMEM;
 	for (__u32 i = 0; i < x->nconns; i++) {
 		const struct pt_ptx_conn *c = &x->conns[i];
-		bool seen = false;
+		struct peer *p = NULL;
 
 		if (r->plan.emu[i] != PT_EMU_PEER)
 			continue;
-		for (unsigned k = 0; k < r->npeers && !seen; k++)
-			seen = r->peers[k].family == c->family && r->peers[k].port == c->rport &&
-			       !memcmp(r->peers[k].addr, c->raddr, 16);
-		if (seen)
+		if (c->proc < x->nprocs && !r->proc_pos[c->proc][0])
+			pt_ptx_tree_pos(x, c->proc, r->proc_pos[c->proc], sizeof(r->proc_pos[c->proc]));
+		for (unsigned k = 0; k < r->npeers && !p; k++)
+			if (to_peer(c, &r->peers[k]))
+				p = &r->peers[k];
+		if (p) {
+			p->by_pos = p->by_pos || strcmp(conn_pos(r, &x->conns[p->first]), conn_pos(r, c));
 			continue;
+		}
 		if (r->npeers == MAX_PEERS) {
 			pt_err("replay: more than %d distinct peers; not supported", MAX_PEERS);
 			return -E2BIG;
 		}
-		r->peers[r->npeers++] = (struct peer){ .family = c->family, .port = c->rport, .fd = -1 };
-		memcpy(r->peers[r->npeers - 1].addr, c->raddr, 16);
+		p = &r->peers[r->npeers++];
+		*p = (struct peer){ .family = c->family, .port = c->rport, .fd = -1, .first = i };
+		memcpy(p->addr, c->raddr, 16);
 	}
 	return 0;
 }
 
-/* The nth (1-based) emulated outbound connection to peer p, or PT_PTX_NONE. */
-static __u32 nth_conn(const struct replay_run *r, const struct peer *p, unsigned nth)
+/*
+ * The first emulated connection to p not served yet, by recorded order, from
+ * the process at position pos (NULL: any); PT_PTX_NONE if none. *had (may be
+ * NULL): the recording has a connection from pos to p, served or not.
+ */
+static __u32 first_unused(const struct replay_run *r, const struct peer *p, const char *pos, bool *had)
 {
 	const struct pt_ptx *x = r->rp.o->x;
 
 	for (__u32 i = 0; i < x->nconns; i++) {
 		const struct pt_ptx_conn *c = &x->conns[i];
 
-		if (r->plan.emu[i] == PT_EMU_PEER && c->family == p->family && c->rport == p->port &&
-		    !memcmp(c->raddr, p->addr, 16) && !--nth)
+		if (r->plan.emu[i] != PT_EMU_PEER || !to_peer(c, p) || (pos && strcmp(conn_pos(r, c), pos)))
+			continue;
+		if (had)
+			*had = true;
+		if (!r->served[i])
 			return i;
 	}
 	return PT_PTX_NONE;
+}
+
+/* Do the connections to p not served yet come from processes at several positions? */
+static bool unused_from_several(const struct replay_run *r, const struct peer *p)
+{
+	const struct pt_ptx *x = r->rp.o->x;
+	const char *pos = NULL;
+
+	for (__u32 i = 0; i < x->nconns; i++) {
+		const struct pt_ptx_conn *c = &x->conns[i];
+
+		if (r->plan.emu[i] != PT_EMU_PEER || !to_peer(c, p) || r->served[i])
+			continue;
+		if (pos && strcmp(pos, conn_pos(r, c)))
+			return true;
+		pos = conn_pos(r, c);
+	}
+	return false;
+}
+
+/* Apply the re-run's process events; lost ones end position matching (said once). */
+static void follow_tree(struct replay_run *r)
+{
+	int err;
+
+	if (!r->tree)
+		return;
+	err = pt_rtree_drain(r->tree);
+	if (!err)
+		return;
+	pt_replay_say(&r->rp, "note: %s: from now on connections are matched by destination and order only",
+		      err == -ENOBUFS ? "the kernel dropped process events (the system forked and exited faster than "
+					"replay read them)"
+				      : strerror(-err));
+	pt_rtree_free(r->tree);
+	r->tree = NULL;
+}
+
+/*
+ * The recorded connection that accepted connection fd (the p->accepted'th to
+ * p) is served as, PT_PTX_NONE if the recording has no more to p. Where
+ * processes at several positions connected to p, the re-run process that
+ * made it is looked up and its position decides: its first connection to p
+ * not served yet; when it has none, or is not found, the first to p not
+ * served yet (order alone). Said when that is not what order alone gives,
+ * and when the process is not found and order alone has a choice.
+ */
+static __u32 match_conn(struct replay_run *r, struct peer *p, int fd)
+{
+	__u32 first = first_unused(r, p, NULL, NULL), c;
+	const char *pos = NULL;
+	bool had = false;
+	char ep[64];
+	pid_t owner;
+
+	if (first == PT_PTX_NONE || !p->by_pos)
+		return first;
+	follow_tree(r);	/* the forks that made the process that connected are queued by now */
+	if (!r->tree)
+		return first;
+	pt_ptx_fmt_ep(p->family, p->addr, p->port, ep, sizeof(ep));
+	owner = pt_replay_owner(r->diag_fd, fd, r->tree);
+	if (owner > 0)
+		pos = pt_rtree_pos(r->tree, owner);
+	if (!pos) {
+		if (unused_from_several(r, p))
+			pt_replay_say(&r->rp, "note: connection #%u to %s: %s%s; served by order as recorded connection "
+				      "%u (process %s)", p->accepted, ep, owner < 0 ? "finding its process failed: " :
+				      "no re-run process holds its client end (closed, or its process exited, before replay "
+				      "looked)", owner < 0 ? strerror(-owner) : "", first,
+				      conn_pos(r, &r->rp.o->x->conns[first]));
+		return first;
+	}
+	c = first_unused(r, p, pos, &had);
+	if (c == first)
+		return c;
+	if (c != PT_PTX_NONE) {
+		pt_replay_say(&r->rp, "note: connection #%u to %s is process %s's: served as its recorded connection %u, "
+			      "not %u (process %s) as order alone would", p->accepted, ep, pos, c, first,
+			      conn_pos(r, &r->rp.o->x->conns[first]));
+		return c;
+	}
+	pt_replay_say(&r->rp, "note: position mismatch: connection #%u to %s is process %s's, and the recording has %s "
+		      "from that position to it; served by order as recorded connection %u (process %s)", p->accepted, ep,
+		      pos, had ? "no more connections" : "no connection", first, conn_pos(r, &r->rp.o->x->conns[first]));
+	return first;
+}
+
+/*
+ * Where processes at several positions connected to one destination, follow
+ * the re-run's process tree (before leaving the initial network namespace,
+ * where the proc connector is). Not possible here (no proc connector, not
+ * the initial PID namespace): said, and order alone decides. 0 or -ENOMEM.
+ */
+static int follow_positions(struct replay_run *r)
+{
+	char msg[256];
+	bool needed = false;
+	int err;
+
+	for (unsigned i = 0; i < r->npeers && !needed; i++)
+		needed = r->peers[i].by_pos;
+	if (!needed)
+		return 0;
+	err = pt_rtree_open(&r->tree, msg, sizeof(msg));
+	if (err == -ENOMEM) {
+		pt_err("replay: %s", msg);
+		return err;
+	}
+	if (err)
+		pt_replay_say(&r->rp, "note: cannot follow the re-run's processes (%s): connections are matched by "
+			      "destination and order only", msg);
+	return 0;
 }
 
 /* Keep rc (its thread started) in the list; false (rc not kept) on ENOMEM. */
@@ -286,6 +434,16 @@ static bool keep(struct replay_run *r, struct pt_rconn *rc)
 	return true;
 }
 
+/* How many emulated connections to p the recording has. */
+static unsigned recorded_to(const struct replay_run *r, const struct peer *p)
+{
+	unsigned n = 0;
+
+	for (__u32 i = 0; i < r->rp.o->x->nconns; i++)
+		n += r->plan.emu[i] == PT_EMU_PEER && to_peer(&r->rp.o->x->conns[i], p);
+	return n;
+}
+
 static void on_accept(struct replay_run *r, struct peer *p)
 {
 	struct pt_rconn *rc;
@@ -298,7 +456,7 @@ static void on_accept(struct replay_run *r, struct peer *p)
 		__u32 conn;
 
 		p->accepted++;
-		conn = nth_conn(r, p, p->accepted);
+		conn = match_conn(r, p, fd);
 		pt_ptx_fmt_ep(p->family, p->addr, p->port, ep, sizeof(ep));
 		sl = sizeof(ss);
 		if (conn == PT_PTX_NONE) {
@@ -307,7 +465,7 @@ static void on_accept(struct replay_run *r, struct peer *p)
 				  from, sizeof(from));
 			pt_replay_count(&r->rp, &r->rp.res->unexpected);
 			pt_replay_say(&r->rp, "UNEXPECTED connection #%u to %s (from %s): the recording has %u; closed",
-				      p->accepted, ep, from, p->accepted - 1);
+				      p->accepted, ep, from, recorded_to(r, p));
 			close(fd);
 			continue;
 		}
@@ -430,6 +588,15 @@ static int launch_due(struct replay_run *r)
 			return pid;
 		}
 		l->pid = pid;
+		/* it stands for the recorded process it re-runs: its position is that one's */
+		if (r->tree && l->proc < r->rp.o->x->nprocs) {
+			char pos[PT_REPLAY_POS_LEN];
+
+			if (pt_rtree_root(r->tree, pid, pt_ptx_tree_pos(r->rp.o->x, l->proc, pos, sizeof(pos)))) {
+				pt_err("replay: out of memory");
+				return -ENOMEM;
+			}
+		}
 		r->rp.res->started = true;
 		r->rp.res->launches++;
 		l->pidfd = (int)syscall(SYS_pidfd_open, l->pid, 0);
@@ -484,6 +651,7 @@ static void serve_until_exit(struct replay_run *r)
 				if (pf[i].revents & POLLIN)
 					on_accept(r, &r->peers[i]);
 		}
+		follow_tree(r);	/* the system's events queue up too: keep the socket drained */
 		if (!exited && !terminated && launch_due(r)) {
 			terminated = SIGTERM;	/* a later launch failed: end the others */
 		}
@@ -629,6 +797,7 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	r->rp.res = res;
 	r->rp.plan = &r->plan;
 	r->cg.fd = -1;
+	r->diag_fd = -1;
 	pthread_mutex_init(&r->rp.lock, NULL);
 	pthread_cond_init(&r->rp.changed, NULL);
 	r->served = calloc(x->nconns + 1, sizeof(*r->served));
@@ -656,7 +825,16 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	}
 	err = plan_peers(r);
 	if (!err)
+		err = follow_positions(r);
+	if (!err)
 		err = setup_net(r);
+	if (!err && r->tree) {
+		r->diag_fd = pt_replay_diag_open();
+		if (r->diag_fd < 0) {
+			err = r->diag_fd;
+			pt_err("replay: sock_diag socket: %s", strerror(-err));
+		}
+	}
 	if (err)
 		goto cleanup;
 	report_limits(r);
@@ -719,9 +897,13 @@ cleanup:
 	for (unsigned i = 0; i < r->npeers; i++)
 		if (r->peers[i].fd >= 0)
 			close(r->peers[i].fd);
+	pt_rtree_free(r->tree);
+	if (r->diag_fd >= 0)
+		close(r->diag_fd);
 	pthread_cond_destroy(&r->rp.changed);
 	pthread_mutex_destroy(&r->rp.lock);
 	pt_replay_plan_free(&r->plan);
+	free(r->proc_pos);
 	free(r->exe);
 	free(r->conns);
 	free(r->served);

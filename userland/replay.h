@@ -14,7 +14,12 @@
  * re-run and whose other end is not:
  *  - outbound (the process connected): the replayer listens at the recorded
  *    peer address; each accepted connection is matched to a recorded one by
- *    (destination address and port, order of connection to it) and served:
+ *    (tree position of the process that made it, destination address and
+ *    port, order among that position's connections to it) and served (the
+ *    position is looked up only for a destination that recorded processes at
+ *    several positions connected to: replay_tree.c follows the re-run's
+ *    forks, replay_owner.c finds the process holding the client's socket;
+ *    when either cannot tell, order to the destination decides, with a note):
  *    the peer's bytes are sent once the client has sent what it had sent
  *    before them, and what the client sends is compared;
  *  - inbound (the process accepted): the replayer plays the recorded client:

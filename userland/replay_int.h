@@ -3,8 +3,10 @@
  * replay_int.h — what the parts of a replay share: replay.c (namespace,
  * launches, the accept loop), replay_plan.c (what is re-run and what is
  * emulated), replay_conn.c (serving one TCP connection's script),
- * replay_in.c (playing a recorded client against a re-run server) and
- * replay_udp.c (answering datagrams, DNS included).
+ * replay_in.c (playing a recorded client against a re-run server),
+ * replay_udp.c (answering datagrams, DNS included), replay_tree.c (the
+ * re-run's process tree positions) and replay_owner.c (which re-run process
+ * made an accepted connection).
  */
 #ifndef PROVTAP_REPLAY_INT_H
 #define PROVTAP_REPLAY_INT_H
@@ -15,6 +17,7 @@
 #include "userland/replay.h"
 
 #define PT_REPLAY_RETRY_MS	10	/* between connection attempts to a server not listening yet */
+#define PT_REPLAY_POS_LEN	64	/* a tree position ("0.1.2") and its NUL */
 
 /* What the replay does with a recorded connection entry. */
 enum pt_emu {
@@ -117,5 +120,50 @@ int pt_rudp_start(struct pt_replay *rp, struct pt_rudp **out);
 
 /* Stop answering, report the recorded datagrams the re-run did not send, free. NULL-safe. */
 void pt_rudp_stop(struct pt_rudp *u);
+
+/* The re-run's process tree: each process's position, as the recording numbers them (replay_tree.c). */
+struct pt_rtree;
+
+/*
+ * Subscribe to the kernel's process events. Must be called in the initial
+ * network namespace (the proc connector lives there), as root, in the
+ * initial PID namespace. 0 and *out, or -errno with errlen bytes of
+ * explanation in err (*out NULL).
+ */
+int pt_rtree_open(struct pt_rtree **out, char *err, size_t errlen);
+
+/* The socket to poll for events; -1 for NULL. */
+int pt_rtree_fd(const struct pt_rtree *t);
+
+/* Process pid (just started by the replay) is at position pos. 0 or -ENOMEM. */
+int pt_rtree_root(struct pt_rtree *t, pid_t pid, const char *pos);
+
+/*
+ * Apply the queued events (forks of the tree's processes add their children,
+ * exits remove them). 0; -ENOBUFS: the kernel dropped events, positions
+ * after this are not reliable (the caller stops using t); -errno.
+ */
+int pt_rtree_drain(struct pt_rtree *t);
+
+/* pid's position ("0.1"), NULL when pid is not of the tree (or too deep). Owned by t until the next drain. */
+const char *pt_rtree_pos(const struct pt_rtree *t, pid_t pid);
+
+/* The tree's live processes: how many, and the ith one's pid. */
+size_t pt_rtree_count(const struct pt_rtree *t);
+pid_t pt_rtree_pid(const struct pt_rtree *t, size_t i);
+
+/* Unsubscribe and free. NULL-safe. */
+void pt_rtree_free(struct pt_rtree *t);
+
+/* A sock_diag socket of the current network namespace, for pt_replay_owner: fd or -errno. */
+int pt_replay_diag_open(void);
+
+/*
+ * The process of tree t that holds the client end of connection fd (which
+ * the replayer accepted): its pid; when several hold it (inherited), the one
+ * nearest the root. 0 when none does (it closed it or exited, or is not of
+ * the tree), -errno when the lookup failed.
+ */
+pid_t pt_replay_owner(int diag_fd, int fd, const struct pt_rtree *t);
 
 #endif /* PROVTAP_REPLAY_INT_H */
