@@ -15,6 +15,12 @@
 #
 # Overhead = the workload's own time under `provtap record` / its bare time - 1, per
 # repetition; bare and recorded runs alternate (A/B, then B/A), median and spread over REPS.
+# The workload (client and servers) runs on CPU $CPU_WL, the recorder (`provtap record` and
+# its collector) on CPU $CPU_REC, as the audit benchmark separates workload and collector:
+# on this 2-CPU machine a client and a server on different CPUs spend most of each exchange
+# waking each other's idle CPU, which makes run times vary by a third from run to run and
+# lets the recorder's own work land on the workload's critical path by chance. The overhead
+# is then what the probes cost the workload; the recorder's CPU time is reported beside it.
 # The workload's own time is measured by the same wrapper in both (the command's start to its
 # end, the recorder's setup and teardown excluded: those are reported in the note). Every run
 # is checked before it counts: the workload's output is complete and correct (curl: every file
@@ -22,7 +28,8 @@
 # with no truncation or kernel loss (record's summary, no warning); each replay passes --verify
 # and prints what the bare run printed.
 #
-# Env: PROVTAP (default build/provtap), REPS (default 7), QUICK=1 (3 reps, smaller workloads),
+# Env: PROVTAP (default build/provtap), REPS (default 11), QUICK=1 (3 reps, smaller workloads),
+# CPU_WL (default 1), CPU_REC (default 0),
 # BENCH_TMPDIR (where its temp dir goes, default /tmp).
 # Needs root. Removes everything it made (namespace, veth, servers, temp dir) on exit.
 set -uo pipefail
@@ -31,7 +38,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PROVTAP=${PROVTAP:-$ROOT/build/provtap}
 LIB=$ROOT/bench/benchlib.py
 QUICK=${QUICK:-0}
-REPS=${REPS:-7}
+REPS=${REPS:-11}
+CPU_WL=${CPU_WL:-1}
+CPU_REC=${CPU_REC:-0}
 # 48 KiB files: curl reads up to 100 KiB per call, the probes capture 64 KiB of a call (bpf/proc.h
 # PT_CONTENT_MAX): larger files make recordings with marked gaps, which this bench refuses to time
 FILES=300
@@ -131,9 +140,9 @@ for ((i = 0; i < FILES; i++)); do
 	head -c $((FILE_KB * 1024)) /dev/urandom >"$TMP/www/f$i.bin"
 	urls+=("http://$SRV_IP:8080/f$i.bin")
 done
-ip netns exec "$NS" "$PY" -m http.server 8080 --bind "$SRV_IP" --directory "$TMP/www" >/dev/null 2>&1 &
+ip netns exec "$NS" taskset -c $CPU_WL "$PY" -m http.server 8080 --bind "$SRV_IP" --directory "$TMP/www" >/dev/null 2>&1 &
 BG+=($!)
-ip netns exec "$NS" "$PY" "$TMP/rrsrv.py" "$SRV_IP" 9000 0 >/dev/null 2>&1 &
+ip netns exec "$NS" taskset -c $CPU_WL "$PY" "$TMP/rrsrv.py" "$SRV_IP" 9000 0 >/dev/null 2>&1 &
 BG+=($!)
 ip netns exec "$NS" "$PY" "$TMP/rrsrv.py" "$SRV_IP" 9001 0.05 >/dev/null 2>&1 &
 BG+=($!)
@@ -160,12 +169,13 @@ overhead() {
 		order=$([ $((i % 2)) = 0 ] && echo "bare recorded" || echo "recorded bare")
 		for m in $order; do
 			if [ "$m" = bare ]; then
-				"$TMP/timed.sh" "$TMP/out" "$TMP/t" "$@" 2>/dev/null || why="bare run failed"
+				taskset -c $CPU_WL "$TMP/timed.sh" "$TMP/out" "$TMP/t" "$@" 2>/dev/null || why="bare run failed"
 				$check "$TMP/out" || why="bare run: wrong output"
 				tb=$(cat "$TMP/t")
 			else
 				t0=$(date +%s%N)
-				"$PROVTAP" record -o "$TMP/r.ptx" -- "$TMP/timed.sh" "$TMP/out" "$TMP/t" "$@" 2>"$TMP/rec.err" ||
+				taskset -c $CPU_REC "$PROVTAP" record -o "$TMP/r.ptx" -- \
+					taskset -c $CPU_WL "$TMP/timed.sh" "$TMP/out" "$TMP/t" "$@" 2>"$TMP/rec.err" ||
 					why="recorded run failed: $(tail -1 "$TMP/rec.err")"
 				t1=$(date +%s%N)
 				$check "$TMP/out" || why="recorded run: wrong output"
@@ -192,7 +202,7 @@ overhead() {
 	awk -v x="$md" 'BEGIN { exit !(x < 10) }' && res=PASS
 	row name="record overhead ($name)" workload="$wl" value="$md" unit="%" reps=$REPS spread="[$mn,$md,$mx]" \
 		target="< 10 %" result=$res \
-		note="provtap record -o FILE -- CMD (proc probes scoped to the command's cgroup, content up to 64 KiB per call, a private collector). Overhead = the command's own wall time recorded / bare - 1 per repetition, bare and recorded alternating; medians: bare ${bmd}s, recorded ${rmd}s; record's whole wall time (probe load, collector, building and writing the .ptx) ${tmd}s. Checked each run: output complete and correct, the recording has all $conns connection(s) and >= $bytes bytes received, no truncation or loss warning."
+		note="provtap record -o FILE -- CMD (proc probes scoped to the command's cgroup, socket content up to 64 KiB per call, a private collector); workload and servers on CPU $CPU_WL, the recorder on CPU $CPU_REC. Overhead = the command's own wall time recorded / bare - 1 per repetition, bare and recorded alternating; medians: bare ${bmd}s, recorded ${rmd}s; record's whole wall time (probe load, collector, building and writing the .ptx) ${tmd}s. Checked each run: output complete and correct, the recording has all $conns connection(s) and >= $bytes bytes received, no truncation or loss warning."
 }
 
 check_curl() { cmp -s "$1" "$TMP/curl.expected"; }

@@ -22,7 +22,7 @@ PKGS=(
 	curl                                     # integration: record/replay of a real client
 )
 case "${1:-}" in
---bench) PKGS+=(tcpdump strace sqlite3 hyperfine) ;;
+--bench) PKGS+=(tcpdump strace sqlite3 hyperfine redis-tools) ;;
 --kernels) PKGS+=(qemu-system-x86 busybox-static xz-utils zstd) ;;
 esac
 
