@@ -48,7 +48,7 @@ struct uflow {
 	__u64 sock;			/* the recorded socket */
 	unsigned ep;			/* index in eps */
 	__u32 *dg;			/* its datagrams (indices in x->dgrams), by time */
-	unsigned n;
+	unsigned n, cap;
 	unsigned pos;			/* generic: the next datagram to play */
 	bool taken;			/* generic: a source was given this flow */
 	struct sockaddr_storage src;
@@ -108,6 +108,23 @@ static bool no_source(const struct pt_ptx_dgram *g)
 	return g->dir == PT_PTX_D_IN && !g->rport && !memcmp(g->raddr, zero, 16);
 }
 
+/* Append datagram i to flow f (its list grows by doubling: memory is the
+ * datagrams', not flows x datagrams). 0 or -ENOMEM. */
+static int flow_push(struct uflow *f, __u32 i)
+{
+	if (f->n == f->cap) {
+		unsigned nc = f->cap ? f->cap * 2 : 8;
+		__u32 *n = realloc(f->dg, nc * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		f->dg = n;
+		f->cap = nc;
+	}
+	f->dg[f->n++] = i;
+	return 0;
+}
+
 /* Datagram i into the flow (its socket, peer endpoint e). 0 or -ENOMEM. */
 static int flow_add(struct pt_rudp *u, __u32 i, unsigned e)
 {
@@ -121,12 +138,8 @@ static int flow_add(struct pt_rudp *u, __u32 i, unsigned e)
 		f = &u->flows[u->nflows++];
 		f->sock = x->dgrams[i].sock;
 		f->ep = e;
-		f->dg = calloc(x->ndgrams, sizeof(*f->dg));
-		if (!f->dg)
-			return -ENOMEM;
 	}
-	f->dg[f->n++] = i;
-	return 0;
+	return flow_push(f, i);
 }
 
 /*
@@ -182,7 +195,9 @@ static int plan(struct pt_rudp *u, unsigned *server_flows)
 			}
 		if (best == ~0u)
 			continue;	/* received before anything was sent: served, not emulated */
-		u->flows[best].dg[u->flows[best].n++] = i;
+		err = flow_push(&u->flows[best], i);
+		if (err)
+			return err;
 	}
 	for (unsigned k = 0; k < u->nflows; k++) {
 		struct uflow *f = &u->flows[k];
