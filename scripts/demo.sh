@@ -120,16 +120,20 @@ dropped=$(ip netns exec "$NS_R2" nft list table inet provtap_loss | sed -n 's/.*
 echo "nftables at r2 dropped $dropped packet(s)"
 bash "$TESTBED" loss "$P" off
 
-say "stop the collector (SIGTERM: drains the ring buffer, then exits)"
+say "provtap probe status"
+"$PROVTAP" probe status | sed -n '/^ID/,$p'
+
+# unload first, so nothing is recorded after the collector's final drain (the drop probe
+# watches the whole host): every record written is in the store
+say "unload the probes, then stop the collector (SIGTERM: drains the ring buffers, then exits)"
+"$PROVTAP" probe unload --all
+LOADED=0
 kill -TERM "$COLLECTOR"
 for _ in $(seq 200); do
 	[ -d "/proc/$COLLECTOR" ] && ! grep -q '^State:.*Z' "/proc/$COLLECTOR/status" 2>/dev/null || break
 	sleep 0.1
 done
 COLLECTOR=""
-
-say "provtap probe status"
-"$PROVTAP" probe status | sed -n '/^ID/,$p'
 
 say "provtap store count --store STORE 'udp'"
 "$PROVTAP" store count --store "$STORE" 'udp'
