@@ -173,7 +173,7 @@ check("the client's parent (forked)", any(e["kind"] == "forked" and e["to"] == c
 EOF
 check "text: the client's id is printed" grep -qF "$CLIENT_ID" "$TMP/why.txt"
 check "text: the file's id is printed" grep -qF "file:$PAYLOAD" "$TMP/why.txt"
-check "text: 6 packet lines" test "$(grep -c ' pkt:[0-9a-f]\{16\}@' "$TMP/why.txt")" -ge 6
+assert_eq "text: one packet line per capture point on the path" "${#POINTS_FWD[@]}" "$(grep -c ' pkt:[0-9a-f]\{16\}@' "$TMP/why.txt")"
 
 # --- the truncated call ---------------------------------------------------------------------------
 q "$TMP/why2.json" why "recv:$CONN+20000" --json --depth 1
