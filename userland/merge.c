@@ -82,7 +82,7 @@ static int copy_in(struct pt_ptx *x, const struct pt_ptx *a, __u64 delta, __u32 
 		d->first_ts = shift(s->first_ts, delta);
 		d->last_ts = shift(s->last_ts, delta);
 		for (int k = 0; k < 2; k++) {
-			d->dir[k].data = dup_mem(s->dir[k].data, s->dir[k].len, &ok);
+			d->dir[k].data = dup_mem(s->dir[k].data, s->dir[k].stored, &ok);
 			d->dir[k].gaps = dup_mem(s->dir[k].gaps, s->dir[k].ngaps * sizeof(*s->dir[k].gaps), &ok);
 		}
 		d->events = dup_mem(s->events, s->nevents * sizeof(*s->events), &ok);

@@ -18,9 +18,14 @@
  *   CONN    0 proc u32, 4 flags u32, 8 role u8, 9 pad u8, 10 family u16, 12
  *           lport u16, 14 rport u16, 16 laddr[16], 32 raddr[16], 48 first_ts
  *           u64, 56 last_ts u64 (64). Connections are numbered in file order.
- *   STREAM  0 conn u32, 4 dir u8, 5 pad[3], 8 len u64, 16 ngaps u32, 20 pad
- *           u32 (24); ngaps x { off u64, len u64, kind u8, pad[7] } (24
- *           each); then len bytes (zero in gaps). After its CONN.
+ *   STREAM  0 conn u32, 4 dir u8, 5 pad[3], 8 len u64, 16 ngaps u32, 20
+ *           stored u32 (24); ngaps x { off u64, len u64, kind u8, pad[7] }
+ *           (24 each); then the stream's first stored bytes (zero in gaps).
+ *           len is the stream's length; [stored, len) was not captured and
+ *           lies wholly in gaps (past --content-max: a PT_PTX_G_LIMIT gap),
+ *           so it takes no room. stored <= len, and fits u32 as a section
+ *           does. After its CONN. Version 1: 20 is pad (0) and all len bytes
+ *           follow (stored = len).
  *   EVENTS  0 conn u32, 4 n u32 (8); n x { ts u64, off u64, len u64, dir u8,
  *           pad[7] } (32 each). After its CONN and STREAMs.
  *   DGRAM   0 proc u32, 4 dir u8, 5 pad u8, 6 family u16, 8 lport u16, 10
@@ -61,14 +66,15 @@
 #define SZ_HOST		48
 
 static const char about_text[] =
-	"provtap experiment recording (.ptx), format version 1.\n"
+	"provtap experiment recording (.ptx), format version 2.\n"
 	"Written by `provtap record`; read with `provtap show` and `provtap replay`.\n"
 	"After a 64-byte header (magic PROVTAPX, version, lengths, CRC-32s) comes a raw DEFLATE\n"
 	"body of sections {u16 type, u16 flags, u32 len, payload}: 1 ABOUT (this text),\n"
 	"2 META (key\\0value\\0), 3 ARGV, 4 ENV, 5 PROC, 6 EXEC, 7 FILE, 8 CONN (TCP), 9 STREAM\n"
-	"(one direction's bytes with gap marks), 10 EVENTS (the data calls, for timing), 11 DGRAM\n"
-	"(UDP), 12 LOSS (records the kernel dropped), 13 TWIN (two entries that are the ends of one\n"
-	"connection), 14 HOST (a host of a multi-host recording: its command and processes).\n"
+	"(one direction's bytes with gap marks, up to its last captured byte), 10 EVENTS (the\n"
+	"data calls, for timing), 11 DGRAM (UDP), 12 LOSS (records the kernel dropped), 13 TWIN\n"
+	"(two entries that are the ends of one connection), 14 HOST (a host of a multi-host\n"
+	"recording: its command and processes).\n"
 	"Times are ns since the command started (a merged recording: the earliest input's).\n"
 	"Field layouts: userland/ptx.c in the provtap sources.\n";
 
@@ -216,6 +222,52 @@ const struct pt_ptx_gaprange *pt_ptx_stream_gap_at(const struct pt_ptx_stream *s
 	}
 	if (data_end)
 		*data_end = end;
+	return NULL;
+}
+
+size_t pt_ptx_stream_bytes(const struct pt_ptx_stream *s, __u64 off, size_t want, const __u8 **p)
+{
+	static const __u8 zeros[65536];
+	__u64 avail;
+
+	*p = zeros;
+	if (off >= s->len)
+		return 0;
+	if (off < s->stored && s->data) {
+		*p = s->data + off;
+		avail = s->stored - off;
+	} else {
+		avail = s->len - off < sizeof(zeros) ? s->len - off : sizeof(zeros);
+	}
+	return avail < want ? (size_t)avail : want;
+}
+
+const char *pt_ptx_stream_check(const struct pt_ptx_stream *s)
+{
+	__u64 prev_end = 0, covered;
+
+	if (s->stored > s->len)
+		return "STREAM stores more bytes than its length";
+	for (__u32 g = 0; g < s->ngaps; g++) {
+		const struct pt_ptx_gaprange *gr = &s->gaps[g];
+
+		if (!gr->len || gr->off < prev_end || gr->off > s->len || s->len - gr->off < gr->len)
+			return "STREAM gaps are not sorted, disjoint and inside the stream";
+		prev_end = gr->off + gr->len;
+	}
+	/* the bytes past the stored ones: one run of adjacent gaps from stored to len */
+	covered = s->stored;
+	for (__u32 g = 0; g < s->ngaps && covered < s->len; g++) {
+		const struct pt_ptx_gaprange *gr = &s->gaps[g];
+
+		if (gr->off + gr->len <= covered)
+			continue;
+		if (gr->off > covered)
+			break;
+		covered = gr->off + gr->len;
+	}
+	if (covered < s->len)
+		return "STREAM bytes past the stored ones are not marked as a gap";
 	return NULL;
 }
 
@@ -504,14 +556,14 @@ static void enc_body(const struct pt_ptx *x, struct wbuf *b)
 			wpad(b, 3);
 			w64(b, s->len);
 			w32(b, s->ngaps);
-			w32(b, 0);
+			w32(b, (__u32)s->stored);
 			for (__u32 g = 0; g < s->ngaps; g++) {
 				w64(b, s->gaps[g].off);
 				w64(b, s->gaps[g].len);
 				w8(b, s->gaps[g].kind);
 				wpad(b, 7);
 			}
-			wput(b, s->data, s->len);
+			wput(b, s->data, s->stored);
 			sect_end(b, at);
 		}
 		at = sect_begin(b, PT_PTX_S_EVENTS);
@@ -575,6 +627,21 @@ int pt_ptx_encode(const struct pt_ptx *x, void **out, size_t *outlen, char *err,
 
 	*out = NULL;
 	*outlen = 0;
+	for (__u32 i = 0; i < x->nconns; i++) {
+		for (int d = 0; d < 2; d++) {
+			const struct pt_ptx_stream *s = &x->conns[i].dir[d];
+			const char *why = pt_ptx_stream_check(s);
+
+			if (!why && s->stored > 0xffffffffu)
+				why = "STREAM stores 4 GiB or more";
+			if (why) {
+				rc = s->stored > 0xffffffffu ? -EOVERFLOW : -EINVAL;
+				snprintf(err, errlen, "cannot encode connection %u, %s direction: %s", i,
+					 d == PT_PTX_D_OUT ? "sent" : "received", why);
+				goto cleanup;
+			}
+		}
+	}
 	enc_body(x, &b);
 	if (b.err) {
 		rc = b.err;
@@ -683,6 +750,7 @@ cleanup:
 /* ---- reader ---- */
 
 struct rd {
+	__u32 version;		/* the file's format version */
 	const __u8 *p;
 	size_t len, at;		/* the section's payload and the cursor in it */
 	const char *name;	/* file, for messages */
@@ -936,8 +1004,9 @@ static int rd_conn(struct rd *r, struct pt_ptx *x)
 static int rd_stream(struct rd *r, struct pt_ptx *x)
 {
 	struct pt_ptx_stream *s;
-	__u32 conn, ngaps;
-	__u64 len, prev_end = 0;
+	__u32 conn, ngaps, stored32;
+	__u64 len, stored;
+	const char *why;
 	__u8 dir;
 	bool ok = true;
 
@@ -948,13 +1017,14 @@ static int rd_stream(struct rd *r, struct pt_ptx *x)
 	r->at += 3;
 	len = r64(r);
 	ngaps = r32(r);
-	r32(r);
+	stored32 = r32(r);
+	stored = r->version == 1 ? len : stored32;	/* version 1: every byte follows */
 	if (conn >= x->nconns || dir > PT_PTX_D_IN)
 		return bad(r, "STREAM names a connection or direction not in the file");
 	s = &x->conns[conn].dir[dir];
-	if (s->len || s->ngaps)
+	if (s->len || s->ngaps || s->stored)
 		return bad(r, "STREAM given twice");
-	if ((__u64)ngaps * SZ_GAP > r->len - r->at || len != r->len - r->at - (__u64)ngaps * SZ_GAP)
+	if ((__u64)ngaps * SZ_GAP > r->len - r->at || stored != r->len - r->at - (__u64)ngaps * SZ_GAP)
 		return bad(r, "STREAM lengths do not add up");
 	if (ngaps) {
 		s->gaps = calloc(ngaps, sizeof(*s->gaps));
@@ -968,13 +1038,18 @@ static int rd_stream(struct rd *r, struct pt_ptx *x)
 		gr->len = r64(r);
 		gr->kind = r8(r);
 		r->at += 7;
-		s->ngaps = g + 1;
-		if (!gr->len || gr->off < prev_end || gr->off > len || len - gr->off < gr->len)
-			return bad(r, "STREAM gaps are not sorted, disjoint and inside the stream");
-		prev_end = gr->off + gr->len;
 	}
+	s->ngaps = ngaps;
 	s->len = len;
-	s->data = rdup(r, len, &ok);
+	s->stored = stored;
+	why = pt_ptx_stream_check(s);
+	if (why) {
+		r->at -= (size_t)ngaps * SZ_GAP;	/* the offset of the gaps, for the message */
+		return bad(r, why);
+	}
+	s->data = rdup(r, stored, &ok);
+	if (!ok)
+		s->stored = 0;
 	return ok ? 0 : oom(r);
 }
 
@@ -1189,9 +1264,9 @@ int pt_ptx_decode(const void *buf, size_t len, const char *name, struct pt_ptx *
 		snprintf(err, errlen, "%s: corrupt recording: header checksum mismatch (offset 0..63)", name);
 		return -EBADMSG;
 	}
-	if (h.version != PT_PTX_VERSION) {
-		snprintf(err, errlen, "%s: recording format version %u; this provtap reads version %d only",
-			 name, h.version, PT_PTX_VERSION);
+	if (h.version < PT_PTX_VERSION_MIN || h.version > PT_PTX_VERSION) {
+		snprintf(err, errlen, "%s: recording format version %u; this provtap reads versions %d to %d",
+			 name, h.version, PT_PTX_VERSION_MIN, PT_PTX_VERSION);
 		return -EPROTO;
 	}
 	if (h.hdr_len != sizeof(h)) {
@@ -1233,6 +1308,8 @@ int pt_ptx_decode(const void *buf, size_t len, const char *name, struct pt_ptx *
 		goto cleanup;
 	}
 	x->flags = h.flags;
+	x->version = h.version;
+	r.version = h.version;
 	for (__u32 i = 0; i < h.nsections; i++) {
 		struct pt_ptx_sect s;
 

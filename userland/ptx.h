@@ -10,7 +10,9 @@
  *
  *   struct pt_ptx_filehdr (64 bytes)
  *     magic[8]      "PROVTAPX"
- *     version       PT_PTX_VERSION; a reader refuses any other
+ *     version       PT_PTX_VERSION (2); a reader reads 1 to PT_PTX_VERSION
+ *                   and refuses any other (version 1: every STREAM holds all
+ *                   of its len bytes; see ptx.c)
  *     hdr_len       64
  *     raw_len       bytes of the body once inflated (<= PT_PTX_RAW_MAX)
  *     comp_len      bytes of compressed body after the header (the file is
@@ -60,7 +62,8 @@
 #include <linux/types.h>
 
 #define PT_PTX_MAGIC		"PROVTAPX"
-#define PT_PTX_VERSION		1
+#define PT_PTX_VERSION		2	/* written; read: PT_PTX_VERSION_MIN .. this */
+#define PT_PTX_VERSION_MIN	1
 #define PT_PTX_RAW_MAX		(4ULL << 30)	/* largest inflated body a reader accepts */
 #define PT_PTX_NONE		0xffffffffu	/* no process / connection */
 #define PT_PTX_OPEN		(~0ull)		/* exit_ts of a process alive at the end */
@@ -186,10 +189,17 @@ struct pt_ptx_gaprange {
 	__u8 kind;		/* enum pt_ptx_gap */
 };
 
-/* One direction of a connection: len bytes; data holds them, zero in the gaps. */
+/*
+ * One direction of a connection: len bytes, of which data holds the first
+ * stored (zero in the gaps among them). Bytes past stored were not captured:
+ * [stored, len) lies wholly in gaps (typically PT_PTX_G_LIMIT past
+ * --content-max), so a 10 GB transfer cut at 64 MiB holds 64 MiB. Read the
+ * bytes with pt_ptx_stream_bytes(), never data past stored.
+ */
 struct pt_ptx_stream {
 	__u64 len;
-	__u8 *data;		/* len bytes (NULL when len == 0) */
+	__u64 stored;		/* bytes in data, <= len */
+	__u8 *data;		/* stored bytes (NULL when stored == 0) */
 	struct pt_ptx_gaprange *gaps;	/* sorted, disjoint */
 	__u32 ngaps;
 };
@@ -243,6 +253,7 @@ struct pt_ptx_host {
 };
 
 struct pt_ptx {
+	__u32 version;		/* format version it was read from; 0: built in memory */
 	__u32 flags;		/* enum pt_ptx_flag */
 	char host[64];
 	char kernel[128];
@@ -307,6 +318,22 @@ __u64 pt_ptx_stream_missing(const struct pt_ptx_stream *s);
  */
 const struct pt_ptx_gaprange *pt_ptx_stream_gap_at(const struct pt_ptx_stream *s, __u64 off, __u64 *data_end);
 
+/*
+ * Up to want bytes of s from offset off: *p points at them and their count is
+ * returned (0 when off >= s->len). The stored bytes come from data (zero in
+ * its gaps); bytes past stored read as zeros from a static buffer, so fewer
+ * than want may come back: call again from off + the count. *p is owned by
+ * s or static; never points past what s holds.
+ */
+size_t pt_ptx_stream_bytes(const struct pt_ptx_stream *s, __u64 off, size_t want, const __u8 **p);
+
+/*
+ * Why s breaks the stream rules (stored <= len, gaps sorted, disjoint, not
+ * empty and inside [0, len), [stored, len) wholly in gaps), or NULL if it
+ * keeps them. The text is static.
+ */
+const char *pt_ptx_stream_check(const struct pt_ptx_stream *s);
+
 /* Name of a gap kind ("truncated", "ring", ...). */
 const char *pt_ptx_gap_name(__u8 kind);
 
@@ -326,8 +353,9 @@ const char *pt_ptx_proc_name(const struct pt_ptx *x, __u32 proc);
 int pt_ptx_write(const struct pt_ptx *x, const char *path, char *err, size_t errlen);
 
 /*
- * Encode x into a malloc'd buffer (*out, *outlen: the whole file). 0, -ENOMEM
- * or -EOVERFLOW (a section too large), with err.
+ * Encode x into a malloc'd buffer (*out, *outlen: the whole file). 0, -ENOMEM,
+ * -EOVERFLOW (a section too large) or -EINVAL (a stream breaks the rules of
+ * pt_ptx_stream_check: the file would not read back), with err.
  */
 int pt_ptx_encode(const struct pt_ptx *x, void **out, size_t *outlen, char *err, size_t errlen);
 
@@ -336,8 +364,9 @@ int pt_ptx_encode(const struct pt_ptx *x, void **out, size_t *outlen, char *err,
  * pt_ptx_free), or a negative errno with errlen bytes of explanation in err
  * naming the file, the offset and what is wrong: -ENOENT / -errno (cannot
  * read), -EBADMSG (not a recording, truncated, checksum mismatch, malformed
- * section), -EPROTO (another format version), -ENOMEM. Never crashes on
- * any input.
+ * section), -EPROTO (a format version outside PT_PTX_VERSION_MIN ..
+ * PT_PTX_VERSION), -ENOMEM. Never crashes on any input. (*out)->version is
+ * the file's format version.
  */
 int pt_ptx_read(const char *path, struct pt_ptx **out, char *err, size_t errlen);
 

@@ -132,13 +132,17 @@ static __u64 data_end(const struct pt_procmodel *m, __u32 obj, __u8 mdir)
 
 /*
  * One direction of a connection from the model's assembled content, cut at
- * end: bytes up to content_max kept, the rest a PT_PTX_G_LIMIT gap. 0 or
- * -ENOMEM.
+ * end. Bytes past limit (content_max, 0: none) are a PT_PTX_G_LIMIT gap; of
+ * the rest, s->data holds those up to the last captured one (zero in gaps),
+ * the gaps after it are marked but not stored: memory and file size stay
+ * within limit however long the stream. 0 or -ENOMEM (s then holds what was
+ * filled so far; the caller frees it with the recording).
  */
 static int fill_stream(const struct pt_procmodel *m, __u32 conn, int side, __u64 end, __u64 limit,
 		       struct pt_ptx_stream *s)
 {
 	struct pt_pm_range *r = NULL;
+	__u64 keep, stored;
 	size_t n = 0;
 	__u32 cap = 0;
 	int err;
@@ -149,34 +153,38 @@ static int fill_stream(const struct pt_procmodel *m, __u32 conn, int side, __u64
 	for (size_t i = 0; i < n; i++)
 		if (r[i].off + r[i].len > s->len)
 			s->len = r[i].off + r[i].len;
-	if (s->len) {
-		__u64 keep = limit && s->len > limit ? limit : s->len;
-
-		s->data = calloc(1, s->len);	/* zero in gaps */
+	keep = limit && s->len > limit ? limit : s->len;
+	/* stored: keep less the run of gaps it ends with (the ranges cover the stream in order) */
+	stored = keep;
+	for (size_t i = n; i-- > 0;) {
+		if (r[i].off >= keep)
+			continue;
+		if (r[i].gap == PT_PMG_DATA || (r[i].off + r[i].len < keep ? r[i].off + r[i].len : keep) != stored)
+			break;
+		stored = r[i].off;
+	}
+	if (stored) {
+		s->data = calloc(1, stored);	/* zero in gaps */
 		if (!s->data) {
 			err = -ENOMEM;
 			goto cleanup;
 		}
-		for (size_t i = 0; i < n && !err; i++) {
-			__u64 off = r[i].off, len = r[i].len;
-
-			if (r[i].gap != PT_PMG_DATA) {
-				/* a gap beyond the limit is reported as the limit's */
-				if (off < keep)
-					err = add_gap(s, &cap, off, (off + len > keep ? keep - off : len), r[i].gap);
-				continue;
-			}
-			if (off >= keep)
-				continue;
-			if (off + len > keep)
-				len = keep - off;
-			memcpy(s->data + off, r[i].bytes, len);
-		}
-		if (!err && keep < s->len)
-			err = add_gap(s, &cap, keep, s->len - keep, PT_PTX_G_LIMIT);
-		if (!err && keep < s->len)
-			memset(s->data + keep, 0, s->len - keep);
+		s->stored = stored;
 	}
+	for (size_t i = 0; i < n && !err; i++) {
+		__u64 off = r[i].off, len = r[i].len;
+
+		if (off >= keep)
+			continue;	/* a gap beyond the limit is reported as the limit's */
+		if (off + len > keep)
+			len = keep - off;
+		if (r[i].gap != PT_PMG_DATA)
+			err = add_gap(s, &cap, off, len, r[i].gap);
+		else if (off + len <= stored)	/* always: the ranges do not overlap */
+			memcpy(s->data + off, r[i].bytes, len);
+	}
+	if (!err && keep < s->len)
+		err = add_gap(s, &cap, keep, s->len - keep, PT_PTX_G_LIMIT);
 cleanup:
 	free(r);
 	return err;

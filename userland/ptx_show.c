@@ -131,7 +131,8 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 
 	for (int k = 0; k < 4; k++)
 		lost += x->lost[k];
-	fprintf(out, "recording  %s (format %d, written by %s)\n", name, PT_PTX_VERSION, x->tool);
+	fprintf(out, "recording  %s (format %u, written by %s)\n", name, x->version ? x->version : PT_PTX_VERSION,
+		x->tool);
 	fprintf(out, "host       %s, %s\n", x->host, x->kernel);
 	fprintf(out, "started    %s, duration %.3f s\n", pt_fmt_rfc3339(x->origin_real_ns, t, sizeof(t)),
 		x->duration_ns / 1e9);

@@ -11,6 +11,9 @@
 #     under half the recorded duration, `--timing original` within 20% of it.
 #  4. Bad input: a truncated and a corrupted recording, another format version, a command that
 #     does not exist: clear errors, exit non-zero, nothing left running or mounted.
+#  5. --content-max: a 4 MiB download recorded with --content-max 1KiB stores 1 KiB, not 4 MiB
+#     (the file and its inflated body are small); show and record mark the rest as past
+#     --content-max, to the byte; replay serves the 1 KiB, then zeros, and says why.
 source "$(dirname "$0")/lib.sh"
 
 require_bpf
@@ -57,6 +60,7 @@ assert_contains "show: the connection to the server, 40000+ bytes received, no m
 	"^0 +0 curl +connect +$HOST_IP:[0-9]+ +$SRV_IP:8080 +[0-9]+ +40[0-9]{3} .* -$" "$TMP/show.out"
 assert_contains "show: the peer" "^$SRV_IP:8080 +tcp +1 " "$TMP/show.out"
 assert_contains "show: no losses" "^losses +none" "$TMP/show.out"
+assert_contains "show: the format version" "^recording +.*curl.ptx \(format 2, written by provtap record" "$TMP/show.out"
 
 kill "$HTTP_PID"
 wait_for 10 "http.server gone" not port_open "$SRV_IP" 8080 || die "http.server did not stop"
@@ -205,7 +209,7 @@ open(sys.argv[2], "wb").write(d)
 EOF
 "$PROVTAP" replay "$TMP/v9.ptx" >"$TMP/bad3.out" 2>&1
 assert_eq "replay of format version 9: exit 125" 125 "$?"
-assert_contains "... names both versions" "format version 9; this provtap reads version 1" "$TMP/bad3.out"
+assert_contains "... names both versions" "format version 9; this provtap reads versions 1 to 2" "$TMP/bad3.out"
 "$PROVTAP" replay "$TMP/curl.ptx" -- no-such-command-xyz >"$TMP/bad4.out" 2>&1
 assert_eq "replay of a command that does not exist: exit 127" 127 "$?"
 assert_contains "... says so" "no-such-command-xyz: command not found" "$TMP/bad4.out"
@@ -217,4 +221,53 @@ check "... and writes no recording" not test -e "$TMP/none.ptx"
 assert_eq "replay of a missing file: exit 125" 125 "$?"
 assert_contains "... names it" "cannot open /nonexistent.ptx" "$TMP/bad6.out"
 check_clean "after the bad input"
+
+# ---- 5. --content-max: a 4 MiB download kept to its first KiB ----------------------------
+BIG=4194304
+head -c $BIG /dev/urandom >"$TMP/www/big.bin"
+server big python3 -m http.server 8081 --bind "$SRV_IP" --directory "$TMP/www"
+BIG_PID=$SRV_PID
+wait_for 10 "http.server (8081) up" port_open "$SRV_IP" 8081 || die "http.server on 8081 did not start"
+BIG_URL="http://$SRV_IP:8081/big.bin"
+# the response's header bytes (fixed width: the Date header has one format)
+hdr=$(curl -s -S -D - -o /dev/null "$BIG_URL" | wc -c)
+log "HTTP response header: $hdr bytes"
+"$PROVTAP" record -o "$TMP/big.ptx" --content-max 1KiB -- curl -s -S -o "$TMP/big.rec.out" "$BIG_URL" \
+	2>"$TMP/big.rec.err"
+rc=$?
+sed 's/^/        record| /' "$TMP/big.rec.err"
+assert_eq "record of the 4 MiB download: exit 0" 0 "$rc"
+check "curl got the whole file while recorded" cmp -s "$TMP/www/big.bin" "$TMP/big.rec.out"
+rcvd=$((BIG + hdr))
+cut=$((rcvd - 1024))
+assert_contains "record warns: $cut of the $rcvd bytes received are past --content-max" \
+	"connection 0 .* lacks some of the $rcvd bytes received: $cut bytes past --content-max$" "$TMP/big.rec.err"
+fsize=$(stat -c %s "$TMP/big.ptx")
+raw=$(python3 -c 'import struct, sys; print(struct.unpack_from("<Q", open(sys.argv[1], "rb").read(), 16)[0])' \
+	"$TMP/big.ptx")
+log "big.ptx: $fsize bytes, $raw inflated"
+check "the recording is small: $fsize bytes < 256 KiB" test "$fsize" -lt 262144
+check "... and so is its inflated body: $raw bytes < 256 KiB (the 4 MiB are not stored)" test "$raw" -lt 262144
+"$PROVTAP" show "$TMP/big.ptx" >"$TMP/big.show" 2>&1
+assert_eq "show reads it" 0 "$?"
+assert_contains "show: the limit" "^content +up to [0-9]+ bytes per call, 1024 bytes per connection direction" \
+	"$TMP/big.show"
+assert_contains "show: the connection received $rcvd bytes, the last $cut past --content-max" \
+	"^0 +0 curl +connect +$HOST_IP:[0-9]+ +$SRV_IP:8081 +[0-9]+ +$rcvd .* TRUNCATED received: $cut bytes past --content-max$" \
+	"$TMP/big.show"
+kill "$BIG_PID"
+wait_for 10 "http.server (8081) gone" not port_open "$SRV_IP" 8081 || die "http.server on 8081 did not stop"
+"$PROVTAP" replay "$TMP/big.ptx" -- curl -s -S -o "$TMP/big.rep.out" "$BIG_URL" 2>"$TMP/big.rep.err"
+rc=$?
+sed 's/^/        replay| /' "$TMP/big.rep.err"
+assert_eq "replay exits with curl's status" 0 "$rc"
+assert_contains "replay says the server's bytes past the first KiB are past --content-max" \
+	"connection 0 .*: the recording lacks peer bytes 1024\.\.$rcvd \(past --content-max\): zeros sent instead" \
+	"$TMP/big.rep.err"
+assert_contains "... and counts the connection" "0 divergence\(s\), 0 unexpected, 0 missing, 1 with bytes the recording lacks" \
+	"$TMP/big.rep.err"
+assert_eq "the replayed curl got $BIG bytes" "$BIG" "$(stat -c %s "$TMP/big.rep.out")"
+check "... the first $((1024 - hdr)) as recorded" cmp -s -n $((1024 - hdr)) "$TMP/www/big.bin" "$TMP/big.rep.out"
+assert_eq "... the rest zeros" 0 "$(tail -c +$((1024 - hdr + 1)) "$TMP/big.rep.out" | tr -d '\0' | wc -c)"
+check_clean "after the --content-max replay"
 cd /

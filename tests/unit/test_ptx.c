@@ -5,7 +5,11 @@
  * with a clear error and never crashes: every truncation length, every single
  * bit flipped in the header, random byte corruption (with the checksums then
  * fixed up, so the section parser itself is exercised), another version, and
- * hand-made bodies with lying lengths and indices.
+ * hand-made bodies with lying lengths and indices. A long stream cut by
+ * --content-max keeps only the bytes below the limit, in memory and in the
+ * file (built from a synthetic process model); a version-1 file (every byte
+ * of a stream stored) still reads; streams whose stored length lies are
+ * refused.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,7 +20,12 @@
 #include <arpa/inet.h>
 #include <libdeflate.h>
 #include "bpf/pkt.h"
+#include "query/pmload.h"
+#include "query/procmodel.h"
+#include "tests/support/procrec.h"
+#include "userland/merge.h"
 #include "userland/ptx.h"
+#include "userland/ptx_build.h"
 
 static char errbuf[512];
 
@@ -95,9 +104,12 @@ static struct pt_ptx *sample(void)
 	c->first_ts = 10;
 	c->last_ts = 290;
 	c->dir[PT_PTX_D_OUT].len = 5;
+	c->dir[PT_PTX_D_OUT].stored = 5;
 	c->dir[PT_PTX_D_OUT].data = (__u8 *)strdup("GET /");
+	/* 10 bytes received, the 6 past the limit not stored */
 	c->dir[PT_PTX_D_IN].len = 10;
-	c->dir[PT_PTX_D_IN].data = calloc(1, 10);
+	c->dir[PT_PTX_D_IN].stored = 4;
+	c->dir[PT_PTX_D_IN].data = malloc(4);
 	memcpy(c->dir[PT_PTX_D_IN].data, "HTTP", 4);
 	c->dir[PT_PTX_D_IN].gaps = calloc(1, sizeof(struct pt_ptx_gaprange));
 	c->dir[PT_PTX_D_IN].gaps[0] = (struct pt_ptx_gaprange){ .off = 4, .len = 6, .kind = PT_PTX_G_LIMIT };
@@ -118,6 +130,7 @@ static struct pt_ptx *sample(void)
 	c->lport = 80;
 	c->rport = 40000;
 	c->dir[PT_PTX_D_IN].len = 5;
+	c->dir[PT_PTX_D_IN].stored = 5;
 	c->dir[PT_PTX_D_IN].data = (__u8 *)strdup("GET /");
 	pt_ptx_link_twins(x, 0, 1);
 
@@ -168,6 +181,7 @@ START_TEST(round_trip)
 	ck_assert_msg(pt_ptx_write(x, path, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
 	ck_assert_msg(pt_ptx_read(path, &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
 	unlink(path);
+	ck_assert_uint_eq(y->version, PT_PTX_VERSION);
 	ck_assert_str_eq(y->host, "h1");
 	ck_assert_str_eq(y->kernel, "6.18");
 	ck_assert_str_eq(y->cwd, "/tmp");
@@ -219,6 +233,18 @@ START_TEST(round_trip)
 	ck_assert_ptr_null(pt_ptx_stream_gap_at(&y->conns[0].dir[PT_PTX_D_IN], 3, NULL));
 	ck_assert_ptr_nonnull(pt_ptx_stream_gap_at(&y->conns[0].dir[PT_PTX_D_IN], 4, NULL));
 	ck_assert_mem_eq(y->conns[0].dir[PT_PTX_D_OUT].data, "GET /", 5);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_OUT].stored, 5);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].stored, 4);
+	ck_assert_mem_eq(y->conns[0].dir[PT_PTX_D_IN].data, "HTTP", 4);
+	/* the bytes past the stored ones read as zeros, without touching data past them */
+	const __u8 *p;
+
+	ck_assert_uint_eq(pt_ptx_stream_bytes(&y->conns[0].dir[PT_PTX_D_IN], 2, 100, &p), 2);
+	ck_assert_mem_eq(p, "TP", 2);
+	ck_assert_uint_eq(pt_ptx_stream_bytes(&y->conns[0].dir[PT_PTX_D_IN], 4, 100, &p), 6);
+	ck_assert_mem_eq(p, "\0\0\0\0\0\0", 6);
+	ck_assert_uint_eq(pt_ptx_stream_bytes(&y->conns[0].dir[PT_PTX_D_IN], 10, 100, &p), 0);
+	ck_assert_uint_eq(y->conns[1].dir[PT_PTX_D_IN].stored, 5);
 	ck_assert_uint_eq(y->conns[0].nevents, 3);
 	ck_assert_uint_eq(y->conns[0].events[2].len, 0);
 	ck_assert_uint_eq(y->ndgrams, 1);
@@ -274,28 +300,36 @@ END_TEST
 
 START_TEST(other_version)
 {
+	static const __u32 versions[] = { PT_PTX_VERSION + 1, 0, 9 };
 	struct pt_ptx *x = sample(), *y;
 	struct pt_ptx_filehdr h;
 	size_t len;
 	__u8 *buf = encode(x, &len);
+	char want[64];
 
-	memcpy(&h, buf, sizeof(h));
-	h.version = 2;
-	h.hdr_crc = libdeflate_crc32(0, &h, offsetof(struct pt_ptx_filehdr, hdr_crc));
-	memcpy(buf, &h, sizeof(h));
-	ck_assert_int_eq(pt_ptx_decode(buf, len, "t.ptx", &y, errbuf, sizeof(errbuf)), -EPROTO);
-	ck_assert_msg(strstr(errbuf, "version 2") && strstr(errbuf, "version 1"), "%s", errbuf);
+	ck_assert_int_eq(PT_PTX_VERSION, 2);
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		memcpy(&h, buf, sizeof(h));
+		h.version = versions[i];
+		h.hdr_crc = libdeflate_crc32(0, &h, offsetof(struct pt_ptx_filehdr, hdr_crc));
+		memcpy(buf, &h, sizeof(h));
+		y = (void *)1;
+		ck_assert_int_eq(pt_ptx_decode(buf, len, "t.ptx", &y, errbuf, sizeof(errbuf)), -EPROTO);
+		ck_assert_ptr_null(y);
+		snprintf(want, sizeof(want), "format version %u; this provtap reads versions 1 to 2", versions[i]);
+		ck_assert_msg(strstr(errbuf, want), "%s", errbuf);
+	}
 	free(buf);
 	pt_ptx_free(x);
 }
 END_TEST
 
-/* A file around a raw body, with correct checksums: the section parser is what is tested. */
-static __u8 *wrap(const __u8 *raw, size_t rlen, __u32 nsect, size_t *len)
+/* A file of format version around a raw body, with correct checksums: the section parser is what is tested. */
+static __u8 *wrap_v(const __u8 *raw, size_t rlen, __u32 nsect, __u32 version, size_t *len)
 {
 	struct libdeflate_compressor *zc = libdeflate_alloc_compressor(1);
 	size_t bound = libdeflate_deflate_compress_bound(zc, rlen), clen;
-	struct pt_ptx_filehdr h = { .version = PT_PTX_VERSION, .hdr_len = sizeof(h) };
+	struct pt_ptx_filehdr h = { .version = version, .hdr_len = sizeof(h) };
 	__u8 *f = malloc(sizeof(h) + bound);
 
 	clen = libdeflate_deflate_compress(zc, rlen ? raw : (const __u8 *)"", rlen, f + sizeof(h), bound);
@@ -311,6 +345,11 @@ static __u8 *wrap(const __u8 *raw, size_t rlen, __u32 nsect, size_t *len)
 	libdeflate_free_compressor(zc);
 	*len = sizeof(h) + clen;
 	return f;
+}
+
+static __u8 *wrap(const __u8 *raw, size_t rlen, __u32 nsect, size_t *len)
+{
+	return wrap_v(raw, rlen, nsect, PT_PTX_VERSION, len);
 }
 
 /* The inflated body of an encoded recording. */
@@ -442,6 +481,333 @@ START_TEST(lying_sections)
 }
 END_TEST
 
+/* A raw body under construction: sections appended by sect(). */
+struct body {
+	__u8 p[2048];
+	size_t len;
+	__u32 nsect;
+};
+
+static void sect(struct body *b, __u16 type, const void *payload, __u32 len)
+{
+	struct pt_ptx_sect s = { .type = type, .len = len };
+
+	ck_assert_uint_le(b->len + sizeof(s) + len, sizeof(b->p));
+	memcpy(b->p + b->len, &s, sizeof(s));
+	memcpy(b->p + b->len + sizeof(s), payload, len);
+	b->len += sizeof(s) + len;
+	b->nsect++;
+}
+
+/* META, ARGV and connection 0 (no process): what a STREAM needs before it. */
+static void body_conn(struct body *b)
+{
+	static const char meta[] = "host\0h1\0";
+	__u8 conn[64] = { 0 };
+
+	sect(b, PT_PTX_S_META, meta, sizeof(meta) - 1);
+	sect(b, PT_PTX_S_ARGV, "a", 2);
+	memset(conn, 0xff, 4);		/* 0 proc: none */
+	conn[8] = PT_PTX_R_CONNECT;	/* 8 role */
+	conn[10] = AF_INET;		/* 10 family u16 */
+	sect(b, PT_PTX_S_CONN, conn, sizeof(conn));
+}
+
+/*
+ * A STREAM of connection 0: 0 conn u32, 4 dir u8, 5 pad[3], 8 len u64, 16
+ * ngaps u32, 20 stored u32 (version 1: pad) (24); ngaps x { off u64, len u64,
+ * kind u8, pad[7] } (24 each); then nbytes bytes.
+ */
+static void body_stream(struct body *b, __u8 dir, __u64 len, __u32 at20, const struct pt_ptx_gaprange *gaps,
+			__u32 ngaps, const void *bytes, __u32 nbytes)
+{
+	__u8 pl[512] = { 0 };
+	size_t o = 24;
+
+	ck_assert_uint_le(24 + ngaps * 24 + nbytes, sizeof(pl));
+	pl[4] = dir;
+	memcpy(pl + 8, &len, 8);
+	memcpy(pl + 16, &ngaps, 4);
+	memcpy(pl + 20, &at20, 4);
+	for (__u32 g = 0; g < ngaps; g++, o += 24) {
+		memcpy(pl + o, &gaps[g].off, 8);
+		memcpy(pl + o + 8, &gaps[g].len, 8);
+		pl[o + 16] = gaps[g].kind;
+	}
+	memcpy(pl + o, bytes, nbytes);
+	sect(b, PT_PTX_S_STREAM, pl, (__u32)(o + nbytes));
+}
+
+/* A version-1 file stores every byte of a stream, the gaps' as zeros: it still reads. */
+START_TEST(version1_reads)
+{
+	static const struct pt_ptx_gaprange limit = { .off = 4, .len = 6, .kind = PT_PTX_G_LIMIT };
+	struct pt_ptx *y, *z;
+	struct body b = {};
+	size_t flen, len;
+	__u8 *f, *buf;
+
+	body_conn(&b);
+	body_stream(&b, PT_PTX_D_OUT, 5, 0, NULL, 0, "GET /", 5);
+	body_stream(&b, PT_PTX_D_IN, 10, 0, &limit, 1, "HTTP\0\0\0\0\0\0", 10);
+	f = wrap_v(b.p, b.len, b.nsect, 1, &flen);
+	ck_assert_msg(pt_ptx_decode(f, flen, "v1.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(y->version, 1);
+	ck_assert_uint_eq(y->nconns, 1);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_OUT].len, 5);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_OUT].stored, 5);
+	ck_assert_mem_eq(y->conns[0].dir[PT_PTX_D_OUT].data, "GET /", 5);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].len, 10);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].stored, 10);
+	ck_assert_mem_eq(y->conns[0].dir[PT_PTX_D_IN].data, "HTTP\0\0\0\0\0\0", 10);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].ngaps, 1);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].gaps[0].off, 4);
+	ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].gaps[0].kind, PT_PTX_G_LIMIT);
+	/* written again it is version 2, with the same facts */
+	buf = encode(y, &len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "v2.ptx", &z, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(z->version, 2);
+	ck_assert_uint_eq(z->conns[0].dir[PT_PTX_D_IN].len, 10);
+	ck_assert_uint_eq(z->conns[0].dir[PT_PTX_D_IN].stored, 10);
+	ck_assert_mem_eq(z->conns[0].dir[PT_PTX_D_IN].data, "HTTP\0\0\0\0\0\0", 10);
+	pt_ptx_free(z);
+	free(buf);
+	free(f);
+	/* the same body as version 2: its stored field (0) does not match the bytes that follow */
+	f = wrap_v(b.p, b.len, b.nsect, 2, &flen);
+	ck_assert_int_eq(pt_ptx_decode(f, flen, "t.ptx", &z, errbuf, sizeof(errbuf)), -EBADMSG);
+	ck_assert_msg(strstr(errbuf, "STREAM lengths do not add up"), "%s", errbuf);
+	free(f);
+	pt_ptx_free(y);
+}
+END_TEST
+
+/* Version-2 streams whose stored length lies, or whose unstored tail is not a gap: refused, clearly. */
+START_TEST(stream_stored_lies)
+{
+	struct {
+		const char *why;	/* NULL: accepted */
+		__u64 len;
+		__u32 stored, ngaps, nbytes;
+		struct pt_ptx_gaprange gaps[2];
+	} cases[] = {
+		{ NULL, 10, 4, 2, 4, { { 4, 2, PT_PTX_G_RING }, { 6, 4, PT_PTX_G_LIMIT } } },
+		{ NULL, 10, 0, 1, 0, { { 0, 10, PT_PTX_G_LIMIT } } },
+		{ "STREAM stores more bytes than its length", 4, 10, 0, 10, {} },
+		{ "STREAM bytes past the stored ones are not marked as a gap", 10, 4, 0, 4, {} },
+		/* [4, 6) in no gap */
+		{ "STREAM bytes past the stored ones are not marked as a gap", 10, 4, 1, 4, { { 6, 4, PT_PTX_G_LIMIT } } },
+		/* [6, 7) in no gap */
+		{ "STREAM bytes past the stored ones are not marked as a gap", 10, 4, 2, 4,
+		  { { 4, 2, PT_PTX_G_RING }, { 7, 3, PT_PTX_G_LIMIT } } },
+		/* the gap is among the stored bytes, not after them */
+		{ "STREAM bytes past the stored ones are not marked as a gap", 10, 4, 1, 4, { { 0, 4, PT_PTX_G_RING } } },
+		/* 6 announced, 4 follow */
+		{ "STREAM lengths do not add up", 10, 6, 1, 4, { { 4, 6, PT_PTX_G_LIMIT } } },
+		{ "STREAM gaps are not sorted", 10, 4, 1, 4, { { 4, 7, PT_PTX_G_LIMIT } } },
+	};
+	static const __u8 bytes[16] = "abcdefghijklmno";
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct body b = {};
+		struct pt_ptx *y = (void *)1;
+		size_t flen;
+		__u8 *f;
+		int rc;
+
+		body_conn(&b);
+		body_stream(&b, PT_PTX_D_IN, cases[i].len, cases[i].stored, cases[i].gaps, cases[i].ngaps, bytes,
+			    cases[i].nbytes);
+		f = wrap(b.p, b.len, b.nsect, &flen);
+		rc = pt_ptx_decode(f, flen, "t.ptx", &y, errbuf, sizeof(errbuf));
+		if (!cases[i].why) {
+			ck_assert_msg(rc == 0, "case %zu: %s", i, errbuf);
+			ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].stored, cases[i].stored);
+			ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].len, cases[i].len);
+			pt_ptx_free(y);
+		} else {
+			ck_assert_msg(rc == -EBADMSG, "case %zu: rc %d", i, rc);
+			ck_assert_ptr_null(y);
+			ck_assert_msg(strstr(errbuf, "t.ptx: corrupt recording: ") && strstr(errbuf, cases[i].why),
+				      "case %zu: %s", i, errbuf);
+		}
+		free(f);
+	}
+}
+END_TEST
+
+/* The encoder refuses a stream the reader would refuse, and says which. */
+START_TEST(encode_refuses_bad_stream)
+{
+	struct pt_ptx *x = sample();
+	void *buf = (void *)1;
+	size_t len = 1;
+
+	x->conns[0].dir[PT_PTX_D_IN].stored = 3;	/* byte 3 neither stored nor in a gap */
+	ck_assert_int_eq(pt_ptx_encode(x, &buf, &len, errbuf, sizeof(errbuf)), -EINVAL);
+	ck_assert_ptr_null(buf);
+	ck_assert_msg(strstr(errbuf, "connection 0, received direction: STREAM bytes past the stored ones are not "
+				     "marked as a gap"), "%s", errbuf);
+	x->conns[0].dir[PT_PTX_D_IN].stored = 11;
+	ck_assert_int_eq(pt_ptx_encode(x, &buf, &len, errbuf, sizeof(errbuf)), -EINVAL);
+	ck_assert_msg(strstr(errbuf, "stores more bytes than its length"), "%s", errbuf);
+	x->conns[0].dir[PT_PTX_D_IN].stored = 4;
+	pt_ptx_free(x);
+}
+END_TEST
+
+/* merge carries each stream's stored bytes, and only those, into the merged recording, which writes and reads. */
+START_TEST(merge_keeps_stored)
+{
+	struct pt_ptx *a = sample(), *b = sample(), *x, *y;
+	const struct pt_ptx *in[2];
+	const char *labels[2] = { "a", "b" };
+	struct pt_merge_result res;
+	size_t len;
+	__u8 *buf;
+
+	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");	/* host names must differ */
+	in[0] = a;
+	in[1] = b;
+	ck_assert_msg(pt_ptx_merge(in, labels, 2, &x, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(x->nconns, 4);
+	for (__u32 i = 0; i < 4; i += 2) {
+		ck_assert_uint_eq(x->conns[i].dir[PT_PTX_D_IN].len, 10);
+		ck_assert_uint_eq(x->conns[i].dir[PT_PTX_D_IN].stored, 4);
+		ck_assert_mem_eq(x->conns[i].dir[PT_PTX_D_IN].data, "HTTP", 4);
+		ck_assert_uint_eq(x->conns[i].dir[PT_PTX_D_OUT].stored, 5);
+	}
+	buf = encode(x, &len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(y->conns[2].dir[PT_PTX_D_IN].len, 10);
+	ck_assert_uint_eq(y->conns[2].dir[PT_PTX_D_IN].stored, 4);
+	ck_assert_mem_eq(y->conns[2].dir[PT_PTX_D_IN].data, "HTTP", 4);
+	pt_ptx_free(y);
+	free(buf);
+	pt_ptx_free(x);
+	pt_ptx_free(a);
+	pt_ptx_free(b);
+}
+END_TEST
+
+static __u8 pat(__u64 i)
+{
+	return (__u8)(i * 7 + 3);
+}
+
+/*
+ * A finished model of process 200 that connected 10.3.0.1:1000 -> 10.3.0.2:2000
+ * and sent one write of size bytes of which the first captured (a multiple of
+ * PT_CHUNK_MAX; pattern pat) were recorded, the rest cut (PT_DAF_TRUNC).
+ */
+static struct pt_procmodel *model_one_write(__u64 size, __u64 captured)
+{
+	static __u8 chunk[PT_CHUNK_MAX];
+	struct pt_task t = prec_task(50, 200, 200, 200, "up");
+	struct pt_procmodel *m;
+	union prec r;
+	int err;
+
+	m = pt_procmodel_new(NULL, &err);
+	ck_assert_ptr_nonnull(m);
+	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
+	r.sys.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 1000, 77);
+	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
+	t = prec_task(100, 200, 200, 200, "up");
+	for (__u64 off = 0; off < captured; off += PT_CHUNK_MAX) {
+		for (__u32 i = 0; i < PT_CHUNK_MAX; i++)
+			chunk[i] = pat(off + i);
+		if (!off) {
+			prec_data(&r, &t, PT_CALL_WRITE, PT_DIR_OUT, 3, size, chunk, PT_CHUNK_MAX, captured);
+			r.data.flags = PT_DAF_TRUNC;
+			r.data.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 1000,
+						 77);
+		} else {
+			prec_chunk(&r, 200, 100, 0, off, chunk, PT_CHUNK_MAX);
+		}
+		ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
+	}
+	ck_assert_int_eq(pt_procmodel_finish(m), 0);
+	return m;
+}
+
+/* A recording of m built with content_max (0: none), with the META the reader needs. */
+static struct pt_ptx *build(struct pt_procmodel *m, __u64 content_max)
+{
+	struct pt_pmload l = { .m = m };
+	struct pt_ptx *x = pt_ptx_new();
+
+	ck_assert_ptr_nonnull(x);
+	x->content_max = content_max;
+	x->argv = strdup("up");
+	x->argv_len = 3;
+	x->argc = 1;
+	ck_assert_msg(pt_ptx_build(&l, &(struct pt_ptx_build_opts){ .content_max = content_max }, x, errbuf,
+				   sizeof(errbuf)) == 0, "%s", errbuf);
+	return x;
+}
+
+/* The sent stream of x's only connection: len, stored, one gap [gap_off, len) of kind, the pattern below stored. */
+static void assert_cut(const struct pt_ptx *x, __u64 len, __u64 stored, __u64 gap_off, __u8 kind)
+{
+	const struct pt_ptx_stream *s;
+
+	ck_assert_uint_eq(x->nconns, 1);
+	s = &x->conns[0].dir[PT_PTX_D_OUT];
+	ck_assert_uint_eq(s->len, len);
+	ck_assert_uint_eq(s->stored, stored);
+	ck_assert_uint_eq(s->ngaps, 1);
+	ck_assert_uint_eq(s->gaps[0].off, gap_off);
+	ck_assert_uint_eq(s->gaps[0].len, len - gap_off);
+	ck_assert_uint_eq(s->gaps[0].kind, kind);
+	for (__u64 i = 0; i < stored; i++)
+		ck_assert_msg(s->data[i] == pat(i), "byte %llu", (unsigned long long)i);
+	ck_assert_uint_eq(x->conns[0].dir[PT_PTX_D_IN].len, 0);
+	ck_assert_uint_eq(x->conns[0].dir[PT_PTX_D_IN].stored, 0);
+	ck_assert_uint_eq(x->conns[0].flags & PT_PTX_C_TRUNC, PT_PTX_C_TRUNC);
+	ck_assert_uint_eq(x->flags & PT_PTX_F_TRUNC, PT_PTX_F_TRUNC);
+	ck_assert_uint_eq(x->conns[0].nevents, 1);
+	ck_assert_uint_eq(x->conns[0].events[0].len, len);
+}
+
+/*
+ * A 10 MiB write with 128 KiB captured: with --content-max 64 KiB the
+ * recording holds 64 KiB (in memory and in the file) and marks [64 KiB,
+ * 10 MiB) as past the limit; without a limit it holds the 128 KiB captured
+ * and marks the rest as truncated. Either file is small.
+ */
+START_TEST(build_cuts_at_content_max)
+{
+	const __u64 size = 10 << 20, limit = 64 << 10, captured = 128 << 10;
+	struct pt_procmodel *m = model_one_write(size, captured);
+	struct pt_ptx *x, *y;
+	size_t len;
+	__u8 *buf;
+
+	x = build(m, limit);
+	assert_cut(x, size, limit, limit, PT_PTX_G_LIMIT);
+	buf = encode(x, &len);
+	ck_assert_msg(len < 1 << 20, "a 10 MiB stream cut at 64 KiB takes %zu bytes", len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "cut.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	assert_cut(y, size, limit, limit, PT_PTX_G_LIMIT);
+	ck_assert_uint_eq(y->content_max, limit);
+	pt_ptx_free(y);
+	free(buf);
+	pt_ptx_free(x);
+
+	x = build(m, 0);
+	assert_cut(x, size, captured, captured, PT_PTX_G_TRUNC);
+	buf = encode(x, &len);
+	ck_assert_msg(len < 1 << 20, "a 10 MiB stream with 128 KiB captured takes %zu bytes", len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "cut.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	assert_cut(y, size, captured, captured, PT_PTX_G_TRUNC);
+	pt_ptx_free(y);
+	free(buf);
+	pt_ptx_free(x);
+	pt_procmodel_free(m);
+}
+END_TEST
+
 START_TEST(read_errors)
 {
 	struct pt_ptx *y;
@@ -466,6 +832,11 @@ static Suite *suite(void)
 	tcase_add_test(t, other_version);
 	tcase_add_test(t, fuzzed_bodies);
 	tcase_add_test(t, lying_sections);
+	tcase_add_test(t, version1_reads);
+	tcase_add_test(t, stream_stored_lies);
+	tcase_add_test(t, encode_refuses_bad_stream);
+	tcase_add_test(t, merge_keeps_stored);
+	tcase_add_test(t, build_cuts_at_content_max);
 	tcase_add_test(t, read_errors);
 	suite_add_tcase(s, t);
 	return s;
