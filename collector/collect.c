@@ -24,6 +24,7 @@
 #include "collector/tailproto.h"
 #include "common/log.h"
 #include "common/units.h"
+#include "loader/drops.h"
 #include "loader/loader.h"
 #include "loader/pins.h"
 #include "loader/procs.h"
@@ -57,6 +58,9 @@ struct collector {
 	struct src proc;		/* the proc family's ring (loader/procs.h) */
 	int proc_stats_fd, proc_reported_fd;
 	__u64 proc_fail_seen[PT_PC_MAX];
+	int drop_stats_fd, drop_reported_fd;	/* the drop probe's counters (loader/drops.h) */
+	__u32 drop_stats_id;			/* their map's id, 0 when not open */
+	__u64 drop_fail_seen;
 	bool waiting_logged;
 	bool pin_unreadable_logged;
 	int lock_fd;			/* one collector per pin dir (abstract socket) */
@@ -474,6 +478,82 @@ static void proc_losses(struct collector *c, __u64 now)
 	}
 }
 
+/* ---- the drop probe's counters ---- */
+
+/*
+ * A LOSS record (point PT_DROP_POINT) when the drop probe's ring_fail grew:
+ * drop records the kernel could not write to the packet ring. As for points,
+ * the mark moves (and is noted in pt_dreported for a later collector) only
+ * once the record is stored.
+ */
+static void drop_losses(struct collector *c, __u64 now)
+{
+	struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = PT_DROP_POINT, .boottime_ns = now };
+	struct pt_drop_stats st;
+
+	if (c->drop_stats_fd < 0 || pt_drops_stats_sum(c->drop_stats_fd, &st) || st.ring_fail <= c->drop_fail_seen)
+		return;
+	l.lost = st.ring_fail - c->drop_fail_seen;
+	l.lost_total = st.ring_fail;
+	if (append(c, &l, sizeof(l)))
+		return;
+	c->drop_fail_seen = st.ring_fail;
+	if (c->drop_reported_fd >= 0 &&
+	    bpf_map_update_elem(c->drop_reported_fd, &(__u32){ 0 }, &st.ring_fail, BPF_ANY))
+		pt_warn("cannot note the reported drop-probe losses: %s", strerror(errno));
+	pt_warn("drop probe: the kernel dropped %llu drop record(s), ring buffer full (%llu in all); "
+		"reload with a larger --ring-mb", (unsigned long long)l.lost, (unsigned long long)l.lost_total);
+	if (c->srv)
+		pt_server_publish(c->srv, &l, sizeof(l), c->epfd);
+}
+
+static void drop_close(struct collector *c)
+{
+	if (c->drop_stats_fd >= 0)
+		close(c->drop_stats_fd);
+	if (c->drop_reported_fd >= 0)
+		close(c->drop_reported_fd);
+	c->drop_stats_fd = c->drop_reported_fd = -1;
+	c->drop_stats_id = 0;
+	c->drop_fail_seen = 0;
+}
+
+/*
+ * Follow the drop probe being loaded, unloaded or reloaded (its counters'
+ * pin): the old counters' last losses are stored before they are let go.
+ */
+static void drop_tick(struct collector *c, __u64 now)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[512];
+	int fd;
+
+	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_STATS_PIN));
+	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	if (fd >= 0 && info.id && info.id == c->drop_stats_id) {
+		close(fd);
+		drop_losses(c, now);
+		return;
+	}
+	if (fd < 0 && errno != ENOENT)
+		return;		/* unreadable now: keep following what is open */
+	drop_losses(c, now);
+	drop_close(c);
+	if (fd < 0 || !info.id) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	c->drop_stats_fd = fd;
+	c->drop_stats_id = info.id;
+	c->drop_reported_fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_REPORTED_PIN));
+	if (c->drop_reported_fd >= 0)
+		bpf_map_lookup_elem(c->drop_reported_fd, &(__u32){ 0 }, &c->drop_fail_seen);
+	drop_losses(c, now);
+}
+
 /* Follow the proc family being loaded, unloaded or reloaded. */
 static void proc_tick(struct collector *c, __u64 now)
 {
@@ -525,6 +605,8 @@ static void attach_ring(struct collector *c)
 	 */
 	memset(c->known, 0, sizeof(c->known));
 	sync_points(c);
+	/* the drop probe's counters from now (not the first tick): an unload before it loses none */
+	drop_tick(c, pt_now_ns(CLOCK_BOOTTIME));
 }
 
 /* The pinned ring was replaced (probes unloaded/reloaded) or removed. */
@@ -563,6 +645,7 @@ static void tick(struct collector *c)
 	if (c->pkt.have) {
 		sync_points(c);
 		check_losses(c, now);
+		drop_tick(c, now);
 	}
 	proc_tick(c, now);
 	if (now - c->last_clock >= CLOCK_EVERY_NS)
@@ -686,6 +769,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	c->o = o;
 	c->epfd = -1;
 	c->proc_stats_fd = c->proc_reported_fd = -1;
+	c->drop_stats_fd = c->drop_reported_fd = -1;
 	c->pkt.what = "packet";
 	c->proc.what = "proc";
 	pt_pins_init(&c->pins);
@@ -785,6 +869,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 		/* drops of the last moments are stored too, not left to the next collector */
 		sync_points(c);
 		check_losses(c, pt_now_ns(CLOCK_BOOTTIME));
+		drop_tick(c, pt_now_ns(CLOCK_BOOTTIME));
 	}
 	if (c->proc.have)
 		proc_losses(c, pt_now_ns(CLOCK_BOOTTIME));
@@ -795,6 +880,7 @@ cleanup:
 		pt_warn("%llu ring record(s) had an impossible length and were skipped", (unsigned long long)c->malformed);
 	detach_ring(c);
 	proc_close(c);
+	drop_close(c);
 	pt_server_close(c->srv);
 	pt_store_close(c->store);
 	if (sfd >= 0)

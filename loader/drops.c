@@ -28,11 +28,13 @@ int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
 	struct bpf_program *prog, *chosen;
 	struct bpf_link *link = NULL;
 	char lpath[512], spath[512];
-	bool stats_pinned = false;
-	int err, fd;
+	char rpath[512];
+	bool stats_pinned = false, reported_pinned = false;
+	int err, fd, rfd = -1;
 
 	pt_pin_path(lpath, sizeof(lpath), PT_DROP_LINK_PIN);
 	pt_pin_path(spath, sizeof(spath), PT_DROP_STATS_PIN);
+	pt_pin_path(rpath, sizeof(rpath), PT_DROP_REPORTED_PIN);
 	if (access(lpath, F_OK) == 0) {
 		pt_err("the drop probe is already loaded (%s); `provtap probe unload --drops` first", lpath);
 		return -EEXIST;
@@ -86,6 +88,21 @@ int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
 			bpf_map_update_elem(bpf_map__fd(skel->maps.pt_dstats), &key, zero, BPF_ANY);
 		free(zero);
 	}
+	/* the collector's mark of stored losses, zero with the counters (a stale pin is reused) */
+	rfd = bpf_obj_get(rpath);
+	if (rfd < 0) {
+		rfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pt_dreported", sizeof(__u32), sizeof(__u64), 1, NULL);
+		if (rfd < 0 || bpf_obj_pin(rfd, rpath)) {
+			err = -errno;
+			pt_err("drop probe: cannot create and pin %s: %s", rpath, strerror(-err));
+			goto cleanup;
+		}
+		reported_pinned = true;
+	} else if (bpf_map_update_elem(rfd, &(__u32){ 0 }, &(__u64){ 0 }, BPF_ANY)) {
+		err = -errno;
+		pt_err("drop probe: cannot reset %s: %s", rpath, strerror(-err));
+		goto cleanup;
+	}
 	link = bpf_program__attach(chosen);
 	if (!link) {
 		err = -errno;
@@ -101,6 +118,10 @@ int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
 cleanup:
 	if (err && stats_pinned)
 		unlink(spath);
+	if (err && reported_pinned)
+		unlink(rpath);
+	if (rfd >= 0)
+		close(rfd);
 	bpf_link__destroy(link);	/* the pin keeps it attached */
 	drop_bpf__destroy(skel);
 	return err;
@@ -108,11 +129,12 @@ cleanup:
 
 int pt_drops_unload(void)
 {
-	char lpath[512], spath[512];
+	char lpath[512], spath[512], rpath[512];
 	int err = 0, found = 0;
 
 	pt_pin_path(lpath, sizeof(lpath), PT_DROP_LINK_PIN);
 	pt_pin_path(spath, sizeof(spath), PT_DROP_STATS_PIN);
+	pt_pin_path(rpath, sizeof(rpath), PT_DROP_REPORTED_PIN);
 	if (unlink(lpath) == 0)
 		found = 1;
 	else if (errno != ENOENT) {
@@ -124,6 +146,10 @@ int pt_drops_unload(void)
 	else if (errno != ENOENT && !err) {
 		err = -errno;
 		pt_err("cannot remove %s: %s", spath, strerror(-err));
+	}
+	if (unlink(rpath) && errno != ENOENT && !err) {
+		err = -errno;
+		pt_err("cannot remove %s: %s", rpath, strerror(-err));
 	}
 	if (!err && found)
 		pt_info("drop probe: unloaded");
@@ -155,12 +181,33 @@ static void link_variant(int lfd, struct pt_drops_state *s)
 	close(pfd);
 }
 
+int pt_drops_stats_sum(int fd, struct pt_drop_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct pt_drop_stats *v;
+	__u32 key = 0;
+
+	memset(out, 0, sizeof(*out));
+	v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, v))
+		err = -errno;
+	for (int i = 0; !err && i < ncpu; i++) {
+		out->seen += v[i].seen;
+		out->skipped += v[i].skipped;
+		out->emitted += v[i].emitted;
+		out->ring_fail += v[i].ring_fail;
+		out->read_fail += v[i].read_fail;
+	}
+	free(v);
+	return err;
+}
+
 int pt_drops_state(struct pt_drops_state *s)
 {
 	char path[512];
-	int ncpu = libbpf_num_possible_cpus(), lfd, sfd, err = 0;
-	struct pt_drop_stats *v;
-	__u32 key = 0;
+	int lfd, sfd, err;
 
 	memset(s, 0, sizeof(*s));
 	lfd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_LINK_PIN));
@@ -172,19 +219,7 @@ int pt_drops_state(struct pt_drops_state *s)
 	sfd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_STATS_PIN));
 	if (sfd < 0)
 		return -errno;
-	v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
-	if (!v)
-		err = -ENOMEM;
-	else if (bpf_map_lookup_elem(sfd, &key, v))
-		err = -errno;
-	for (int i = 0; !err && i < ncpu; i++) {
-		s->st.seen += v[i].seen;
-		s->st.skipped += v[i].skipped;
-		s->st.emitted += v[i].emitted;
-		s->st.ring_fail += v[i].ring_fail;
-		s->st.read_fail += v[i].read_fail;
-	}
-	free(v);
+	err = pt_drops_stats_sum(sfd, &s->st);
 	close(sfd);
 	return err;
 }

@@ -4,6 +4,9 @@
  * writing struct pt_drop records into the packet probes' pt_ring.
  *
  *   $PIN_DIR/pt_dstats     its counters (struct pt_drop_stats, per CPU)
+ *   $PIN_DIR/pt_dreported  one __u64: the ring_fail total the collector has stored
+ *                          LOSS records for (point PT_DROP_POINT), so that a
+ *                          restarted collector does not count them twice
  *   $PIN_DIR/links/drop    its bpf_link: removing the pin detaches it
  * It is no capture point: it has no slot in pt_points. The loader calls these
  * with the pin dir locked.
@@ -18,6 +21,7 @@
 
 #define PT_DROP_LINK_PIN	"links/drop"
 #define PT_DROP_STATS_PIN	"pt_dstats"
+#define PT_DROP_REPORTED_PIN	"pt_dreported"
 
 /*
  * Load the drop probe variant picked by feature probe (or the one named
@@ -33,6 +37,12 @@ int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode);
  * loaded (not logged), or -errno (logged; what could be removed is).
  */
 int pt_drops_unload(void);
+
+/*
+ * Sum the per-CPU drop counters of the pt_dstats map fd into *out. 0 or
+ * -errno (*out zeroed).
+ */
+int pt_drops_stats_sum(int fd, struct pt_drop_stats *out);
 
 /* What status shows. */
 struct pt_drops_state {

@@ -53,6 +53,8 @@ const char *pt_view_point(const struct pt_view *v, __u16 point, char *buf, size_
 {
 	if (point < PT_MAX_POINTS && v->name[point][0])
 		snprintf(buf, len, "%s", v->name[point]);
+	else if (point == PT_DROP_POINT)
+		snprintf(buf, len, "drop-probe");	/* its LOSS records: drop records lost */
 	else
 		snprintf(buf, len, "point#%u", point);
 	return buf;

@@ -110,3 +110,43 @@ prog_gone() { ! bpftool prog show id "$raw_id" >/dev/null 2>&1; }
 # the kernel frees a detached program after an RCU grace period: poll
 check "unload --all removed the drop-raw program (id $raw_id)" wait_for 10 "program $raw_id freed" prog_gone
 check "unload --all removed the pin dir" not test -e "$PROVTAP_PIN_DIR"
+
+# --- drop records the ring could not take are stored as LOSS records, once ----------------------
+# A 1 MiB ring, the collector stopped (SIGSTOP) while 30000 datagrams to a port nobody listens on
+# are dropped at the server (and every 20th at r2): the drop probe's records overflow the ring.
+# The collector, continued, stores a LOSS record of the drop probe (point "drop-probe") for exactly
+# the ring drops status counts; a second collector on the same store does not count them again.
+STORE_MAIN=$STORE
+STORE=$TMP/store-loss
+probe_load --drops --ring-mb 1
+collector_start
+kill -STOP "$COLLECTOR_PID"
+traffic "$NS_CLIENT" udp-send --dst "$SERVER_IP" --port 9100 --count 30000 --size 64 >/dev/null ||
+	{ kill -CONT "$COLLECTOR_PID"; die "udp-send failed"; }
+kill -CONT "$COLLECTOR_PID"
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
+# counted once the ring is empty again (later drops fit)
+lost=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["drops"]["ring_drops"])')
+log "drop records lost to the full ring: $lost"
+check "the flood overflowed the 1 MiB ring (ring drops > 0)" test "${lost:-0}" -gt 0
+collector_stop
+# a second collector on the same store, the drop probe still loaded: it knows what was stored
+collector_start
+"$PROVTAP" probe unload --drops >/dev/null 2>&1 || fail "probe unload --drops failed"
+collector_stop
+loss_sum() {
+	"$PROVTAP" store dump --store "$STORE" --json 2>/dev/null | python3 -c '
+import json, sys
+n = k = 0
+for l in sys.stdin:
+    r = json.loads(l)
+    if r.get("type") == "loss" and r["point_id"] == 65535 and r["point"] == "drop-probe":
+        n += r["lost"]; k += 1
+print(n, k > 0)'
+}
+assert_eq "the store has drop-probe LOSS records for every lost drop record" "$lost True" "$(loss_sum)"
+"$PROVTAP" query drops --store "$STORE" >"$TMP/qd-loss.txt" 2>&1
+check "query drops says the answer is incomplete by the lost records" \
+	grep -q "incomplete: $lost record(s) of matching or other probes were lost" "$TMP/qd-loss.txt"
+check "the collector's log warned about them" grep -q "drop probe: the kernel dropped .* drop record(s), ring buffer full ($lost in all)" "$COLLECT_LOG"
+STORE=$STORE_MAIN
