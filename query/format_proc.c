@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "query/esc.h"
 #include "query/format.h"
 #include "bpf/proc.h"
 #include "query/json.h"
@@ -132,83 +133,22 @@ static void json_hex(FILE *out, const unsigned char *p, size_t n)
 	fputc('"', out);
 }
 
-/* n bytes C-escaped: printable ASCII as is but \ and ", then \n \r \t, else \xNN. */
+/* n bytes C-escaped, " too (query/esc.h). */
 static void put_cesc(FILE *out, const unsigned char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\\' || p[i] == '"')
-			fprintf(out, "\\%c", p[i]);
-		else if (p[i] == '\n')
-			fputs("\\n", out);
-		else if (p[i] == '\r')
-			fputs("\\r", out);
-		else if (p[i] == '\t')
-			fputs("\\t", out);
-		else if (p[i] >= 0x20 && p[i] < 0x7f)
-			fputc(p[i], out);
-		else
-			fprintf(out, "\\x%02x", p[i]);
-	}
+	struct pt_esc e;
+
+	pt_esc_file(&e, out);
+	pt_esc_c(&e, p, n, true);
 }
 
-/* Bytes of the printable character at p: ASCII 0x20..0x7e or UTF-8 from U+00A0 on; 0 if none. */
-static size_t printable_len(const unsigned char *p, size_t n)
-{
-	size_t k = pt_utf8_len(p, n);
-
-	if (k == 1)
-		return p[0] >= 0x20 && p[0] < 0x7f;
-	if (k == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-		return 0;	/* C1 controls */
-	return k;
-}
-
-static bool sh_safe(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("_@%+=:,./-", c));
-}
-
-/*
- * n bytes as one shell word a user can paste into bash: as is when every
- * byte is safe, '...' when all are printable, else $'...' with C escapes.
- */
+/* n bytes as one shell word a user can paste into bash (query/esc.h). */
 static void put_shq(FILE *out, const unsigned char *p, size_t n)
 {
-	size_t i, k;
-	bool safe = n > 0, printable = true;
+	struct pt_esc e;
 
-	for (i = 0; i < n; i += k ? k : 1) {
-		k = printable_len(p + i, n - i);
-		safe = safe && sh_safe(p[i]);
-		printable = printable && k;
-	}
-	if (safe) {
-		fwrite(p, 1, n, out);
-	} else if (printable) {
-		fputc('\'', out);
-		for (i = 0; i < n; i++)
-			if (p[i] == '\'')
-				fputs("'\\''", out);
-			else
-				fputc(p[i], out);
-		fputc('\'', out);
-	} else {
-		fputs("$'", out);
-		for (i = 0; i < n; i += k) {
-			k = printable_len(p + i, n - i);
-			if (k > 1) {
-				fwrite(p + i, 1, k, out);
-				continue;
-			}
-			k = 1;
-			if (p[i] == '\'')
-				fputs("\\'", out);
-			else
-				put_cesc(out, p + i, 1);
-		}
-		fputc('\'', out);
-	}
+	pt_esc_file(&e, out);
+	pt_esc_shword(&e, p, n);
 }
 
 /* ---- pieces shared by the records ---- */

@@ -95,7 +95,7 @@ static int copy_in(struct pt_ptx *x, const struct pt_ptx *a, __u64 delta, __u32 
 		if (!d)
 			return -ENOMEM;
 		*d = a->dgrams[i];
-		d->proc += pbase;
+		d->proc = d->proc == PT_PTX_NONE ? PT_PTX_NONE : d->proc + pbase;
 		d->ts = shift(d->ts, delta);
 		d->data = dup_mem(a->dgrams[i].data, a->dgrams[i].captured, &ok);
 	}
@@ -271,13 +271,10 @@ int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsi
 	x->duration_ns = end;
 	x->exit_status = in[0]->exit_status;
 	x->cwd = dup_str(in[0]->cwd, &ok);
+	/* as read, an empty argv included (the encoder writes the ARGV section either way) */
 	x->argv = dup_mem(in[0]->argv, in[0]->argv_len, &ok);
 	x->argc = x->argv ? in[0]->argc : 0;
 	x->argv_len = x->argv ? in[0]->argv_len : 0;
-	if (!x->argv) {	/* the reader wants an ARGV section */
-		x->argv = calloc(1, 1);
-		ok = ok && x->argv;
-	}
 	x->env = dup_mem(in[0]->env, in[0]->env_len, &ok);
 	x->nenv = x->env ? in[0]->nenv : 0;
 	x->env_len = x->env ? in[0]->env_len : 0;

@@ -8,7 +8,9 @@
  * its processes, its command, environment, working directory and exit
  * status. An input that already has hosts (a merge, or record --hosts-from)
  * keeps them. Times move to the earliest input's origin by the differences of
- * the inputs' wall-clock origins (as good as the hosts' clocks agree).
+ * the inputs' wall-clock origins (as good as the hosts' clocks agree). The
+ * result's own command, environment and cwd are the first input's, as read
+ * (an empty argv stays empty).
  *
  * Connections between hosts are joined: an entry of one input and an entry of
  * another whose endpoints are each other's (local = the other's remote, no

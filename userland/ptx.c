@@ -8,7 +8,9 @@
  *   ABOUT   text (not NUL-terminated)
  *   META    key\0value\0 ...; keys: host kernel tool origin_boot_ns
  *           origin_real_ns duration_ns content_max call_content exit_status cwd
- *   ARGV    argc NUL-terminated strings;  ENV: likewise, "K=V"
+ *   ARGV    the command's argv: argc NUL-terminated strings, no bytes for an
+ *           empty argv (argc 0). Exactly one per file: a file without one is
+ *           refused. ENV: likewise, "K=V", at most one.
  *   PROC    0 parent u32, 4 pid u32, 8 ppid u32, 12 flags u32, 16 exit_status
  *           s32, 20 pad u32, 24 start_ts u64, 32 exit_ts u64, 40 comm[16]  (56)
  *   EXEC    0 proc u32, 4 argc u32, 8 flags u16, 10 pad u16, 12 filename_len
@@ -18,6 +20,7 @@
  *   CONN    0 proc u32, 4 flags u32, 8 role u8, 9 pad u8, 10 family u16, 12
  *           lport u16, 14 rport u16, 16 laddr[16], 32 raddr[16], 48 first_ts
  *           u64, 56 last_ts u64 (64). Connections are numbered in file order.
+ *           proc: a PROC before it, or PT_PTX_NONE (0xffffffff): not known.
  *   STREAM  0 conn u32, 4 dir u8, 5 pad[3], 8 len u64, 16 ngaps u32, 20
  *           stored u32 (24); ngaps x { off u64, len u64, kind u8, pad[7] }
  *           (24 each); then the stream's first stored bytes (zero in gaps).
@@ -30,7 +33,9 @@
  *           pad[7] } (32 each). After its CONN and STREAMs.
  *   DGRAM   0 proc u32, 4 dir u8, 5 pad u8, 6 family u16, 8 lport u16, 10
  *           rport u16, 12 pad u32, 16 laddr[16], 32 raddr[16], 48 ts u64, 56
- *           size u64, 64 captured u64, 72 sock u64 (80); captured bytes
+ *           size u64, 64 captured u64, 72 sock u64 (80); captured bytes.
+ *           proc is PT_PTX_NONE (0xffffffff) when the process that sent or
+ *           received it is not known (as CONN's); else a PROC before it.
  *   LOSS    0 lost[4] u64, 32 corrupt u64, 40 malformed u64 (48)
  *   TWIN    0 conn u32, 4 twin u32 (8): the two entries are the ends of one
  *           connection. After both CONNs; an entry has one twin at most.
@@ -871,14 +876,25 @@ static int rd_meta(struct rd *r, struct pt_ptx *x)
 	return 0;
 }
 
-static int rd_strings(struct rd *r, char **dst, __u32 *count, __u32 *len)
+/*
+ * An ARGV or ENV section (named what) into *dst, *count strings, *len bytes;
+ * *seen records that the section was there, even empty (*dst is then NULL,
+ * *count and *len 0): present but empty is not absent.
+ */
+static int rd_strings(struct rd *r, const char *what, bool *seen, char **dst, __u32 *count, __u32 *len)
 {
+	char why[64];
 	bool ok = true;
 
-	if (*dst)
-		return bad(r, "ARGV or ENV section twice");
-	if (!strings_ok(r->p, r->len, count))
-		return bad(r, "ARGV/ENV strings are not NUL-terminated");
+	if (*seen) {
+		snprintf(why, sizeof(why), "%s section twice", what);
+		return bad(r, why);
+	}
+	*seen = true;
+	if (!strings_ok(r->p, r->len, count)) {
+		snprintf(why, sizeof(why), "%s strings are not NUL-terminated", what);
+		return bad(r, why);
+	}
 	*len = (__u32)r->len;
 	*dst = rdup(r, r->len, &ok);
 	return ok ? 0 : oom(r);
@@ -1115,7 +1131,7 @@ static int rd_dgram(struct rd *r, struct pt_ptx *x)
 	g->size = r64(r);
 	g->captured = r64(r);
 	g->sock = r64(r);
-	if (g->proc >= x->nprocs || g->dir > PT_PTX_D_IN)
+	if ((g->proc != PT_PTX_NONE && g->proc >= x->nprocs) || g->dir > PT_PTX_D_IN)
 		return bad(r, "DGRAM names a process or direction not in the file");
 	if (g->captured > g->size || g->captured != r->len - r->at) {
 		g->captured = 0;
@@ -1218,13 +1234,13 @@ static int rd_host(struct rd *r, struct pt_ptx *x)
 	return 0;
 }
 
-/* Checks that need the whole file: parents exist and form no cycle. */
-static int rd_finish(struct rd *r, struct pt_ptx *x, bool have_meta)
+/* Checks that need the whole file: META and ARGV are there (ARGV may be empty), parents exist and form no cycle. */
+static int rd_finish(struct rd *r, struct pt_ptx *x, bool have_meta, bool have_argv)
 {
 	if (!have_meta)
 		return bad(r, "no META section");
-	if (!x->argv)
-		return bad(r, "no ARGV section");
+	if (!have_argv)
+		return bad(r, "no ARGV section: the recorded command's argv is missing");
 	for (__u32 i = 0; i < x->nprocs; i++) {
 		__u32 p = x->procs[i].parent, steps = 0;
 
@@ -1246,7 +1262,7 @@ int pt_ptx_decode(const void *buf, size_t len, const char *name, struct pt_ptx *
 	struct rd r = { .name = name, .err = err, .errlen = errlen };
 	__u8 *raw = NULL;
 	size_t at = 0, got = 0;
-	bool have_meta = false;
+	bool have_meta = false, have_argv = false, have_env = false;
 	int rc = 0;
 
 	*out = NULL;
@@ -1331,8 +1347,8 @@ int pt_ptx_decode(const void *buf, size_t len, const char *name, struct pt_ptx *
 		switch (s.type) {
 		case PT_PTX_S_ABOUT: rc = 0; break;
 		case PT_PTX_S_META: rc = rd_meta(&r, x); have_meta = !rc; break;
-		case PT_PTX_S_ARGV: rc = rd_strings(&r, &x->argv, &x->argc, &x->argv_len); break;
-		case PT_PTX_S_ENV: rc = rd_strings(&r, &x->env, &x->nenv, &x->env_len); break;
+		case PT_PTX_S_ARGV: rc = rd_strings(&r, "ARGV", &have_argv, &x->argv, &x->argc, &x->argv_len); break;
+		case PT_PTX_S_ENV: rc = rd_strings(&r, "ENV", &have_env, &x->env, &x->nenv, &x->env_len); break;
 		case PT_PTX_S_PROC: rc = rd_proc(&r, x); break;
 		case PT_PTX_S_EXEC: rc = rd_exec(&r, x); break;
 		case PT_PTX_S_FILE: rc = rd_file(&r, x); break;
@@ -1355,7 +1371,7 @@ int pt_ptx_decode(const void *buf, size_t len, const char *name, struct pt_ptx *
 		rc = bad(&r, "bytes after the last section");
 		goto cleanup;
 	}
-	rc = rd_finish(&r, x, have_meta);
+	rc = rd_finish(&r, x, have_meta, have_argv);
 	if (rc)
 		goto cleanup;
 	*out = x;

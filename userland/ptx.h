@@ -227,7 +227,7 @@ struct pt_ptx_conn {
 };
 
 struct pt_ptx_dgram {
-	__u32 proc;
+	__u32 proc;		/* the process that sent / received it, PT_PTX_NONE if not known */
 	__u8 dir;		/* enum pt_ptx_dir */
 	__u16 family;
 	__u8 laddr[16], raddr[16];	/* raddr: destination (OUT) or source (IN) */
@@ -264,7 +264,7 @@ struct pt_ptx {
 	__u32 call_content;	/* bytes the probes captured per data call */
 	__s32 exit_status;	/* the command's wait status */
 	char *cwd;
-	char *argv;		/* argc strings back to back, argv_len bytes */
+	char *argv;		/* argc strings back to back, argv_len bytes (argc 0: empty, argv may be NULL) */
 	__u32 argc, argv_len;
 	char *env;		/* nenv "K=V" strings back to back, env_len bytes */
 	__u32 nenv, env_len;

@@ -346,7 +346,8 @@ static int add_dgrams(const struct pt_procmodel *m, const struct pt_ptx_build_op
 				g = pt_ptx_add_dgram(x);
 				if (!g)
 					return -ENOMEM;
-				g->proc = call->proc < x->nprocs ? call->proc : 0;
+				/* a process the model does not know is no process, never the root's */
+				g->proc = call->proc < x->nprocs ? call->proc : PT_PTX_NONE;
 				g->dir = (__u8)d;
 				g->family = ob->family;
 				memcpy(g->laddr, ob->laddr, 16);

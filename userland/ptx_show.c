@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "common/units.h"
+#include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 
 char *pt_ptx_fmt_ep(__u16 family, const __u8 *addr, __u16 port, char *buf, size_t len)
@@ -28,15 +30,26 @@ static char *fmt_status(__u32 flags, __s32 st, char *buf, size_t len)
 	return buf;
 }
 
-/* argv joined with spaces, cut to len. */
+/* argv as shell words (escaped: ptx_esc.h), cut to len; "(empty argv)" for none. */
 static char *fmt_argv(const char *argv, __u32 argv_len, char *buf, size_t len)
 {
-	size_t o = 0;
+	if (!argv_len) {
+		snprintf(buf, len, "(empty argv)");
+		return buf;
+	}
+	return pt_esc_argv(buf, len, argv, argv_len);
+}
 
-	buf[0] = 0;
-	for (__u32 i = 0; i < argv_len && o + 1 < len; i++)
-		buf[o++] = argv[i] ? argv[i] : (i + 1 < argv_len ? ' ' : 0);
-	buf[o < len ? o : len - 1] = 0;
+/* "0.1 curl": process proc's tree position and name (escaped), "(unknown process)" for none. */
+static char *fmt_who(const struct pt_ptx *x, __u32 proc, char *buf, size_t len)
+{
+	char pos[64], name[64];
+
+	if (proc >= x->nprocs)
+		snprintf(buf, len, "(unknown process)");
+	else
+		snprintf(buf, len, "%s %s", pt_ptx_tree_pos(x, proc, pos, sizeof(pos)),
+			 pt_esc_text(name, sizeof(name), pt_ptx_proc_name(x, proc)));
 	return buf;
 }
 
@@ -65,7 +78,7 @@ static void fmt_gaps(const struct pt_ptx_stream *s, char *buf, size_t len)
 void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 {
 	__u64 sent = 0, rcvd = 0, lost = 0;
-	char l[64], r[64], g[256];
+	char l[64], r[64], g[256], t[256], who[128];
 	__u32 nconns = 0;
 
 	/* a connection with both ends recorded counts once, from its first end */
@@ -80,7 +93,8 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 		lost += x->lost[k];
 	fprintf(out, "provtap: recorded %u process(es), %u TCP connection(s) (%llu bytes sent, %llu received), "
 		"%u UDP datagram(s), %u file(s) opened, in %.3f s into %s\n", x->nprocs, nconns,
-		(unsigned long long)sent, (unsigned long long)rcvd, x->ndgrams, x->nfiles, x->duration_ns / 1e9, name);
+		(unsigned long long)sent, (unsigned long long)rcvd, x->ndgrams, x->nfiles, x->duration_ns / 1e9,
+		pt_esc_text(t, sizeof(t), name));
 	if (x->nhosts) {
 		unsigned rest = x->nprocs;
 
@@ -91,9 +105,9 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 			for (__u32 i = 0; i < x->nprocs; i++)
 				n += x->procs[i].host == h;
 			rest -= n;
-			fprintf(out, "%s %s (%u process(es))", h ? "," : "", x->hosts[h].name, n);
+			fprintf(out, "%s %s (%u process(es))", h ? "," : "", pt_esc_text(t, sizeof(t), x->hosts[h].name), n);
 		}
-		fprintf(out, "; %u process(es) on %s itself\n", rest, x->host);
+		fprintf(out, "; %u process(es) on %s itself\n", rest, pt_esc_text(t, sizeof(t), x->host));
 	}
 	for (__u32 i = 0; i < x->nconns; i++) {
 		const struct pt_ptx_conn *c = &x->conns[i];
@@ -103,7 +117,8 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 				continue;
 			fmt_gaps(&c->dir[d], g, sizeof(g));
 			fprintf(out, "provtap: warning: connection %u (%s %s > %s) lacks %s of the %llu bytes %s: %s\n", i,
-				pt_ptx_proc_name(x, c->proc), pt_ptx_fmt_ep(c->family, c->laddr, c->lport, l, sizeof(l)),
+				pt_esc_text(who, sizeof(who), pt_ptx_proc_name(x, c->proc)),
+				pt_ptx_fmt_ep(c->family, c->laddr, c->lport, l, sizeof(l)),
 				pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
 				d == PT_PTX_D_OUT ? "some" : "some", (unsigned long long)c->dir[d].len,
 				d == PT_PTX_D_OUT ? "sent" : "received", g);
@@ -126,19 +141,22 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 
 void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 {
-	char t[40], buf[512], pos[64], st[32], l[64], r[64];
+	char t[40], buf[512], pos[64], st[32], l[64], r[64], e1[256], e2[256];
+	char path[4 * PATH_MAX + 8];	/* a path escaped: 4 bytes per byte at worst */
 	__u64 lost = 0;
 
 	for (int k = 0; k < 4; k++)
 		lost += x->lost[k];
-	fprintf(out, "recording  %s (format %u, written by %s)\n", name, x->version ? x->version : PT_PTX_VERSION,
-		x->tool);
-	fprintf(out, "host       %s, %s\n", x->host, x->kernel);
+	fprintf(out, "recording  %s (format %u, written by %s)\n", pt_esc_text(e1, sizeof(e1), name),
+		x->version ? x->version : PT_PTX_VERSION, pt_esc_text(e2, sizeof(e2), x->tool));
+	fprintf(out, "host       %s, %s\n", pt_esc_text(e1, sizeof(e1), x->host),
+		pt_esc_text(e2, sizeof(e2), x->kernel));
 	fprintf(out, "started    %s, duration %.3f s\n", pt_fmt_rfc3339(x->origin_real_ns, t, sizeof(t)),
 		x->duration_ns / 1e9);
 	fprintf(out, "command    %s (%s)\n", fmt_argv(x->argv, x->argv_len, buf, sizeof(buf)),
 		fmt_status(PT_PTX_P_EXITED, x->exit_status, st, sizeof(st)));
-	fprintf(out, "cwd        %s; environment: %u variables\n", x->cwd ? x->cwd : "?", x->nenv);
+	fprintf(out, "cwd        %s; environment: %u variables\n",
+		x->cwd ? pt_esc_word(path, sizeof(path), x->cwd, strlen(x->cwd)) : "?", x->nenv);
 	fprintf(out, "content    up to %u bytes per call, ", x->call_content);
 	if (x->content_max)
 		fprintf(out, "%llu bytes per connection direction\n", (unsigned long long)x->content_max);
@@ -165,7 +183,8 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 				fmt_argv(ho->argv, ho->argv_len, buf, 120);
 			else
 				snprintf(buf, sizeof(buf), "(part of the recorded command)");
-			fprintf(out, "%-16s %-16s %6u %-10s %s\n", ho->name, ho->hostname, n,
+			fprintf(out, "%-16s %-16s %6u %-10s %s\n", pt_esc_text(e1, sizeof(e1), ho->name),
+				pt_esc_text(e2, sizeof(e2), ho->hostname), n,
 				ho->argc ? fmt_status(PT_PTX_P_EXITED, ho->exit_status, st, sizeof(st)) : "-", buf);
 		}
 	}
@@ -183,11 +202,11 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 		if (p->nexecs)
 			fmt_argv(p->execs[p->nexecs - 1].argv, p->execs[p->nexecs - 1].argv_len, buf, 120);
 		else
-			snprintf(buf, sizeof(buf), "(%s, no exec seen)", p->comm);
-		char host[80] = "";
+			snprintf(buf, sizeof(buf), "(%s, no exec seen)", pt_esc_text(e1, sizeof(e1), p->comm));
+		char host[sizeof(e1) + 1] = "";
 
 		if (x->nhosts)
-			snprintf(host, sizeof(host), "%-16s ", pt_ptx_proc_host(x, i));
+			snprintf(host, sizeof(host), "%-16s ", pt_esc_text(e1, sizeof(e1), pt_ptx_proc_host(x, i)));
 		fprintf(out, "%-10s %8u %8u %10.3f %10s %-10s %s%s\n", pt_ptx_tree_pos(x, i, pos, sizeof(pos)), p->pid,
 			p->ppid, p->start_ts / 1e9, end, fmt_status(p->flags, p->exit_status, st, sizeof(st)), host, buf);
 	}
@@ -199,8 +218,7 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 		char who[40], marks[600] = "", g[256];
 		size_t o = 0;
 
-		snprintf(who, sizeof(who), "%s %s", c->proc < x->nprocs ? pt_ptx_tree_pos(x, c->proc, pos, sizeof(pos)) : "?",
-			 pt_ptx_proc_name(x, c->proc));
+		fmt_who(x, c->proc, who, sizeof(who));
 		for (int d = 0; d < 2; d++) {
 			if (!c->dir[d].ngaps)
 				continue;
@@ -254,7 +272,7 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 		const struct pt_ptx_dgram *g = &x->dgrams[i];
 		char who[40], m[64] = "-";
 
-		snprintf(who, sizeof(who), "%s %s", pt_ptx_tree_pos(x, g->proc, pos, sizeof(pos)), pt_ptx_proc_name(x, g->proc));
+		fmt_who(x, g->proc, who, sizeof(who));
 		if (g->captured < g->size)
 			snprintf(m, sizeof(m), "TRUNCATED: %llu bytes kept", (unsigned long long)g->captured);
 		fprintf(out, "%-4u %-14s %-4s %-22s %-22s %8llu %9.3f  %s\n", i, who, g->dir == PT_PTX_D_OUT ? "out" : "in",
@@ -267,7 +285,8 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 	for (__u32 i = 0; i < x->nfiles; i++) {
 		const struct pt_ptx_file *f = &x->files[i];
 
-		fprintf(out, "%-10s %-14s %s%s\n", pt_ptx_tree_pos(x, f->proc, pos, sizeof(pos)), pt_ptx_proc_name(x, f->proc),
-			f->path, (f->open_flags & 3) ? " (write)" : "");
+		fprintf(out, "%-10s %-14s %s%s\n", pt_ptx_tree_pos(x, f->proc, pos, sizeof(pos)),
+			pt_esc_text(e1, sizeof(e1), pt_ptx_proc_name(x, f->proc)),
+			pt_esc_word(path, sizeof(path), f->path, strlen(f->path)), (f->open_flags & 3) ? " (write)" : "");
 	}
 }

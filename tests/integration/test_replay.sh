@@ -5,6 +5,7 @@
 #     there, under `provtap record`; the server is stopped; `replay` re-runs curl: its output is
 #     byte-identical, its exit status the same, `--verify` passes. `show` lists the process, the
 #     connection, the peer and the bytes. Nothing of the recorder is left (pins, cgroup, temp dir).
+#     An argument holding a newline and a terminal escape is shown escaped (shell words).
 #  2. A client that sends the current time: replay reports the divergence at the first byte
 #     that differs (computed here from what both runs sent) and `--verify` fails.
 #  3. A server that answers each of 20 requests 50 ms late: `--timing fast` finishes in well
@@ -61,6 +62,16 @@ assert_contains "show: the connection to the server, 40000+ bytes received, no m
 assert_contains "show: the peer" "^$SRV_IP:8080 +tcp +1 " "$TMP/show.out"
 assert_contains "show: no losses" "^losses +none" "$TMP/show.out"
 assert_contains "show: the format version" "^recording +.*curl.ptx \(format 2, written by provtap record" "$TMP/show.out"
+
+# an argument with a newline and a terminal escape: show prints the argv as shell words, escaped
+"$PROVTAP" record -o "$TMP/esc.ptx" -- sh -c true "$(printf 'a\nb\033[31m')" >/dev/null 2>"$TMP/esc.err"
+assert_eq "record of an argv with control bytes: exit 0" 0 "$?"
+"$PROVTAP" show "$TMP/esc.ptx" >"$TMP/esc.show" 2>&1
+check "show: the command escaped, exactly: command    sh -c true \$'a\\nb\\x1b[31m' (exit 0)" \
+	grep -Fxq "command    sh -c true \$'a\\nb\\x1b[31m' (exit 0)" "$TMP/esc.show"
+assert_eq "show: the command and its process's argv escaped alike" 2 \
+	"$(grep -Fc "sh -c true \$'a\\nb\\x1b[31m'" "$TMP/esc.show")"
+check "show: no control byte but newlines in its output" not grep -qP '[\x00-\x09\x0b-\x1f\x7f]' "$TMP/esc.show"
 
 kill "$HTTP_PID"
 wait_for 10 "http.server gone" not port_open "$SRV_IP" 8080 || die "http.server did not stop"

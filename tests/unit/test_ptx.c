@@ -9,7 +9,8 @@
  * --content-max keeps only the bytes below the limit, in memory and in the
  * file (built from a synthetic process model); a version-1 file (every byte
  * of a stream stored) still reads; streams whose stored length lies are
- * refused.
+ * refused. An empty ARGV is not a missing one; a datagram of no known process
+ * stays so through read, merge and show; show escapes what a recording holds.
  */
 #include <check.h>
 #include <errno.h>
@@ -20,12 +21,15 @@
 #include <arpa/inet.h>
 #include <libdeflate.h>
 #include "bpf/pkt.h"
+#include "query/json.h"
 #include "query/pmload.h"
 #include "query/procmodel.h"
 #include "tests/support/procrec.h"
 #include "userland/merge.h"
 #include "userland/ptx.h"
 #include "userland/ptx_build.h"
+#include "userland/ptx_esc.h"
+#include "userland/ptx_show.h"
 
 static char errbuf[512];
 
@@ -820,6 +824,262 @@ START_TEST(read_errors)
 }
 END_TEST
 
+/* x's argv emptied: argc 0, no bytes (a command run with an empty argv). */
+static void empty_argv(struct pt_ptx *x)
+{
+	free(x->argv);
+	x->argv = NULL;
+	x->argc = 0;
+	x->argv_len = 0;
+}
+
+/*
+ * An ARGV section that is present but empty (argc 0) reads back as argc 0;
+ * one that is absent is refused, saying the command's argv is missing; an
+ * empty one does not hide a second one.
+ */
+START_TEST(argv_empty_or_absent)
+{
+	static const char meta[] = "host\0h1\0";
+	struct pt_ptx *x = sample(), *y = NULL;
+	struct body b = {};
+	size_t len, flen;
+	__u8 *buf, *f;
+
+	empty_argv(x);
+	buf = encode(x, &len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "empty.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(y->argc, 0);
+	ck_assert_uint_eq(y->argv_len, 0);
+	ck_assert_uint_eq(y->nenv, 2);
+	ck_assert_uint_eq(y->nprocs, 2);
+	pt_ptx_free(y);
+	free(buf);
+	pt_ptx_free(x);
+
+	/* META alone: no ARGV section at all */
+	sect(&b, PT_PTX_S_META, meta, sizeof(meta) - 1);
+	f = wrap(b.p, b.len, b.nsect, &flen);
+	ck_assert_int_eq(pt_ptx_decode(f, flen, "noargv.ptx", &y, errbuf, sizeof(errbuf)), -EBADMSG);
+	ck_assert_ptr_null(y);
+	ck_assert_msg(strstr(errbuf, "noargv.ptx: corrupt recording: no ARGV section: the recorded command's argv is "
+				     "missing"), "%s", errbuf);
+	free(f);
+	/* an empty ARGV section: argc 0 */
+	sect(&b, PT_PTX_S_ARGV, "", 0);
+	f = wrap(b.p, b.len, b.nsect, &flen);
+	ck_assert_msg(pt_ptx_decode(f, flen, "t.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(y->argc, 0);
+	pt_ptx_free(y);
+	free(f);
+	/* then a second one */
+	sect(&b, PT_PTX_S_ARGV, "a", 2);
+	f = wrap(b.p, b.len, b.nsect, &flen);
+	ck_assert_int_eq(pt_ptx_decode(f, flen, "t.ptx", &y, errbuf, sizeof(errbuf)), -EBADMSG);
+	ck_assert_msg(strstr(errbuf, "ARGV section twice"), "%s", errbuf);
+	free(f);
+}
+END_TEST
+
+/* merge takes its command from the first input as read, an empty argv included; the result reads back. */
+START_TEST(merge_keeps_empty_argv)
+{
+	struct pt_ptx *a = sample(), *b = sample(), *x, *y;
+	const struct pt_ptx *in[2];
+	const char *labels[2] = { "a", "b" };
+	struct pt_merge_result res;
+	size_t len;
+	__u8 *buf;
+
+	empty_argv(a);
+	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");	/* host names must differ */
+	in[0] = a;
+	in[1] = b;
+	ck_assert_msg(pt_ptx_merge(in, labels, 2, &x, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(x->argc, 0);
+	ck_assert_uint_eq(x->argv_len, 0);
+	buf = encode(x, &len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(y->argc, 0);
+	ck_assert_uint_eq(y->argv_len, 0);
+	ck_assert_uint_eq(y->nhosts, 4);	/* ns2, a, ns3, b */
+	ck_assert_str_eq(y->hosts[3].name, "b");
+	ck_assert_uint_eq(y->hosts[3].argc, 3);
+	pt_ptx_free(y);
+	free(buf);
+	pt_ptx_free(x);
+
+	/* the other way round: b's command, a's host without one */
+	in[0] = b;
+	in[1] = a;
+	ck_assert_msg(pt_ptx_merge(in, labels, 2, &x, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	buf = encode(x, &len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(y->argc, 3);
+	ck_assert_mem_eq(y->argv, "curl\0-s\0http://10.0.0.2/\0", y->argv_len);
+	pt_ptx_free(y);
+	free(buf);
+	pt_ptx_free(x);
+	pt_ptx_free(a);
+	pt_ptx_free(b);
+}
+END_TEST
+
+/* Everything show printed for x, as one string (caller frees). */
+static char *shown(const struct pt_ptx *x, const char *name)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+
+	ck_assert_ptr_nonnull(f);
+	pt_ptx_show(x, name, f);
+	ck_assert_int_eq(fclose(f), 0);
+	return s;
+}
+
+/*
+ * A datagram whose process is not known is recorded with PT_PTX_NONE: it
+ * reads back so, stays so through merge (never becomes a process of the
+ * merged recording) and show says "(unknown process)", not the root's name.
+ */
+START_TEST(dgram_of_no_process)
+{
+	struct pt_ptx *x = sample(), *b = sample(), *y, *m, *z;
+	const struct pt_ptx *in[2];
+	const char *labels[2] = { "a", "b" };
+	struct pt_merge_result res;
+	size_t len;
+	__u8 *buf;
+	char *out;
+
+	x->dgrams[0].proc = PT_PTX_NONE;
+	buf = encode(x, &len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "d.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	free(buf);
+	ck_assert_uint_eq(y->ndgrams, 1);
+	ck_assert_uint_eq(y->dgrams[0].proc, PT_PTX_NONE);
+	ck_assert_mem_eq(y->dgrams[0].data, "abc", 3);
+	out = shown(y, "d.ptx");
+	ck_assert_msg(strstr(out, "\nDATAGRAMS (1)\n#    PROCESS        DIR  LOCAL                  PEER                      "
+				  "BYTES   TIME(s)  MARKS\n"
+				  "0    (unknown process) out  0.0.0.0:0              0.0.0.0:53                   12     "
+				  "0.000  TRUNCATED: 3 bytes kept\n"), "%s", out);
+	free(out);
+
+	/* merged after an input of 2 processes: still no process, the other input's datagram moved to 1 + 2 */
+	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");
+	in[0] = b;
+	in[1] = y;
+	ck_assert_msg(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(m->ndgrams, 2);
+	ck_assert_uint_eq(m->dgrams[0].proc, 1);
+	ck_assert_uint_eq(m->dgrams[1].proc, PT_PTX_NONE);
+	buf = encode(m, &len);
+	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &z, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(z->dgrams[1].proc, PT_PTX_NONE);
+	free(buf);
+	pt_ptx_free(z);
+	pt_ptx_free(m);
+
+	/* a process that is not in the file is still refused */
+	x->dgrams[0].proc = 2;
+	buf = encode(x, &len);
+	ck_assert_int_eq(pt_ptx_decode(buf, len, "d.ptx", &z, errbuf, sizeof(errbuf)), -EBADMSG);
+	ck_assert_msg(strstr(errbuf, "DGRAM names a process"), "%s", errbuf);
+	free(buf);
+	pt_ptx_free(y);
+	pt_ptx_free(b);
+	pt_ptx_free(x);
+}
+END_TEST
+
+/* Replace *dst (n bytes at *len) by the n bytes at src. */
+static void set_bytes(char **dst, __u32 *len, const char *src, __u32 n)
+{
+	free(*dst);
+	*dst = malloc(n);
+	ck_assert_ptr_nonnull(*dst);
+	memcpy(*dst, src, n);
+	*len = n;
+}
+
+/*
+ * show prints what a recording holds escaped: newlines, terminal escapes and
+ * other control bytes, and bytes that are not UTF-8, never reach the
+ * terminal raw. argv and paths are shell words as in query's text lines,
+ * names and other text C-escaped; valid UTF-8 stays.
+ */
+START_TEST(show_escapes_recorded_text)
+{
+	static const char argv[] = "sh\0-c\0true\0a\nb\033[31m\0";
+	struct pt_ptx *x = sample();
+	char *out;
+
+	set_bytes(&x->argv, &x->argv_len, argv, sizeof(argv) - 1);
+	x->argc = 4;
+	set_bytes(&x->procs[0].execs[0].argv, &x->procs[0].execs[0].argv_len, argv, sizeof(argv) - 1);
+	x->procs[0].execs[0].argc = 4;
+	set_bytes(&x->hosts[0].argv, &x->hosts[0].argv_len, argv, sizeof(argv) - 1);
+	x->hosts[0].argc = 4;
+	free(x->files[0].path);
+	x->files[0].path = strdup("/tmp/x\ny\xff");
+	free(x->cwd);
+	x->cwd = strdup("/tmp/\xc3\xa9 d");	/* é: printable, kept */
+	snprintf(x->procs[1].comm, sizeof(x->procs[1].comm), "ev\033il");
+	snprintf(x->kernel, sizeof(x->kernel), "6.18\033]0;pwn\a");
+	snprintf(x->hosts[0].hostname, sizeof(x->hosts[0].hostname), "bo\x9bx");	/* a lone C1 byte: not UTF-8 */
+	snprintf(x->hosts[0].name, sizeof(x->hosts[0].name), "ns\xc2\x9b" "2");	/* U+009B CSI: a C1 control */
+	out = shown(x, "t\r.ptx");
+
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		ck_assert_msg(*p == '\n' || (*p >= 0x20 && *p != 0x7f), "raw byte 0x%02x at %zu in:\n%s", *p,
+			      (size_t)(p - (const unsigned char *)out), out);
+	for (size_t i = 0, n = strlen(out), k; i < n; i += k) {
+		k = pt_utf8_len((const unsigned char *)out + i, n - i);
+		ck_assert_msg(k && (k != 2 || (__u8)out[i] != 0xc2 || (__u8)out[i + 1] >= 0xa0),
+			      "not printable UTF-8 at %zu in:\n%s", i, out);
+	}
+	ck_assert_msg(strstr(out, "recording  t\\r.ptx (format 2, written by provtap test)\n"), "%s", out);
+	ck_assert_msg(strstr(out, "\nhost       h1, 6.18\\x1b]0;pwn\\x07\n"), "%s", out);
+	ck_assert_msg(strstr(out, "\ncommand    sh -c true $'a\\nb\\x1b[31m' (exit 7)\n"), "%s", out);
+	ck_assert_msg(strstr(out, "\ncwd        '/tmp/\xc3\xa9 d'; environment: 2 variables\n"), "%s", out);
+	ck_assert_msg(strstr(out, "\nns\\xc2\\x9b2      bo\\x9bx               1 exit 3     sh -c true $'a\\nb\\x1b[31m'\n"),
+		      "%s", out);
+	ck_assert_msg(strstr(out, " exit 7     h1               sh -c true $'a\\nb\\x1b[31m'\n"), "%s", out);
+	ck_assert_msg(strstr(out, " running    ns\\xc2\\x9b2      (ev\\x1bil, no exec seen)\n"), "%s", out);
+	ck_assert_msg(strstr(out, "\n1   0.0 ev\\x1bil   accept   10.0.0.2:80 "), "%s", out);
+	ck_assert_msg(strstr(out, "\n0    0.0 ev\\x1bil   out  "), "%s", out);
+	ck_assert_msg(strstr(out, "\n0.0        ev\\x1bil       $'/tmp/x\\ny\\xff' (write)\n"), "%s", out);
+	free(out);
+	pt_ptx_free(x);
+}
+END_TEST
+
+/* The escapes themselves: the shell-word forms, and a cut that never splits an escape or a character. */
+START_TEST(esc_forms_and_cuts)
+{
+	char b[64];
+
+	ck_assert_str_eq(pt_esc_word(b, sizeof(b), "/usr/bin/curl", 13), "/usr/bin/curl");
+	ck_assert_str_eq(pt_esc_word(b, sizeof(b), "", 0), "''");
+	ck_assert_str_eq(pt_esc_word(b, sizeof(b), "it's a \xc3\xa9", 9), "'it'\\''s a \xc3\xa9'");
+	ck_assert_str_eq(pt_esc_word(b, sizeof(b), "it's\t\xff\xc3\xa9", 8), "$'it\\'s\\t\\xff\xc3\xa9'");
+	ck_assert_str_eq(pt_esc_argv(b, sizeof(b), "a\0b c\0", 6), "a 'b c'");
+	ck_assert_str_eq(pt_esc_argv(b, sizeof(b), "a\0b", 3), "a b");	/* a last string without its NUL */
+	ck_assert_str_eq(pt_esc_text(b, sizeof(b), "a\\b \"c\"\x7f\xc2\x85"), "a\\\\b \"c\"\\x7f\\xc2\\x85");
+	ck_assert_str_eq(pt_esc_text(b, sizeof(b), NULL), "?");
+	/* $'a\nb' is 7 bytes: fits in 8, not in 7, where it is cut before the \n escape */
+	ck_assert_str_eq(pt_esc_word(b, 8, "a\nb", 3), "$'a\\nb'");
+	ck_assert_str_eq(pt_esc_word(b, 7, "a\nb", 3), "$'a...");
+	/* a 2-byte character is kept whole or not at all */
+	ck_assert_str_eq(pt_esc_text(b, 6, "ab\xc3\xa9z"), "ab\xc3\xa9z");
+	ck_assert_str_eq(pt_esc_text(b, 6, "ab\xc3\xa9zz"), "ab...");
+	ck_assert_str_eq(pt_esc_text(b, 3, "abcd"), "ab");	/* no room for "..." */
+	ck_assert_str_eq(pt_esc_text(b, 1, "abcd"), "");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ptx");
@@ -838,6 +1098,11 @@ static Suite *suite(void)
 	tcase_add_test(t, merge_keeps_stored);
 	tcase_add_test(t, build_cuts_at_content_max);
 	tcase_add_test(t, read_errors);
+	tcase_add_test(t, argv_empty_or_absent);
+	tcase_add_test(t, merge_keeps_empty_argv);
+	tcase_add_test(t, dgram_of_no_process);
+	tcase_add_test(t, show_escapes_recorded_text);
+	tcase_add_test(t, esc_forms_and_cuts);
 	suite_add_tcase(s, t);
 	return s;
 }
