@@ -174,6 +174,30 @@ static void *encode(const struct pt_ptx *x, size_t *len)
 	return buf;
 }
 
+/* first and second merged (labels "a", "b"); fails the test on error. */
+static struct pt_ptx *merged(const struct pt_ptx *first, const struct pt_ptx *second)
+{
+	const struct pt_ptx *in[2] = { first, second };
+	const char *labels[2] = { "a", "b" };
+	struct pt_merge_result res;
+	struct pt_ptx *m;
+
+	ck_assert_msg(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	return m;
+}
+
+/* x written and read back; fails the test on error. */
+static struct pt_ptx *reread(const struct pt_ptx *x)
+{
+	struct pt_ptx *y;
+	size_t len;
+	void *buf = encode(x, &len);
+
+	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	free(buf);
+	return y;
+}
+
 START_TEST(round_trip)
 {
 	struct pt_ptx *x = sample(), *y = NULL;
@@ -664,16 +688,9 @@ END_TEST
 START_TEST(merge_keeps_stored)
 {
 	struct pt_ptx *a = sample(), *b = sample(), *x, *y;
-	const struct pt_ptx *in[2];
-	const char *labels[2] = { "a", "b" };
-	struct pt_merge_result res;
-	size_t len;
-	__u8 *buf;
 
 	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");	/* host names must differ */
-	in[0] = a;
-	in[1] = b;
-	ck_assert_msg(pt_ptx_merge(in, labels, 2, &x, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	x = merged(a, b);
 	ck_assert_uint_eq(x->nconns, 4);
 	for (__u32 i = 0; i < 4; i += 2) {
 		ck_assert_uint_eq(x->conns[i].dir[PT_PTX_D_IN].len, 10);
@@ -681,13 +698,11 @@ START_TEST(merge_keeps_stored)
 		ck_assert_mem_eq(x->conns[i].dir[PT_PTX_D_IN].data, "HTTP", 4);
 		ck_assert_uint_eq(x->conns[i].dir[PT_PTX_D_OUT].stored, 5);
 	}
-	buf = encode(x, &len);
-	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	y = reread(x);
 	ck_assert_uint_eq(y->conns[2].dir[PT_PTX_D_IN].len, 10);
 	ck_assert_uint_eq(y->conns[2].dir[PT_PTX_D_IN].stored, 4);
 	ck_assert_mem_eq(y->conns[2].dir[PT_PTX_D_IN].data, "HTTP", 4);
 	pt_ptx_free(y);
-	free(buf);
 	pt_ptx_free(x);
 	pt_ptx_free(a);
 	pt_ptx_free(b);
@@ -885,40 +900,27 @@ END_TEST
 START_TEST(merge_keeps_empty_argv)
 {
 	struct pt_ptx *a = sample(), *b = sample(), *x, *y;
-	const struct pt_ptx *in[2];
-	const char *labels[2] = { "a", "b" };
-	struct pt_merge_result res;
-	size_t len;
-	__u8 *buf;
 
 	empty_argv(a);
 	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");	/* host names must differ */
-	in[0] = a;
-	in[1] = b;
-	ck_assert_msg(pt_ptx_merge(in, labels, 2, &x, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	x = merged(a, b);
 	ck_assert_uint_eq(x->argc, 0);
 	ck_assert_uint_eq(x->argv_len, 0);
-	buf = encode(x, &len);
-	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	y = reread(x);
 	ck_assert_uint_eq(y->argc, 0);
 	ck_assert_uint_eq(y->argv_len, 0);
 	ck_assert_uint_eq(y->nhosts, 4);	/* ns2, a, ns3, b */
 	ck_assert_str_eq(y->hosts[3].name, "b");
 	ck_assert_uint_eq(y->hosts[3].argc, 3);
 	pt_ptx_free(y);
-	free(buf);
 	pt_ptx_free(x);
 
 	/* the other way round: b's command, a's host without one */
-	in[0] = b;
-	in[1] = a;
-	ck_assert_msg(pt_ptx_merge(in, labels, 2, &x, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
-	buf = encode(x, &len);
-	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &y, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	x = merged(b, a);
+	y = reread(x);
 	ck_assert_uint_eq(y->argc, 3);
 	ck_assert_mem_eq(y->argv, "curl\0-s\0http://10.0.0.2/\0", y->argv_len);
 	pt_ptx_free(y);
-	free(buf);
 	pt_ptx_free(x);
 	pt_ptx_free(a);
 	pt_ptx_free(b);
@@ -946,9 +948,6 @@ static char *shown(const struct pt_ptx *x, const char *name)
 START_TEST(dgram_of_no_process)
 {
 	struct pt_ptx *x = sample(), *b = sample(), *y, *m, *z;
-	const struct pt_ptx *in[2];
-	const char *labels[2] = { "a", "b" };
-	struct pt_merge_result res;
 	size_t len;
 	__u8 *buf;
 	char *out;
@@ -969,16 +968,12 @@ START_TEST(dgram_of_no_process)
 
 	/* merged after an input of 2 processes: still no process, the other input's datagram moved to 1 + 2 */
 	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");
-	in[0] = b;
-	in[1] = y;
-	ck_assert_msg(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	m = merged(b, y);
 	ck_assert_uint_eq(m->ndgrams, 2);
 	ck_assert_uint_eq(m->dgrams[0].proc, 1);
 	ck_assert_uint_eq(m->dgrams[1].proc, PT_PTX_NONE);
-	buf = encode(m, &len);
-	ck_assert_msg(pt_ptx_decode(buf, len, "m.ptx", &z, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	z = reread(m);
 	ck_assert_uint_eq(z->dgrams[1].proc, PT_PTX_NONE);
-	free(buf);
 	pt_ptx_free(z);
 	pt_ptx_free(m);
 
