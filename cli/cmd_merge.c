@@ -8,6 +8,7 @@
 #include "cli/cmd_record.h"
 #include "userland/merge.h"
 #include "userland/ptx.h"
+#include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 
 #define MAX_INPUTS	64
@@ -101,8 +102,11 @@ int cmd_merge(int argc, char **argv)
 		goto cleanup;
 	}
 	fprintf(stderr, "provtap: merged %u recordings into %u hosts (", n, x->nhosts);
-	for (__u32 h = 0; h < x->nhosts; h++)
-		fprintf(stderr, "%s%s", h ? ", " : "", x->hosts[h].name);
+	for (__u32 h = 0; h < x->nhosts; h++) {
+		char hn[96];
+
+		fprintf(stderr, "%s%s", h ? ", " : "", pt_esc_text(hn, sizeof(hn), x->hosts[h].name));
+	}
 	fprintf(stderr, "); %u connection(s) joined across hosts%s\n", res.joined,
 		res.disagree ? " (some disagree: see the warnings)" : "");
 	pt_ptx_report(x, out, stderr);

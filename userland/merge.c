@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "userland/merge.h"
+#include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 
 static void *dup_mem(const void *p, size_t n, bool *ok)
@@ -257,8 +258,10 @@ int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsi
 	for (__u32 h = 0; h < x->nhosts; h++)
 		for (__u32 k = h + 1; k < x->nhosts; k++)
 			if (!strcmp(x->hosts[h].name, x->hosts[k].name)) {
+				char hn[96];
+
 				snprintf(err, errlen, "two hosts are named %s: name the inputs apart (NAME=FILE.ptx)",
-					 x->hosts[h].name);
+					 pt_esc_text(hn, sizeof(hn), x->hosts[h].name));
 				rc = -EINVAL;
 				goto cleanup;
 			}

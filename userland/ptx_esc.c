@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include "query/esc.h"
+#include "userland/ptx.h"
 #include "userland/ptx_esc.h"
 
 char *pt_esc_word(char *buf, size_t len, const char *s, size_t n)
@@ -51,4 +52,9 @@ char *pt_esc_text(char *buf, size_t len, const char *s)
 		}
 	}
 	return pt_esc_end(&e);
+}
+
+char *pt_esc_proc_name(char *buf, size_t len, const struct pt_ptx *x, __u32 proc)
+{
+	return pt_esc_text(buf, len, pt_ptx_proc_name(x, proc));
 }

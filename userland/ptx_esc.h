@@ -18,6 +18,9 @@
 #define PROVTAP_PTX_ESC_H
 
 #include <stddef.h>
+#include <linux/types.h>
+
+struct pt_ptx;
 
 /* The n bytes at s (NULs included) as one shell word: "curl", "'a b'", "$'a\nb'", "''" when n is 0. */
 char *pt_esc_word(char *buf, size_t len, const char *s, size_t n);
@@ -30,5 +33,8 @@ char *pt_esc_argv(char *buf, size_t len, const char *argv, size_t argv_len);
 
 /* NUL-terminated s as text ("?" when s is NULL). */
 char *pt_esc_text(char *buf, size_t len, const char *s);
+
+/* The name of x's process proc (pt_ptx_proc_name: argv[0]'s last part, else comm) as text. */
+char *pt_esc_proc_name(char *buf, size_t len, const struct pt_ptx *x, __u32 proc);
 
 #endif /* PROVTAP_PTX_ESC_H */

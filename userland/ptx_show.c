@@ -49,7 +49,7 @@ static char *fmt_who(const struct pt_ptx *x, __u32 proc, char *buf, size_t len)
 		snprintf(buf, len, "(unknown process)");
 	else
 		snprintf(buf, len, "%s %s", pt_ptx_tree_pos(x, proc, pos, sizeof(pos)),
-			 pt_esc_text(name, sizeof(name), pt_ptx_proc_name(x, proc)));
+			 pt_esc_proc_name(name, sizeof(name), x, proc));
 	return buf;
 }
 
@@ -117,7 +117,7 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 				continue;
 			fmt_gaps(&c->dir[d], g, sizeof(g));
 			fprintf(out, "provtap: warning: connection %u (%s %s > %s) lacks %s of the %llu bytes %s: %s\n", i,
-				pt_esc_text(who, sizeof(who), pt_ptx_proc_name(x, c->proc)),
+				pt_esc_proc_name(who, sizeof(who), x, c->proc),
 				pt_ptx_fmt_ep(c->family, c->laddr, c->lport, l, sizeof(l)),
 				pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
 				d == PT_PTX_D_OUT ? "some" : "some", (unsigned long long)c->dir[d].len,
@@ -286,7 +286,7 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 		const struct pt_ptx_file *f = &x->files[i];
 
 		fprintf(out, "%-10s %-14s %s%s\n", pt_ptx_tree_pos(x, f->proc, pos, sizeof(pos)),
-			pt_esc_text(e1, sizeof(e1), pt_ptx_proc_name(x, f->proc)),
+			pt_esc_proc_name(e1, sizeof(e1), x, f->proc),
 			pt_esc_word(path, sizeof(path), f->path, strlen(f->path)), (f->open_flags & 3) ? " (write)" : "");
 	}
 }

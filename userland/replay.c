@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "userland/cgroup.h"
 #include "userland/findexe.h"
+#include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 #include "userland/replay_int.h"
 
@@ -697,14 +698,13 @@ static void end_conns(struct replay_run *r)
 	for (unsigned i = 0; i < r->nconns; i++) {
 		pthread_mutex_lock(&r->rp.lock);
 		bool done = r->conns[i]->done;
-		int fd = r->conns[i]->fd;
 
+		/* under the lock: the thread closes its FD under it too */
+		if (!done && r->conns[i]->fd >= 0)
+			shutdown(r->conns[i]->fd, SHUT_RDWR);
 		pthread_mutex_unlock(&r->rp.lock);
-		if (!done) {
+		if (!done)
 			r->rp.res->unfinished++;
-			if (fd >= 0)
-				shutdown(fd, SHUT_RDWR);
-		}
 		pthread_join(r->conns[i]->thread, NULL);
 		free(r->conns[i]);
 	}
@@ -721,12 +721,13 @@ static void report_missing(struct replay_run *r)
 
 	for (__u32 i = 0; i < x->nconns; i++) {
 		const struct pt_ptx_conn *c = &x->conns[i];
+		char nm[96];
 
 		if (r->plan.emu[i] != PT_EMU_PEER || r->served[i])
 			continue;
 		r->rp.res->missing++;
 		pt_replay_say(&r->rp, "MISSING connection %u (%s to %s, %llu bytes sent, %llu received in the recording): "
-			      "not made by the re-run", i, pt_ptx_proc_name(x, c->proc),
+			      "not made by the re-run", i, pt_esc_proc_name(nm, sizeof(nm), x, c->proc),
 			      pt_ptx_fmt_ep(c->family, c->raddr, c->rport, ep, sizeof(ep)),
 			      (unsigned long long)c->dir[PT_PTX_D_OUT].len, (unsigned long long)c->dir[PT_PTX_D_IN].len);
 	}

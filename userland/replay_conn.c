@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 #include "userland/replay_int.h"
 
@@ -267,7 +268,7 @@ void pt_rconn_run(struct pt_rconn *rc)
 	const struct pt_ptx *x = rp->o->x;
 	struct script s = { .rc = rc, .c = &x->conns[rc->conn] };
 	__u64 prev_ts = s.c->first_ts, prev_wall = rc->accepted_ns;
-	char peer[64], local[64];
+	char peer[64], local[64], nm[96];
 	bool shut = false;
 
 	pt_ptx_fmt_ep(s.c->family, s.c->raddr, s.c->rport, peer, sizeof(peer));
@@ -275,13 +276,13 @@ void pt_rconn_run(struct pt_rconn *rc)
 		s.us = "server";
 		s.them = "client";
 		snprintf(s.name, sizeof(s.name), "connection %u (%s at %s, from %s)", rc->conn,
-			 pt_ptx_proc_name(x, s.c->proc), pt_ptx_fmt_ep(s.c->family, s.c->laddr, s.c->lport, local,
+			 pt_esc_proc_name(nm, sizeof(nm), x, s.c->proc), pt_ptx_fmt_ep(s.c->family, s.c->laddr, s.c->lport, local,
 								       sizeof(local)), peer);
 	} else {
 		s.us = "client";
 		s.them = "peer";
 		snprintf(s.name, sizeof(s.name), "connection %u (%s to %s, #%u to that peer)", rc->conn,
-			 pt_ptx_proc_name(x, s.c->proc), peer, rc->nth);
+			 pt_esc_proc_name(nm, sizeof(nm), x, s.c->proc), peer, rc->nth);
 	}
 	for (__u32 i = 0; i < s.c->nevents && !rp->stop; i++) {
 		const struct pt_ptx_event *e = &s.c->events[i];
@@ -324,9 +325,9 @@ void pt_rconn_run(struct pt_rconn *rc)
 		drain(&s);
 	if (!shut)
 		shutdown(rc->fd, SHUT_RDWR);
-	close(rc->fd);
-	rc->fd = -1;
 	pthread_mutex_lock(&rp->lock);
+	close(rc->fd);		/* under the lock: end_conns may be about to shut it down */
+	rc->fd = -1;
 	rc->done = true;
 	pthread_cond_broadcast(&rp->changed);
 	pthread_mutex_unlock(&rp->lock);

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 #include "userland/replay_int.h"
 
@@ -114,16 +115,19 @@ void *pt_rconn_play(void *arg)
 	struct pt_replay *rp = rc->rp;
 	const struct pt_ptx *x = rp->o->x;
 	const struct pt_ptx_conn *c = &x->conns[rc->conn];
-	char l[64], r[64];
-	int why = 0;
+	char l[64], r[64], nm[96];
+	int why = 0, fd = -1;
 
 	if (wait_turn(rc))
-		rc->fd = connect_as_client(rc, &why);
-	if (rc->fd < 0) {
+		fd = connect_as_client(rc, &why);
+	pthread_mutex_lock(&rp->lock);
+	rc->fd = fd;
+	pthread_mutex_unlock(&rp->lock);
+	if (fd < 0) {
 		if (!rp->stop) {
 			pt_replay_count(rp, &rp->res->missing);
 			pt_replay_say(rp, "MISSING connection %u (%s at %s, from %s, %llu bytes received, %llu sent in the "
-				      "recording): %s", rc->conn, pt_ptx_proc_name(x, c->proc),
+				      "recording): %s", rc->conn, pt_esc_proc_name(nm, sizeof(nm), x, c->proc),
 				      pt_ptx_fmt_ep(c->family, c->laddr, c->lport, l, sizeof(l)),
 				      pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
 				      (unsigned long long)c->dir[PT_PTX_D_IN].len, (unsigned long long)c->dir[PT_PTX_D_OUT].len,

@@ -37,7 +37,7 @@ struct pt_launch {
 	__s32 rec_status;	/* ... its wait status */
 	__u64 rec_start;	/* recorded start (ns since the origin) */
 	__u64 rec_end;		/* recorded end, PT_PTX_OPEN if not known */
-	char label[96];		/* for messages: "curl", "process 0.1 (python3)", "host h1 (python3)" */
+	char label[256];	/* for messages: "curl", "process 0.1 (python3)", "host h1 (python3)" */
 	bool started;		/* spawned (or given up) */
 	pid_t pid;		/* 0 when not running */
 	int pidfd;
@@ -71,7 +71,9 @@ struct pt_replay {
 /* One replayed connection, served (outbound) or played (inbound) from recorded connection conn. */
 struct pt_rconn {
 	struct pt_replay *rp;
-	int fd;				/* -1 until connected (inbound) */
+	int fd;				/* -1 until connected (inbound) and after the thread closed it;
+				 * set, closed and read by other threads only under rp->lock (end_conns
+				 * must not shut down a number the thread closed and the process reused) */
 	__u32 conn;			/* index in o->x->conns */
 	unsigned nth;			/* outbound: 1-based order among connections to that peer */
 	bool inbound;			/* PT_EMU_CLIENT */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include "bpf/proc.h"
 #include "common/log.h"
+#include "userland/ptx_esc.h"
 #include "userland/replay_int.h"
 
 /* NUL-separated strings into a NULL-terminated vector pointing into them; NULL on ENOMEM. */
@@ -88,11 +89,12 @@ static int launch_proc(const struct pt_replay_opts *o, __u32 i, struct pt_launch
 	const struct pt_ptx_proc *p = &x->procs[i];
 	const struct pt_ptx_host *h = p->host < x->nhosts ? &x->hosts[p->host] : NULL;
 	const struct pt_ptx_exec *e = p->nexecs ? &p->execs[p->nexecs - 1] : NULL;
-	char pos[64];
+	char pos[64], nm[96];
 
 	pt_ptx_tree_pos(x, i, pos, sizeof(pos));
 	l->proc = i;
-	snprintf(l->label, sizeof(l->label), "process %s (%s)", pos, pt_ptx_proc_name(x, i));
+	pt_esc_proc_name(nm, sizeof(nm), x, i);
+	snprintf(l->label, sizeof(l->label), "process %s (%s)", pos, nm);
 	if (o->argv)
 		l->argv = NULL;	/* the caller's */
 	else if (p->flags & PT_PTX_P_ROOT && h && h->argc)
@@ -101,12 +103,11 @@ static int launch_proc(const struct pt_replay_opts *o, __u32 i, struct pt_launch
 		l->argv = vec(x->argv, x->argc, x->argv_len);
 	else if (!e || !e->argc) {
 		pt_err("replay: process %s (%s, pid %u) did not run a program of its own (no exec recorded): it "
-		       "cannot be started alone; select its parent, or give the command after --", pos,
-		       pt_ptx_proc_name(x, i), p->pid);
+		       "cannot be started alone; select its parent, or give the command after --", pos, nm, p->pid);
 		return -EINVAL;
 	} else if (e->flags & (PT_PRF_ARGV_TRUNC | PT_PRF_FAULT)) {
 		pt_err("replay: process %s (%s, pid %u): its recorded argv was cut by the probes; give the command "
-		       "after --", pos, pt_ptx_proc_name(x, i), p->pid);
+		       "after --", pos, nm, p->pid);
 		return -EINVAL;
 	} else {
 		l->argv = vec(e->argv, e->argc, e->argv_len);
@@ -132,13 +133,15 @@ static int launch_proc(const struct pt_replay_opts *o, __u32 i, struct pt_launch
 static int launch_host(const struct pt_ptx *x, __u32 h, struct pt_launch *l)
 {
 	const struct pt_ptx_host *ho = &x->hosts[h];
+	char hn[64], nm[64];
 
 	l->proc = PT_PTX_NONE;
 	for (__u32 i = 0; i < x->nprocs && l->proc == PT_PTX_NONE; i++)
 		if (x->procs[i].host == h && x->procs[i].flags & PT_PTX_P_ROOT)
 			l->proc = i;
-	snprintf(l->label, sizeof(l->label), "host %s's command (%s)", ho->name,
-		 l->proc != PT_PTX_NONE ? pt_ptx_proc_name(x, l->proc) : ho->argv);
+	snprintf(l->label, sizeof(l->label), "host %s's command (%s)", pt_esc_text(hn, sizeof(hn), ho->name),
+		 l->proc != PT_PTX_NONE ? pt_esc_proc_name(nm, sizeof(nm), x, l->proc) :
+		 pt_esc_text(nm, sizeof(nm), ho->argc ? ho->argv : "?"));
 	l->argv = vec(ho->argv, ho->argc, ho->argv_len);
 	l->envp = ho->nenv ? vec(ho->env, ho->nenv, ho->env_len) : x->nenv ? vec(x->env, x->nenv, x->env_len) : NULL;
 	if (!l->argv || ((ho->nenv || x->nenv) && !l->envp))
@@ -207,6 +210,7 @@ static int plan_launches(const struct pt_replay_opts *o, struct pt_replay_plan *
 	for (unsigned k = 0; k < p->nlaunch; k++) {
 		struct pt_launch *l = &p->launch[k];
 		struct stat st;
+		char cwd[512];
 
 		if (o->argv) {
 			free(l->argv);
@@ -219,7 +223,7 @@ static int plan_launches(const struct pt_replay_opts *o, struct pt_replay_plan *
 		}
 		if (l->cwd && (!l->cwd[0] || stat(l->cwd, &st) || !S_ISDIR(st.st_mode))) {
 			pt_info("replay: note: the recorded working directory %s of %s does not exist here; running in "
-				"the current one", l->cwd, l->label);
+				"the current one", pt_esc_word(cwd, sizeof(cwd), l->cwd, strlen(l->cwd)), l->label);
 			l->cwd = NULL;
 		}
 	}

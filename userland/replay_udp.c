@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common/log.h"
+#include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 #include "userland/replay_int.h"
 
@@ -252,9 +253,9 @@ static int bind_peers(struct pt_rudp *u)
 static char *dname(const struct pt_rudp *u, __u32 i, char *buf, size_t len)
 {
 	const struct pt_ptx_dgram *g = &X(u)->dgrams[i];
-	char ep[64];
+	char ep[64], nm[96];
 
-	snprintf(buf, len, "datagram %u (%s to %s)", i, pt_ptx_proc_name(X(u), g->proc),
+	snprintf(buf, len, "datagram %u (%s to %s)", i, pt_esc_proc_name(nm, sizeof(nm), X(u), g->proc),
 		 pt_ptx_fmt_ep(g->family, g->raddr, g->rport, ep, sizeof(ep)));
 	return buf;
 }

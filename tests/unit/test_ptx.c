@@ -1051,6 +1051,35 @@ START_TEST(show_escapes_recorded_text)
 }
 END_TEST
 
+/* Messages of merge and replay name hosts and processes escaped (pt_esc_proc_name, the duplicate-host error). */
+START_TEST(messages_escape_names)
+{
+	static const char argv[] = "/usr/bin/ev\033]0;x\a\0-v\0";
+	const char *labels[2] = { "a", "b" };
+	struct pt_ptx *a = sample(), *b = sample(), *m = NULL;
+	const struct pt_ptx *in[2] = { a, b };
+	struct pt_merge_result res;
+	char nm[64];
+
+	set_bytes(&a->procs[0].execs[0].argv, &a->procs[0].execs[0].argv_len, argv, sizeof(argv) - 1);
+	a->procs[0].execs[0].argc = 2;
+	ck_assert_str_eq(pt_esc_proc_name(nm, sizeof(nm), a, 0), "ev\\x1b]0;x\\x07");
+	a->procs[1].nexecs = 0;
+	snprintf(a->procs[1].comm, sizeof(a->procs[1].comm), "c\n1");
+	ck_assert_str_eq(pt_esc_proc_name(nm, sizeof(nm), a, 1), "c\\n1");
+	ck_assert_str_eq(pt_esc_proc_name(nm, sizeof(nm), a, a->nprocs), "?");
+	/* sample() is a merged recording: its hosts keep their names in a merge */
+	ck_assert_uint_eq(a->nhosts, 1);
+	snprintf(a->hosts[0].name, sizeof(a->hosts[0].name), "h\033[2J");
+	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "h\033[2J");
+	ck_assert_int_eq(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)), -EINVAL);
+	ck_assert_str_eq(errbuf, "two hosts are named h\\x1b[2J: name the inputs apart (NAME=FILE.ptx)");
+	ck_assert_ptr_null(m);
+	pt_ptx_free(a);
+	pt_ptx_free(b);
+}
+END_TEST
+
 /* The escapes themselves: the shell-word forms, and a cut that never splits an escape or a character. */
 START_TEST(esc_forms_and_cuts)
 {
@@ -1098,6 +1127,7 @@ static Suite *suite(void)
 	tcase_add_test(t, dgram_of_no_process);
 	tcase_add_test(t, show_escapes_recorded_text);
 	tcase_add_test(t, esc_forms_and_cuts);
+	tcase_add_test(t, messages_escape_names);
 	suite_add_tcase(s, t);
 	return s;
 }
