@@ -367,7 +367,7 @@ static __always_inline void pt_data_want(struct pt_djob *j, __u64 size)
 	__u32 cmax = j->content_max;
 
 	j->want = 0;
-	if (!cmax || !size || (j->rec.flags & PT_DAF_NOCONTENT))
+	if (!cmax || !size || (j->rec.flags & (PT_DAF_NOCONTENT | PT_DAF_LIMIT)))
 		return;
 	if (size > cmax) {
 		j->rec.flags |= PT_DAF_TRUNC;
@@ -389,6 +389,28 @@ static __always_inline int pt_send_interleaved(struct pt_djob *j, __u32 size)
 		return 0;
 	j->rec.seq_lo = j->snap_seq;
 	return 1;
+}
+
+/*
+ * pt_past_budget - 1 when the TCP call of s->dj.rec (a send when @out, else a
+ * receive; s->dj.rec.info's seqs already rewound to the call's start, except
+ * for a MSG_PEEK receive, @peek) starts at or past @budget +
+ * PT_CONN_CONTENT_SLACK in its direction's stream (see bpf/proc.h); else 0,
+ * also when the estimate is not plausible (a torn read).
+ */
+static __always_inline int pt_past_budget(struct pt_pscratch *s, int out, int peek, __u64 budget)
+{
+	struct tcp_sock *tp = (void *)s->pp.sk;
+	__s64 start;
+
+	if (out)
+		start = (__s64)PT_RD(tp, struct tcp_sock, bytes_acked) +
+			(__s32)(s->dj.rec.info.snd_seq - PT_RD(tp, struct tcp_sock, snd_una));
+	else
+		start = (__s64)PT_RD(tp, struct tcp_sock, bytes_received) -
+			(__s32)(PT_RD(tp, struct tcp_sock, rcv_nxt) -
+				(peek ? s->dj.rcv_raw : s->dj.rec.info.rcv_seq));
+	return start > 0 && (__u64)start >= budget + PT_CONN_CONTENT_SLACK;
 }
 
 /*
@@ -556,7 +578,8 @@ static __always_inline int pt_mmsg_record(struct pt_pscratch *s, __u32 call, __s
 /*
  * pt_data_record - build and emit the PT_REC_DATA record(s) of @call
  * returning @ret from s->a (valid when @have), with content per
- * cfg.content_max; counts DATA and CHUNK. Returns 0.
+ * cfg.content_max (none for a TCP call past cfg.conn_content_max; sendmmsg
+ * and recvmmsg messages are not held to it); counts DATA and CHUNK. Returns 0.
  */
 __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u32 have)
 {
@@ -679,6 +702,9 @@ __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u3
 		} else if (!peek) {
 			r->info.rcv_seq = pt_rcv_end(s, size) - size;
 		}
+		if (size && c && c->conn_content_max && j->content_max &&
+		    pt_past_budget(s, out, peek, c->conn_content_max))
+			r->flags |= PT_DAF_LIMIT;
 	}
 	r->size = size;
 	if (ret > 0 && !(r->flags & PT_DAF_FAULT))

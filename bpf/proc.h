@@ -265,6 +265,10 @@ enum pt_data_flag {
 					 * tcp_sendmsg_locked (send-fentry, send-kprobe): exact,
 					 * whatever other threads send; with SEQ_UNCERTAIN the
 					 * call blocked and another send went in meanwhile */
+	PT_DAF_LIMIT	= 1 << 9,	/* TCP: the call's bytes start past the connection's
+					 * content budget in its direction (pt_proc_cfg.
+					 * conn_content_max + PT_CONN_CONTENT_SLACK): no content
+					 * captured (record's --content-max) */
 };
 
 /*
@@ -356,7 +360,22 @@ struct pt_proc_cfg {
 	char  comm[PT_COMM_LEN];	/* PT_SCOPE_COMM */
 	__u32 send_variant;	/* the send hook's variant (loader/features.h enum pt_prog): for status */
 	__u32 content_flags;	/* PT_CONTENT_SOCKETS */
+	__u32 pad0;
+	__u64 conn_content_max;	/* TCP: content bytes wanted per connection and direction, 0 =
+				 * no limit: a call starting past it (+ PT_CONN_CONTENT_SLACK)
+				 * is recorded without content, PT_DAF_LIMIT */
 };
+
+/*
+ * Where a TCP call starts in its direction's stream is estimated at its exit
+ * from counters read without the socket lock: bytes_acked + (start seq -
+ * snd_una) for a send (the active side's SYN counts 1), bytes_received -
+ * (rcv_nxt - start seq) for a receive. Segments processed between two of
+ * those reads, and the SYN, can put it off by up to a segment: the slack
+ * keeps content that might lie below the budget (the .ptx build cuts exactly
+ * at --content-max).
+ */
+#define PT_CONN_CONTENT_SLACK	(128u << 10)
 
 /* pt_proc_cfg.content_flags */
 #define PT_CONTENT_SOCKETS	1	/* content of calls on sockets only: other FDs' calls are

@@ -35,6 +35,8 @@
 struct pt_procs_opts {
 	__u32 content;		/* bytes per data call (0 = metadata only), <= PT_CONTENT_MAX */
 	bool content_sockets;	/* content of calls on sockets only (PT_CONTENT_SOCKETS) */
+	__u64 conn_content_max;	/* TCP: content per connection and direction, 0 = no limit
+				 * (pt_proc_cfg.conn_content_max) */
 	__u32 scope;		/* enum pt_scope */
 	const char *cgroup;	/* PT_SCOPE_CGROUP: a cgroup v2 directory */
 	__u32 pid;		/* PT_SCOPE_PIDTREE: root pid */

@@ -91,9 +91,11 @@ static void procs_status(FILE *out, bool json)
 			fprintf(out, ",\"scope\":");
 			pt_json_str(out, p.scope);
 			fprintf(out, ",\"variant\":\"%s\",\"send_variant\":\"%s\",\"content\":%u,\"tracepoints\":%d,"
-				"\"content_sockets_only\":%s,\"ring_bytes\":%llu,\"ring_backlog_bytes\":%lld,\"categories\":{",
+				"\"content_sockets_only\":%s,\"content_per_connection\":%llu,\"ring_bytes\":%llu,"
+				"\"ring_backlog_bytes\":%lld,\"categories\":{",
 				p.variant, p.send_variant, p.cfg.content_max, p.links,
 				p.cfg.content_flags & PT_CONTENT_SOCKETS ? "true" : "false",
+				(unsigned long long)p.cfg.conn_content_max,
 				(unsigned long long)p.ring_bytes, (long long)p.backlog);
 			for (int i = 0; i < PT_PC_MAX; i++)
 				fprintf(out, "%s\"%s\":{\"seen\":%llu,\"out_of_scope\":%llu,\"recorded\":%llu,"
@@ -113,9 +115,13 @@ static void procs_status(FILE *out, bool json)
 	}
 	if (err)
 		fprintf(out, "\nproc probes: loaded, but their state cannot be read: %s\n", strerror(-err));
-	fprintf(out, "\nproc probes  variant %s, send hook %s, %d attachments, scope %s, content %u bytes per call%s\n",
+	fprintf(out, "\nproc probes  variant %s, send hook %s, %d attachments, scope %s, content %u bytes per call%s",
 		p.variant, p.send_variant, p.links, p.scope, p.cfg.content_max,
 		p.cfg.content_flags & PT_CONTENT_SOCKETS ? " (sockets only)" : "");
+	if (p.cfg.conn_content_max)
+		fprintf(out, ", TCP content up to %llu bytes per connection and direction",
+			(unsigned long long)p.cfg.conn_content_max);
+	fputc('\n', out);
 	fprintf(out, "  ring buffer %llu MiB, %lld bytes waiting for the collector\n",
 		(unsigned long long)(p.ring_bytes >> 20), (long long)p.backlog);
 	fprintf(out, "  %-6s %12s %12s %12s %10s %8s %8s %8s\n", "KIND", "SEEN", "OUT-SCOPE", "RECORDED", "RINGDROP",

@@ -772,6 +772,7 @@ static const struct flag_name data_flags[] = {
 	{ PT_DAF_IOV_TRUNC, "iov_truncated" }, { PT_DAF_NOCONTENT, "nocontent" },
 	{ PT_DAF_MMSG_TRUNC, "mmsg_truncated" }, { PT_DAF_SEQ_UNCERTAIN, "seq_uncertain" },
 	{ PT_DAF_SEQ_LOCKED, "seq_locked" },
+	{ PT_DAF_LIMIT, "content_limit" },
 };
 
 /* Inline content bytes actually in the record. */

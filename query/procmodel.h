@@ -150,6 +150,8 @@ enum pt_pm_gap {
 	PT_PMG_NOCONTENT = 5,	/* not in user memory (sendfile) */
 	PT_PMG_OFF = 6,		/* content capture was off */
 	PT_PMG_UNSEEN = 7,	/* no recorded call moved these bytes */
+	PT_PMG_LIMIT = 8,	/* past the connection's content budget (PT_DAF_LIMIT: record's
+				 * --content-max), not captured */
 };
 
 enum pt_pm_conn_kind { PT_PMC_TCP = 1, PT_PMC_SOCKETPAIR = 2 };

@@ -480,6 +480,8 @@ static __u8 tail_gap(const struct pt_pm_call *c)
 		return PT_PMG_IOV;
 	if (c->flags & PT_DAF_NOCONTENT)
 		return PT_PMG_NOCONTENT;
+	if (c->flags & PT_DAF_LIMIT)
+		return PT_PMG_LIMIT;
 	/* captured = min(size, --content) otherwise: nothing at all means content was off */
 	return c->captured ? PT_PMG_TRUNC : PT_PMG_OFF;
 }

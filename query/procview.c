@@ -29,7 +29,7 @@ static const char *const kind_names[] = {
 static const char *const gap_names[] = {
 	[PT_PMG_DATA] = "data", [PT_PMG_RING] = "lost", [PT_PMG_FAULT] = "fault", [PT_PMG_IOV] = "iov_limit",
 	[PT_PMG_TRUNC] = "truncated", [PT_PMG_NOCONTENT] = "not_in_user_memory", [PT_PMG_OFF] = "capture_off",
-	[PT_PMG_UNSEEN] = "unseen",
+	[PT_PMG_UNSEEN] = "unseen", [PT_PMG_LIMIT] = "content_limit",
 };
 static const char *const gap_texts[] = {
 	[PT_PMG_DATA] = "captured",
@@ -40,6 +40,7 @@ static const char *const gap_texts[] = {
 	[PT_PMG_NOCONTENT] = "not in user memory (sendfile)",
 	[PT_PMG_OFF] = "capture off: the probes ran without --content",
 	[PT_PMG_UNSEEN] = "unseen: no recorded call moved these bytes",
+	[PT_PMG_LIMIT] = "content limit: past the connection's content budget (record's --content-max)",
 };
 
 const char *pt_pv_begin_name(__u8 begin) { return NAME(begin_names, begin); }

@@ -25,7 +25,7 @@ const char *pt_pv_kind_name(__u8 kind);		/* enum pt_fd_kind: none file dir pipe 
 
 /*
  * enum pt_pm_gap: the JSON name (data lost fault iov_limit truncated
- * not_in_user_memory capture_off unseen) and the words of a text line
+ * not_in_user_memory capture_off unseen content_limit) and the words of a text line
  * ("truncated: past --content").
  */
 const char *pt_pv_gap_name(__u8 gap);

@@ -179,7 +179,7 @@ static int fill_stream(const struct pt_procmodel *m, __u32 conn, int side, __u64
 		if (off + len > keep)
 			len = keep - off;
 		if (r[i].gap != PT_PMG_DATA)
-			err = add_gap(s, &cap, off, len, r[i].gap);
+			err = add_gap(s, &cap, off, len, r[i].gap == PT_PMG_LIMIT ? PT_PTX_G_LIMIT : r[i].gap);
 		else if (off + len <= stored)	/* always: the ranges do not overlap */
 			memcpy(s->data + off, r[i].bytes, len);
 	}

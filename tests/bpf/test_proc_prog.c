@@ -1492,6 +1492,87 @@ START_TEST(content_chunks_and_trunc)
 }
 END_TEST
 
+/*
+ * record's --content-max in the kernel (pt_proc_cfg.conn_content_max): a TCP
+ * call that starts at or past the budget + PT_CONN_CONTENT_SLACK in its
+ * direction is recorded whole but without content (PT_DAF_LIMIT); the calls
+ * before it keep theirs. 100 exchanges of 4096 bytes with a budget of 8192:
+ * the threshold 8192 + 131072 is the start of call 34 in both directions
+ * (the client's estimate may count its SYN: 1 byte more, same calls).
+ */
+START_TEST(tcp_conn_content_max)
+{
+	static char buf[4096], got[4096];
+	struct pt_proc_cfg cfg = { .scope = PT_SCOPE_PIDTREE, .content_max = 4096, .conn_content_max = 8192 };
+	struct sockaddr_in sa;
+	int srv, cli, acc, i, n, lim[2] = { 0, 0 }, full[2] = { 0, 0 };
+
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = (char)(i * 13 + i / 7);
+	cfg.root_pid = getpid();
+	env_up(&cfg);
+	srv = socket(AF_INET, SOCK_STREAM, 0);
+	sa = lo4(0);
+	ck_assert_int_eq(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(srv, 1), 0);
+	sa.sin_port = htons(port_of(srv));
+	cli = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(cli, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	acc = accept(srv, NULL, NULL);
+	ck_assert_int_ge(acc, 0);
+	drain();
+	for (i = 0; i < 100; i++) {
+		ck_assert_int_eq(write(cli, buf, sizeof(buf)), (int)sizeof(buf));
+		ck_assert_int_eq(recv(acc, got, sizeof(got), MSG_WAITALL), (int)sizeof(got));
+	}
+	drain();
+	ck_assert_int_eq(E.lost, 0);
+	for (i = 0; i < 100; i++) {
+		const struct rec *w = data_nth(PT_CALL_WRITE, cli, getpid(), i);
+		const struct rec *r = data_nth(PT_CALL_RECVFROM, acc, getpid(), i);
+
+		ck_assert_msg(w && r, "exchange %d: write %p, recvfrom %p", i, (void *)w, (void *)r);
+		ck_assert_uint_eq(w->d.size, sizeof(buf));
+		ck_assert_uint_eq(r->d.size, sizeof(buf));
+		for (n = 0; n < 2; n++) {
+			const struct pt_data *d = n ? &r->d : &w->d;
+
+			if (i < 34) {
+				ck_assert_msg(!(d->flags & PT_DAF_LIMIT), "%s %d: flags %#x",
+					      n ? "recv" : "write", i, d->flags);
+				expect_content(d, buf, sizeof(buf));
+				full[n]++;
+			} else {
+				ck_assert_msg(d->flags & PT_DAF_LIMIT, "%s %d: flags %#x", n ? "recv" : "write", i,
+					      d->flags);
+				ck_assert_uint_eq(d->captured, 0);
+				ck_assert_uint_eq(d->cap_len, 0);
+				lim[n]++;
+			}
+		}
+	}
+	ck_assert_int_eq(full[0], 34);
+	ck_assert_int_eq(full[1], 34);
+	ck_assert_int_eq(lim[0], 66);
+	ck_assert_int_eq(lim[1], 66);
+
+	/* no budget: every call keeps its content */
+	cfg.conn_content_max = 0;
+	set_cfg(&cfg);
+	drain();
+	ck_assert_int_eq(write(cli, buf, sizeof(buf)), (int)sizeof(buf));
+	ck_assert_int_eq(recv(acc, got, sizeof(got), MSG_WAITALL), (int)sizeof(got));
+	drain();
+	expect_content(&data_one(PT_CALL_WRITE, cli)[0], buf, sizeof(buf));
+	expect_content(&data_one(PT_CALL_RECVFROM, acc)[0], buf, sizeof(buf));
+	close(cli);
+	close(acc);
+	close(srv);
+	check_counters();
+	env_down();
+}
+END_TEST
+
 /* A ring too small for a full DATA record: the loss is counted, and the
  * record's CHUNKs are counted lost with it instead of written. */
 START_TEST(ring_full)
@@ -2175,6 +2256,7 @@ static void add_variant(Suite *s, const char *v)
 	tcase_add_test(tc, udp_peers_and_msgs);
 	tcase_add_test(tc, mmsg_vectors);
 	tcase_add_test(tc, content_chunks_and_trunc);
+	tcase_add_test(tc, tcp_conn_content_max);
 	tcase_add_test(tc, iovec_pread_sendfile);
 	tcase_add_test(tc, ring_full);
 	tcase_add_test(tc, content_fault);

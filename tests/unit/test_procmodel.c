@@ -1511,15 +1511,16 @@ START_TEST(test_content_assembly)
 	cwrite(400, base + 30000, 100, 0, PT_DAF_TRUNC, 30000);	/* content off */
 	cwrite(500, base + 30150, 10, 10, 0, 30150);	/* 50 bytes never seen before it */
 	cwrite(600, base + 30160, 20, 5, PT_DAF_FAULT, 30160);
+	cwrite(650, base + 30180, 100, 0, PT_DAF_LIMIT, 30180);	/* past record's budget */
 	prec_chunk(&r, 200, 700, 0, 0, "x", 1);	/* its DATA is missing */
 	feed(&r);
 	finish();
 	o = obj_ino(9000);
 	ck_assert_uint_eq(pt_procmodel_stats(m)->orphan_chunks, 1);
-	ck_assert_uint_eq(stream(o, PT_DIR_OUT)->end, 30180);
+	ck_assert_uint_eq(stream(o, PT_DIR_OUT)->end, 30280);
 
 	ck_assert_int_eq(pt_procmodel_content(m, o, PT_DIR_OUT, 0, ~0ull, &rg, &n), 0);
-	ck_assert_uint_eq(n, 13);
+	ck_assert_uint_eq(n, 14);
 	assert_range(&rg[0], 0, 4096, PT_PMG_DATA);
 	assert_range(&rg[1], 4096, 4096, PT_PMG_DATA);
 	assert_range(&rg[2], 8192, 1808, PT_PMG_DATA);
@@ -1533,6 +1534,7 @@ START_TEST(test_content_assembly)
 	assert_range(&rg[10], 30150, 10, PT_PMG_DATA);
 	assert_range(&rg[11], 30160, 5, PT_PMG_DATA);
 	assert_range(&rg[12], 30165, 15, PT_PMG_FAULT);
+	assert_range(&rg[13], 30180, 100, PT_PMG_LIMIT);
 	free(rg);
 
 	ck_assert_int_eq(pt_procmodel_content(m, o, PT_DIR_OUT, 5000, 100, &rg, &n), 0);
@@ -1545,8 +1547,9 @@ START_TEST(test_content_assembly)
 	assert_range(&rg[1], 14096, 104, PT_PMG_RING);
 	free(rg);
 	ck_assert_int_eq(pt_procmodel_content(m, o, PT_DIR_OUT, 30170, 1000, &rg, &n), 0);
-	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(n, 2);
 	assert_range(&rg[0], 30170, 10, PT_PMG_FAULT);
+	assert_range(&rg[1], 30180, 100, PT_PMG_LIMIT);
 	free(rg);
 	ck_assert_int_eq(pt_procmodel_content(m, o, PT_DIR_OUT, 40000, 10, &rg, &n), 0);
 	ck_assert_uint_eq(n, 0);

@@ -827,6 +827,58 @@ START_TEST(build_cuts_at_content_max)
 }
 END_TEST
 
+/*
+ * Calls the probes recorded without content because they started past the
+ * connection's budget (PT_DAF_LIMIT) are the recording's LIMIT gap, not
+ * truncation, even below --content-max (the kernel's estimate has slack).
+ */
+START_TEST(build_marks_kernel_limit)
+{
+	static __u8 first[1000];
+	struct pt_task t = prec_task(50, 200, 200, 200, "up");
+	struct pt_procmodel *m;
+	struct pt_ptx *x;
+	union prec r;
+	int err;
+
+	for (__u32 i = 0; i < sizeof(first); i++)
+		first[i] = pat(i);
+	m = pt_procmodel_new(NULL, &err);
+	ck_assert_ptr_nonnull(m);
+	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
+	r.sys.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 1000, 77);
+	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
+	t = prec_task(100, 200, 200, 200, "up");
+	prec_data(&r, &t, PT_CALL_WRITE, PT_DIR_OUT, 3, 1000, first, sizeof(first), sizeof(first));
+	r.data.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 1000, 77);
+	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
+	t = prec_task(300, 200, 200, 200, "up");
+	prec_data(&r, &t, PT_CALL_WRITE, PT_DIR_OUT, 3, 5000, NULL, 0, 0);
+	r.data.flags = PT_DAF_LIMIT;
+	r.data.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 2000, 77);
+	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
+	ck_assert_int_eq(pt_procmodel_finish(m), 0);
+	for (int k = 0; k < 2; k++) {
+		const struct pt_ptx_stream *s;
+
+		x = build(m, k ? 3000 : 0);	/* with a limit, the build's own cut goes on from there */
+		ck_assert_uint_eq(x->nconns, 1);
+		ck_assert_uint_eq(x->conns[0].nevents, 2);
+		s = &x->conns[0].dir[PT_PTX_D_OUT];
+		ck_assert_uint_eq(s->len, 6000);
+		ck_assert_uint_eq(s->stored, 1000);
+		ck_assert_uint_eq(s->ngaps, 1);
+		ck_assert_uint_eq(s->gaps[0].off, 1000);
+		ck_assert_uint_eq(s->gaps[0].len, 5000);
+		ck_assert_uint_eq(s->gaps[0].kind, PT_PTX_G_LIMIT);
+		ck_assert_mem_eq(s->data, first, sizeof(first));
+		ck_assert_uint_eq(x->conns[0].flags & PT_PTX_C_TRUNC, PT_PTX_C_TRUNC);
+		pt_ptx_free(x);
+	}
+	pt_procmodel_free(m);
+}
+END_TEST
+
 START_TEST(read_errors)
 {
 	struct pt_ptx *y;
@@ -1121,6 +1173,7 @@ static Suite *suite(void)
 	tcase_add_test(t, encode_refuses_bad_stream);
 	tcase_add_test(t, merge_keeps_stored);
 	tcase_add_test(t, build_cuts_at_content_max);
+	tcase_add_test(t, build_marks_kernel_limit);
 	tcase_add_test(t, read_errors);
 	tcase_add_test(t, argv_empty_or_absent);
 	tcase_add_test(t, merge_keeps_empty_argv);
