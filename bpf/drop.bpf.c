@@ -34,6 +34,7 @@
 #include "pkt.h"
 #include "fingerprint.h"
 #include "pkt_parse.bpf.h"
+#include "ring_wake.bpf.h"
 
 #define PT_ETH_HLEN	14
 /* parser reads at most a 40-byte header starting at offset <= PT_PARSE_MAX */
@@ -240,7 +241,7 @@ static __always_inline void pt_drop_run(struct sk_buff *skb, __u64 location, __u
 	rec->dflags = dflags;
 	rec->variant = variant;
 	__builtin_memset(rec->pad, 0, sizeof(rec->pad));
-	bpf_ringbuf_submit(rec, 0);
+	bpf_ringbuf_submit(rec, pt_wake_flags(&pt_ring, sizeof(*rec), 1));
 	if (st) {
 		st->emitted++;
 		if (dflags & PT_DF_READ_FAIL)

@@ -18,6 +18,7 @@
 #include "fingerprint.h"
 #include "pkt_maps.bpf.h"
 #include "pkt_parse.bpf.h"
+#include "ring_wake.bpf.h"
 
 #define PT_TC_ACT_UNSPEC	(-1)
 /*
@@ -30,21 +31,6 @@
 
 enum pt_kind { PT_KIND_TC, PT_KIND_XDP, PT_KIND_XDP_DIRECT };
 
-/*
- * The submit flags of a reserved record of @len bytes: wake the collector only
- * when this record made the unread bytes cross 1/16 of pt_ring, not whenever
- * it has caught up (flags 0: one irq_work, a self-IPI, per record on a busy
- * host). The collector drains on a short timer too (collector/collect.c), and
- * two CPUs that both miss the crossing are caught by it. Same policy as the
- * proc ring (bpf/proc_maps.bpf.h, pt_pring_wake).
- */
-static __always_inline __u64 pt_ring_wake(__u64 len)
-{
-	__u64 avail = bpf_ringbuf_query(&pt_ring, BPF_RB_AVAIL_DATA);	/* with this record */
-	__u64 at = bpf_ringbuf_query(&pt_ring, BPF_RB_RING_SIZE) / 16;
-
-	return avail >= at && avail < at + len + 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
 
 /* Set by the loader between open and load; one instance per capture point. */
 const volatile __u16 pt_point_id = 0;
@@ -255,7 +241,7 @@ static __always_inline void pt_run(void *ctx, enum pt_kind kind)
 	pk.len = sizeof(*rec) + cap;
 	pk.ts_ns = bpf_ktime_get_boot_ns();
 	__builtin_memcpy(rec, &pk, sizeof(pk));
-	bpf_ringbuf_submit(rec, pt_ring_wake(snap ? sizeof(*rec) + PT_SNAP_MAX : sizeof(*rec)));
+	bpf_ringbuf_submit(rec, pt_wake_flags(&pt_ring, snap ? sizeof(*rec) + PT_SNAP_MAX : sizeof(*rec), 1));
 
 	if (st) {
 		st->emitted++;

@@ -9,6 +9,8 @@
 #ifndef PROVTAP_PROC_MAPS_BPF_H
 #define PROVTAP_PROC_MAPS_BPF_H
 
+#include "ring_wake.bpf.h"
+
 #define PT_PSYS_MAX		512	/* syscall numbers covered by pt_psys (x86_64: < 512) */
 #define PT_PARGS_MAX		16384	/* "core": in-scope threads whose state is kept (LRU) */
 #define PT_PIGNORE_MAX		64
@@ -25,25 +27,10 @@ struct {
 	__uint(max_entries, 32 << 20);
 } pt_pring SEC(".maps");
 
-/*
- * Wake-ups. A record written with flags 0 wakes the collector whenever it has
- * caught up: on a busy host one irq_work (a self-IPI, an MSR write on a VM)
- * per record, which cost more than the rest of the probe. Instead a record
- * wakes it only when it makes the unread bytes cross 1/PT_WAKE_DIV of the
- * ring; the collector also drains on a short timer (collector/collect.c,
- * DRAIN_EVERY_MS), so a quiet ring's records wait at most that long. Two CPUs
- * writing at once can both miss the crossing: then the timer drains.
- */
-#define PT_WAKE_DIV		16
-
-/* The flags for bpf_ringbuf_output() of a @len-byte record into pt_pring. */
+/* The flags for bpf_ringbuf_output() of a @len-byte record into pt_pring (bpf/ring_wake.bpf.h). */
 static __always_inline __u64 pt_pring_wake(__u64 len)
 {
-	__u64 avail = bpf_ringbuf_query(&pt_pring, BPF_RB_AVAIL_DATA);
-	__u64 at = bpf_ringbuf_query(&pt_pring, BPF_RB_RING_SIZE) / PT_WAKE_DIV;
-
-	/* + 8: the ring's record header */
-	return avail < at && avail + len + 8 >= at ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return pt_wake_flags(&pt_pring, len, 0);
 }
 
 /* Per-category (enum pt_proc_cat), per-CPU counters. */

@@ -8,6 +8,7 @@
 #define PROVTAP_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum pt_log_level { PT_LOG_ERROR = 0, PT_LOG_WARN = 1, PT_LOG_INFO = 2, PT_LOG_DEBUG = 3 };
 
@@ -23,5 +24,8 @@ void pt_log(enum pt_log_level lvl, const char *fmt, ...) __attribute__((format(p
 #define pt_warn(...)  pt_log(PT_LOG_WARN, __VA_ARGS__)
 #define pt_info(...)  pt_log(PT_LOG_INFO, __VA_ARGS__)
 #define pt_debug(...) pt_log(PT_LOG_DEBUG, __VA_ARGS__)
+
+/* An error message for the caller: formatted into err (errlen bytes); nothing when err is NULL. */
+void pt_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif /* PROVTAP_LOG_H */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,20 +127,6 @@ const char *pt_proc_call_name(__u16 call)
 	return "?";
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The program variants (bpf/proc_maps.bpf.h: pt_btf, pt_cast), best first. */
 static const struct {
 	const char *name;
@@ -217,17 +202,17 @@ int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_
 	size_t i;
 
 	if (!skel) {
-		seterr(err, errlen, "proc probes: no skeleton");
+		pt_seterr(err, errlen, "proc probes: no skeleton");
 		return -EINVAL;
 	}
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) {
-		seterr(err, errlen, "proc probes: cannot count possible CPUs: %s", strerror(-ncpu));
+		pt_seterr(err, errlen, "proc probes: cannot count possible CPUs: %s", strerror(-ncpu));
 		return ncpu ? ncpu : -EINVAL;
 	}
 	e = bpf_map__set_max_entries(skel->maps.pt_pstage, ncpu);
 	if (e) {
-		seterr(err, errlen, "proc probes: cannot size map pt_pstage to %d CPUs: %s", ncpu,
+		pt_seterr(err, errlen, "proc probes: cannot size map pt_pstage to %d CPUs: %s", ncpu,
 		       strerror(-e));
 		return e;
 	}
@@ -236,14 +221,14 @@ int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_
 			if (!strcmp(force, variants[i].name))
 				v = (int)i;
 		if (v < 0) {
-			seterr(err, errlen, "no program variant '%s'%s: give btf-cast, btf or core", force,
+			pt_seterr(err, errlen, "no program variant '%s'%s: give btf-cast, btf or core", force,
 			       variant && *variant ? "" : " (PROVTAP_PROC_VARIANT)");
 			return -EINVAL;
 		}
 	} else {
 		v = best_variant(ncpu);
 		if (v < 0) {
-			seterr(err, errlen, "proc probes: cannot try the program variants: %s", strerror(-v));
+			pt_seterr(err, errlen, "proc probes: cannot try the program variants: %s", strerror(-v));
 			return v;
 		}
 	}
@@ -253,7 +238,7 @@ int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_
 	if (variants[v].btf) {
 		e = bpf_map__set_max_entries(skel->maps.pt_pargs, 1);
 		if (e) {
-			seterr(err, errlen, "proc probes: cannot size map pt_pargs: %s", strerror(-e));
+			pt_seterr(err, errlen, "proc probes: cannot size map pt_pargs: %s", strerror(-e));
 			return e;
 		}
 	}
@@ -329,7 +314,7 @@ static int attach_sys(struct proc_bpf *skel, struct pt_proc_links *out, const ch
 	link = bpf_program__attach_tracepoint(prog, "syscalls", name);
 	e = libbpf_get_error(link);
 	if (e) {
-		seterr(err, errlen, "proc probes: cannot attach %s to tracepoint syscalls/%s: %s",
+		pt_seterr(err, errlen, "proc probes: cannot attach %s to tracepoint syscalls/%s: %s",
 		       bpf_program__name(prog), name, strerror(-e));
 		return e;
 	}
@@ -337,7 +322,7 @@ static int attach_sys(struct proc_bpf *skel, struct pt_proc_links *out, const ch
 	snprintf(pin, sizeof(pin), "proc_%s", name);
 	e = add_link(out, link, tp, pin, call);
 	if (e)
-		seterr(err, errlen, "proc probes: more than %d links", PT_PROC_LINKS_MAX);
+		pt_seterr(err, errlen, "proc probes: more than %d links", PT_PROC_LINKS_MAX);
 	return e;
 }
 
@@ -350,12 +335,12 @@ int pt_proc_attach(struct proc_bpf *skel, struct pt_proc_links *out, char *err, 
 	size_t i;
 
 	if (!out) {
-		seterr(err, errlen, "proc probes: no link table");
+		pt_seterr(err, errlen, "proc probes: no link table");
 		return -EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
 	if (!skel || !skel->obj) {
-		seterr(err, errlen, "proc probes: no skeleton");
+		pt_seterr(err, errlen, "proc probes: no skeleton");
 		return -EINVAL;
 	}
 	sched[0] = skel->progs.pt_fork;
@@ -363,19 +348,19 @@ int pt_proc_attach(struct proc_bpf *skel, struct pt_proc_links *out, char *err, 
 	sched[2] = skel->progs.pt_exit;
 	psys_fd = bpf_map__fd(skel->maps.pt_psys);
 	if (psys_fd < 0) {
-		seterr(err, errlen, "proc probes: the skeleton is not loaded (map pt_psys has no fd)");
+		pt_seterr(err, errlen, "proc probes: the skeleton is not loaded (map pt_psys has no fd)");
 		return -EINVAL;
 	}
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu > 0 && bpf_map__max_entries(skel->maps.pt_pstage) < (__u32)ncpu) {
-		seterr(err, errlen, "proc probes: map pt_pstage has %u entries for %d CPUs: "
+		pt_seterr(err, errlen, "proc probes: map pt_pstage has %u entries for %d CPUs: "
 		       "pt_proc_prepare() must run before load",
 		       bpf_map__max_entries(skel->maps.pt_pstage), ncpu);
 		return -EINVAL;
 	}
 	events = tracefs_events();
 	if (!events) {
-		seterr(err, errlen, "proc probes: no syscall tracepoints in tracefs "
+		pt_seterr(err, errlen, "proc probes: no syscall tracepoints in tracefs "
 		       "(/sys/kernel/tracing/events/syscalls): mount it with "
 		       "`mount -t tracefs tracefs /sys/kernel/tracing`, or the kernel lacks "
 		       "CONFIG_FTRACE_SYSCALLS");
@@ -391,7 +376,7 @@ int pt_proc_attach(struct proc_bpf *skel, struct pt_proc_links *out, char *err, 
 
 		e = libbpf_get_error(link);
 		if (e) {
-			seterr(err, errlen, "proc probes: cannot attach %s to raw tracepoint %s: %s",
+			pt_seterr(err, errlen, "proc probes: cannot attach %s to raw tracepoint %s: %s",
 			       bpf_program__name(sched[i]), pt_proc_sched_tps[i], strerror(-e));
 			goto fail;
 		}
@@ -399,7 +384,7 @@ int pt_proc_attach(struct proc_bpf *skel, struct pt_proc_links *out, char *err, 
 		snprintf(pin, sizeof(pin), "proc_%s", pt_proc_sched_tps[i]);
 		e = add_link(out, link, tp, pin, 0);
 		if (e) {
-			seterr(err, errlen, "proc probes: more than %d links", PT_PROC_LINKS_MAX);
+			pt_seterr(err, errlen, "proc probes: more than %d links", PT_PROC_LINKS_MAX);
 			goto fail;
 		}
 	}
@@ -417,7 +402,7 @@ int pt_proc_attach(struct proc_bpf *skel, struct pt_proc_links *out, char *err, 
 			continue;
 		}
 		if ((__u32)c->nr >= psys_max) {
-			seterr(err, errlen, "proc probes: syscall %s is number %d, beyond map pt_psys "
+			pt_seterr(err, errlen, "proc probes: syscall %s is number %d, beyond map pt_psys "
 			       "(%u entries)", c->name, c->nr, psys_max);
 			e = -ERANGE;
 			goto fail;
@@ -425,7 +410,7 @@ int pt_proc_attach(struct proc_bpf *skel, struct pt_proc_links *out, char *err, 
 		key = c->nr;
 		if (bpf_map_update_elem(psys_fd, &key, &c->call, BPF_ANY)) {
 			e = -errno;
-			seterr(err, errlen, "proc probes: cannot write pt_psys[%d] (%s): %s", c->nr,
+			pt_seterr(err, errlen, "proc probes: cannot write pt_psys[%d] (%s): %s", c->nr,
 			       c->name, strerror(-e));
 			goto fail;
 		}
@@ -493,13 +478,13 @@ int pt_proc_send_attach(struct proc_bpf *skel, const struct pt_variant *v, struc
 		link = bpf_program__attach(p[i]);
 		if (!link) {
 			e = -errno;
-			seterr(err, errlen, "cannot attach %s (send hook %s) to tcp_sendmsg_locked: %s",
+			pt_seterr(err, errlen, "cannot attach %s (send hook %s) to tcp_sendmsg_locked: %s",
 			       bpf_program__name(p[i]), v->name, strerror(-e));
 			return e;
 		}
 		e = add_link(out, link, bpf_program__section_name(p[i]), pin[i], 0);
 		if (e) {
-			seterr(err, errlen, "too many links (%d)", PT_PROC_LINKS_MAX);
+			pt_seterr(err, errlen, "too many links (%d)", PT_PROC_LINKS_MAX);
 			return e;
 		}
 	}

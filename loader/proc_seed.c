@@ -4,7 +4,6 @@
  * loaded process probes (proc_seed.h).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,19 +17,6 @@
 #include "loader/proc_seed.h"
 
 #define SEED_LOG_SIZE	(256 * 1024)	/* verifier log kept to explain a refused sleepable iterator */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The last non-empty line of a verifier log into out (the reason it gave). */
 static void last_line(const char *log, char *out, size_t outlen)
@@ -65,7 +51,7 @@ static int seed_open(struct proc_bpf *probes, bool sleepable, struct proc_seed_b
 	skel = proc_seed_bpf__open();
 	if (!skel) {
 		e = -errno;
-		seterr(err, errlen, "cannot open the seed object: %s", strerror(-e));
+		pt_seterr(err, errlen, "cannot open the seed object: %s", strerror(-e));
 		return e;
 	}
 	bpf_object__for_each_map(m, skel->obj) {
@@ -76,7 +62,7 @@ static int seed_open(struct proc_bpf *probes, bool sleepable, struct proc_seed_b
 			continue;
 		e = bpf_map__reuse_fd(m, bpf_map__fd(pm));
 		if (e) {
-			seterr(err, errlen, "cannot share map %s with the seed iterators: %s", bpf_map__name(m),
+			pt_seterr(err, errlen, "cannot share map %s with the seed iterators: %s", bpf_map__name(m),
 			       strerror(-e));
 			goto fail;
 		}
@@ -94,7 +80,7 @@ static int seed_open(struct proc_bpf *probes, bool sleepable, struct proc_seed_b
 	if (e) {
 		if (sleepable)
 			last_line(vlog, why, whylen);
-		seterr(err, errlen, "the kernel rejected the seed iterators: %s (run with -vv for the verifier log)",
+		pt_seterr(err, errlen, "the kernel rejected the seed iterators: %s (run with -vv for the verifier log)",
 		       strerror(-e));
 		goto fail;
 	}
@@ -115,13 +101,13 @@ static int run_iter(struct bpf_program *prog, char *err, size_t errlen)
 
 	if (e) {
 		link = NULL;
-		seterr(err, errlen, "cannot attach iterator %s: %s", bpf_program__name(prog), strerror(-e));
+		pt_seterr(err, errlen, "cannot attach iterator %s: %s", bpf_program__name(prog), strerror(-e));
 		goto cleanup;
 	}
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0) {
 		e = -errno;
-		seterr(err, errlen, "cannot create iterator %s: %s", bpf_program__name(prog), strerror(-e));
+		pt_seterr(err, errlen, "cannot create iterator %s: %s", bpf_program__name(prog), strerror(-e));
 		goto cleanup;
 	}
 	/* the programs write no text: read() returns 0 at the end, EAGAIN after
@@ -133,7 +119,7 @@ static int run_iter(struct bpf_program *prog, char *err, size_t errlen)
 		if (n > 0 || errno == EAGAIN || errno == EINTR)
 			continue;
 		e = -errno;
-		seterr(err, errlen, "iterator %s failed: %s", bpf_program__name(prog), strerror(-e));
+		pt_seterr(err, errlen, "iterator %s failed: %s", bpf_program__name(prog), strerror(-e));
 		break;
 	}
 cleanup:
@@ -150,12 +136,12 @@ int pt_proc_seed(struct proc_bpf *probes, struct pt_proc_seed_result *res, char 
 	int e;
 
 	if (!res) {
-		seterr(err, errlen, "no result");
+		pt_seterr(err, errlen, "no result");
 		return -EINVAL;
 	}
 	memset(res, 0, sizeof(*res));
 	if (!probes || !probes->obj || bpf_map__fd(probes->maps.pt_pring) < 0) {
-		seterr(err, errlen, "the proc probes are not loaded");
+		pt_seterr(err, errlen, "the proc probes are not loaded");
 		return -EINVAL;
 	}
 	e = seed_open(probes, true, &skel, why, sizeof(why), err, errlen);
