@@ -395,22 +395,36 @@ static __always_inline int pt_send_interleaved(struct pt_djob *j, __u32 size)
  * pt_past_budget - 1 when the TCP call of s->dj.rec (a send when @out, else a
  * receive; s->dj.rec.info's seqs already rewound to the call's start, except
  * for a MSG_PEEK receive, @peek) starts at or past @budget +
- * PT_CONN_CONTENT_SLACK in its direction's stream (see bpf/proc.h); else 0,
- * also when the estimate is not plausible (a torn read).
+ * PT_CONN_CONTENT_SLACK in its direction's stream (see bpf/proc.h); else 0.
+ * The kernel adds to the counter (bytes_acked, bytes_received) just before it
+ * moves the sequence (snd_una, rcv_nxt), so a read between the two would
+ * place the call too far by what that update moved: the sequence is read
+ * before and after the counter, and a call is not held to the budget when it
+ * changed. A send that may have been overtaken (PT_DAF_SEQ_UNCERTAIN) is
+ * placed at its lowest possible sequence (seq_lo).
  */
 static __always_inline int pt_past_budget(struct pt_pscratch *s, int out, int peek, __u64 budget)
 {
 	struct tcp_sock *tp = (void *)s->pp.sk;
+	const struct pt_data *r = &s->dj.rec;
+	__u32 q0, q1, at;
 	__s64 start;
 
-	if (out)
-		start = (__s64)PT_RD(tp, struct tcp_sock, bytes_acked) +
-			(__s32)(s->dj.rec.info.snd_seq - PT_RD(tp, struct tcp_sock, snd_una));
-	else
-		start = (__s64)PT_RD(tp, struct tcp_sock, bytes_received) -
-			(__s32)(PT_RD(tp, struct tcp_sock, rcv_nxt) -
-				(peek ? s->dj.rcv_raw : s->dj.rec.info.rcv_seq));
-	return start > 0 && (__u64)start >= budget + PT_CONN_CONTENT_SLACK;
+	if (out) {
+		at = r->flags & PT_DAF_SEQ_UNCERTAIN ? r->seq_lo : r->info.snd_seq;
+		q0 = PT_RD(tp, struct tcp_sock, snd_una);
+		start = (__s64)PT_RD(tp, struct tcp_sock, bytes_acked);
+		q1 = PT_RD(tp, struct tcp_sock, snd_una);
+		start += (__s32)(at - q1);
+	} else {
+		at = peek ? s->dj.rcv_raw : r->info.rcv_seq;
+		q0 = PT_RD(tp, struct tcp_sock, rcv_nxt);
+		start = (__s64)PT_RD(tp, struct tcp_sock, bytes_received);
+		q1 = PT_RD(tp, struct tcp_sock, rcv_nxt);
+		start -= (__s32)(q1 - at);
+	}
+	/* no budget + slack: it may wrap */
+	return q0 == q1 && start > PT_CONN_CONTENT_SLACK && (__u64)start - PT_CONN_CONTENT_SLACK >= budget;
 }
 
 /*

@@ -370,10 +370,12 @@ struct pt_proc_cfg {
  * Where a TCP call starts in its direction's stream is estimated at its exit
  * from counters read without the socket lock: bytes_acked + (start seq -
  * snd_una) for a send (the active side's SYN counts 1), bytes_received -
- * (rcv_nxt - start seq) for a receive. Segments processed between two of
- * those reads, and the SYN, can put it off by up to a segment: the slack
- * keeps content that might lie below the budget (the .ptx build cuts exactly
- * at --content-max).
+ * (rcv_nxt - start seq) for a receive (bpf/proc.bpf.c, pt_past_budget: a
+ * read torn by a concurrent update is detected and not held to the budget).
+ * The slack covers the SYN, calls the kernel reorders against the call's
+ * sequence (two threads on one socket) and a receive's sequence rewound for
+ * a FIN: content that might lie below the budget is kept, and the .ptx build
+ * cuts exactly at --content-max.
  */
 #define PT_CONN_CONTENT_SLACK	(128u << 10)
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/sched.h>
 #include "userland/cgroup.h"
+#include "userland/ptx_esc.h"
 
 /* Mount point of the cgroup v2 hierarchy into buf; 0 or -ENOENT. */
 static int v2_mount(char *buf, size_t len)
@@ -185,14 +186,18 @@ int pt_cgroup_spawn(const struct pt_cgroup *cg, const char *exe, char *const *ar
 		    const char *cwd, char *err, size_t errlen)
 {
 	struct clone_args ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (__u64)cg->fd };
+	char ew[256], cw[256];	/* exe and cwd may come from a recording: printed escaped */
 	long pid;
 
+	pt_esc_word(ew, sizeof(ew), exe, strlen(exe));
+	if (cwd)
+		pt_esc_word(cw, sizeof(cw), cwd, strlen(cwd));
 	fflush(NULL);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0) {
 		int rc = -errno;
 
-		snprintf(err, errlen, "cannot start %s in cgroup %s (clone3 CLONE_INTO_CGROUP, Linux >= 5.7): %s", exe,
+		snprintf(err, errlen, "cannot start %s in cgroup %s (clone3 CLONE_INTO_CGROUP, Linux >= 5.7): %s", ew,
 			 cg->path, strerror(-rc));
 		return rc;
 	}
@@ -201,11 +206,11 @@ int pt_cgroup_spawn(const struct pt_cgroup *cg, const char *exe, char *const *ar
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		if (cwd && chdir(cwd)) {
-			fprintf(stderr, "provtap: cannot enter %s to run %s: %s\n", cwd, exe, strerror(errno));
+			fprintf(stderr, "provtap: cannot enter %s to run %s: %s\n", cw, ew, strerror(errno));
 			_exit(126);
 		}
 		execve(exe, argv, envp);
-		fprintf(stderr, "provtap: cannot execute %s: %s\n", exe, strerror(errno));
+		fprintf(stderr, "provtap: cannot execute %s: %s\n", ew, strerror(errno));
 		_exit(126);
 	}
 	return (int)pid;

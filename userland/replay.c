@@ -816,11 +816,13 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	}
 	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
 		const char *a0 = r->plan.launch[k].argv[0];
+		char w[256];
 
 		err = pt_find_exe(a0, r->exe[k], sizeof(r->exe[k]));
 		if (err) {
 			res->exe_err = err;
-			pt_err("replay: %s: %s", a0, err == -ENOENT ? "command not found" : strerror(-err));
+			pt_err("replay: %s: %s", pt_esc_word(w, sizeof(w), a0, strlen(a0)),
+			       err == -ENOENT ? "command not found" : strerror(-err));
 			goto cleanup;
 		}
 	}

@@ -94,10 +94,23 @@ static int connect_as_client(struct pt_rconn *rc, int *why)
 			pt_replay_sockaddr(c->family, c->raddr, 0, &from, &fl);
 			(void)!bind(fd, (struct sockaddr *)&from, fl);
 		}
+		/* published while it connects: end_conns' shutdown aborts a connect that hangs (a full
+		 * listen queue retries the SYN for minutes) */
+		pthread_mutex_lock(&rp->lock);
+		if (rp->stop) {		/* end_conns has been here (stop is set before it locks) */
+			close(fd);
+			pthread_mutex_unlock(&rp->lock);
+			return -1;
+		}
+		rc->fd = fd;
+		pthread_mutex_unlock(&rp->lock);
 		if (!connect(fd, (struct sockaddr *)&to, tl))
 			return fd;
 		*why = errno;
+		pthread_mutex_lock(&rp->lock);
+		rc->fd = -1;
 		close(fd);
+		pthread_mutex_unlock(&rp->lock);
 		if (*why != ECONNREFUSED && *why != EINTR)
 			return -1;
 		pthread_mutex_lock(&rp->lock);

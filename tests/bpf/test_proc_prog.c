@@ -1496,16 +1496,17 @@ END_TEST
  * record's --content-max in the kernel (pt_proc_cfg.conn_content_max): a TCP
  * call that starts at or past the budget + PT_CONN_CONTENT_SLACK in its
  * direction is recorded whole but without content (PT_DAF_LIMIT); the calls
- * before it keep theirs. 100 exchanges of 4096 bytes with a budget of 8192:
- * the threshold 8192 + 131072 is the start of call 34 in both directions
- * (the client's estimate may count its SYN: 1 byte more, same calls).
+ * before it keep theirs. 100 exchanges of 4096 bytes each way with a budget
+ * of 8192: the threshold 8192 + 131072 is the start of call 34 in both
+ * directions, for both ends (the client's send estimate counts its SYN: 1
+ * byte more, the same calls).
  */
 START_TEST(tcp_conn_content_max)
 {
 	static char buf[4096], got[4096];
 	struct pt_proc_cfg cfg = { .scope = PT_SCOPE_PIDTREE, .content_max = 4096, .conn_content_max = 8192 };
 	struct sockaddr_in sa;
-	int srv, cli, acc, i, n, lim[2] = { 0, 0 }, full[2] = { 0, 0 };
+	int srv, cli, acc, i, n, lim[4] = { 0 }, full[4] = { 0 };
 
 	for (i = 0; i < (int)sizeof(buf); i++)
 		buf[i] = (char)(i * 13 + i / 7);
@@ -1524,40 +1525,53 @@ START_TEST(tcp_conn_content_max)
 	for (i = 0; i < 100; i++) {
 		ck_assert_int_eq(write(cli, buf, sizeof(buf)), (int)sizeof(buf));
 		ck_assert_int_eq(recv(acc, got, sizeof(got), MSG_WAITALL), (int)sizeof(got));
+		ck_assert_int_eq(write(acc, buf, sizeof(buf)), (int)sizeof(buf));
+		ck_assert_int_eq(recv(cli, got, sizeof(got), MSG_WAITALL), (int)sizeof(got));
 	}
 	drain();
 	ck_assert_int_eq(E.lost, 0);
 	for (i = 0; i < 100; i++) {
-		const struct rec *w = data_nth(PT_CALL_WRITE, cli, getpid(), i);
-		const struct rec *r = data_nth(PT_CALL_RECVFROM, acc, getpid(), i);
+		static const char *const what[4] = { "client write", "server recv", "server write", "client recv" };
+		const struct rec *c[4] = {
+			data_nth(PT_CALL_WRITE, cli, getpid(), i), data_nth(PT_CALL_RECVFROM, acc, getpid(), i),
+			data_nth(PT_CALL_WRITE, acc, getpid(), i), data_nth(PT_CALL_RECVFROM, cli, getpid(), i),
+		};
 
-		ck_assert_msg(w && r, "exchange %d: write %p, recvfrom %p", i, (void *)w, (void *)r);
-		ck_assert_uint_eq(w->d.size, sizeof(buf));
-		ck_assert_uint_eq(r->d.size, sizeof(buf));
-		for (n = 0; n < 2; n++) {
-			const struct pt_data *d = n ? &r->d : &w->d;
+		for (n = 0; n < 4; n++) {
+			const struct pt_data *d;
 
+			ck_assert_msg(c[n], "exchange %d: no %s", i, what[n]);
+			d = &c[n]->d;
+			ck_assert_uint_eq(d->size, sizeof(buf));
 			if (i < 34) {
-				ck_assert_msg(!(d->flags & PT_DAF_LIMIT), "%s %d: flags %#x",
-					      n ? "recv" : "write", i, d->flags);
+				ck_assert_msg(!(d->flags & PT_DAF_LIMIT), "%s %d: flags %#x", what[n], i, d->flags);
 				expect_content(d, buf, sizeof(buf));
 				full[n]++;
 			} else {
-				ck_assert_msg(d->flags & PT_DAF_LIMIT, "%s %d: flags %#x", n ? "recv" : "write", i,
-					      d->flags);
+				ck_assert_msg(d->flags & PT_DAF_LIMIT, "%s %d: flags %#x", what[n], i, d->flags);
 				ck_assert_uint_eq(d->captured, 0);
 				ck_assert_uint_eq(d->cap_len, 0);
 				lim[n]++;
 			}
 		}
 	}
-	ck_assert_int_eq(full[0], 34);
-	ck_assert_int_eq(full[1], 34);
-	ck_assert_int_eq(lim[0], 66);
-	ck_assert_int_eq(lim[1], 66);
+	for (n = 0; n < 4; n++) {
+		ck_assert_int_eq(full[n], 34);
+		ck_assert_int_eq(lim[n], 66);
+	}
 
 	/* no budget: every call keeps its content */
 	cfg.conn_content_max = 0;
+	set_cfg(&cfg);
+	drain();
+	ck_assert_int_eq(write(cli, buf, sizeof(buf)), (int)sizeof(buf));
+	ck_assert_int_eq(recv(acc, got, sizeof(got), MSG_WAITALL), (int)sizeof(got));
+	drain();
+	expect_content(&data_one(PT_CALL_WRITE, cli)[0], buf, sizeof(buf));
+	expect_content(&data_one(PT_CALL_RECVFROM, acc)[0], buf, sizeof(buf));
+
+	/* a budget near 2^64 (budget + slack would wrap) holds nothing back either */
+	cfg.conn_content_max = ~0ull - 1000;
 	set_cfg(&cfg);
 	drain();
 	ck_assert_int_eq(write(cli, buf, sizeof(buf)), (int)sizeof(buf));

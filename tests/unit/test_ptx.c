@@ -830,7 +830,8 @@ END_TEST
 /*
  * Calls the probes recorded without content because they started past the
  * connection's budget (PT_DAF_LIMIT) are the recording's LIMIT gap, not
- * truncation, even below --content-max (the kernel's estimate has slack).
+ * truncation: the probes' mark is taken at its word, also below the build's
+ * own --content-max cut (README: record, the in-kernel cut).
  */
 START_TEST(build_marks_kernel_limit)
 {
