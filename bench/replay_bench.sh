@@ -5,7 +5,7 @@
 #
 #   record overhead (curl)           curl fetches FILES files of FILE_KB KiB each, in one run, from
 #                                    python's http.server in a server namespace (veth); files stay
-#                                    under the probes' 64 KiB per call (see FILE_KB)
+#                                    small (see FILE_KB)
 #   record overhead (client/server)  a python client makes EXCHANGES request/response exchanges
 #                                    (64-byte request, 1 KiB answer) on one connection to a server
 #                                    in the server namespace
@@ -41,8 +41,8 @@ QUICK=${QUICK:-0}
 REPS=${REPS:-11}
 CPU_WL=${CPU_WL:-1}
 CPU_REC=${CPU_REC:-0}
-# 48 KiB files: curl reads up to 100 KiB per call, the probes capture 64 KiB of a call (bpf/proc.h
-# PT_CONTENT_MAX): larger files make recordings with marked gaps, which this bench refuses to time
+# 48 KiB files: many small transfers, as in the earlier runs of this bench (record captures up to
+# 1 MiB of a call, bpf/proc.h PT_CALL_CONTENT_MAX; curl reads up to 100 KiB at a time)
 FILES=300
 FILE_KB=48
 EXCHANGES=8000
@@ -202,7 +202,7 @@ overhead() {
 	awk -v x="$md" 'BEGIN { exit !(x < 10) }' && res=PASS
 	row name="record overhead ($name)" workload="$wl" value="$md" unit="%" reps=$REPS spread="[$mn,$md,$mx]" \
 		target="< 10 %" result=$res \
-		note="provtap record -o FILE -- CMD (proc probes scoped to the command's cgroup, socket content up to 64 KiB per call, a private collector); workload and servers on CPU $CPU_WL, the recorder on CPU $CPU_REC. Overhead = the command's own wall time recorded / bare - 1 per repetition, bare and recorded alternating; medians: bare ${bmd}s, recorded ${rmd}s; record's whole wall time (probe load, collector, building and writing the .ptx) ${tmd}s. Checked each run: output complete and correct, the recording has all $conns connection(s) and >= $bytes bytes received, no truncation or loss warning."
+		note="provtap record -o FILE -- CMD (proc probes scoped to the command's cgroup, socket content up to 1 MiB per call, a private collector); workload and servers on CPU $CPU_WL, the recorder on CPU $CPU_REC. Overhead = the command's own wall time recorded / bare - 1 per repetition, bare and recorded alternating; medians: bare ${bmd}s, recorded ${rmd}s; record's whole wall time (probe load, collector, building and writing the .ptx) ${tmd}s. Checked each run: output complete and correct, the recording has all $conns connection(s) and >= $bytes bytes received, no truncation or loss warning."
 }
 
 check_curl() { cmp -s "$1" "$TMP/curl.expected"; }

@@ -622,8 +622,8 @@ __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u3
 	j->iovcnt = 0;
 	j->want = 0;
 	j->content_max = c ? c->content_max : 0;
-	if (j->content_max > PT_CONTENT_MAX)
-		j->content_max = PT_CONTENT_MAX;
+	if (j->content_max > PT_CALL_CONTENT_MAX)
+		j->content_max = PT_CALL_CONTENT_MAX;
 	pt_task_fill(&r->task);
 	if (!have) {
 		j->snap_sk = 0;

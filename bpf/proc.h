@@ -38,7 +38,10 @@
 #define PT_REC_CHUNK		10
 
 #define PT_COMM_LEN		16
-#define PT_CONTENT_MAX		65536	/* largest --content: bytes captured per call */
+#define PT_CONTENT_MAX		65536	/* largest `probe load --content`; content is read in
+					 * windows of this size */
+#define PT_CALL_CONTENT_MAX	(1u << 20)	/* largest content per call of any load
+						 * (provtap record's) */
 #define PT_CHUNK_MAX		4096	/* content bytes in one record (inline or CHUNK) */
 #define PT_IOV_MAX		32	/* iovec entries (readv/writev/sendmsg/recvmsg) read */
 #define PT_MMSG_MAX		16	/* messages of sendmmsg/recvmmsg recorded per call */
@@ -277,7 +280,8 @@ enum pt_data_flag {
  *   size      bytes the call moved (ret for most; msg_len for an mmsg entry);
  *             0 when ret < 0
  *   captured  content bytes recorded for this call, inline + CHUNKs:
- *             min(size, --content) unless FAULT/RING cut it shorter
+ *             min(size, --content) unless FAULT/RING cut it shorter (or a
+ *             CHUNK with PT_CHF_FAULT, past the first PT_CONTENT_MAX bytes)
  *   info      the FD's object; TCP: snd_seq = sequence number of the first
  *             byte this call sent (write_seq at exit - size; write_seq is also
  *             read at the call's entry, and when it moved by more than size in
@@ -333,9 +337,22 @@ struct pt_chunk {
 	__u64 ts_ns;		/* the DATA record's task.ts_ns */
 	__u64 off;		/* offset of these bytes within the call's content */
 	__u16 msg_index;	/* the DATA record's msg_index */
-	__u8  pad[6];
+	__u8  flags;		/* PT_CHF_* (was padding: 0) */
+	__u8  pad[5];
 	/* __u8 content[len - sizeof(struct pt_chunk)] follows */
 };
+
+/*
+ * Content past the first PT_CONTENT_MAX bytes of a call is read after its
+ * DATA record went out (in windows of PT_CONTENT_MAX through the stage): the
+ * DATA record announces all of it, and when the rest cannot be read a CHUNK
+ * with no bytes at the first byte not read says why; the call then has off
+ * bytes captured, not the DATA record's captured:
+ *   PT_CHF_FAULT  reading the caller's buffer failed (a CHUNK fault)
+ *   PT_CHF_IOV    the rest lies past PT_IOV_MAX iovecs (a CHUNK truncation)
+ */
+#define PT_CHF_FAULT		1
+#define PT_CHF_IOV		2
 
 _Static_assert(sizeof(struct pt_chunk) == 32, "struct pt_chunk is part of the store format");
 

@@ -15,9 +15,10 @@
 #define PT_PARGS_MAX		16384	/* "core": in-scope threads whose state is kept (LRU) */
 #define PT_PIGNORE_MAX		64
 
-/* Content staging: the DATA header, then up to PT_CONTENT_MAX content bytes,
- * then slack so a piece of up to PT_CHUNK_MAX at any offset below
- * PT_CONTENT_MAX stays inside (the verifier cannot relate offset and size). */
+/* Content staging: the DATA header, then a window of up to PT_CONTENT_MAX
+ * content bytes, then slack so a piece of up to PT_CHUNK_MAX at any offset
+ * below PT_CONTENT_MAX stays inside (the verifier cannot relate offset and
+ * size). */
 #define PT_STAGE_HDR		240	/* sizeof(struct pt_data) */
 #define PT_STAGE_SIZE		(PT_STAGE_HDR + PT_CONTENT_MAX + PT_CHUNK_MAX)
 
@@ -213,8 +214,12 @@ struct pt_djob {
 	__u64 cur_rem;		/* content step: bytes left in the current segment */
 	__u32 iovcnt;		/* entries at iov */
 	__u32 iov_i;		/* content step: next iovec */
-	__u32 want;		/* content bytes to capture (<= PT_CONTENT_MAX) */
+	__u32 want;		/* content bytes to capture (<= PT_CALL_CONTENT_MAX) */
 	__u32 got;		/* content bytes read so far */
+	__u32 wbase;		/* content step: the stage window's first content byte */
+	__u32 wend;		/* content step: its end (<= wbase + PT_CONTENT_MAX, <= want) */
+	__s32 err;		/* bpf_ringbuf_output of the DATA record (then its CHUNKs are not written) */
+	__u32 pad3;
 	__u32 snd_raw;		/* TCP: write_seq at exit */
 	__u32 rcv_raw;		/* TCP: copied_seq at exit (less a FIN this call consumed) */
 	__u64 snap_sk;		/* TCP send: the sock whose write_seq the entry read; 0: none */
@@ -224,7 +229,7 @@ struct pt_djob {
 	__u64 lk_sk;
 	__u32 lk_seq0, lk_seq1;
 	__u32 pad2;
-	__u32 content_max;	/* cfg.content_max at the event, clamped */
+	__u32 content_max;	/* cfg.content_max at the event, clamped to PT_CALL_CONTENT_MAX */
 	__u32 mm_i;		/* mmsg: index of the message being recorded */
 	__u64 mm_vec;		/* mmsg: user struct mmsghdr array */
 	__u32 mm_seq;		/* mmsg, TCP: sequence of the next message's first byte */

@@ -29,7 +29,7 @@ void usage_record(FILE *out)
 		"  --content-max SIZE    content kept per connection and direction (default 64MiB;\n"
 		"                        0 = no limit); the probes stop capturing a TCP connection's\n"
 		"                        content past it (+128 KiB). A single call is captured up to\n"
-		"                        64 KiB.\n"
+		"                        1 MiB.\n"
 		"  --hosts-from NS1,NS2  these network namespaces (ip netns names) are hosts of the\n"
 		"                        experiment (entered with ip netns exec / nsenter, as MPI\n"
 		"                        would ssh): each process is placed on the host whose\n"

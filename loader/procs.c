@@ -147,8 +147,8 @@ static int plan_scope(const struct pt_procs_opts *o, struct pt_proc_cfg *cfg, in
 
 	memset(cfg, 0, sizeof(*cfg));
 	*cgroup_fd = -1;
-	if (o->content > PT_CONTENT_MAX) {
-		pt_err("--content %u: at most %u bytes per call", o->content, PT_CONTENT_MAX);
+	if (o->content > PT_CALL_CONTENT_MAX) {
+		pt_err("--content %u: at most %u bytes per call", o->content, PT_CALL_CONTENT_MAX);
 		return -EINVAL;
 	}
 	cfg->content_max = o->content;

@@ -33,7 +33,8 @@
 #define PT_PROC_RING_DEFAULT	(32ULL << 20)
 
 struct pt_procs_opts {
-	__u32 content;		/* bytes per data call (0 = metadata only), <= PT_CONTENT_MAX */
+	__u32 content;		/* bytes per data call (0 = metadata only), <= PT_CALL_CONTENT_MAX
+				 * (`probe load --content`: <= PT_CONTENT_MAX) */
 	bool content_sockets;	/* content of calls on sockets only (PT_CONTENT_SOCKETS) */
 	__u64 conn_content_max;	/* TCP: content per connection and direction, 0 = no limit
 				 * (pt_proc_cfg.conn_content_max) */

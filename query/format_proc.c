@@ -879,8 +879,10 @@ static void chunk_json(FILE *out, const struct pt_chunk *c, const struct pt_view
 
 	pt_view_fmt_time(v, c->ts_ns, ts, sizeof(ts));
 	fprintf(out, "{\"type\":\"chunk\",\"ts\":\"%s\",\"ts_ns\":%llu,\"tid\":%u,\"off\":%llu,\"msg_index\":%u,"
-		"\"len\":%zu,\"content\":", ts, (unsigned long long)c->ts_ns, c->tid, (unsigned long long)c->off,
-		c->msg_index, n);
+		"\"len\":%zu,", ts, (unsigned long long)c->ts_ns, c->tid, (unsigned long long)c->off, c->msg_index, n);
+	if (c->flags & (PT_CHF_FAULT | PT_CHF_IOV))	/* the content ends here, and why */
+		fprintf(out, "\"content_ends\":\"%s\",", c->flags & PT_CHF_FAULT ? "fault" : "iov_limit");
+	fputs("\"content\":", out);
 	json_hex(out, (const unsigned char *)(c + 1), n);
 	fputs("}\n", out);
 }

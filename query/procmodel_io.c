@@ -239,7 +239,7 @@ int pm_apply_chunk(struct pt_procmodel *m, const struct pt_chunk *k, struct pt_r
 	__u64 it = 0;
 	__u32 i, len = k->len - (__u32)sizeof(*k);
 	const struct pm_pend *p = NULL;
-	const struct pt_pm_call *c;
+	struct pt_pm_call *c;
 
 	*kept = false;
 	while ((i = pm_map_iter(&m->pendmap, pend_key(k->tid, k->ts_ns, k->msg_index), &it)) != NONE) {
@@ -252,6 +252,14 @@ int pm_apply_chunk(struct pt_procmodel *m, const struct pt_chunk *k, struct pt_r
 		return 0;
 	}
 	c = &m->objs[p->obj].st[p->dix].calls[p->call];
+	if (k->flags & (PT_CHF_FAULT | PT_CHF_IOV)) {
+		/* the content ends here (read after the DATA record announced it) */
+		if (k->off < c->captured) {
+			c->captured = k->off;
+			c->flags |= k->flags & PT_CHF_FAULT ? PT_DAF_FAULT : PT_DAF_IOV_TRUNC;
+		}
+		return 0;
+	}
 	if (!len || k->off >= c->captured)
 		return 0;
 	if (k->off + len > c->captured)

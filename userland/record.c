@@ -287,7 +287,7 @@ static int fill_meta(struct pt_ptx *x, const struct pt_record_opts *o, const str
 		snprintf(x->kernel, sizeof(x->kernel), "%.20s %.64s %.20s", u.sysname, u.release, u.machine);
 	snprintf(x->tool, sizeof(x->tool), "provtap record (ptx %d)", PT_PTX_VERSION);
 	x->content_max = o->content_max;
-	x->call_content = PT_CONTENT_MAX;
+	x->call_content = PT_CALL_CONTENT_MAX;
 	x->cwd = strdup(getcwd(cwd, sizeof(cwd)) ? cwd : "");
 	if (!x->cwd || pack_strings(o->argv, &x->argv, &x->argc, &x->argv_len))
 		return -ENOMEM;
@@ -300,7 +300,7 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	/* the .ptx keeps the network's bytes only: no content of files and pipes, and of a TCP
 	 * connection only what --content-max keeps (the probes stop capturing past it: the ring,
 	 * the temporary store and the model stay within it however much the command moves) */
-	struct pt_procs_opts po = { .content = PT_CONTENT_MAX, .content_sockets = true,
+	struct pt_procs_opts po = { .content = PT_CALL_CONTENT_MAX, .content_sockets = true,
 				    .scope = PT_SCOPE_CGROUP, .ring_bytes = PT_RECORD_RING_BYTES,
 				    .conn_content_max = o->content_max };
 	struct pt_load_opts lo = { .procs = &po };

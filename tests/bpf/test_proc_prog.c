@@ -385,7 +385,7 @@ static size_t content_of(const struct pt_data *d, __u8 *buf, size_t max)
 
 static void expect_content(const struct pt_data *d, const void *exp, size_t len)
 {
-	static __u8 buf[PT_CONTENT_MAX];
+	static __u8 buf[PT_CALL_CONTENT_MAX];
 	size_t n = content_of(d, buf, sizeof(buf));
 
 	ck_assert_uint_eq(d->captured, len);
@@ -1587,6 +1587,112 @@ START_TEST(tcp_conn_content_max)
 }
 END_TEST
 
+/* The CHUNKs of d that end its content (PT_CHF_*): how many, the last one's flags and off. */
+static int content_ends(const struct pt_data *d, __u8 *flags, __u64 *off)
+{
+	int i, n = 0;
+
+	for (i = 0; i < E.n; i++) {
+		const struct rec *r = &E.r[i];
+
+		if (r->h.type != PT_REC_CHUNK || r->c.tid != d->task.tid || r->c.ts_ns != d->task.ts_ns ||
+		    r->c.msg_index != d->msg_index || !r->c.flags)
+			continue;
+		ck_assert_uint_eq(r->c.len, sizeof(struct pt_chunk));
+		*flags = r->c.flags;
+		*off = r->c.off;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Content past the first PT_CONTENT_MAX bytes of a call (provtap record asks
+ * for up to PT_CALL_CONTENT_MAX): read in windows after the DATA record, every
+ * byte in order; a longer call is cut at PT_CALL_CONTENT_MAX; a fault or the
+ * iovec limit in a later window ends the content with a CHUNK that says where
+ * and why.
+ */
+START_TEST(content_windows)
+{
+	static __u8 big[2 * PT_CALL_CONTENT_MAX];
+	struct pt_proc_cfg cfg = { .scope = PT_SCOPE_PIDTREE, .content_max = PT_CALL_CONTENT_MAX };
+	long pg = sysconf(_SC_PAGESIZE);
+	struct pt_proc_stats c0, c1;
+	struct iovec iv[40];
+	const struct rec *r;
+	__u8 fl = 0, *p;
+	__u64 off = 0;
+	int fd, i;
+
+	for (i = 0; i < (int)sizeof(big); i++)
+		big[i] = (__u8)(i * 31 + i / 4093);
+	cfg.root_pid = getpid();
+	env_up(&cfg);
+	fd = open("/dev/null", O_WRONLY);
+	drain();
+	ck_assert_int_eq(write(fd, big, 300 << 10), 300 << 10);
+	ck_assert_int_eq(write(fd, big, sizeof(big)), (int)sizeof(big));
+	drain();
+	ck_assert_int_eq(E.lost, 0);
+	r = data_nth(PT_CALL_WRITE, fd, getpid(), 0);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->d.flags, 0);
+	expect_content(&r->d, big, 300 << 10);
+	ck_assert_int_eq(content_ends(&r->d, &fl, &off), 0);
+	r = data_nth(PT_CALL_WRITE, fd, getpid(), 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->d.size, sizeof(big));
+	ck_assert_uint_eq(r->d.flags, PT_DAF_TRUNC);
+	expect_content(&r->d, big, PT_CALL_CONTENT_MAX);
+
+	/* a fault in the second window: 100 KiB of 300 are present (/dev/null does not touch them) */
+	p = mmap(NULL, 300 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	ck_assert_int_eq((100 << 10) % pg, 0);
+	memcpy(p, big, 100 << 10);
+	c0 = stats(PT_PC_CHUNK);
+	drain();
+	ck_assert_int_eq(write(fd, p, 300 << 10), 300 << 10);
+	drain();
+	c1 = stats(PT_PC_CHUNK);
+	r = data_nth(PT_CALL_WRITE, fd, getpid(), 0);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->d.flags, 0);
+	ck_assert_uint_eq(r->d.captured, 300 << 10);	/* announced: the first window was whole */
+	ck_assert_int_eq(content_ends(&r->d, &fl, &off), 1);
+	ck_assert_uint_eq(fl, PT_CHF_FAULT);
+	ck_assert_uint_eq(off, 100 << 10);
+	{
+		static __u8 got[PT_CALL_CONTENT_MAX];
+
+		ck_assert_uint_eq(content_of(&r->d, got, sizeof(got)), 100 << 10);
+		ck_assert_mem_eq(got, big, 100 << 10);
+	}
+	ck_assert_uint_eq(c1.fault, c0.fault + 1);
+	munmap(p, 300 << 10);
+
+	/* 40 iovecs of 4 KiB: the third window starts at iovec 33, past PT_IOV_MAX */
+	for (i = 0; i < 40; i++)
+		iv[i] = (struct iovec){ big + i * 4096, 4096 };
+	c0 = stats(PT_PC_CHUNK);
+	drain();
+	ck_assert_int_eq(writev(fd, iv, 40), 40 * 4096);
+	drain();
+	c1 = stats(PT_PC_CHUNK);
+	r = data_nth(PT_CALL_WRITEV, fd, getpid(), 0);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->d.flags, 0);
+	ck_assert_int_eq(content_ends(&r->d, &fl, &off), 1);
+	ck_assert_uint_eq(fl, PT_CHF_IOV);
+	ck_assert_uint_eq(off, PT_IOV_MAX * 4096);
+	ck_assert_uint_eq(c1.trunc, c0.trunc + 1);
+	close(fd);
+	check_counters();
+	env_down();
+}
+END_TEST
+
 /* A ring too small for a full DATA record: the loss is counted, and the
  * record's CHUNKs are counted lost with it instead of written. */
 START_TEST(ring_full)
@@ -2271,6 +2377,7 @@ static void add_variant(Suite *s, const char *v)
 	tcase_add_test(tc, mmsg_vectors);
 	tcase_add_test(tc, content_chunks_and_trunc);
 	tcase_add_test(tc, tcp_conn_content_max);
+	tcase_add_test(tc, content_windows);
 	tcase_add_test(tc, iovec_pread_sendfile);
 	tcase_add_test(tc, ring_full);
 	tcase_add_test(tc, content_fault);

@@ -1558,6 +1558,49 @@ START_TEST(test_content_assembly)
 }
 END_TEST
 
+/*
+ * Content past the first window ends early: a CHUNK without bytes and
+ * PT_CHF_FAULT / PT_CHF_IOV at the first byte not read cuts what the DATA
+ * record announced, and the rest is a fault / iov_limit gap, not "lost".
+ */
+START_TEST(test_content_ends_early)
+{
+	const __u32 base = 5000;
+	struct pt_task t = tk(50, 200);
+	struct pt_pm_range *rg;
+	union prec r;
+	size_t n;
+	__u32 o;
+
+	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
+	r.sys.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, base, 77);
+	feed(&r);
+	cwrite(100, base, 20000, 20000, 0, 0);	/* announced 20000, 12288 read */
+	cchunk(100, 4096, 4096, 0);
+	cchunk(100, 8192, 4096, 0);
+	prec_chunk(&r, 200, 100, 0, 12288, NULL, 0);
+	r.chunk.flags = PT_CHF_FAULT;
+	feed(&r);
+	cwrite(300, base + 20000, 10000, 10000, 0, 20000);	/* announced 10000, 8192 read */
+	cchunk(300, 4096, 4096, 20000);
+	prec_chunk(&r, 200, 300, 0, 8192, NULL, 0);
+	r.chunk.flags = PT_CHF_IOV;
+	feed(&r);
+	finish();
+	o = obj_ino(9000);
+	ck_assert_int_eq(pt_procmodel_content(m, o, PT_DIR_OUT, 0, ~0ull, &rg, &n), 0);
+	ck_assert_uint_eq(n, 7);
+	assert_range(&rg[0], 0, 4096, PT_PMG_DATA);
+	assert_range(&rg[1], 4096, 4096, PT_PMG_DATA);
+	assert_range(&rg[2], 8192, 4096, PT_PMG_DATA);
+	assert_range(&rg[3], 12288, 7712, PT_PMG_FAULT);
+	assert_range(&rg[4], 20000, 4096, PT_PMG_DATA);
+	assert_range(&rg[5], 24096, 4096, PT_PMG_DATA);
+	assert_range(&rg[6], 28192, 1808, PT_PMG_IOV);
+	free(rg);
+}
+END_TEST
+
 START_TEST(test_conn_content_from_receiver)
 {
 	struct pt_fdinfo ci = prec_sock4(9100, SOCK_STREAM, IPPROTO_TCP, "10.2.0.1", 40001, "10.2.0.2", 80, 5000, 1);
@@ -1759,6 +1802,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_udp_pipe_file_counts);
 	tcase_add_test(tc, test_pairing_rules_and_socketpair);
 	tcase_add_test(tc, test_content_assembly);
+	tcase_add_test(tc, test_content_ends_early);
 	tcase_add_test(tc, test_conn_content_from_receiver);
 	tcase_add_test(tc, test_out_of_order);
 	tcase_add_test(tc, test_exit_signal_and_comm);
