@@ -14,7 +14,8 @@
 #     does not exist: clear errors, exit non-zero, nothing left running or mounted.
 #  5. --content-max: a 4 MiB download recorded with --content-max 1KiB stores 1 KiB, not 4 MiB
 #     (the file and its inflated body are small); show and record mark the rest as past
-#     --content-max, to the byte; replay serves the 1 KiB, then zeros, and says why.
+#     --content-max, to the byte; replay serves the 1 KiB, then zeros, and says why. Recorded
+#     without a limit, every byte (calls over 64 KiB included): its replay gives curl the file.
 source "$(dirname "$0")/lib.sh"
 
 require_bpf
@@ -266,6 +267,13 @@ assert_contains "show: the limit" "^content +up to [0-9]+ bytes per call, 1024 b
 assert_contains "show: the connection received $rcvd bytes, the last $cut past --content-max" \
 	"^0 +0 curl +connect +$HOST_IP:[0-9]+ +$SRV_IP:8081 +[0-9]+ +$rcvd .* TRUNCATED received: $cut bytes past --content-max$" \
 	"$TMP/big.show"
+# the same download with no limit: curl reads up to 100 KiB at a time, and the probes capture up to
+# 1 MiB of a call (the first 64 KiB before its record, the rest after it): every byte is recorded
+"$PROVTAP" record -o "$TMP/whole.ptx" -- curl -s -S -o "$TMP/whole.rec.out" "$BIG_URL" 2>"$TMP/whole.rec.err"
+rc=$?
+sed 's/^/        record| /' "$TMP/whole.rec.err"
+assert_eq "record of the 4 MiB download without --content-max: exit 0" 0 "$rc"
+check "... no warning: nothing truncated or lost" not grep -q warning "$TMP/whole.rec.err"
 kill "$BIG_PID"
 wait_for 10 "http.server (8081) gone" not port_open "$SRV_IP" 8081 || die "http.server on 8081 did not stop"
 "$PROVTAP" replay "$TMP/big.ptx" -- curl -s -S -o "$TMP/big.rep.out" "$BIG_URL" 2>"$TMP/big.rep.err"
@@ -280,5 +288,10 @@ assert_contains "... and counts the connection" "0 divergence\(s\), 0 unexpected
 assert_eq "the replayed curl got $BIG bytes" "$BIG" "$(stat -c %s "$TMP/big.rep.out")"
 check "... the first $((1024 - hdr)) as recorded" cmp -s -n $((1024 - hdr)) "$TMP/www/big.bin" "$TMP/big.rep.out"
 assert_eq "... the rest zeros" 0 "$(tail -c +$((1024 - hdr + 1)) "$TMP/big.rep.out" | tr -d '\0' | wc -c)"
+"$PROVTAP" replay "$TMP/whole.ptx" --verify -- curl -s -S -o "$TMP/whole.rep.out" "$BIG_URL" 2>"$TMP/whole.rep.err"
+rc=$?
+sed 's/^/        replay| /' "$TMP/whole.rep.err"
+assert_eq "replay --verify of the whole 4 MiB download passes" 0 "$rc"
+check "... and curl got the file byte for byte" cmp -s "$TMP/www/big.bin" "$TMP/whole.rep.out"
 check_clean "after the --content-max replay"
 cd /
