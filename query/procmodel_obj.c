@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include "query/procmodel_int.h"
+#include "query/procview.h"
 
 #define SOCK_TYPE_MASK	0xf
 
@@ -287,20 +287,6 @@ static bool compat(const struct pm_obj *a, const struct pm_obj *b)
 	return !(b->has_snd_base && a->has_rcv_base && b->snd_base != a->rcv_base);
 }
 
-/* "10.0.0.1:80" or "[2001:db8::1]:443". */
-static void ep_fmt(char *buf, size_t len, __u16 family, const __u8 *addr, __u16 port)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (family == AF_INET6) {
-		inet_ntop(AF_INET6, addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, port);
-	} else {
-		inet_ntop(AF_INET, addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, port);
-	}
-}
-
 /* A new zeroed connection (client -1). *out valid until the next conn_new. 0 or -ENOMEM. */
 static int conn_new(struct pt_procmodel *m, struct pt_pm_conn **out)
 {
@@ -343,8 +329,8 @@ static int conn_tcp(struct pt_procmodel *m, __u32 a, __u32 b)
 		else if (m->objs[c->obj[i]].pub.role == PT_PMR_ACCEPT && c->client < 0)
 			c->client = !i;
 	}
-	ep_fmt(e0, sizeof(e0), c->family, c->addr[0], c->port[0]);
-	ep_fmt(e1, sizeof(e1), c->family, c->addr[1], c->port[1]);
+	pt_pv_endpoint(e0, sizeof(e0), c->family, c->addr[0], c->port[0]);
+	pt_pv_endpoint(e1, sizeof(e1), c->family, c->addr[1], c->port[1]);
 	snprintf(c->id, sizeof(c->id), "tcp:%s-%s/%llu-%llu", e0, e1,
 		 c->obj[0] == NONE ? 0ull : (unsigned long long)m->objs[c->obj[0]].pub.ino,
 		 c->obj[1] == NONE ? 0ull : (unsigned long long)m->objs[c->obj[1]].pub.ino);

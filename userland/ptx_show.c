@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "common/units.h"
+#include "query/procview.h"
 #include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 
 char *pt_ptx_fmt_ep(__u16 family, const __u8 *addr, __u16 port, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
-	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
-	return buf;
+	return pt_pv_endpoint(buf, len, family, addr, port);
 }
 
 /* "exit 3", "signal 9", "running" */
