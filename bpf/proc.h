@@ -376,7 +376,7 @@ struct pt_proc_cfg {
 	__u32 variant;		/* enum pt_proc_variant loaded: for status (programs do not read it) */
 	char  comm[PT_COMM_LEN];	/* PT_SCOPE_COMM */
 	__u32 send_variant;	/* the send hook's variant (loader/features.h enum pt_prog): for status */
-	__u32 content_flags;	/* PT_CONTENT_SOCKETS */
+	__u32 content_flags;	/* PT_CONTENT_INET */
 	__u32 pad0;
 	__u64 conn_content_max;	/* TCP: content bytes wanted per connection and direction, 0 =
 				 * no limit: a call starting past it (+ PT_CONN_CONTENT_SLACK)
@@ -397,9 +397,10 @@ struct pt_proc_cfg {
 #define PT_CONN_CONTENT_SLACK	(128u << 10)
 
 /* pt_proc_cfg.content_flags */
-#define PT_CONTENT_SOCKETS	1	/* content of calls on sockets only: other FDs' calls are
-					 * recorded as with content_max 0 (captured 0, not marked
-					 * truncated) */
+#define PT_CONTENT_INET		1	/* content of calls on IPv4/IPv6 sockets only (what a
+					 * recording keeps): other FDs' calls (files, pipes, unix
+					 * sockets) are recorded as with content_max 0 (captured 0,
+					 * not marked truncated) */
 
 /* The program variants (bpf/proc_maps.bpf.h, loader/proc_attach.c). */
 enum pt_proc_variant {

@@ -152,7 +152,7 @@ static int plan_scope(const struct pt_procs_opts *o, struct pt_proc_cfg *cfg, in
 		return -EINVAL;
 	}
 	cfg->content_max = o->content;
-	cfg->content_flags = o->content_sockets ? PT_CONTENT_SOCKETS : 0;
+	cfg->content_flags = o->content_inet ? PT_CONTENT_INET : 0;
 	cfg->conn_content_max = o->content ? o->conn_content_max : 0;
 	cfg->scope = o->scope;
 	switch (o->scope) {

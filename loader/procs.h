@@ -35,7 +35,7 @@
 struct pt_procs_opts {
 	__u32 content;		/* bytes per data call (0 = metadata only), <= PT_CALL_CONTENT_MAX
 				 * (`probe load --content`: <= PT_CONTENT_MAX) */
-	bool content_sockets;	/* content of calls on sockets only (PT_CONTENT_SOCKETS) */
+	bool content_inet;	/* content of calls on IPv4/IPv6 sockets only (PT_CONTENT_INET) */
 	__u64 conn_content_max;	/* TCP: content per connection and direction, 0 = no limit
 				 * (pt_proc_cfg.conn_content_max) */
 	__u32 scope;		/* enum pt_scope */

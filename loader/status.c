@@ -91,10 +91,10 @@ static void procs_status(FILE *out, bool json)
 			fprintf(out, ",\"scope\":");
 			pt_json_str(out, p.scope);
 			fprintf(out, ",\"variant\":\"%s\",\"send_variant\":\"%s\",\"content\":%u,\"tracepoints\":%d,"
-				"\"content_sockets_only\":%s,\"content_per_connection\":%llu,\"ring_bytes\":%llu,"
+				"\"content_inet_only\":%s,\"content_per_connection\":%llu,\"ring_bytes\":%llu,"
 				"\"ring_backlog_bytes\":%lld,\"categories\":{",
 				p.variant, p.send_variant, p.cfg.content_max, p.links,
-				p.cfg.content_flags & PT_CONTENT_SOCKETS ? "true" : "false",
+				p.cfg.content_flags & PT_CONTENT_INET ? "true" : "false",
 				(unsigned long long)p.cfg.conn_content_max,
 				(unsigned long long)p.ring_bytes, (long long)p.backlog);
 			for (int i = 0; i < PT_PC_MAX; i++)
@@ -117,7 +117,7 @@ static void procs_status(FILE *out, bool json)
 		fprintf(out, "\nproc probes: loaded, but their state cannot be read: %s\n", strerror(-err));
 	fprintf(out, "\nproc probes  variant %s, send hook %s, %d attachments, scope %s, content %u bytes per call%s",
 		p.variant, p.send_variant, p.links, p.scope, p.cfg.content_max,
-		p.cfg.content_flags & PT_CONTENT_SOCKETS ? " (sockets only)" : "");
+		p.cfg.content_flags & PT_CONTENT_INET ? " (IPv4/IPv6 sockets only)" : "");
 	if (p.cfg.conn_content_max)
 		fprintf(out, ", TCP content up to %llu bytes per connection and direction",
 			(unsigned long long)p.cfg.conn_content_max);

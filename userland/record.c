@@ -297,10 +297,10 @@ static int fill_meta(struct pt_ptx *x, const struct pt_record_opts *o, const str
 int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 {
 	struct recorder r = { .cg = { .fd = -1 } };
-	/* the .ptx keeps the network's bytes only: no content of files and pipes, and of a TCP
+	/* the .ptx keeps the network's bytes only: no content of files, pipes and unix sockets, and of a TCP
 	 * connection only what --content-max keeps (the probes stop capturing past it: the ring,
 	 * the temporary store and the model stay within it however much the command moves) */
-	struct pt_procs_opts po = { .content = PT_CALL_CONTENT_MAX, .content_sockets = true,
+	struct pt_procs_opts po = { .content = PT_CALL_CONTENT_MAX, .content_inet = true,
 				    .scope = PT_SCOPE_CGROUP, .ring_bytes = PT_RECORD_RING_BYTES,
 				    .conn_content_max = o->content_max };
 	struct pt_load_opts lo = { .procs = &po };

@@ -1452,20 +1452,32 @@ START_TEST(content_chunks_and_trunc)
 	ck_assert_uint_eq(r->d.flags, 0);
 	ck_assert_uint_eq(r->size, sizeof(struct pt_data));
 
-	/* sockets only (provtap record): a write to /dev/null is metadata only, one on
-	 * a socket keeps its content */
+	/* IPv4/IPv6 sockets only (provtap record): a write to /dev/null and one on a
+	 * unix socket are metadata only, one on a TCP socket keeps its content */
 	{
-		int sv[2];
+		struct sockaddr_in sa;
+		int sv[2], srv, cli, acc;
 		char got[1000];
 
 		cfg.content_max = 4096;
-		cfg.content_flags = PT_CONTENT_SOCKETS;
+		cfg.content_flags = PT_CONTENT_INET;
 		set_cfg(&cfg);
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		srv = socket(AF_INET, SOCK_STREAM, 0);
+		sa = lo4(0);
+		ck_assert_int_eq(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		ck_assert_int_eq(listen(srv, 1), 0);
+		sa.sin_port = htons(port_of(srv));
+		cli = socket(AF_INET, SOCK_STREAM, 0);
+		ck_assert_int_eq(connect(cli, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		acc = accept(srv, NULL, NULL);
+		ck_assert_int_ge(acc, 0);
 		drain();
 		ck_assert_int_eq(write(fd, big, 1000), 1000);
 		ck_assert_int_eq(write(sv[0], big, 1000), 1000);
 		ck_assert_int_eq(read(sv[1], got, sizeof(got)), 1000);
+		ck_assert_int_eq(write(cli, big, 1000), 1000);
+		ck_assert_int_eq(recv(acc, got, sizeof(got), MSG_WAITALL), 1000);
 		drain();
 		r = data_nth(PT_CALL_WRITE, fd, getpid(), 0);
 		ck_assert_ptr_nonnull(r);
@@ -1473,17 +1485,26 @@ START_TEST(content_chunks_and_trunc)
 		ck_assert_uint_eq(r->d.captured, 0);
 		ck_assert_uint_eq(r->d.flags, 0);
 		ck_assert_uint_eq(r->size, sizeof(struct pt_data));
-		r = data_nth(PT_CALL_WRITE, sv[0], getpid(), 0);
+		for (i = 0; i < 2; i++) {
+			r = data_nth(i ? PT_CALL_READ : PT_CALL_WRITE, sv[i], getpid(), 0);
+			ck_assert_ptr_nonnull(r);
+			ck_assert_uint_eq(r->d.size, 1000);
+			ck_assert_uint_eq(r->d.captured, 0);
+			ck_assert_uint_eq(r->d.flags, 0);
+			ck_assert_uint_eq(r->size, sizeof(struct pt_data));
+		}
+		r = data_nth(PT_CALL_WRITE, cli, getpid(), 0);
 		ck_assert_ptr_nonnull(r);
-		ck_assert_uint_eq(r->d.size, 1000);
-		ck_assert_uint_eq(r->d.flags, 0);
+		ck_assert_uint_eq(r->d.flags, send_flag);
 		expect_content(&r->d, big, 1000);
-		r = data_nth(PT_CALL_READ, sv[1], getpid(), 0);
+		r = data_nth(PT_CALL_RECVFROM, acc, getpid(), 0);
 		ck_assert_ptr_nonnull(r);
-		ck_assert_uint_eq(r->d.size, 1000);
 		expect_content(&r->d, big, 1000);
 		close(sv[0]);
 		close(sv[1]);
+		close(cli);
+		close(acc);
+		close(srv);
 	}
 
 	close(fd);
