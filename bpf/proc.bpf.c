@@ -694,8 +694,7 @@ __noinline int pt_data_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u3
 	}
 
 	pt_fd_resolve(&r->info, r->fd, &s->pp);
-	if (c && (c->content_flags & PT_CONTENT_INET) &&
-	    (r->info.kind != PT_FK_SOCKET || (r->info.family != PT_AF_INET && r->info.family != PT_AF_INET6)))
+	if (c && (c->content_flags & PT_CONTENT_INET) && !pt_fi_inet(&r->info))
 		j->content_max = 0;
 	tcp = s->pp.sk && pt_fi_tcp(&r->info);
 	j->snd_raw = r->info.snd_seq;

@@ -120,6 +120,20 @@ static __always_inline void pt_content_read(struct pt_djob *j, struct pt_stage *
 			break;
 }
 
+/* The header of a CHUNK of @j's call at content offset @off with @bytes bytes and PT_CHF_* @flags. */
+static __always_inline void pt_chunk_hdr(struct pt_chunk *c, const struct pt_djob *j, __u64 off, __u64 bytes,
+					 __u8 flags)
+{
+	c->type = PT_REC_CHUNK;
+	c->len = sizeof(*c) + bytes;
+	c->tid = j->rec.task.tid;
+	c->ts_ns = j->rec.task.ts_ns;
+	c->off = off;
+	c->msg_index = j->rec.msg_index;
+	c->flags = flags;
+	__builtin_memset(c->pad, 0, sizeof(c->pad));
+}
+
 /*
  * pt_chunks_emit - the CHUNKs of content [@from, @to) of @j (in the stage
  * window at j->wbase; @from a multiple of PT_CHUNK_MAX, @to <= from +
@@ -152,14 +166,7 @@ __noinline int pt_chunks_emit(struct pt_djob *j, struct pt_stage *st, __u32 from
 		if (w >= PT_CONTENT_MAX)
 			break;
 		c = (void *)&st->b[PT_STAGE_HDR - sizeof(*c) + w];
-		c->type = PT_REC_CHUNK;
-		c->len = sizeof(*c) + clen;
-		c->tid = j->rec.task.tid;
-		c->ts_ns = j->rec.task.ts_ns;
-		c->off = off;
-		c->msg_index = j->rec.msg_index;
-		c->flags = 0;
-		__builtin_memset(c->pad, 0, sizeof(c->pad));
+		pt_chunk_hdr(c, j, off, clen, 0);
 		pt_count(PT_PC_CHUNK, bpf_ringbuf_output(&pt_pring, c, sizeof(*c) + clen,
 							 pt_pring_wake(sizeof(*c) + clen)), 0, 0, 0);
 	}
@@ -169,14 +176,15 @@ __noinline int pt_chunks_emit(struct pt_djob *j, struct pt_stage *st, __u32 from
 /*
  * pt_content_window - read and write the next window of @j's content (after
  * the DATA record): its CHUNKs, and a PT_CHF_FAULT or PT_CHF_IOV CHUNK when
- * the rest could not be read. Returns 1 while there is more to do, 0 when done (all content, a
- * fault, or the DATA record was lost: then the window's CHUNKs are only
- * counted lost).
+ * the rest could not be read. Returns 1 while there is more to do, 0 when
+ * done (all content, or that CHUNK). When the DATA record was lost the
+ * window's CHUNKs are only counted lost.
  */
 __noinline int pt_content_window(struct pt_djob *j, struct pt_stage *st)
 {
 	struct pt_chunk *c;
 	__u32 from, end;
+	__u8 why;
 
 	if (!j || !st || j->got >= j->want || j->want > PT_CALL_CONTENT_MAX)
 		return 0;
@@ -193,18 +201,12 @@ __noinline int pt_content_window(struct pt_djob *j, struct pt_stage *st)
 	pt_chunks_emit(j, st, from, j->got);
 	if (j->got >= end)
 		return end < j->want;
-	/* the rest could not be read: say where it ends */
+	/* the rest could not be read: say where it ends, and why */
+	why = j->rec.flags & PT_DAF_IOV_TRUNC ? PT_CHF_IOV : PT_CHF_FAULT;
 	c = (void *)st->b;
-	c->type = PT_REC_CHUNK;
-	c->len = sizeof(*c);
-	c->tid = j->rec.task.tid;
-	c->ts_ns = j->rec.task.ts_ns;
-	c->off = j->got;
-	c->msg_index = j->rec.msg_index;
-	c->flags = j->rec.flags & PT_DAF_IOV_TRUNC ? PT_CHF_IOV : PT_CHF_FAULT;
-	__builtin_memset(c->pad, 0, sizeof(c->pad));
+	pt_chunk_hdr(c, j, j->got, 0, why);
 	pt_count(PT_PC_CHUNK, bpf_ringbuf_output(&pt_pring, c, sizeof(*c), pt_pring_wake(sizeof(*c))), 0,
-		 c->flags == PT_CHF_FAULT, c->flags == PT_CHF_IOV);
+		 why == PT_CHF_FAULT, why == PT_CHF_IOV);
 	return 0;
 }
 

@@ -57,11 +57,16 @@
 	__n;									\
 })
 
+/* 1 when @fi is an IPv4/IPv6 socket. */
+static __always_inline int pt_fi_inet(const struct pt_fdinfo *fi)
+{
+	return fi->kind == PT_FK_SOCKET && (fi->family == PT_AF_INET || fi->family == PT_AF_INET6);
+}
+
 /* 1 when @fi is a TCP socket (IPv4/IPv6 stream, IPPROTO_TCP). */
 static __always_inline int pt_fi_tcp(const struct pt_fdinfo *fi)
 {
-	return fi->kind == PT_FK_SOCKET && fi->proto == IPPROTO_TCP && fi->type == PT_SOCK_STREAM &&
-	       (fi->family == PT_AF_INET || fi->family == PT_AF_INET6);
+	return pt_fi_inet(fi) && fi->proto == IPPROTO_TCP && fi->type == PT_SOCK_STREAM;
 }
 
 /*

@@ -1455,23 +1455,14 @@ START_TEST(content_chunks_and_trunc)
 	/* IPv4/IPv6 sockets only (provtap record): a write to /dev/null and one on a
 	 * unix socket are metadata only, one on a TCP socket keeps its content */
 	{
-		struct sockaddr_in sa;
-		int sv[2], srv, cli, acc;
+		int sv[2], cli, acc;
 		char got[1000];
 
 		cfg.content_max = 4096;
 		cfg.content_flags = PT_CONTENT_INET;
 		set_cfg(&cfg);
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		srv = socket(AF_INET, SOCK_STREAM, 0);
-		sa = lo4(0);
-		ck_assert_int_eq(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
-		ck_assert_int_eq(listen(srv, 1), 0);
-		sa.sin_port = htons(port_of(srv));
-		cli = socket(AF_INET, SOCK_STREAM, 0);
-		ck_assert_int_eq(connect(cli, (struct sockaddr *)&sa, sizeof(sa)), 0);
-		acc = accept(srv, NULL, NULL);
-		ck_assert_int_ge(acc, 0);
+		tcp_pair(&cli, &acc);
 		drain();
 		ck_assert_int_eq(write(fd, big, 1000), 1000);
 		ck_assert_int_eq(write(sv[0], big, 1000), 1000);
@@ -1504,7 +1495,6 @@ START_TEST(content_chunks_and_trunc)
 		close(sv[1]);
 		close(cli);
 		close(acc);
-		close(srv);
 	}
 
 	close(fd);
@@ -1526,23 +1516,13 @@ START_TEST(tcp_conn_content_max)
 {
 	static char buf[4096], got[4096];
 	struct pt_proc_cfg cfg = { .scope = PT_SCOPE_PIDTREE, .content_max = 4096, .conn_content_max = 8192 };
-	struct sockaddr_in sa;
-	int srv, cli, acc, i, n, lim[4] = { 0 }, full[4] = { 0 };
+	int cli, acc, i, n, lim[4] = { 0 }, full[4] = { 0 };
 
 	for (i = 0; i < (int)sizeof(buf); i++)
 		buf[i] = (char)(i * 13 + i / 7);
 	cfg.root_pid = getpid();
 	env_up(&cfg);
-	srv = socket(AF_INET, SOCK_STREAM, 0);
-	sa = lo4(0);
-	ck_assert_int_eq(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(srv, 1), 0);
-	sa.sin_port = htons(port_of(srv));
-	cli = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(cli, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	acc = accept(srv, NULL, NULL);
-	ck_assert_int_ge(acc, 0);
-	drain();
+	tcp_pair(&cli, &acc);
 	for (i = 0; i < 100; i++) {
 		ck_assert_int_eq(write(cli, buf, sizeof(buf)), (int)sizeof(buf));
 		ck_assert_int_eq(recv(acc, got, sizeof(got), MSG_WAITALL), (int)sizeof(got));
@@ -1602,7 +1582,6 @@ START_TEST(tcp_conn_content_max)
 	expect_content(&data_one(PT_CALL_RECVFROM, acc)[0], buf, sizeof(buf));
 	close(cli);
 	close(acc);
-	close(srv);
 	check_counters();
 	env_down();
 }

@@ -1453,6 +1453,17 @@ static __u8 pat(__u64 i)
 static __u8 buf[10000];
 
 /* A write of size bytes at seq with captured bytes announced, the first min(captured, 4096) inline. */
+/* pid 200 connects fd 3 (socket inode 9000, 10.3.0.1:1000 -> 10.3.0.2:2000) at ts 50, write_seq base. */
+static void cconnect(__u32 base)
+{
+	struct pt_task t = tk(50, 200);
+	union prec r;
+
+	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
+	r.sys.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, base, 77);
+	feed(&r);
+}
+
 static void cwrite(__u64 ts, __u32 seq, __u64 size, __u64 captured, __u16 flags, __u64 stream_off)
 {
 	struct pt_task t = tk(ts, 200);
@@ -1493,15 +1504,12 @@ static void assert_range(const struct pt_pm_range *r, __u64 off, __u64 len, __u8
 START_TEST(test_content_assembly)
 {
 	const __u32 base = 0xffffff00u;	/* the stream wraps inside the first write */
-	struct pt_task t = tk(50, 200);
 	struct pt_pm_range *rg;
 	union prec r;
 	size_t n;
 	__u32 o;
 
-	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
-	r.sys.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, base, 77);
-	feed(&r);
+	cconnect(base);
 	cwrite(100, base, 10000, 10000, 0, 0);	/* whole: inline + 2 chunks */
 	cchunk(100, 4096, 4096, 0);
 	cchunk(100, 8192, 1808, 0);
@@ -1566,15 +1574,12 @@ END_TEST
 START_TEST(test_content_ends_early)
 {
 	const __u32 base = 5000;
-	struct pt_task t = tk(50, 200);
 	struct pt_pm_range *rg;
 	union prec r;
 	size_t n;
 	__u32 o;
 
-	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
-	r.sys.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, base, 77);
-	feed(&r);
+	cconnect(base);
 	cwrite(100, base, 20000, 20000, 0, 0);	/* announced 20000, 12288 read */
 	cchunk(100, 4096, 4096, 0);
 	cchunk(100, 8192, 4096, 0);
