@@ -189,16 +189,13 @@ int pt_cgroup_spawn(const struct pt_cgroup *cg, const char *exe, char *const *ar
 	char ew[256], cw[256];	/* exe and cwd may come from a recording: printed escaped */
 	long pid;
 
-	pt_esc_word(ew, sizeof(ew), exe, strlen(exe));
-	if (cwd)
-		pt_esc_word(cw, sizeof(cw), cwd, strlen(cwd));
 	fflush(NULL);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0) {
 		int rc = -errno;
 
-		snprintf(err, errlen, "cannot start %s in cgroup %s (clone3 CLONE_INTO_CGROUP, Linux >= 5.7): %s", ew,
-			 cg->path, strerror(-rc));
+		snprintf(err, errlen, "cannot start %s in cgroup %s (clone3 CLONE_INTO_CGROUP, Linux >= 5.7): %s",
+			 pt_esc_word(ew, sizeof(ew), exe, strlen(exe)), cg->path, strerror(-rc));
 		return rc;
 	}
 	if (pid == 0) {
@@ -206,11 +203,13 @@ int pt_cgroup_spawn(const struct pt_cgroup *cg, const char *exe, char *const *ar
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		if (cwd && chdir(cwd)) {
-			fprintf(stderr, "provtap: cannot enter %s to run %s: %s\n", cw, ew, strerror(errno));
+			fprintf(stderr, "provtap: cannot enter %s to run %s: %s\n", pt_esc_word(cw, sizeof(cw), cwd, strlen(cwd)),
+				pt_esc_word(ew, sizeof(ew), exe, strlen(exe)), strerror(errno));
 			_exit(126);
 		}
 		execve(exe, argv, envp);
-		fprintf(stderr, "provtap: cannot execute %s: %s\n", ew, strerror(errno));
+		fprintf(stderr, "provtap: cannot execute %s: %s\n", pt_esc_word(ew, sizeof(ew), exe, strlen(exe)),
+			strerror(errno));
 		_exit(126);
 	}
 	return (int)pid;

@@ -832,10 +832,14 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	if (!err)
 		err = setup_net(r);
 	if (!err && r->tree) {
+		/* in the replay's namespace (setup_net): the re-run's sockets are there */
 		r->diag_fd = pt_replay_diag_open();
 		if (r->diag_fd < 0) {
-			err = r->diag_fd;
-			pt_err("replay: sock_diag socket: %s", strerror(-err));
+			/* as when the processes cannot be followed (follow_positions) */
+			pt_replay_say(&r->rp, "note: cannot find which process holds a connection (sock_diag: %s): "
+				      "connections are matched by destination and order only", strerror(-r->diag_fd));
+			pt_rtree_free(r->tree);
+			r->tree = NULL;
 		}
 	}
 	if (err)

@@ -107,18 +107,32 @@ static void compare(struct script *s, const __u8 *got, size_t n)
 {
 	const struct pt_ptx_stream *exp = &s->c->dir[PT_PTX_D_OUT];
 	char e[128], g[128];
+	size_t i = 0;
 
-	for (size_t i = 0; i < n && !s->out_diverged; i++) {
-		__u64 off = s->out_off + i;
+	/* run by run: recorded bytes are compared, bytes in gaps (all those past the stored ones) are not */
+	while (i < n && !s->out_diverged) {
+		__u64 off = s->out_off + i, end;
+		const struct pt_ptx_gaprange *gap;
 		const __u8 *want;
-		size_t k;
+		size_t run, k;
 
-		/* bytes in gaps (all those past the stored ones) are not compared */
-		if (off >= exp->len || pt_ptx_stream_gap_at(exp, off, NULL))
+		if (off >= exp->len)
+			return;
+		gap = pt_ptx_stream_gap_at(exp, off, &end);
+		if (gap) {
+			i += gap->off + gap->len - off < n - i ? (size_t)(gap->off + gap->len - off) : n - i;
 			continue;
+		}
+		run = pt_ptx_stream_bytes(exp, off, end - off < n - i ? (size_t)(end - off) : n - i, &want);
+		if (!run)
+			return;	/* cannot happen: a recorded byte is a stored one (pt_ptx_stream_check) */
+		for (k = 0; k < run && want[k] == got[i + k]; k++)
+			;
+		i += k;
+		if (k == run)
+			continue;
+		off += k;
 		k = pt_ptx_stream_bytes(exp, off, EXCERPT, &want);
-		if (want[0] == got[i])
-			continue;
 		s->out_diverged = true;
 		pt_replay_count(s->rc->rp, &s->rc->rp->res->divergences);
 		pt_replay_say(s->rc->rp, "DIVERGENCE %s, %s to %s, byte offset %llu: expected %s got %s", s->name,

@@ -132,10 +132,7 @@ void *pt_rconn_play(void *arg)
 	int why = 0, fd = -1;
 
 	if (wait_turn(rc))
-		fd = connect_as_client(rc, &why);
-	pthread_mutex_lock(&rp->lock);
-	rc->fd = fd;
-	pthread_mutex_unlock(&rp->lock);
+		fd = connect_as_client(rc, &why);	/* sets rc->fd (under the lock) */
 	if (fd < 0) {
 		if (!rp->stop) {
 			pt_replay_count(rp, &rp->res->missing);

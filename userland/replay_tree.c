@@ -216,11 +216,6 @@ cleanup:
 	return e;
 }
 
-int pt_rtree_fd(const struct pt_rtree *t)
-{
-	return t ? t->fd : -1;
-}
-
 int pt_rtree_root(struct pt_rtree *t, pid_t pid, const char *pos)
 {
 	return add(t, pid, pos);

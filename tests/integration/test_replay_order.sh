@@ -88,7 +88,7 @@ rc=$?
 sed 's/^/        replay| /' "$TMP/rep1.err"
 assert_eq "as recorded: --verify passes" 0 "$rc"
 check "as recorded: output byte-identical" cmp -s "$TMP/rec.out" "$TMP/rep1.out"
-assert_eq "as recorded: no note about matching" "" "$(grep -E 'note: (connection|position|cannot follow)' "$TMP/rep1.err")"
+assert_eq "as recorded: no note about matching" "" "$(grep -E 'matched by|note: (connection|position)' "$TMP/rep1.err")"
 
 # ---- 2. b first ----------------------------------------------------------------------------------
 "$PROVTAP" replay "$TMP/two.ptx" --verify -- bash "$TMP/two.sh" "$SRV_IP" $PORT "$TMP/turn" swap \
