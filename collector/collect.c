@@ -148,30 +148,43 @@ static int on_new_segment(struct pt_store *s, void *ctx)
 }
 
 /*
- * Store (and publish) a LOSS record when point i's ring_fail counter grew.
- * The "seen" mark moves only once the record is in the store, so a failed
- * append is retried on the next tick rather than forgotten.
+ * Store and publish a LOSS record of @point when its ring_fail counter
+ * (@total) passed *@seen. The mark moves, and is noted at @key of the pinned
+ * "reported" map @reported_fd (-1: none) so that a restarted collector starts
+ * from there, only once the record is in the store: a failed append is
+ * retried on the next tick rather than forgotten (a crash in between repeats
+ * lost_total). Returns the records newly counted lost (the caller says so),
+ * 0 when none were stored.
  */
-static void point_losses(struct collector *c, __u16 i, __u64 now, const struct pt_point_stats *st)
+static __u64 store_loss(struct collector *c, __u16 point, __u64 now, __u64 total, __u64 *seen, int reported_fd,
+			__u32 key)
 {
-	struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = i, .boottime_ns = now };
-	char name[96];
+	struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = point, .boottime_ns = now };
 
-	if (st->ring_fail <= c->ring_fail_seen[i])
-		return;
-	l.lost = st->ring_fail - c->ring_fail_seen[i];
-	l.lost_total = st->ring_fail;
+	if (total <= *seen)
+		return 0;
+	l.lost = total - *seen;
+	l.lost_total = total;
 	if (append(c, &l, sizeof(l)))
-		return;
-	c->ring_fail_seen[i] = st->ring_fail;
-	/* stored: a restarted collector starts from here (a crash just before repeats lost_total) */
-	if (bpf_map_update_elem(c->pins.fd[PT_MAP_REPORTED], &(__u32){ i }, &st->ring_fail, BPF_ANY))
-		pt_warn("cannot note the reported drops of point %u: %s", i, strerror(errno));
-	pt_warn("%s: the kernel dropped %llu record(s), ring buffer full (%llu in all); "
-		"reload with a larger --ring-mb", pt_point_name(&c->known[i], name, sizeof(name)),
-		(unsigned long long)l.lost, (unsigned long long)l.lost_total);
+		return 0;
+	*seen = total;
+	if (reported_fd >= 0 && bpf_map_update_elem(reported_fd, &key, &total, BPF_ANY))
+		pt_warn("cannot note the reported losses of point %u: %s", point, strerror(errno));
 	if (c->srv)
 		pt_server_publish(c->srv, &l, sizeof(l), c->epfd);
+	return l.lost;
+}
+
+/* A LOSS record when point i's ring_fail counter grew (store_loss). */
+static void point_losses(struct collector *c, __u16 i, __u64 now, const struct pt_point_stats *st)
+{
+	__u64 lost = store_loss(c, i, now, st->ring_fail, &c->ring_fail_seen[i], c->pins.fd[PT_MAP_REPORTED], i);
+	char name[96];
+
+	if (lost)
+		pt_warn("%s: the kernel dropped %llu record(s), ring buffer full (%llu in all); "
+			"reload with a larger --ring-mb", pt_point_name(&c->known[i], name, sizeof(name)),
+			(unsigned long long)lost, (unsigned long long)st->ring_fail);
 }
 
 /*
@@ -458,23 +471,13 @@ static void proc_losses(struct collector *c, __u64 now)
 	if (c->proc_stats_fd < 0 || pt_procs_stats_sum(c->proc_stats_fd, st))
 		return;
 	for (int i = 0; i < PT_PC_MAX; i++) {
-		struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l),
-					 .point = (__u16)PT_PROC_LOSS_POINT(i), .boottime_ns = now };
+		__u64 lost = store_loss(c, (__u16)PT_PROC_LOSS_POINT(i), now, st[i].ring_fail, &c->proc_fail_seen[i],
+					c->proc_reported_fd, (__u32)i);
 
-		if (st[i].ring_fail <= c->proc_fail_seen[i])
-			continue;
-		l.lost = st[i].ring_fail - c->proc_fail_seen[i];
-		l.lost_total = st[i].ring_fail;
-		if (append(c, &l, sizeof(l)))
-			continue;
-		c->proc_fail_seen[i] = st[i].ring_fail;
-		if (c->proc_reported_fd >= 0)
-			bpf_map_update_elem(c->proc_reported_fd, &(__u32){ (__u32)i }, &st[i].ring_fail, BPF_ANY);
-		pt_warn("proc probes: the kernel dropped %llu %s record(s), ring buffer full (%llu in all); "
-			"reload with a larger --ring-mb or a narrower scope", (unsigned long long)l.lost,
-			pt_proc_cat_name(i), (unsigned long long)l.lost_total);
-		if (c->srv)
-			pt_server_publish(c->srv, &l, sizeof(l), c->epfd);
+		if (lost)
+			pt_warn("proc probes: the kernel dropped %llu %s record(s), ring buffer full (%llu in all); "
+				"reload with a larger --ring-mb or a narrower scope", (unsigned long long)lost,
+				pt_proc_cat_name(i), (unsigned long long)st[i].ring_fail);
 	}
 }
 
@@ -488,23 +491,15 @@ static void proc_losses(struct collector *c, __u64 now)
  */
 static void drop_losses(struct collector *c, __u64 now)
 {
-	struct pt_loss_rec l = { .type = PT_REC_LOSS, .len = sizeof(l), .point = PT_DROP_POINT, .boottime_ns = now };
 	struct pt_drop_stats st;
+	__u64 lost;
 
-	if (c->drop_stats_fd < 0 || pt_drops_stats_sum(c->drop_stats_fd, &st) || st.ring_fail <= c->drop_fail_seen)
+	if (c->drop_stats_fd < 0 || pt_drops_stats_sum(c->drop_stats_fd, &st))
 		return;
-	l.lost = st.ring_fail - c->drop_fail_seen;
-	l.lost_total = st.ring_fail;
-	if (append(c, &l, sizeof(l)))
-		return;
-	c->drop_fail_seen = st.ring_fail;
-	if (c->drop_reported_fd >= 0 &&
-	    bpf_map_update_elem(c->drop_reported_fd, &(__u32){ 0 }, &st.ring_fail, BPF_ANY))
-		pt_warn("cannot note the reported drop-probe losses: %s", strerror(errno));
-	pt_warn("drop probe: the kernel dropped %llu drop record(s), ring buffer full (%llu in all); "
-		"reload with a larger --ring-mb", (unsigned long long)l.lost, (unsigned long long)l.lost_total);
-	if (c->srv)
-		pt_server_publish(c->srv, &l, sizeof(l), c->epfd);
+	lost = store_loss(c, PT_DROP_POINT, now, st.ring_fail, &c->drop_fail_seen, c->drop_reported_fd, 0);
+	if (lost)
+		pt_warn("drop probe: the kernel dropped %llu drop record(s), ring buffer full (%llu in all); "
+			"reload with a larger --ring-mb", (unsigned long long)lost, (unsigned long long)st.ring_fail);
 }
 
 static void drop_close(struct collector *c)
@@ -524,30 +519,20 @@ static void drop_close(struct collector *c)
  */
 static void drop_tick(struct collector *c, __u64 now)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	long long id = pinned_map_id(PT_DROP_STATS_PIN);
 	char path[512];
-	int fd;
 
-	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_STATS_PIN));
-	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
-	if (fd >= 0 && info.id && info.id == c->drop_stats_id) {
-		close(fd);
-		drop_losses(c, now);
-		return;
-	}
-	if (fd < 0 && errno != ENOENT)
+	if (id < 0)
 		return;		/* unreadable now: keep following what is open */
 	drop_losses(c, now);
-	drop_close(c);
-	if (fd < 0 || !info.id) {
-		if (fd >= 0)
-			close(fd);
+	if (id && id == c->drop_stats_id)
 		return;
-	}
-	c->drop_stats_fd = fd;
-	c->drop_stats_id = info.id;
+	drop_close(c);
+	/* by id: the map just looked at, even if the pin is replaced meanwhile (the next tick sees that) */
+	c->drop_stats_fd = id ? bpf_map_get_fd_by_id((__u32)id) : -1;
+	if (c->drop_stats_fd < 0)
+		return;
+	c->drop_stats_id = (__u32)id;
 	c->drop_reported_fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_REPORTED_PIN));
 	if (c->drop_reported_fd >= 0)
 		bpf_map_lookup_elem(c->drop_reported_fd, &(__u32){ 0 }, &c->drop_fail_seen);
