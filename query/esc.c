@@ -60,10 +60,23 @@ void pt_esc_c(struct pt_esc *e, const unsigned char *p, size_t n, bool quote)
 {
 	char b[8];
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
+	for (size_t i = 0, run; i < n; i += run ? run : 1) {
+		unsigned char c;
 
-		if (c == '\\' || (quote && c == '"'))
+		/* a run of bytes that stand as they are: one piece each, written at once */
+		for (run = 0; i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f && p[i + run] != '\\' &&
+			      !(quote && p[i + run] == '"'); run++)
+			;
+		if (run) {
+			if (e->f)
+				pt_esc_put(e, (const char *)p + i, run);
+			else	/* a bounded buffer cuts between pieces */
+				for (size_t k = 0; k < run; k++)
+					pt_esc_put(e, (const char *)p + i + k, 1);
+			continue;
+		}
+		c = p[i];
+		if (c == '\\' || c == '"')
 			snprintf(b, sizeof(b), "\\%c", c);
 		else if (c == '\n')
 			snprintf(b, sizeof(b), "\\n");
@@ -71,8 +84,6 @@ void pt_esc_c(struct pt_esc *e, const unsigned char *p, size_t n, bool quote)
 			snprintf(b, sizeof(b), "\\r");
 		else if (c == '\t')
 			snprintf(b, sizeof(b), "\\t");
-		else if (c >= 0x20 && c < 0x7f)
-			snprintf(b, sizeof(b), "%c", c);
 		else
 			snprintf(b, sizeof(b), "\\x%02x", c);
 		pt_esc_put(e, b, strlen(b));
