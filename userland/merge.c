@@ -32,6 +32,12 @@ static __u64 shift(__u64 ts, __u64 delta)
 	return ts == PT_PTX_OPEN ? ts : ts + delta;
 }
 
+/* An index of an input moved by base in the merged recording (PT_PTX_NONE stays). */
+static __u32 rebase(__u32 i, __u32 base)
+{
+	return i == PT_PTX_NONE ? PT_PTX_NONE : i + base;
+}
+
 /* Append input a's processes, files, connections and datagrams to x, times moved by delta. */
 static int copy_in(struct pt_ptx *x, const struct pt_ptx *a, __u64 delta, __u32 host_base, __u32 own_host)
 {
@@ -45,7 +51,7 @@ static int copy_in(struct pt_ptx *x, const struct pt_ptx *a, __u64 delta, __u32 
 		if (!d)
 			return -ENOMEM;
 		*d = *s;
-		d->parent = s->parent == PT_PTX_NONE ? PT_PTX_NONE : s->parent + pbase;
+		d->parent = rebase(s->parent, pbase);
 		d->host = s->host == PT_PTX_NONE ? own_host : s->host + host_base;
 		d->start_ts = shift(s->start_ts, delta);
 		d->exit_ts = shift(s->exit_ts, delta);
@@ -78,8 +84,8 @@ static int copy_in(struct pt_ptx *x, const struct pt_ptx *a, __u64 delta, __u32 
 		if (!d)
 			return -ENOMEM;
 		*d = *s;
-		d->proc = s->proc == PT_PTX_NONE ? PT_PTX_NONE : s->proc + pbase;
-		d->twin = s->twin == PT_PTX_NONE ? PT_PTX_NONE : s->twin + cbase;
+		d->proc = rebase(s->proc, pbase);
+		d->twin = rebase(s->twin, cbase);
 		d->first_ts = shift(s->first_ts, delta);
 		d->last_ts = shift(s->last_ts, delta);
 		for (int k = 0; k < 2; k++) {
@@ -96,7 +102,7 @@ static int copy_in(struct pt_ptx *x, const struct pt_ptx *a, __u64 delta, __u32 
 		if (!d)
 			return -ENOMEM;
 		*d = a->dgrams[i];
-		d->proc = d->proc == PT_PTX_NONE ? PT_PTX_NONE : d->proc + pbase;
+		d->proc = rebase(d->proc, pbase);
 		d->ts = shift(d->ts, delta);
 		d->data = dup_mem(a->dgrams[i].data, a->dgrams[i].captured, &ok);
 	}

@@ -154,15 +154,11 @@ static int fill_stream(const struct pt_procmodel *m, __u32 conn, int side, __u64
 		if (r[i].off + r[i].len > s->len)
 			s->len = r[i].off + r[i].len;
 	keep = limit && s->len > limit ? limit : s->len;
-	/* stored: keep less the run of gaps it ends with (the ranges cover the stream in order) */
-	stored = keep;
-	for (size_t i = n; i-- > 0;) {
-		if (r[i].off >= keep)
-			continue;
-		if (r[i].gap == PT_PMG_DATA || (r[i].off + r[i].len < keep ? r[i].off + r[i].len : keep) != stored)
-			break;
-		stored = r[i].off;
-	}
+	/* stored: up to the last captured byte below keep */
+	stored = 0;
+	for (size_t i = 0; i < n; i++)
+		if (r[i].gap == PT_PMG_DATA && r[i].off < keep)
+			stored = r[i].off + r[i].len < keep ? r[i].off + r[i].len : keep;
 	if (stored) {
 		s->data = calloc(1, stored);	/* zero in gaps */
 		if (!s->data) {
@@ -180,7 +176,7 @@ static int fill_stream(const struct pt_procmodel *m, __u32 conn, int side, __u64
 			len = keep - off;
 		if (r[i].gap != PT_PMG_DATA)
 			err = add_gap(s, &cap, off, len, r[i].gap == PT_PMG_LIMIT ? PT_PTX_G_LIMIT : r[i].gap);
-		else if (off + len <= stored)	/* always: the ranges do not overlap */
+		else	/* below stored: it ends at the last of these */
 			memcpy(s->data + off, r[i].bytes, len);
 	}
 	if (!err && keep < s->len)

@@ -649,9 +649,20 @@ START_TEST(stream_stored_lies)
 		f = wrap(b.p, b.len, b.nsect, &flen);
 		rc = pt_ptx_decode(f, flen, "t.ptx", &y, errbuf, sizeof(errbuf));
 		if (!cases[i].why) {
+			const struct pt_ptx_stream *s;
+
 			ck_assert_msg(rc == 0, "case %zu: %s", i, errbuf);
-			ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].stored, cases[i].stored);
-			ck_assert_uint_eq(y->conns[0].dir[PT_PTX_D_IN].len, cases[i].len);
+			s = &y->conns[0].dir[PT_PTX_D_IN];
+			ck_assert_uint_eq(s->stored, cases[i].stored);
+			ck_assert_uint_eq(s->len, cases[i].len);
+			if (s->stored)
+				ck_assert_mem_eq(s->data, bytes, s->stored);
+			ck_assert_uint_eq(s->ngaps, cases[i].ngaps);
+			for (__u32 g = 0; g < s->ngaps; g++) {
+				ck_assert_uint_eq(s->gaps[g].off, cases[i].gaps[g].off);
+				ck_assert_uint_eq(s->gaps[g].len, cases[i].gaps[g].len);
+				ck_assert_uint_eq(s->gaps[g].kind, cases[i].gaps[g].kind);
+			}
 			pt_ptx_free(y);
 		} else {
 			ck_assert_msg(rc == -EBADMSG, "case %zu: rc %d", i, rc);
