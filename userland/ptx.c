@@ -293,28 +293,36 @@ const char *pt_ptx_gap_name(__u8 kind)
 
 char *pt_ptx_tree_pos(const struct pt_ptx *x, __u32 proc, char *buf, size_t len)
 {
-	__u32 chain[64];
+	__u32 chain[PT_PTX_POS_DEPTH];
 	size_t n = 0, used = 0;
+	__u32 p;
 
-	buf[0] = 0;
-	/* walk up (bounded: the reader rejects cycles, a deep tree is cut) */
-	for (__u32 p = proc; p < x->nprocs && n < 64; p = x->procs[p].parent)
+	if (!len)
+		return buf;
+	/* walk up (bounded: the reader rejects cycles); deeper than the chain: unknown */
+	for (p = proc; p < x->nprocs && n < PT_PTX_POS_DEPTH; p = x->procs[p].parent)
 		chain[n++] = p;
+	if (p < x->nprocs || !n)
+		goto unknown;
 	while (n-- > 0) {
-		__u32 p = chain[n], parent = x->procs[p].parent, pos = 0;
+		__u32 c = chain[n], parent = x->procs[c].parent, pos = 0;
 
 		/* position among the parent's children (or among the roots), by start time */
 		for (__u32 i = 0; i < x->nprocs; i++) {
 			const struct pt_ptx_proc *q = &x->procs[i];
 
-			if (i != p && q->parent == parent &&
-			    (q->start_ts < x->procs[p].start_ts || (q->start_ts == x->procs[p].start_ts && i < p)))
+			if (i != c && q->parent == parent &&
+			    (q->start_ts < x->procs[c].start_ts || (q->start_ts == x->procs[c].start_ts && i < c)))
 				pos++;
 		}
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%u", used ? "." : "", pos);
 		if (used >= len)
-			break;
+			goto unknown;
 	}
+	return buf;
+unknown:
+	/* never a prefix of the true position: that could name another process */
+	snprintf(buf, len, "?");
 	return buf;
 }
 

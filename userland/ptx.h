@@ -339,8 +339,12 @@ const char *pt_ptx_gap_name(__u8 kind);
 
 /*
  * The process's position in the process tree: "0" for the first root, "0.2"
- * for its third child (children by start time), into buf. Returns buf.
+ * for its third child (children by start time), into buf. "?" when it is
+ * unknown: proc is not a process of x, it is more than PT_PTX_POS_DEPTH
+ * levels deep, or its position does not fit in len (a cut position could
+ * equal another process's). Returns buf.
  */
+#define PT_PTX_POS_DEPTH	64
 char *pt_ptx_tree_pos(const struct pt_ptx *x, __u32 proc, char *buf, size_t len);
 
 /* The last exec's argv[0]'s basename, else comm ("?" if neither). Static-lifetime or owned by x. */

@@ -593,7 +593,9 @@ static int launch_due(struct replay_run *r)
 		if (r->tree && l->proc < r->rp.o->x->nprocs) {
 			char pos[PT_REPLAY_POS_LEN];
 
-			if (pt_rtree_root(r->tree, pid, pt_ptx_tree_pos(r->rp.o->x, l->proc, pos, sizeof(pos)))) {
+			/* an unknown position ("?") is "" to the tree: not one to match by */
+			pt_ptx_tree_pos(r->rp.o->x, l->proc, pos, sizeof(pos));
+			if (pt_rtree_root(r->tree, pid, strcmp(pos, "?") ? pos : "")) {
 				pt_err("replay: out of memory");
 				return -ENOMEM;
 			}

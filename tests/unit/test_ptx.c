@@ -917,6 +917,39 @@ static void empty_argv(struct pt_ptx *x)
  * one that is absent is refused, saying the command's argv is missing; an
  * empty one does not hide a second one.
  */
+/* A position that cannot be written whole is "?", never a prefix that could be another process's. */
+START_TEST(tree_pos_unknown_not_cut)
+{
+	struct pt_ptx_proc procs[PT_PTX_POS_DEPTH + 2];
+	struct pt_ptx x = { 0 };
+	char pos[64], small[7];
+
+	memset(procs, 0, sizeof(procs));
+	for (__u32 i = 0; i < PT_PTX_POS_DEPTH + 2; i++) {
+		procs[i].parent = i ? i - 1 : PT_PTX_NONE;	/* a chain: each the only child of the one before */
+		procs[i].start_ts = 100 + i;
+	}
+	x.procs = procs;
+	x.nprocs = PT_PTX_POS_DEPTH + 2;
+	ck_assert_str_eq(pt_ptx_tree_pos(&x, 0, pos, sizeof(pos)), "0");
+	ck_assert_str_eq(pt_ptx_tree_pos(&x, 3, pos, sizeof(pos)), "0.0.0.0");
+	ck_assert_str_eq(pt_ptx_tree_pos(&x, 3, small, sizeof(small)), "?");	/* needs 8 bytes with its NUL */
+	ck_assert_str_eq(pt_ptx_tree_pos(&x, 2, small, sizeof(small)), "0.0.0");
+	/* 32 levels: "0" and 31 ".0" are 63 characters, the most 64 bytes hold */
+	ck_assert_uint_eq(strlen(pt_ptx_tree_pos(&x, 31, pos, sizeof(pos))), 63);
+	ck_assert_str_eq(pt_ptx_tree_pos(&x, 32, pos, sizeof(pos)), "?");
+	/* deeper than the walk goes: unknown whatever the buffer */
+	{
+		char big[512];
+
+		ck_assert_uint_eq(strlen(pt_ptx_tree_pos(&x, PT_PTX_POS_DEPTH - 1, big, sizeof(big))),
+				  2 * PT_PTX_POS_DEPTH - 1);
+		ck_assert_str_eq(pt_ptx_tree_pos(&x, PT_PTX_POS_DEPTH, big, sizeof(big)), "?");
+	}
+	ck_assert_str_eq(pt_ptx_tree_pos(&x, x.nprocs, pos, sizeof(pos)), "?");
+}
+END_TEST
+
 START_TEST(argv_empty_or_absent)
 {
 	static const char meta[] = "host\0h1\0";
@@ -1187,6 +1220,7 @@ static Suite *suite(void)
 	tcase_add_test(t, build_cuts_at_content_max);
 	tcase_add_test(t, build_marks_kernel_limit);
 	tcase_add_test(t, read_errors);
+	tcase_add_test(t, tree_pos_unknown_not_cut);
 	tcase_add_test(t, argv_empty_or_absent);
 	tcase_add_test(t, merge_keeps_empty_argv);
 	tcase_add_test(t, dgram_of_no_process);
