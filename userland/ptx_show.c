@@ -39,13 +39,17 @@ static char *fmt_argv(const char *argv, __u32 argv_len, char *buf, size_t len)
 /* "0.1 curl": process proc's tree position and name (escaped), "(unknown process)" for none. */
 static char *fmt_who(const struct pt_ptx *x, __u32 proc, char *buf, size_t len)
 {
-	char pos[64], name[64];
+	char pos[64];
+	int n;
 
-	if (proc >= x->nprocs)
+	if (proc >= x->nprocs) {
 		snprintf(buf, len, "(unknown process)");
-	else
-		snprintf(buf, len, "%s %s", pt_ptx_tree_pos(x, proc, pos, sizeof(pos)),
-			 pt_esc_proc_name(name, sizeof(name), x, proc));
+		return buf;
+	}
+	n = snprintf(buf, len, "%s ", pt_ptx_tree_pos(x, proc, pos, sizeof(pos)));
+	/* the name escaped into what is left: its cut falls between escapes, not inside one */
+	if (n > 0 && (size_t)n < len)
+		pt_esc_proc_name(buf + n, len - (size_t)n, x, proc);
 	return buf;
 }
 

@@ -1144,6 +1144,20 @@ START_TEST(show_escapes_recorded_text)
 	ck_assert_msg(strstr(out, "\n0    0.0 ev\\x1bil   out  "), "%s", out);
 	ck_assert_msg(strstr(out, "\n0.0        ev\\x1bil       $'/tmp/x\\ny\\xff' (write)\n"), "%s", out);
 	free(out);
+
+	/* a name too long for its column is cut between escapes, and says so */
+	memset(x->procs[1].comm, 0x1b, sizeof(x->procs[1].comm) - 1);
+	out = shown(x, "t.ptx");
+	{
+		const char *row = strstr(out, "\n1   0.0 "), *p;
+		int n = 0;
+
+		ck_assert_msg(row, "%s", out);
+		for (p = row + strlen("\n1   0.0 "); !strncmp(p, "\\x1b", 4); p += 4)
+			n++;
+		ck_assert_msg(n > 0 && n < 15 && !strncmp(p, "... ", 4), "cut inside an escape:\n%s", out);
+	}
+	free(out);
 	pt_ptx_free(x);
 }
 END_TEST
