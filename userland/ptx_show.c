@@ -75,11 +75,13 @@ static void fmt_gaps(const struct pt_ptx_stream *s, char *buf, size_t len)
 	}
 }
 
+#define REPORT_EACH	10	/* pt_ptx_report: warning lines per kind before a count */
+
 void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 {
 	__u64 sent = 0, rcvd = 0, lost = 0;
 	char l[64], r[64], g[256], t[256], who[128];
-	__u32 nconns = 0;
+	__u32 nconns = 0, shown, more;
 
 	/* a connection with both ends recorded counts once, from its first end */
 	for (__u32 i = 0; i < x->nconns; i++) {
@@ -109,25 +111,46 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 		}
 		fprintf(out, "; %u process(es) on %s itself\n", rest, pt_esc_text(t, sizeof(t), x->host));
 	}
+	/* a line per affected connection direction, then per datagram, REPORT_EACH of each at
+	 * most and then how many more: `provtap show` lists them all */
+	shown = more = 0;
 	for (__u32 i = 0; i < x->nconns; i++) {
 		const struct pt_ptx_conn *c = &x->conns[i];
 
 		for (int d = 0; d < 2; d++) {
 			if (!c->dir[d].ngaps)
 				continue;
+			if (shown == REPORT_EACH) {
+				more++;
+				continue;
+			}
+			shown++;
 			fmt_gaps(&c->dir[d], g, sizeof(g));
-			fprintf(out, "provtap: warning: connection %u (%s %s > %s) lacks %s of the %llu bytes %s: %s\n", i,
+			fprintf(out, "provtap: warning: connection %u (%s %s > %s) lacks some of the %llu bytes %s: %s\n", i,
 				pt_esc_proc_name(who, sizeof(who), x, c->proc),
 				pt_ptx_fmt_ep(c->family, c->laddr, c->lport, l, sizeof(l)),
 				pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
-				d == PT_PTX_D_OUT ? "some" : "some", (unsigned long long)c->dir[d].len,
-				d == PT_PTX_D_OUT ? "sent" : "received", g);
+				(unsigned long long)c->dir[d].len, d == PT_PTX_D_OUT ? "sent" : "received", g);
 		}
 	}
-	for (__u32 i = 0; i < x->ndgrams; i++)
-		if (x->dgrams[i].captured < x->dgrams[i].size)
-			fprintf(out, "provtap: warning: UDP datagram %u: %llu of its %llu bytes recorded\n", i,
-				(unsigned long long)x->dgrams[i].captured, (unsigned long long)x->dgrams[i].size);
+	if (more)
+		fprintf(out, "provtap: warning: and %u more connection direction(s) lack content (`provtap show %s` "
+			"lists them)\n", more, pt_esc_text(t, sizeof(t), name));
+	shown = more = 0;
+	for (__u32 i = 0; i < x->ndgrams; i++) {
+		if (x->dgrams[i].captured >= x->dgrams[i].size)
+			continue;
+		if (shown == REPORT_EACH) {
+			more++;
+			continue;
+		}
+		shown++;
+		fprintf(out, "provtap: warning: UDP datagram %u: %llu of its %llu bytes recorded\n", i,
+			(unsigned long long)x->dgrams[i].captured, (unsigned long long)x->dgrams[i].size);
+	}
+	if (more)
+		fprintf(out, "provtap: warning: and %u more UDP datagram(s) not recorded whole (`provtap show %s` "
+			"lists them)\n", more, pt_esc_text(t, sizeof(t), name));
 	if (lost)
 		fprintf(out, "provtap: warning: the kernel dropped %llu record(s) (proc %llu, sys %llu, data %llu, "
 			"chunk %llu; ring buffer full): processes, calls or content may be missing anywhere; every "

@@ -950,6 +950,45 @@ START_TEST(tree_pos_unknown_not_cut)
 }
 END_TEST
 
+/* record's report: a line per truncated datagram up to 10, then how many more */
+START_TEST(report_caps_lines)
+{
+	struct pt_ptx *x = sample();
+	struct pt_ptx_dgram *g = calloc(25, sizeof(*g));
+	char *out = NULL, *p;
+	size_t n = 0;
+	int lines = 0;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(g);
+	for (int i = 0; i < 25; i++) {
+		g[i] = x->dgrams[0];
+		g[i].data = NULL;
+		g[i].captured = i % 5 ? 0 : g[i].size;	/* 20 of the 25 truncated */
+	}
+	free(x->dgrams[0].data);
+	free(x->dgrams);
+	x->dgrams = g;
+	x->ndgrams = 25;
+	f = open_memstream(&out, &n);
+	ck_assert_ptr_nonnull(f);
+	pt_ptx_report(x, "r.ptx", f);
+	fclose(f);
+	for (p = out; (p = strstr(p, "warning: UDP datagram ")); p++)
+		lines++;
+	ck_assert_int_eq(lines, 10);
+	ck_assert_msg(strstr(out, "warning: UDP datagram 1: 0 of its 12 bytes recorded\n"), "%s", out);
+	ck_assert_msg(!strstr(out, "warning: UDP datagram 0:"), "%s", out);	/* whole */
+	ck_assert_msg(strstr(out, "warning: UDP datagram 12: 0 of its 12 bytes recorded\n"), "%s", out);
+	ck_assert_msg(!strstr(out, "warning: UDP datagram 13:"), "%s", out);
+	ck_assert_msg(strstr(out, "warning: and 10 more UDP datagram(s) not recorded whole (`provtap show r.ptx` "
+			      "lists them)\n"), "%s", out);
+	ck_assert_msg(strstr(out, "lacks some of the 10 bytes received: "), "%s", out);
+	free(out);
+	pt_ptx_free(x);
+}
+END_TEST
+
 START_TEST(argv_empty_or_absent)
 {
 	static const char meta[] = "host\0h1\0";
@@ -1235,6 +1274,7 @@ static Suite *suite(void)
 	tcase_add_test(t, build_marks_kernel_limit);
 	tcase_add_test(t, read_errors);
 	tcase_add_test(t, tree_pos_unknown_not_cut);
+	tcase_add_test(t, report_caps_lines);
 	tcase_add_test(t, argv_empty_or_absent);
 	tcase_add_test(t, merge_keeps_empty_argv);
 	tcase_add_test(t, dgram_of_no_process);
