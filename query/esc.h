@@ -7,10 +7,11 @@
  *
  *   shell word  as is when every byte is safe, '...' when all are printable,
  *               else $'...' with C escapes: what a user can paste into bash
- *   C escapes   printable characters as is, \ (and " when quoting) escaped,
- *               \n \r \t, every other byte \xNN
- * Printable: ASCII 0x20..0x7e and valid UTF-8 from U+00A0 on (so C1
- * controls and lone 0x9b are escaped).
+ *   C escapes   ASCII 0x20..0x7e as is, \ (and " when quoting) escaped,
+ *               \n \r \t, every other byte \xNN, UTF-8 included (query's
+ *               text lines stay ASCII)
+ * Printable (shell words, and ptx_esc.h's text): ASCII 0x20..0x7e and valid
+ * UTF-8 from U+00A0 on (so C1 controls and lone 0x9b are escaped).
  *
  * Output goes to a FILE or into a bounded buffer; in a buffer only whole
  * pieces (a character or an escape) are written, and what does not fit is

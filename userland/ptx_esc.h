@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * ptx_esc.h — text from a recording made safe to print, into bounded
- * buffers (built on query/esc.h). A recording is untrusted input: its argv, paths, names and host names may hold newlines,
- * terminal escape sequences and bytes that are not UTF-8, and none of them
- * may reach a terminal raw. The forms are those of query's text lines
- * (query/esc.h): argv and paths as shell words a user can paste into bash
- * (as is when every byte is safe, '...' when all are printable, else $'...'
- * with C escapes), other text as is but with \ and every byte that is not
- * printable C-escaped (\n \r \t \\ \xNN). Printable: ASCII 0x20..0x7e and
- * valid UTF-8 from U+00A0 on (so C1 controls are escaped too).
+ * buffers (built on query/esc.h). A recording is untrusted input: its argv,
+ * paths, names and host names may hold newlines, terminal escape sequences
+ * and bytes that are not UTF-8, and none of them may reach a terminal raw.
+ * argv and paths are shell words a user can paste
+ * into bash, as in query's text lines (query/esc.h: as is when every byte is
+ * safe, '...' when all are printable, else $'...' with C escapes); other text
+ * is as is but with \ and every byte that is not printable C-escaped (\n \r
+ * \t \\ \xNN): unlike query's C escapes, printable UTF-8 stays. Printable:
+ * ASCII 0x20..0x7e and valid UTF-8 from U+00A0 on (so C1 controls are
+ * escaped too).
  *
  * Each function writes a NUL-terminated string of at most len - 1 bytes into
  * buf (len > 0) and returns buf. What does not fit is cut between two
