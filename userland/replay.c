@@ -64,6 +64,9 @@ struct peer {
 	unsigned accepted;
 	__u32 first;		/* the first recorded connection to it */
 	bool by_pos;		/* recorded processes at several tree positions connected to it */
+	__u32 *conns;		/* the emulated recorded connections to it, in recorded order */
+	unsigned n, cap;
+	unsigned next;		/* conns[0..next) are served */
 };
 
 /* Set by SIGTERM / SIGHUP during the replay: end the launches now and clean up. */
@@ -271,15 +274,25 @@ static int plan_peers(struct replay_run *r)
 				p = &r->peers[k];
 		if (p) {
 			p->by_pos = p->by_pos || strcmp(conn_pos(r, &x->conns[p->first]), conn_pos(r, c));
-			continue;
+		} else {
+			if (r->npeers == MAX_PEERS) {
+				pt_err("replay: more than %d distinct peers; not supported", MAX_PEERS);
+				return -E2BIG;
+			}
+			p = &r->peers[r->npeers++];
+			*p = (struct peer){ .family = c->family, .port = c->rport, .fd = -1, .first = i };
+			memcpy(p->addr, c->raddr, 16);
 		}
-		if (r->npeers == MAX_PEERS) {
-			pt_err("replay: more than %d distinct peers; not supported", MAX_PEERS);
-			return -E2BIG;
+		if (p->n == p->cap) {
+			unsigned nc = p->cap ? p->cap * 2 : 8;
+			__u32 *v = realloc(p->conns, nc * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			p->conns = v;
+			p->cap = nc;
 		}
-		p = &r->peers[r->npeers++];
-		*p = (struct peer){ .family = c->family, .port = c->rport, .fd = -1, .first = i };
-		memcpy(p->addr, c->raddr, 16);
+		p->conns[p->n++] = i;
 	}
 	return 0;
 }
@@ -293,16 +306,17 @@ static __u32 first_unused(const struct replay_run *r, const struct peer *p, cons
 {
 	const struct pt_ptx *x = r->rp.o->x;
 
-	for (__u32 i = 0; i < x->nconns; i++) {
-		const struct pt_ptx_conn *c = &x->conns[i];
+	for (unsigned k = p->next; k < p->n; k++) {
+		__u32 i = p->conns[k];
 
-		if (r->plan.emu[i] != PT_EMU_PEER || !to_peer(c, p) || (pos && strcmp(conn_pos(r, c), pos)))
+		if (r->served[i] || (pos && strcmp(conn_pos(r, &x->conns[i]), pos)))
 			continue;
 		if (had)
 			*had = true;
-		if (!r->served[i])
-			return i;
+		return i;
 	}
+	for (unsigned k = 0; had && pos && k < p->n && !*had; k++)
+		*had = !strcmp(conn_pos(r, &x->conns[p->conns[k]]), pos);
 	return PT_PTX_NONE;
 }
 
@@ -312,10 +326,10 @@ static bool unused_from_several(const struct replay_run *r, const struct peer *p
 	const struct pt_ptx *x = r->rp.o->x;
 	const char *pos = NULL;
 
-	for (__u32 i = 0; i < x->nconns; i++) {
-		const struct pt_ptx_conn *c = &x->conns[i];
+	for (unsigned k = p->next; k < p->n; k++) {
+		const struct pt_ptx_conn *c = &x->conns[p->conns[k]];
 
-		if (r->plan.emu[i] != PT_EMU_PEER || !to_peer(c, p) || r->served[i])
+		if (r->served[p->conns[k]])
 			continue;
 		if (pos && strcmp(pos, conn_pos(r, c)))
 			return true;
@@ -435,16 +449,6 @@ static bool keep(struct replay_run *r, struct pt_rconn *rc)
 	return true;
 }
 
-/* How many emulated connections to p the recording has. */
-static unsigned recorded_to(const struct replay_run *r, const struct peer *p)
-{
-	unsigned n = 0;
-
-	for (__u32 i = 0; i < r->rp.o->x->nconns; i++)
-		n += r->plan.emu[i] == PT_EMU_PEER && to_peer(&r->rp.o->x->conns[i], p);
-	return n;
-}
-
 static void on_accept(struct replay_run *r, struct peer *p)
 {
 	struct pt_rconn *rc;
@@ -466,7 +470,7 @@ static void on_accept(struct replay_run *r, struct peer *p)
 				  from, sizeof(from));
 			pt_replay_count(&r->rp, &r->rp.res->unexpected);
 			pt_replay_say(&r->rp, "UNEXPECTED connection #%u to %s (from %s): the recording has %u; closed",
-				      p->accepted, ep, from, recorded_to(r, p));
+				      p->accepted, ep, from, p->n);
 			close(fd);
 			continue;
 		}
@@ -489,6 +493,8 @@ static void on_accept(struct replay_run *r, struct peer *p)
 			free(rc);
 		}
 		r->served[conn] = true;
+		while (p->next < p->n && r->served[p->conns[p->next]])
+			p->next++;
 		pt_replay_count(&r->rp, &r->rp.res->conns);
 	}
 }
@@ -913,6 +919,8 @@ cleanup:
 	pthread_mutex_destroy(&r->rp.lock);
 	pt_replay_plan_free(&r->plan);
 	free(r->proc_pos);
+	for (unsigned k = 0; k < r->npeers; k++)
+		free(r->peers[k].conns);
 	free(r->exe);
 	free(r->conns);
 	free(r->served);

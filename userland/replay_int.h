@@ -149,9 +149,11 @@ int pt_rtree_drain(struct pt_rtree *t);
 /* pid's position ("0.1"), NULL when pid is not of the tree (or too deep). Owned by t until the next drain. */
 const char *pt_rtree_pos(const struct pt_rtree *t, pid_t pid);
 
-/* The tree's live processes: how many, and the ith one's pid. */
+/* The tree's live processes: how many, the ith one's pid, and its depth (the dots in its
+ * position: 0 for a launch; UINT_MAX when its position is unknown, too deep). */
 size_t pt_rtree_count(const struct pt_rtree *t);
 pid_t pt_rtree_pid(const struct pt_rtree *t, size_t i);
+unsigned pt_rtree_depth(const struct pt_rtree *t, size_t i);
 
 /* Unsubscribe and free. NULL-safe. */
 void pt_rtree_free(struct pt_rtree *t);

@@ -107,16 +107,6 @@ static bool holds(pid_t pid, const char *want)
 	return found;
 }
 
-/* Depth of a position ("0.1.2": 2). */
-static unsigned depth(const char *pos)
-{
-	unsigned n = 0;
-
-	for (; *pos; pos++)
-		n += *pos == '.';
-	return n;
-}
-
 pid_t pt_replay_owner(int diag_fd, int fd, const struct pt_rtree *t)
 {
 	struct sockaddr_storage us, them;
@@ -137,8 +127,7 @@ pid_t pt_replay_owner(int diag_fd, int fd, const struct pt_rtree *t)
 	snprintf(want, sizeof(want), "socket:[%lld]", ino);
 	for (size_t i = 0; i < pt_rtree_count(t); i++) {
 		pid_t pid = pt_rtree_pid(t, i);
-		const char *pos = pt_rtree_pos(t, pid);
-		unsigned d = pos ? depth(pos) : UINT_MAX;
+		unsigned d = pt_rtree_depth(t, i);
 
 		/* an inherited socket: the holder nearest the root made it */
 		if ((!best || d < best_depth) && holds(pid, want)) {

@@ -13,6 +13,7 @@
  * Events are system-wide: those of processes outside the tree are dropped.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 struct node {
 	pid_t pid;
 	unsigned children;		/* forked so far */
+	unsigned depth;			/* dots in pos; UINT_MAX when pos is "" */
 	char pos[PT_REPLAY_POS_LEN];	/* "" when too deep to say */
 };
 
@@ -86,6 +88,9 @@ static int add(struct pt_rtree *t, pid_t pid, const char *pos)
 	nd->pid = pid;
 	nd->children = 0;
 	snprintf(nd->pos, sizeof(nd->pos), "%s", pos);
+	nd->depth = nd->pos[0] ? 0 : UINT_MAX;
+	for (const char *c = nd->pos; *c; c++)
+		nd->depth += *c == '.';
 	return 0;
 }
 
@@ -246,6 +251,11 @@ size_t pt_rtree_count(const struct pt_rtree *t)
 pid_t pt_rtree_pid(const struct pt_rtree *t, size_t i)
 {
 	return t->v[i].pid;
+}
+
+unsigned pt_rtree_depth(const struct pt_rtree *t, size_t i)
+{
+	return t->v[i].depth;
 }
 
 void pt_rtree_free(struct pt_rtree *t)

@@ -11,6 +11,9 @@
 #  3. A connection no re-run process holds (made from outside the re-run, into the replay's
 #     namespace, in a's place): served by order (a's recorded connection) with a note saying its
 #     process was not found; b's then gets b's, --verify passes.
+#  4. A connection from a position the recording has none from (a third child, 0.2, talks in
+#     a's place; a and b's places connect nowhere first): served by order (a's recorded
+#     connection) with a note saying "position mismatch"; b's then gets b's, --verify passes.
 source "$(dirname "$0")/lib.sh"
 
 require_bpf
@@ -34,10 +37,11 @@ for k in (1, 2):
     c.sendall(("hello %s, you are visitor #%d\n" % (name, k)).encode())
     c.close()
 EOF
-# two.sh IP PORT TURN [swap|outside]: children a and b (forked in that order) each connect to
-# IP:PORT, send their name and print the answer. a first, b once a wrote to the FIFO TURN;
+# two.sh IP PORT TURN [swap|outside|third]: children a and b (forked in that order) each connect
+# to IP:PORT, send their name and print the answer. a first, b once a wrote to the FIFO TURN;
 # swap: b first, a after; outside: a makes no connection (the test makes it in a's place),
-# b talks once TURN is written to. Builtins only: the children fork nothing.
+# b talks once TURN is written to; third: a makes no connection, a third child talks as a, then
+# b. Builtins only: the children fork nothing.
 cat >"$TMP/two.sh" <<'EOF'
 ip=$1 port=$2 turn=$3 mode=${4:-}
 talk() {
@@ -54,6 +58,9 @@ swap)    ( read -r _ <"$turn"; talk a ) &
          ( talk b; echo go >"$turn" ) & ;;
 outside) ( : ) &
          ( read -r _ <"$turn"; talk b ) & ;;
+third)   ( : ) &
+         ( read -r _ <"$turn"; talk b ) &
+         ( talk a; echo go >"$turn" ) & ;;
 esac
 wait
 EOF
@@ -133,5 +140,17 @@ assert_eq "from outside: b got its own answer" "$B_ANS" "$(cat "$TMP/rep3.out")"
 assert_eq "from outside: the report says the process was not found and order decided" \
 	"replay: note: connection #1 to $SRV_IP:$PORT: no re-run process holds its client end (closed, or its process exited, before replay looked); served by order as recorded connection $CONN_A (process 0.0)" \
 	"$(grep 'note: connection' "$TMP/rep3.err")"
+check_clean "after the replay with an outside connection"
+
+# ---- 4. a position the recording has no connection from ---------------------------------------
+"$PROVTAP" replay "$TMP/two.ptx" --verify -- bash "$TMP/two.sh" "$SRV_IP" $PORT "$TMP/turn" third \
+	>"$TMP/rep4.out" 2>"$TMP/rep4.err"
+rc=$?
+sed 's/^/        third| /' "$TMP/rep4.err"
+assert_eq "third child: --verify passes" 0 "$rc"
+assert_eq "third child: it got a's answer, b its own" "$A_ANS|$B_ANS" "$(tr '\n' '|' <"$TMP/rep4.out" | sed 's/|$//')"
+assert_eq "third child: the report says position mismatch and order decided" \
+	"replay: note: position mismatch: connection #1 to $SRV_IP:$PORT is process 0.2's, and the recording has no connection from that position to it; served by order as recorded connection $CONN_A (process 0.0)" \
+	"$(grep 'note: ' "$TMP/rep4.err")"
 check_clean "at the end"
 cd /
