@@ -7,7 +7,9 @@
 # Exit 1 when a check failed, the guest printed no summary (crash, time limit), or a variant of
 # the table was loaded with its events seen on neither kernel. A soft lockup in the guest panics
 # it (softlockup_panic=1): the panic prints the stuck CPU's stack on the console (kept in the
-# output) and qemu ends at once, instead of a hang until the time limit with nothing shown.
+# output) and qemu ends at once, instead of a hang until the time limit with nothing shown; the
+# guest is then booted once more (said, with the lockup line, before the summary), and that
+# boot's result counts.
 #
 # env: OUTPUT   build output with provtap, tests/bpf_test_*, kernels/ptgen (default build)
 #      KERNEL   a bzImage to boot instead of Debian's linux-image-amd64 (fetched with apt-get
@@ -101,14 +103,29 @@ bash tests/kernels/mkinitramfs.sh "$WORK/initrd.gz" "${KMODS:--}" "$B" "$WORK/va
 if [ -d "$WORK/pkg/lib" ]; then rm -rf "$WORK/pkg/lib"; fi
 
 # --- the guest --------------------------------------------------------------------------------
+# boot_guest LOG: one boot, its console (without MATRIX lines) on stdout and whole in LOG; sets
+# qrc (qemu's exit status).
+boot_guest() {
+	timeout -k 10 "$LIMIT" qemu-system-x86_64 -accel tcg -smp 2 -m 2048 -nodefaults -no-user-config \
+		-display none -monitor none -serial stdio -no-reboot \
+		-kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic softlockup_panic=1 ptdeadline=$((LIMIT - 20))" \
+		</dev/null 2>"$WORK/qemu.err" | tr -d '\r' | tee "$1" | sed -u '/^MATRIX /d'
+	qrc=${PIPESTATUS[0]}
+}
 echo "kernels: booting (qemu, TCG, 2 CPUs, 2 GiB, time limit ${LIMIT}s)"
 t0=$(date +%s)
-timeout -k 10 "$LIMIT" qemu-system-x86_64 -accel tcg -smp 2 -m 2048 -nodefaults -no-user-config \
-	-display none -monitor none -serial stdio -no-reboot \
-	-kernel "$KERNEL" -initrd "$WORK/initrd.gz" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic softlockup_panic=1 ptdeadline=$((LIMIT - 20))" </dev/null 2>"$WORK/qemu.err" |
-	tr -d '\r' | tee "$WORK/console.log" | sed -u '/^MATRIX /d'
-qrc=${PIPESTATUS[0]}
+boot_guest "$WORK/console.log"
+# A soft lockup (seen once in about 15 guest runs, in bpf_test_proc_seed, under TCG; the cause
+# is not known yet: the stack the panic prints above should tell) gets one more boot, said
+# loudly; a second one fails the run as any crash does.
+LOCKUP=$(grep -m1 'soft lockup' "$WORK/console.log")
+if [ -n "$LOCKUP" ]; then
+	echo "kernels: NOTE: the guest soft-locked ($LOCKUP); its console is above. Booting it once more."
+	mv "$WORK/console.log" "$WORK/console.lockup.log"
+	t0=$(date +%s)
+	boot_guest "$WORK/console.log"
+fi
 guest_s=$(($(date +%s) - t0))
 line=$(grep -E '^kernel-[0-9.]+: [0-9]+ passed, [0-9]+ failed' "$WORK/console.log" | tail -1)
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
@@ -161,4 +178,5 @@ for k in $(awk '{ print $4 }' "$WORK/matrix" | sort -u); do
 	echo "  ....  automatic choice on $k: $(awk -v k="$k" '$4 == k && $5 == "yes" { printf "%s %s  ", $2, $3 }' "$WORK/matrix")"
 done
 echo "kernels: total time $(($(date +%s) - t_start))s (guest ${guest_s}s)"
+[ -z "$LOCKUP" ] || echo "kernels: NOTE: the first boot soft-locked and was booted again: $LOCKUP"
 summary
