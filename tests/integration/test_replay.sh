@@ -16,6 +16,10 @@
 #     (the file and its inflated body are small); show and record mark the rest as past
 #     --content-max, to the byte; replay serves the 1 KiB, then zeros, and says why. Recorded
 #     without a limit, every byte (calls over 64 KiB included): its replay gives curl the file.
+#  6. A divergence next to the end of the stored bytes: a client sends 2000 bytes, recorded with
+#     --content-max 1KiB (1024 kept); a re-run that differs from byte 1020 on is reported at
+#     offset 1020 with the 4 stored bytes as the expected excerpt (nothing read past them), and
+#     one that differs only past byte 1024 is not a divergence (those bytes were not recorded).
 source "$(dirname "$0")/lib.sh"
 
 require_bpf
@@ -295,4 +299,58 @@ sed 's/^/        replay| /' "$TMP/whole.rep.err"
 assert_eq "replay --verify of the whole 4 MiB download passes" 0 "$rc"
 check "... and curl got the file byte for byte" cmp -s "$TMP/www/big.bin" "$TMP/whole.rep.out"
 check_clean "after the --content-max replay"
+
+# ---- 6. a divergence next to the end of the stored bytes --------------------------------------
+cat >"$TMP/sink.py" <<'PYEOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+c, _ = s.accept()
+got = 0
+while got < 2000:
+    b = c.recv(4096)
+    if not b:
+        break
+    got += len(b)
+c.sendall(b"got %d\n" % got)
+c.close()
+PYEOF
+# send.sh IP PORT C1 C2: 1020 bytes "A", 4 bytes C1, 976 bytes C2; prints the answer
+cat >"$TMP/send.sh" <<'SHEOF'
+exec 3<>"/dev/tcp/$1/$2" || exit 1
+a=$(printf 'A%.0s' $(seq 1020)); b=$(printf "$3%.0s" 1 2 3 4); c=$(printf "$4%.0s" $(seq 976))
+printf '%s%s%s' "$a" "$b" "$c" >&3
+IFS= read -r line <&3
+echo "$line"
+SHEOF
+server sink python3 "$TMP/sink.py" "$SRV_IP" 8082
+SINK_PID=$SRV_PID
+wait_for 10 "the sink (8082) up" sh -c "ip netns exec $NS ss -Hltn 'sport = :8082' | grep -q ." ||
+	die "the sink on 8082 did not start"
+"$PROVTAP" record -o "$TMP/edge.ptx" --content-max 1KiB -- bash "$TMP/send.sh" "$SRV_IP" 8082 B C \
+	>"$TMP/edge.rec.out" 2>"$TMP/edge.rec.err"
+rc=$?
+sed 's/^/        record| /' "$TMP/edge.rec.err"
+assert_eq "record of the 2000-byte send: exit 0, the sink got it all" "0 got 2000" "$rc $(cat "$TMP/edge.rec.out")"
+assert_contains "record warns: 976 of the 2000 bytes sent are past --content-max" \
+	"connection 0 .* lacks some of the 2000 bytes sent: 976 bytes past --content-max$" "$TMP/edge.rec.err"
+wait "$SINK_PID" 2>/dev/null
+"$PROVTAP" replay "$TMP/edge.ptx" --verify -- bash "$TMP/send.sh" "$SRV_IP" 8082 X C >"$TMP/edge.rep1.out" \
+	2>"$TMP/edge.rep1.err"
+rc=$?
+sed 's/^/        replay| /' "$TMP/edge.rep1.err"
+assert_eq "differing from byte 1020: --verify fails" 1 "$rc"
+assert_contains "... at offset 1020, the 4 stored bytes expected" \
+	"DIVERGENCE .*byte offset 1020: expected 42 42 42 42 \|BBBB\| got 58 58 58 58 43 43 43 43 43 43 43 43 43 43 43 43 \|XXXXCCCCCCCCCCCC\|$" \
+	"$TMP/edge.rep1.err"
+assert_eq "... the client still got the recorded answer" "got 2000" "$(cat "$TMP/edge.rep1.out")"
+"$PROVTAP" replay "$TMP/edge.ptx" --verify -- bash "$TMP/send.sh" "$SRV_IP" 8082 B Y >"$TMP/edge.rep2.out" \
+	2>"$TMP/edge.rep2.err"
+rc=$?
+sed 's/^/        replay| /' "$TMP/edge.rep2.err"
+assert_eq "differing only past the stored bytes: --verify passes" 0 "$rc"
+check "... no DIVERGENCE line" not grep -q DIVERGENCE "$TMP/edge.rep2.err"
+check_clean "after the divergence at the stored bytes' end"
 cd /
