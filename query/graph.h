@@ -167,6 +167,11 @@ struct pt_graph {
 	char **warnings;	/* what a reader must know (lost records, limits, packets not found) */
 	size_t nwarnings;
 	const struct pt_pmload *l;	/* the model it was built from (not owned) */
+	/* graph_answer.c's own: array sizes, and hash indexes of v by id and of e by its fields
+	 * (open addressing, slot = index + 1, 0 empty) */
+	size_t vcap, ecap, ncap;
+	__u32 *vhash, *ehash;
+	size_t vhash_n, ehash_n;	/* slots, a power of two */
 };
 
 /*

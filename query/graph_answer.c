@@ -73,11 +73,103 @@ int pt_gwarn(struct pt_gwalk *w, const char *fmt, ...)
 	return 0;
 }
 
+/* FNV-1a of n bytes at p, continuing from h */
+static __u64 fnv(const void *p, size_t n, __u64 h)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+#define FNV0	0xcbf29ce484222325ULL
+
+static __u64 vertex_hash(const char *id)
+{
+	return fnv(id, strlen(id), FNV0);
+}
+
+static __u64 edge_hash(__u32 from, __u32 to, __u8 kind, __u64 ts, const char *label)
+{
+	__u64 h = fnv(&from, sizeof(from), FNV0);
+
+	h = fnv(&to, sizeof(to), h);
+	h = fnv(&kind, sizeof(kind), h);
+	h = fnv(&ts, sizeof(ts), h);
+	return fnv(label, strlen(label), h);
+}
+
+/* Put index i (hash h) into the table of n slots (a power of two, never full). */
+static void slot_put(__u32 *t, size_t n, __u64 h, __u32 i)
+{
+	size_t k = h & (n - 1);
+
+	while (t[k])
+		k = (k + 1) & (n - 1);
+	t[k] = i + 1;
+}
+
+/* Grow the table *t (*n slots) to hold count + 1 entries at most half full, rehashing the
+ * count entries there by hash_of(g, index). 0 or -ENOMEM (the old table stays). */
+static int slots_reserve(const struct pt_graph *g, __u32 **t, size_t *n, size_t count,
+			 __u64 (*hash_of)(const struct pt_graph *, __u32))
+{
+	size_t nn = *n ? *n : 64;
+	__u32 *nt;
+
+	if ((count + 1) * 2 <= *n)
+		return 0;
+	while ((count + 1) * 2 > nn)
+		nn *= 2;
+	nt = calloc(nn, sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	for (__u32 i = 0; i < count; i++)
+		slot_put(nt, nn, hash_of(g, i), i);
+	free(*t);
+	*t = nt;
+	*n = nn;
+	return 0;
+}
+
+static __u64 vertex_hash_of(const struct pt_graph *g, __u32 i)
+{
+	return vertex_hash(g->v[i].id);
+}
+
+static __u64 edge_hash_of(const struct pt_graph *g, __u32 i)
+{
+	const struct pt_graph_edge *e = &g->e[i];
+
+	return edge_hash(e->from, e->to, e->kind, e->ts, e->label);
+}
+
+/* Make room in an array of elements of size sz for one more (geometric growth). 0 or -ENOMEM. */
+static int array_reserve(void **a, size_t *cap, size_t n, size_t sz)
+{
+	size_t nc = *cap ? *cap * 2 : 16;
+	void *na;
+
+	if (n < *cap)
+		return 0;
+	na = realloc(*a, nc * sz);
+	if (!na)
+		return -ENOMEM;
+	*a = na;
+	*cap = nc;
+	return 0;
+}
+
 static __u32 find_vertex(const struct pt_graph *g, const char *id)
 {
-	for (size_t i = 0; i < g->nv; i++)
-		if (!strcmp(g->v[i].id, id))
-			return (__u32)i;
+	size_t k;
+
+	if (!g->vhash_n)
+		return PT_GRAPH_NONE;
+	for (k = vertex_hash(id) & (g->vhash_n - 1); g->vhash[k]; k = (k + 1) & (g->vhash_n - 1))
+		if (!strcmp(g->v[g->vhash[k] - 1].id, id))
+			return g->vhash[k] - 1;
 	return PT_GRAPH_NONE;
 }
 
@@ -90,10 +182,12 @@ __u32 pt_gadd_vertex(struct pt_gwalk *w, __u8 kind, const char *id, __u64 ts, co
 
 	if (i != PT_GRAPH_NONE)
 		return i;
-	nv = realloc(g->v, (g->nv + 1) * sizeof(*nv));
-	if (!nv)
+	nv = g->v;
+	if (array_reserve((void **)&nv, &g->vcap, g->nv, sizeof(*nv)))
 		return PT_GRAPH_NONE;
 	g->v = nv;
+	if (slots_reserve(g, &g->vhash, &g->vhash_n, g->nv, vertex_hash_of))
+		return PT_GRAPH_NONE;
 	v = &g->v[g->nv];
 	v->kind = kind;
 	v->ts = ts;
@@ -106,22 +200,42 @@ __u32 pt_gadd_vertex(struct pt_gwalk *w, __u8 kind, const char *id, __u64 ts, co
 		free(v->json);
 		return PT_GRAPH_NONE;
 	}
+	slot_put(g->vhash, g->vhash_n, vertex_hash(id), (__u32)g->nv);
 	return (__u32)g->nv++;
+}
+
+static __u32 find_edge(const struct pt_graph *g, __u64 h, __u32 from, __u32 to, const struct pt_gcand *c)
+{
+	size_t k;
+
+	if (!g->ehash_n)
+		return PT_GRAPH_NONE;
+	for (k = h & (g->ehash_n - 1); g->ehash[k]; k = (k + 1) & (g->ehash_n - 1)) {
+		const struct pt_graph_edge *e = &g->e[g->ehash[k] - 1];
+
+		if (e->from == from && e->to == to && e->kind == c->ekind && e->ts == c->ts &&
+		    !strcmp(e->label, c->label))
+			return g->ehash[k] - 1;
+	}
+	return PT_GRAPH_NONE;
 }
 
 __u32 pt_gadd_edge(struct pt_gwalk *w, __u32 from, __u32 to, const struct pt_gcand *c)
 {
 	struct pt_graph *g = w->g;
 	struct pt_graph_edge *ne, *e;
+	__u64 h = edge_hash(from, to, c->ekind, c->ts, c->label);
 
-	for (size_t i = 0; i < g->ne; i++)	/* the same edge met again (a vertex seen twice) */
-		if (g->e[i].from == from && g->e[i].to == to && g->e[i].kind == c->ekind && g->e[i].ts == c->ts &&
-		    !strcmp(g->e[i].label, c->label))
-			return (__u32)i;
-	ne = realloc(g->e, (g->ne + 1) * sizeof(*ne));
-	if (!ne)
+	__u32 i = find_edge(g, h, from, to, c);
+
+	if (i != PT_GRAPH_NONE)	/* the same edge met again (a vertex seen twice) */
+		return i;
+	ne = g->e;
+	if (array_reserve((void **)&ne, &g->ecap, g->ne, sizeof(*ne)))
 		return PT_GRAPH_NONE;
 	g->e = ne;
+	if (slots_reserve(g, &g->ehash, &g->ehash_n, g->ne, edge_hash_of))
+		return PT_GRAPH_NONE;
 	e = &g->e[g->ne];
 	e->from = from;
 	e->to = to;
@@ -135,6 +249,7 @@ __u32 pt_gadd_edge(struct pt_gwalk *w, __u32 from, __u32 to, const struct pt_gca
 		free(e->json);
 		return PT_GRAPH_NONE;
 	}
+	slot_put(g->ehash, g->ehash_n, h, (__u32)g->ne);
 	return (__u32)g->ne++;
 }
 
@@ -143,8 +258,8 @@ __u32 pt_gadd_node(struct pt_gwalk *w, __u32 vtx, __u32 edg, __u32 parent, __u8 
 	struct pt_graph *g = w->g;
 	struct pt_graph_node *nn, *n;
 
-	nn = realloc(g->n, (g->nn + 1) * sizeof(*nn));
-	if (!nn)
+	nn = g->n;
+	if (array_reserve((void **)&nn, &g->ncap, g->nn, sizeof(*nn)))
 		return PT_GRAPH_NONE;
 	g->n = nn;
 	n = &g->n[g->nn];
@@ -209,5 +324,7 @@ void pt_graph_free(struct pt_graph *g)
 	free(g->e);
 	free(g->n);
 	free(g->warnings);
+	free(g->vhash);
+	free(g->ehash);
 	free(g);
 }

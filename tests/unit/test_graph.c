@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "query/graph.h"
+#include "query/graph_int.h"
 #include "query/pmload.h"
 #include "query/vertex.h"
 #include "tests/support/procrec.h"
@@ -537,6 +538,49 @@ START_TEST(test_unknown)
 }
 END_TEST
 
+/* The answer's vertex and edge tables past their first sizes: an id or edge met again is the one
+ * already there, at any size (hash indexes, rehashed as they grow). */
+START_TEST(test_graph_tables_grow)
+{
+	struct pt_gwalk w = { 0 };
+	struct pt_gcand c = { 0 };
+	char id[32];
+	__u32 i, v;
+
+	w.g = calloc(1, sizeof(*w.g));
+	ck_assert_ptr_nonnull(w.g);
+	for (i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "proc:h/%u@1", i);
+		ck_assert_uint_eq(pt_gadd_vertex(&w, PT_V_PROC, id, i, "s", "{}"), i);
+	}
+	for (i = 0; i < 5000; i += 7) {
+		snprintf(id, sizeof(id), "proc:h/%u@1", i);
+		ck_assert_uint_eq(pt_gadd_vertex(&w, PT_V_PROC, id, 0, "other", "{}"), i);
+	}
+	ck_assert_uint_eq(w.g->nv, 5000);
+	ck_assert_str_eq(w.g->v[4999].id, "proc:h/4999@1");
+	c.ekind = 1;
+	for (i = 0; i + 1 < 5000; i++) {
+		c.ts = i;
+		snprintf(c.label, sizeof(c.label), "e%u", i % 3);
+		ck_assert_uint_eq(pt_gadd_edge(&w, i, i + 1, &c), i);
+	}
+	/* the same again: found; one field different: new */
+	c.ts = 10;
+	snprintf(c.label, sizeof(c.label), "e%u", 10 % 3);
+	ck_assert_uint_eq(pt_gadd_edge(&w, 10, 11, &c), 10);
+	snprintf(c.label, sizeof(c.label), "other");
+	v = pt_gadd_edge(&w, 10, 11, &c);
+	ck_assert_uint_eq(v, 4999);
+	c.ts = 11;
+	snprintf(c.label, sizeof(c.label), "e%u", 10 % 3);
+	ck_assert_uint_eq(pt_gadd_edge(&w, 10, 11, &c), 5000);
+	ck_assert_uint_eq(w.g->ne, 5001);
+	ck_assert_uint_eq(w.g->e[4999].to, 11);
+	pt_graph_free(w.g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -549,6 +593,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_impact_file);
 	tcase_add_test(tc, test_why_file);
 	tcase_add_test(tc, test_pkt_conn_roots);
+	tcase_add_test(tc, test_graph_tables_grow);
 	tcase_add_test(tc, test_opened);
 	tcase_add_test(tc, test_unknown);
 	suite_add_tcase(s, tc);
