@@ -95,7 +95,10 @@ static void usage_status(FILE *out)
 		"usage: provtap probe status [--json]\n"
 		"\n"
 		"Capture points, the program variant chosen, counters (seen, filtered, recorded,\n"
-		"ring-buffer drops, truncated), filters, ring buffer use and kernel features.\n");
+		"ring-buffer drops, truncated), filters, ring buffer use and kernel features.\n"
+		"Exit status 1 when what is loaded cannot be read (e.g. probes loaded by another\n"
+		"provtap version, whose maps have another layout: unload them with that version,\n"
+		"or `provtap probe unload --all`).\n");
 }
 
 void usage_probe(FILE *out)

@@ -62,6 +62,7 @@ struct collector {
 	__u32 drop_stats_id;			/* their map's id, 0 when not open */
 	__u64 drop_fail_seen;
 	bool waiting_logged;
+	long long foreign_ring_id;	/* the packet ring of probes of another layout (said once), 0 none */
 	bool pin_unreadable_logged;
 	int lock_fd;			/* one collector per pin dir (abstract socket) */
 	__u32 boot_hash;
@@ -407,8 +408,7 @@ static long long pinned_map_id(const char *rel)
 
 static void proc_close(struct collector *c)
 {
-	char path[512];
-	int fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_IGNORE_PIN));
+	int fd = pt_pin_map_open(PT_PROC_IGNORE_PIN, BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(__u8));
 
 	if (fd >= 0) {
 		bpf_map_delete_elem(fd, &(__u32){ (__u32)getpid() });
@@ -438,7 +438,7 @@ static void proc_open(struct collector *c)
 	 * process. Entries of collectors that died without removing theirs go
 	 * first (their pid could be reused by a process that should be traced).
 	 */
-	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_IGNORE_PIN));
+	fd = pt_pin_map_open(PT_PROC_IGNORE_PIN, BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(__u8));
 	if (fd >= 0) {
 		__u32 key, next, *prev = NULL;
 
@@ -454,8 +454,9 @@ static void proc_open(struct collector *c)
 			strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	c->proc_stats_fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_STATS_PIN));
-	c->proc_reported_fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_REPORTED_PIN));
+	c->proc_stats_fd = pt_pin_map_open(PT_PROC_STATS_PIN, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+					   sizeof(struct pt_proc_stats));
+	c->proc_reported_fd = pt_pin_map_open(PT_PROC_REPORTED_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64));
 	for (int i = 0; i < PT_PC_MAX; i++) {
 		c->proc_fail_seen[i] = 0;
 		if (c->proc_reported_fd >= 0)
@@ -520,7 +521,6 @@ static void drop_close(struct collector *c)
 static void drop_tick(struct collector *c, __u64 now)
 {
 	long long id = pinned_map_id(PT_DROP_STATS_PIN);
-	char path[512];
 
 	if (id < 0)
 		return;		/* unreadable now: keep following what is open */
@@ -533,7 +533,13 @@ static void drop_tick(struct collector *c, __u64 now)
 	if (c->drop_stats_fd < 0)
 		return;
 	c->drop_stats_id = (__u32)id;
-	c->drop_reported_fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_REPORTED_PIN));
+	if (pt_map_layout_check(c->drop_stats_fd, PT_DROP_STATS_PIN, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+				sizeof(struct pt_drop_stats))) {
+		close(c->drop_stats_fd);	/* another version's: not read (said once per new map) */
+		c->drop_stats_fd = -1;
+		return;
+	}
+	c->drop_reported_fd = pt_pin_map_open(PT_DROP_REPORTED_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64));
 	if (c->drop_reported_fd >= 0)
 		bpf_map_lookup_elem(c->drop_reported_fd, &(__u32){ 0 }, &c->drop_fail_seen);
 	drop_losses(c, now);
@@ -567,9 +573,19 @@ static void detach_ring(struct collector *c)
 /* Open the pinned maps and ring when probes exist; skip what the store already has. */
 static void attach_ring(struct collector *c)
 {
+	long long ring_id = 0;
 	int err;
 
+	/* another provtap version's probes: said once (pt_pins_open), tried again when others are loaded */
+	if (c->foreign_ring_id) {
+		ring_id = pinned_map_id(pt_map_names[PT_MAP_RING]);
+		if (ring_id == c->foreign_ring_id)
+			return;
+		c->foreign_ring_id = 0;
+	}
 	err = pt_pins_open(&c->pins);
+	if (err == -EPROTO)
+		c->foreign_ring_id = ring_id ? ring_id : pinned_map_id(pt_map_names[PT_MAP_RING]);
 	if (err) {
 		if (err == -ENOENT && !c->waiting_logged)
 			pt_info("waiting for probes (`provtap probe load`; pins in %s)", pt_pin_dir());

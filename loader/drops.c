@@ -54,8 +54,13 @@ int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
 		pt_err("drop probe: cannot reuse pinned map pt_ring: %s", strerror(-err));
 		goto cleanup;
 	}
-	/* a stale counter pin (a crashed unload) is reused, not an error */
-	fd = bpf_obj_get(spath);
+	/* a stale counter pin (a crashed unload) is reused, not an error; another version's is */
+	fd = pt_pin_map_open(PT_DROP_STATS_PIN, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+			     sizeof(struct pt_drop_stats));
+	if (fd < 0 && errno == EPROTO) {
+		err = -EPROTO;
+		goto cleanup;
+	}
 	if (fd >= 0) {
 		err = bpf_map__reuse_fd(skel->maps.pt_dstats, fd);
 		close(fd);
@@ -89,7 +94,11 @@ int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
 		free(zero);
 	}
 	/* the collector's mark of stored losses, zero with the counters (a stale pin is reused) */
-	rfd = bpf_obj_get(rpath);
+	rfd = pt_pin_map_open(PT_DROP_REPORTED_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64));
+	if (rfd < 0 && errno == EPROTO) {
+		err = -EPROTO;
+		goto cleanup;
+	}
 	if (rfd < 0) {
 		rfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pt_dreported", sizeof(__u32), sizeof(__u64), 1, NULL);
 		if (rfd < 0 || bpf_obj_pin(rfd, rpath)) {
@@ -216,7 +225,8 @@ int pt_drops_state(struct pt_drops_state *s)
 	s->loaded = true;
 	link_variant(lfd, s);
 	close(lfd);
-	sfd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_DROP_STATS_PIN));
+	sfd = pt_pin_map_open(PT_DROP_STATS_PIN, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+			      sizeof(struct pt_drop_stats));
 	if (sfd < 0)
 		return -errno;
 	err = pt_drops_stats_sum(sfd, &s->st);

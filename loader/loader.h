@@ -63,7 +63,11 @@ int pt_probe_unload_procs(void);
  */
 int pt_probe_filter(const struct pt_point_spec *specs, int nspecs, bool all, const char *filter);
 
-/* Print capture points, variants, counters, drops and filters. json: one object. */
+/*
+ * Print capture points, variants, counters, drops and filters. json: one
+ * object. 0, or -errno when something loaded cannot be read (-EPROTO: loaded
+ * by another provtap version; what can be read is printed all the same).
+ */
 int pt_probe_status(FILE *out, bool json);
 
 /* Bytes in the ring buffer (map fd) that no collector has consumed; -1 if unknown. */

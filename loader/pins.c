@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include "bpf/pkt.h"
 #include "common/log.h"
 #include "loader/pins.h"
 
@@ -18,6 +19,16 @@ const char *const pt_map_names[PT_MAP_NR] = {
 	[PT_MAP_RING] = "pt_ring",	[PT_MAP_STATS] = "pt_stats",
 	[PT_MAP_POLICY] = "pt_policy",	[PT_MAP_ACTIVE] = "pt_active",
 	[PT_MAP_POINTS] = "pt_points",	[PT_MAP_REPORTED] = "pt_reported",
+};
+
+/* the layout of each (bpf/pkt_maps.bpf.h): type, key size, value size */
+static const struct { __u32 type, key, value; } map_layout[PT_MAP_NR] = {
+	[PT_MAP_RING] = { BPF_MAP_TYPE_RINGBUF, 0, 0 },
+	[PT_MAP_STATS] = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct pt_point_stats) },
+	[PT_MAP_POLICY] = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct pt_policy) },
+	[PT_MAP_ACTIVE] = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u32) },
+	[PT_MAP_POINTS] = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct pt_point_info) },
+	[PT_MAP_REPORTED] = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64) },
 };
 
 const char *pt_pin_dir(void)
@@ -54,6 +65,39 @@ void pt_pins_close(struct pt_pins *p)
 	p->lock_fd = -1;
 }
 
+int pt_map_layout_check(int fd, const char *what, __u32 type, __u32 key_size, __u32 value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type == type && info.key_size == key_size && info.value_size == value_size)
+		return 0;
+	pt_err("map %s is not of this provtap's layout (type %u, key %u, value %u bytes; this provtap's: type "
+	       "%u, key %u, value %u): the probes were loaded by another provtap version; unload them with that "
+	       "one, or `provtap probe unload --all`", what, info.type, info.key_size, info.value_size, type,
+	       key_size, value_size);
+	return -EPROTO;
+}
+
+int pt_pin_map_open(const char *rel, __u32 type, __u32 key_size, __u32 value_size)
+{
+	char path[512];
+	int fd, e;
+
+	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), rel));
+	if (fd < 0)
+		return -1;
+	e = pt_map_layout_check(fd, path, type, key_size, value_size);
+	if (e) {
+		close(fd);
+		errno = -e;
+		return -1;
+	}
+	return fd;
+}
+
 int pt_pins_open(struct pt_pins *p)
 {
 	char path[512];
@@ -62,12 +106,14 @@ int pt_pins_open(struct pt_pins *p)
 	for (int i = 0; i < PT_MAP_NR; i++) {
 		if (p->fd[i] >= 0)
 			continue;
-		p->fd[i] = bpf_obj_get(pt_pin_path(path, sizeof(path), pt_map_names[i]));
+		p->fd[i] = pt_pin_map_open(pt_map_names[i], map_layout[i].type, map_layout[i].key,
+					   map_layout[i].value);
 		if (p->fd[i] < 0) {
 			err = -errno;
 			p->fd[i] = -1;
-			if (err != -ENOENT)
-				pt_err("cannot open pinned map %s: %s", path, strerror(-err));
+			if (err != -ENOENT && err != -EPROTO)
+				pt_err("cannot open pinned map %s: %s",
+				       pt_pin_path(path, sizeof(path), pt_map_names[i]), strerror(-err));
 			for (int j = 0; j < PT_MAP_NR; j++) {
 				if (p->fd[j] >= 0)
 					close(p->fd[j]);

@@ -12,6 +12,7 @@
 #define PROVTAP_PINS_H
 
 #include <stdbool.h>
+#include <linux/types.h>
 
 enum pt_map_id { PT_MAP_RING, PT_MAP_STATS, PT_MAP_POLICY, PT_MAP_ACTIVE, PT_MAP_POINTS, PT_MAP_REPORTED, PT_MAP_NR };
 
@@ -32,8 +33,24 @@ char *pt_pin_path(char *buf, size_t len, const char *rel);
 void pt_pins_init(struct pt_pins *p);
 
 /*
- * Open every pinned map. Returns 0, -ENOENT when no probes are loaded (no pins),
- * or another negative errno (with a log line). On error nothing stays open.
+ * pt_pin_map_open - the map pinned at rel (below the pin dir), checked to be
+ * what this provtap builds: map type, key and value size. Returns its fd, or
+ * -1 with errno: ENOENT not pinned, EPROTO another layout (logged, naming the
+ * sizes: the probes were loaded by another provtap version, whose records and
+ * settings this one cannot read or write safely), or bpf_obj_get's errno.
+ * Every map read or written through a pin goes through here: a lookup into a
+ * smaller value than the map's would overrun the caller's buffer.
+ */
+int pt_pin_map_open(const char *rel, __u32 type, __u32 key_size, __u32 value_size);
+
+/* The same check of an open map fd (what: its name in the message). 0, -EPROTO (logged), -errno. */
+int pt_map_layout_check(int fd, const char *what, __u32 type, __u32 key_size, __u32 value_size);
+
+/*
+ * Open every pinned map (pt_pin_map_open: of this provtap's layout). Returns
+ * 0, -ENOENT when no probes are loaded (no pins), or another negative errno
+ * (with a log line; -EPROTO: loaded by another provtap version). On error
+ * nothing stays open.
  */
 int pt_pins_open(struct pt_pins *p);
 

@@ -486,7 +486,7 @@ int pt_procs_state(struct pt_procs_state *s)
 			s->links += e->d_name[0] != '.';
 		closedir(d);
 	}
-	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_CFG_PIN));
+	fd = pt_pin_map_open(PT_PROC_CFG_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(s->cfg));
 	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &s->cfg))
 		err = -errno;
 	if (fd >= 0)
@@ -495,7 +495,8 @@ int pt_procs_state(struct pt_procs_state *s)
 	s->variant = pt_proc_variant_name(s->cfg.variant);
 	s->send_variant = pt_variant_by_id((enum pt_prog)s->cfg.send_variant) ?
 			  pt_variant_by_id((enum pt_prog)s->cfg.send_variant)->name : "?";
-	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_STATS_PIN));
+	fd = pt_pin_map_open(PT_PROC_STATS_PIN, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+			     sizeof(struct pt_proc_stats));
 	if (fd < 0)
 		return err ? err : -errno;
 	if (!err)

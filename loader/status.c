@@ -79,15 +79,28 @@ static void drops_status(FILE *out, bool json)
 			"the collector running\n", (unsigned long long)d.st.ring_fail);
 }
 
-/* The proc family: scope, content, attachments, counters per category. */
-static void procs_status(FILE *out, bool json)
+/* Why a family's state cannot be read, from -errno. */
+static const char *why(int err)
 {
-	struct pt_procs_state p;
-	int err = pt_procs_state(&p);
+	return err == -EPROTO ? "loaded by another provtap version (its maps' layout is not this one's)"
+			      : strerror(-err);
+}
+
+/*
+ * The proc family (p, read by pt_procs_state, which returned err): scope,
+ * content, attachments, counters per category; when loaded but unreadable,
+ * only that and why (JSON: "error"). Returns err.
+ */
+static int procs_status(FILE *out, bool json, const struct pt_procs_state *ps, int err)
+{
+	const struct pt_procs_state p = *ps;
 
 	if (json) {
 		fprintf(out, ",\"procs\":{\"loaded\":%s", p.loaded ? "true" : "false");
-		if (p.loaded) {
+		if (p.loaded && err) {
+			fprintf(out, ",\"error\":");
+			pt_json_str(out, why(err));
+		} else if (p.loaded) {
 			fprintf(out, ",\"scope\":");
 			pt_json_str(out, p.scope);
 			fprintf(out, ",\"variant\":\"%s\",\"send_variant\":\"%s\",\"content\":%u,\"tracepoints\":%d,"
@@ -107,14 +120,16 @@ static void procs_status(FILE *out, bool json)
 			fputc('}', out);
 		}
 		fputc('}', out);
-		return;
+		return p.loaded ? err : 0;
 	}
 	if (!p.loaded) {
 		fprintf(out, "\nproc probes: not loaded (`provtap probe load --procs`)\n");
-		return;
+		return 0;
 	}
-	if (err)
-		fprintf(out, "\nproc probes: loaded, but their state cannot be read: %s\n", strerror(-err));
+	if (err) {
+		fprintf(out, "\nproc probes: loaded, but their state cannot be read: %s\n", why(err));
+		return err;
+	}
 	fprintf(out, "\nproc probes  variant %s, send hook %s, %d attachments, scope %s, content %u bytes per call%s",
 		p.variant, p.send_variant, p.links, p.scope, p.cfg.content_max,
 		p.cfg.content_flags & PT_CONTENT_INET ? " (IPv4/IPv6 sockets only)" : "");
@@ -139,6 +154,7 @@ static void procs_status(FILE *out, bool json)
 			break;
 		}
 	}
+	return 0;
 }
 
 int pt_probe_status(FILE *out, bool json)
@@ -147,30 +163,29 @@ int pt_probe_status(FILE *out, bool json)
 	const struct pt_features *f = pt_features_get();
 	struct bpf_map_info ri = {};
 	__u32 rlen = sizeof(ri);
+	struct pt_procs_state ps;
 	struct pt_pins pins;
 	long long backlog;
-	int err, n;
+	int err, perr, n;
 
 	pt_pins_init(&pins);
 	err = pt_pins_open(&pins);
 	if (err == -ENOENT) {
-		struct pt_procs_state ps;
-
-		pt_procs_state(&ps);
+		perr = pt_procs_state(&ps);
 		if (json) {
 			fprintf(out, "{\"pin_dir\":");
 			pt_json_str(out, pt_pin_dir());
 			fprintf(out, ",\"loaded\":%s,\"points\":[]", ps.loaded ? "true" : "false");
 			if (ps.loaded)
-				procs_status(out, json);
+				perr = procs_status(out, json, &ps, perr);
 			fprintf(out, "}\n");
 		} else if (ps.loaded) {
 			fprintf(out, "pin dir     %s\nno packet probes or drop probe loaded\n", pt_pin_dir());
-			procs_status(out, json);
+			perr = procs_status(out, json, &ps, perr);
 		} else {
 			fprintf(out, "no probes loaded (nothing pinned in %s)\n", pt_pin_dir());
 		}
-		return 0;
+		return ps.loaded ? perr : 0;
 	}
 	if (err)
 		return err;
@@ -243,10 +258,9 @@ int pt_probe_status(FILE *out, bool json)
 	else if (!n)
 		fprintf(out, "(no capture points)\n");
 	drops_status(out, json);
-	procs_status(out, json);
+	err = procs_status(out, json, &ps, pt_procs_state(&ps));
 	if (json)
 		fprintf(out, "}\n");
-	err = 0;
 cleanup:
 	pt_pins_close(&pins);
 	return err;

@@ -68,6 +68,35 @@ check "collector with --store naming a file: exit non-zero (got $rc)" [ $rc -ne 
 assert_contains "  ... with a clear message" "(not a directory|afile)" "$TMP/third.out"
 sed 's/^/        | /' "$TMP/third.out" | head -3
 
+# probes of another provtap version: pinned maps of another layout (what a newer or older build
+# leaves loaded) are refused by name, never read into this build's smaller structs
+OTHER=/sys/fs/bpf/provtap-other-$$
+on_exit "rm -rf '$OTHER'"
+mkdir -p "$OTHER/proc"
+bpftool map create "$OTHER/proc/pt_pring" type ringbuf key 0 value 0 entries 4096 name pt_pring &&
+	bpftool map create "$OTHER/proc/pt_pcfg" type array key 4 value 512 entries 1 name pt_pcfg &&
+	bpftool map create "$OTHER/proc/pt_pstats" type percpu_array key 4 value 8 entries 8 name pt_pstats &&
+	bpftool map create "$OTHER/pt_ring" type ringbuf key 0 value 0 entries 4096 name pt_ring &&
+	bpftool map create "$OTHER/pt_stats" type percpu_array key 4 value 8 entries 8 name pt_stats ||
+	fail "bpftool map create (the other version's pins)"
+PROVTAP_PIN_DIR=$OTHER "$PROVTAP" probe status >"$TMP/other.out" 2>&1
+rc=$?
+sed 's/^/        | /' "$TMP/other.out" | head -4
+assert_eq "probes of another version: status exits 1" 1 "$rc"
+assert_contains "  ... names the map and both layouts" \
+	"map $OTHER/pt_stats is not of this provtap's layout \(type 6, key 4, value 8 bytes; this provtap's: type 6, key 4, value [0-9]+\): the probes were loaded by another provtap version" \
+	"$TMP/other.out"
+rm -f "$OTHER/pt_ring" "$OTHER/pt_stats"
+PROVTAP_PIN_DIR=$OTHER "$PROVTAP" probe status --json >"$TMP/other.json" 2>"$TMP/other.err"
+rc=$?
+assert_eq "proc probes of another version: status --json exits 1" 1 "$rc"
+assert_eq "  ... and says so in the procs object" \
+	'"procs":{"loaded":true,"error":"loaded by another provtap version (its maps'"'"' layout is not this one'"'"'s)"}' \
+	"$(grep -o '"procs":{[^}]*}' "$TMP/other.json")"
+assert_contains "  ... names the map on stderr" "map $OTHER/proc/pt_pcfg is not of this provtap's layout" "$TMP/other.err"
+PROVTAP_PIN_DIR=$OTHER "$PROVTAP" probe unload --all >"$TMP/other.unload" 2>&1
+assert_eq "  ... unload --all removes them" "0 gone" "$? $([ -e "$OTHER" ] && echo left || echo gone)"
+
 "$PROVTAP" probe unload --all >/dev/null 2>&1
 assert_eq "after unload --all: no points" 0 "$(status_npoints)"
 check "after unload --all: no clsact left on $VETH_C" no_clsact "$NS_CLIENT" "$VETH_C"
