@@ -645,10 +645,12 @@ int pt_ptx_encode(const struct pt_ptx *x, void **out, size_t *outlen, char *err,
 			const struct pt_ptx_stream *s = &x->conns[i].dir[d];
 			const char *why = pt_ptx_stream_check(s);
 
-			if (!why && s->stored > 0xffffffffu)
+			rc = why ? -EINVAL : 0;
+			if (!why && s->stored > 0xffffffffu) {
 				why = "STREAM stores 4 GiB or more";
+				rc = -EOVERFLOW;
+			}
 			if (why) {
-				rc = s->stored > 0xffffffffu ? -EOVERFLOW : -EINVAL;
 				snprintf(err, errlen, "cannot encode connection %u, %s direction: %s", i,
 					 d == PT_PTX_D_OUT ? "sent" : "received", why);
 				goto cleanup;
