@@ -725,14 +725,15 @@ static __u8 pat(__u64 i)
 	return (__u8)(i * 7 + 3);
 }
 
-/*
- * A finished model of process 200 that connected 10.3.0.1:1000 -> 10.3.0.2:2000
- * and sent one write of size bytes of which the first captured (a multiple of
- * PT_CHUNK_MAX; pattern pat) were recorded, the rest cut (PT_DAF_TRUNC).
- */
-static struct pt_procmodel *model_one_write(__u64 size, __u64 captured)
+/* The TCP socket of the models below (FD 3 of process 200): 10.3.0.1:1000 -> 10.3.0.2:2000, snd_seq seq. */
+static struct pt_fdinfo up_sock(__u32 seq)
 {
-	static __u8 chunk[PT_CHUNK_MAX];
+	return prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, seq, 77);
+}
+
+/* A model in which process 200 connected FD 3 (up_sock) at time 50. */
+static struct pt_procmodel *model_connected(void)
+{
 	struct pt_task t = prec_task(50, 200, 200, 200, "up");
 	struct pt_procmodel *m;
 	union prec r;
@@ -741,17 +742,30 @@ static struct pt_procmodel *model_one_write(__u64 size, __u64 captured)
 	m = pt_procmodel_new(NULL, &err);
 	ck_assert_ptr_nonnull(m);
 	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
-	r.sys.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 1000, 77);
+	r.sys.info = up_sock(1000);
 	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
-	t = prec_task(100, 200, 200, 200, "up");
+	return m;
+}
+
+/*
+ * A finished model_connected() that sent one write of size bytes of which the
+ * first captured (a multiple of PT_CHUNK_MAX; pattern pat) were recorded, the
+ * rest cut (PT_DAF_TRUNC).
+ */
+static struct pt_procmodel *model_one_write(__u64 size, __u64 captured)
+{
+	static __u8 chunk[PT_CHUNK_MAX];
+	struct pt_task t = prec_task(100, 200, 200, 200, "up");
+	struct pt_procmodel *m = model_connected();
+	union prec r;
+
 	for (__u64 off = 0; off < captured; off += PT_CHUNK_MAX) {
 		for (__u32 i = 0; i < PT_CHUNK_MAX; i++)
 			chunk[i] = pat(off + i);
 		if (!off) {
 			prec_data(&r, &t, PT_CALL_WRITE, PT_DIR_OUT, 3, size, chunk, PT_CHUNK_MAX, captured);
 			r.data.flags = PT_DAF_TRUNC;
-			r.data.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 1000,
-						 77);
+			r.data.info = up_sock(1000);
 		} else {
 			prec_chunk(&r, 200, 100, 0, off, chunk, PT_CHUNK_MAX);
 		}
@@ -847,27 +861,20 @@ END_TEST
 START_TEST(build_marks_kernel_limit)
 {
 	static __u8 first[1000];
-	struct pt_task t = prec_task(50, 200, 200, 200, "up");
-	struct pt_procmodel *m;
+	struct pt_task t = prec_task(100, 200, 200, 200, "up");
+	struct pt_procmodel *m = model_connected();
 	struct pt_ptx *x;
 	union prec r;
-	int err;
 
 	for (__u32 i = 0; i < sizeof(first); i++)
 		first[i] = pat(i);
-	m = pt_procmodel_new(NULL, &err);
-	ck_assert_ptr_nonnull(m);
-	prec_sys(&r, &t, PT_CALL_CONNECT, 0, 3, -1, -1);
-	r.sys.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 1000, 77);
-	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
-	t = prec_task(100, 200, 200, 200, "up");
 	prec_data(&r, &t, PT_CALL_WRITE, PT_DIR_OUT, 3, 1000, first, sizeof(first), sizeof(first));
-	r.data.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 1000, 77);
+	r.data.info = up_sock(1000);
 	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
 	t = prec_task(300, 200, 200, 200, "up");
 	prec_data(&r, &t, PT_CALL_WRITE, PT_DIR_OUT, 3, 5000, NULL, 0, 0);
 	r.data.flags = PT_DAF_LIMIT;
-	r.data.info = prec_sock4(9000, SOCK_STREAM, IPPROTO_TCP, "10.3.0.1", 1000, "10.3.0.2", 2000, 2000, 77);
+	r.data.info = up_sock(2000);
 	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
 	ck_assert_int_eq(pt_procmodel_finish(m), 0);
 	for (int k = 0; k < 2; k++) {
