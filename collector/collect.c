@@ -63,6 +63,7 @@ struct collector {
 	__u64 drop_fail_seen;
 	bool waiting_logged;
 	long long foreign_ring_id;	/* the packet ring of probes of another layout (said once), 0 none */
+	long long foreign_proc_ring_id;	/* the same for the proc family */
 	bool pin_unreadable_logged;
 	int lock_fd;			/* one collector per pin dir (abstract socket) */
 	__u32 boot_hash;
@@ -422,17 +423,28 @@ static void proc_close(struct collector *c)
 	c->proc_stats_fd = c->proc_reported_fd = -1;
 }
 
-/* Attach to the proc ring when it is pinned. */
-static void proc_open(struct collector *c)
+/* Attach to the proc ring pinned (map id id), unless its family's maps are of another layout. */
+static void proc_open(struct collector *c, long long id)
 {
 	char path[512];
 	int fd;
 
+	/* another provtap version's proc probes: said once (pt_pin_map_open), not read */
+	if (id == c->foreign_proc_ring_id)
+		return;
+	c->proc_stats_fd = pt_pin_map_open(PT_PROC_STATS_PIN, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+					   sizeof(struct pt_proc_stats));
+	if (c->proc_stats_fd < 0 && errno == EPROTO) {
+		c->foreign_proc_ring_id = id;
+		return;
+	}
 	fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_RING_PIN));
-	if (fd < 0)
+	if (fd < 0 || open_src(c, &c->proc, fd)) {
+		if (c->proc_stats_fd >= 0)
+			close(c->proc_stats_fd);
+		c->proc_stats_fd = -1;
 		return;
-	if (open_src(c, &c->proc, fd))
-		return;
+	}
 	/*
 	 * The collector's own store writes are not provenance: never trace this
 	 * process. Entries of collectors that died without removing theirs go
@@ -454,8 +466,6 @@ static void proc_open(struct collector *c)
 			strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	c->proc_stats_fd = pt_pin_map_open(PT_PROC_STATS_PIN, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
-					   sizeof(struct pt_proc_stats));
 	c->proc_reported_fd = pt_pin_map_open(PT_PROC_REPORTED_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64));
 	for (int i = 0; i < PT_PC_MAX; i++) {
 		c->proc_fail_seen[i] = 0;
@@ -559,7 +569,7 @@ static void proc_tick(struct collector *c, __u64 now)
 		}
 	}
 	if (!c->proc.have && id > 0)
-		proc_open(c);
+		proc_open(c, id);
 	if (c->proc.have)
 		proc_losses(c, now);
 }
@@ -817,7 +827,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	if (err)
 		goto cleanup;
 	attach_ring(c);
-	proc_open(c);
+	proc_tick(c, pt_now_ns(CLOCK_BOOTTIME));
 	write_clock(c);
 	drain(c);
 	err = pt_privs_drop(o->user, uid, gid);

@@ -91,38 +91,36 @@ static const char *why(int err)
  * content, attachments, counters per category; when loaded but unreadable,
  * only that and why (JSON: "error"). Returns err.
  */
-static int procs_status(FILE *out, bool json, const struct pt_procs_state *ps, int err)
+static int procs_status(FILE *out, bool json, const struct pt_procs_state *p, int err)
 {
-	const struct pt_procs_state p = *ps;
-
 	if (json) {
-		fprintf(out, ",\"procs\":{\"loaded\":%s", p.loaded ? "true" : "false");
-		if (p.loaded && err) {
+		fprintf(out, ",\"procs\":{\"loaded\":%s", p->loaded ? "true" : "false");
+		if (p->loaded && err) {
 			fprintf(out, ",\"error\":");
 			pt_json_str(out, why(err));
-		} else if (p.loaded) {
+		} else if (p->loaded) {
 			fprintf(out, ",\"scope\":");
-			pt_json_str(out, p.scope);
+			pt_json_str(out, p->scope);
 			fprintf(out, ",\"variant\":\"%s\",\"send_variant\":\"%s\",\"content\":%u,\"tracepoints\":%d,"
 				"\"content_inet_only\":%s,\"content_per_connection\":%llu,\"ring_bytes\":%llu,"
 				"\"ring_backlog_bytes\":%lld,\"categories\":{",
-				p.variant, p.send_variant, p.cfg.content_max, p.links,
-				p.cfg.content_flags & PT_CONTENT_INET ? "true" : "false",
-				(unsigned long long)p.cfg.conn_content_max,
-				(unsigned long long)p.ring_bytes, (long long)p.backlog);
+				p->variant, p->send_variant, p->cfg.content_max, p->links,
+				p->cfg.content_flags & PT_CONTENT_INET ? "true" : "false",
+				(unsigned long long)p->cfg.conn_content_max,
+				(unsigned long long)p->ring_bytes, (long long)p->backlog);
 			for (int i = 0; i < PT_PC_MAX; i++)
 				fprintf(out, "%s\"%s\":{\"seen\":%llu,\"out_of_scope\":%llu,\"recorded\":%llu,"
 					"\"ring_drops\":%llu,\"noargs\":%llu,\"faults\":%llu,\"truncated\":%llu}",
-					i ? "," : "", pt_proc_cat_name(i), (unsigned long long)p.st[i].seen,
-					(unsigned long long)p.st[i].out_of_scope, (unsigned long long)p.st[i].emitted,
-					(unsigned long long)p.st[i].ring_fail, (unsigned long long)p.st[i].noargs,
-					(unsigned long long)p.st[i].fault, (unsigned long long)p.st[i].trunc);
+					i ? "," : "", pt_proc_cat_name(i), (unsigned long long)p->st[i].seen,
+					(unsigned long long)p->st[i].out_of_scope, (unsigned long long)p->st[i].emitted,
+					(unsigned long long)p->st[i].ring_fail, (unsigned long long)p->st[i].noargs,
+					(unsigned long long)p->st[i].fault, (unsigned long long)p->st[i].trunc);
 			fputc('}', out);
 		}
 		fputc('}', out);
-		return p.loaded ? err : 0;
+		return p->loaded ? err : 0;
 	}
-	if (!p.loaded) {
+	if (!p->loaded) {
 		fprintf(out, "\nproc probes: not loaded (`provtap probe load --procs`)\n");
 		return 0;
 	}
@@ -131,24 +129,24 @@ static int procs_status(FILE *out, bool json, const struct pt_procs_state *ps, i
 		return err;
 	}
 	fprintf(out, "\nproc probes  variant %s, send hook %s, %d attachments, scope %s, content %u bytes per call%s",
-		p.variant, p.send_variant, p.links, p.scope, p.cfg.content_max,
-		p.cfg.content_flags & PT_CONTENT_INET ? " (IPv4/IPv6 sockets only)" : "");
-	if (p.cfg.conn_content_max)
+		p->variant, p->send_variant, p->links, p->scope, p->cfg.content_max,
+		p->cfg.content_flags & PT_CONTENT_INET ? " (IPv4/IPv6 sockets only)" : "");
+	if (p->cfg.conn_content_max)
 		fprintf(out, ", TCP content up to %llu bytes per connection and direction",
-			(unsigned long long)p.cfg.conn_content_max);
+			(unsigned long long)p->cfg.conn_content_max);
 	fputc('\n', out);
 	fprintf(out, "  ring buffer %llu MiB, %lld bytes waiting for the collector\n",
-		(unsigned long long)(p.ring_bytes >> 20), (long long)p.backlog);
+		(unsigned long long)(p->ring_bytes >> 20), (long long)p->backlog);
 	fprintf(out, "  %-6s %12s %12s %12s %10s %8s %8s %8s\n", "KIND", "SEEN", "OUT-SCOPE", "RECORDED", "RINGDROP",
 		"NOARGS", "FAULTS", "TRUNC");
 	for (int i = 0; i < PT_PC_MAX; i++)
 		fprintf(out, "  %-6s %12llu %12llu %12llu %10llu %8llu %8llu %8llu\n", pt_proc_cat_name(i),
-			(unsigned long long)p.st[i].seen, (unsigned long long)p.st[i].out_of_scope,
-			(unsigned long long)p.st[i].emitted, (unsigned long long)p.st[i].ring_fail,
-			(unsigned long long)p.st[i].noargs, (unsigned long long)p.st[i].fault,
-			(unsigned long long)p.st[i].trunc);
+			(unsigned long long)p->st[i].seen, (unsigned long long)p->st[i].out_of_scope,
+			(unsigned long long)p->st[i].emitted, (unsigned long long)p->st[i].ring_fail,
+			(unsigned long long)p->st[i].noargs, (unsigned long long)p->st[i].fault,
+			(unsigned long long)p->st[i].trunc);
 	for (int i = 0; i < PT_PC_MAX; i++) {
-		if (p.st[i].ring_fail) {
+		if (p->st[i].ring_fail) {
 			fprintf(out, "  ^ records lost: ring buffer full; reload with a larger --proc-ring-mb, a "
 				"narrower scope or less --content, or keep the collector running\n");
 			break;
