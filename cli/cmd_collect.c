@@ -28,7 +28,8 @@ void usage_collect(FILE *out)
 		"                     older than AGE (e.g. 7d); may be given twice, once each\n"
 		"  --segment-size S   seal (compress, index) segments at this raw size (default 16MiB)\n"
 		"  --daemon           detach once ready; prints the daemon's PID on stdout\n"
-		"  --log FILE         the daemon's log (default /var/log/provtap-collect.log)\n"
+		"  --log FILE         the daemon's log (default /var/log/provtap-collect.log): all it\n"
+		"                     says, its start also on the terminal\n"
 		"\nexamples:\n"
 		"  provtap collect --store /var/lib/provtap --daemon\n"
 		"  provtap collect --store /var/lib/provtap --retain 10GiB --retain 7d\n");

@@ -770,13 +770,25 @@ int pt_collect_run(const struct pt_collect_opts *o)
 				    .on_new_segment = on_new_segment };
 	struct collector *c;
 	int sfd = -1, tfd = -1, err;
+	FILE *tee = NULL;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	bool stop = false;
 
+	/* a daemon's setup speaks on the terminal (errors must be seen) and into its log, which
+	 * must tell the whole story (e.g. the rings it took up, probes of another version) */
+	if (o->log_fd >= 0) {
+		int fd = fcntl(o->log_fd, F_DUPFD_CLOEXEC, 0);
+
+		tee = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (!tee && fd >= 0)
+			close(fd);
+		pt_log_tee(tee);
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
+	err = c ? 0 : -ENOMEM;
+	if (err)
+		goto cleanup;
 	c->o = o;
 	c->epfd = -1;
 	c->proc_stats_fd = c->proc_reported_fd = -1;
@@ -841,6 +853,10 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	}
 	if (o->log_fd >= 0) {
 		/* a daemon: from now on everything it says goes to its log */
+		pt_log_tee(NULL);
+		if (tee)
+			fclose(tee);
+		tee = NULL;
 		fflush(stderr);
 		dup2(o->log_fd, STDERR_FILENO);
 		close(o->log_fd);
@@ -887,6 +903,8 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	pt_info("collector stopping: %llu records stored this run%s", (unsigned long long)pt_store_get_stats(c->store)->records,
 		c->malformed ? " (some malformed ring records skipped)" : "");
 cleanup:
+	if (!c)
+		goto out;
 	if (c->malformed)
 		pt_warn("%llu ring record(s) had an impossible length and were skipped", (unsigned long long)c->malformed);
 	detach_ring(c);
@@ -904,5 +922,10 @@ cleanup:
 		close(c->lock_fd);	/* releases the lock */
 	free(c->batch);
 	free(c);
+out:
+	if (tee) {
+		pt_log_tee(NULL);
+		fclose(tee);
+	}
 	return err;
 }

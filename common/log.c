@@ -5,6 +5,7 @@
 
 static int verbosity;
 static int libbpf_quiet;
+static FILE *tee;	/* a second destination of every message (pt_log_tee), or NULL */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -14,6 +15,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	if (level != LIBBPF_DEBUG && verbosity < 1)
 		return 0;
+	if (tee) {
+		va_list ap;
+
+		va_copy(ap, args);
+		fputs("libbpf: ", tee);
+		vfprintf(tee, fmt, ap);
+		va_end(ap);
+		fflush(tee);
+	}
 	fputs("libbpf: ", stderr);
 	return vfprintf(stderr, fmt, args);
 }
@@ -37,14 +47,31 @@ int pt_log_libbpf_quiet(int quiet)
 	return old;
 }
 
+FILE *pt_log_tee(FILE *f)
+{
+	FILE *old = tee;
+
+	tee = f;
+	return old;
+}
+
 void pt_log(enum pt_log_level lvl, const char *fmt, ...)
 {
+	const char *pfx = lvl == PT_LOG_ERROR ? "provtap: error: " :
+			  lvl == PT_LOG_WARN ? "provtap: warning: " : "provtap: ";
 	va_list ap;
 
 	if (lvl == PT_LOG_DEBUG && verbosity < 2)
 		return;
-	fputs(lvl == PT_LOG_ERROR ? "provtap: error: " : lvl == PT_LOG_WARN ? "provtap: warning: " : "provtap: ",
-	      stderr);
+	if (tee) {
+		fputs(pfx, tee);
+		va_start(ap, fmt);
+		vfprintf(tee, fmt, ap);
+		va_end(ap);
+		fputc('\n', tee);
+		fflush(tee);
+	}
+	fputs(pfx, stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum pt_log_level { PT_LOG_ERROR = 0, PT_LOG_WARN = 1, PT_LOG_INFO = 2, PT_LOG_DEBUG = 3 };
 
@@ -19,6 +20,11 @@ int pt_log_verbosity(void);
 int pt_log_libbpf_quiet(int quiet);
 
 void pt_log(enum pt_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Every message from now on also to @f (flushed after each), or to stderr only when @f is NULL;
+ * returns the previous one. A daemon's setup says things on the terminal that its log must keep.
+ */
+FILE *pt_log_tee(FILE *f);
 
 #define pt_err(...)   pt_log(PT_LOG_ERROR, __VA_ARGS__)
 #define pt_warn(...)  pt_log(PT_LOG_WARN, __VA_ARGS__)

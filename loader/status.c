@@ -82,8 +82,12 @@ static void drops_status(FILE *out, bool json)
 /* Why a family's state cannot be read, from -errno. */
 static const char *why(int err)
 {
-	return err == -EPROTO ? "loaded by another provtap version (its maps' layout is not this one's)"
-			      : strerror(-err);
+	if (err == -EPROTO)
+		return "loaded by another provtap version (its maps' layout is not this one's)";
+	if (err == -ENOENT)
+		return "one of its pinned maps is missing (a family half loaded or half removed; "
+		       "`provtap probe unload --all` removes what is left)";
+	return strerror(-err);
 }
 
 /*

@@ -97,6 +97,50 @@ assert_contains "  ... names the map on stderr" "map $OTHER/proc/pt_pcfg is not 
 PROVTAP_PIN_DIR=$OTHER "$PROVTAP" probe unload --all >"$TMP/other.unload" 2>&1
 assert_eq "  ... unload --all removes them" "0 gone" "$? $([ -e "$OTHER" ] && echo left || echo gone)"
 
+# The collector beside another version's probes of both families: it says so once per family
+# (not once a second), reads neither, and keeps running; this version's packet probes loaded
+# in their place later are read (so the ticks went on) while the foreign proc family stays unread.
+mkdir -p "$OTHER/proc"
+bpftool map create "$OTHER/proc/pt_pring" type ringbuf key 0 value 0 entries 4096 name pt_pring &&
+	bpftool map create "$OTHER/proc/pt_pstats" type percpu_array key 4 value 8 entries 8 name pt_pstats &&
+	bpftool map create "$OTHER/pt_ring" type ringbuf key 0 value 0 entries 4096 name pt_ring &&
+	bpftool map create "$OTHER/pt_stats" type percpu_array key 4 value 8 entries 8 name pt_stats ||
+	fail "bpftool map create (the other version's pins, for the collector)"
+OLOG=$TMP/other.collect.log
+opid=$(PROVTAP_PIN_DIR=$OTHER "$PROVTAP" collect --store "$TMP/ostore" --socket "$TMP/other.sock" \
+	--log "$OLOG" --daemon 2>"$TMP/other.collect.err")
+[[ "$opid" =~ ^[0-9]+$ ]] || die "collector beside another version's pins did not start: $(cat "$TMP/other.collect.err")"
+on_exit "kill -9 $opid"
+said() { grep -c "map $OTHER/$1 is not of this provtap's layout" "$OLOG"; }
+wait_for 10 "the collector to name both families' maps" \
+	bash -c "grep -q '$OTHER/pt_stats is not' '$OLOG' && grep -q '$OTHER/proc/pt_pstats is not' '$OLOG'" ||
+	fail "the collector did not say the pinned maps are another version's"
+rm -f "$OTHER/pt_ring" "$OTHER/pt_stats"
+PROVTAP_PIN_DIR=$OTHER probe_load --iface "$VETH_C@$NS_CLIENT:out"
+wait_for 10 "the collector to read this version's packet ring" grep -q "collecting from the packet ring" "$OLOG" ||
+	fail "the collector did not take up this version's packet probes"
+traffic "$NS_CLIENT" udp-send --dst "$SERVER_IP" --port 9005 --count 30 --size 100 --rate 1000 \
+	>/dev/null || fail "udp-send failed"
+# (status exits 1 here: the proc family is still the other version's)
+other_drained() {
+	PROVTAP_PIN_DIR=$OTHER "$PROVTAP" probe status --json >"$TMP/other.status" 2>/dev/null
+	python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["ring_backlog_bytes"] != 0)' <"$TMP/other.status"
+}
+wait_for 10 "the packet ring drained" other_drained || fail "the packet ring did not drain"
+assert_contains "  ... status: the proc family (no pt_pcfg pinned) has a map missing" \
+	'"procs":\{"loaded":true,"error":"one of its pinned maps is missing' "$TMP/other.status"
+check "  ... the collector is still running" not pid_gone "$opid"
+collector_stop "$opid"
+assert_eq "  ... another version's packet maps said once" 1 "$(said pt_stats)"
+assert_eq "  ... another version's proc maps said once (tested every tick)" 1 "$(said proc/pt_pstats)"
+assert_eq "  ... their proc ring never read" 0 "$(grep -c 'collecting from the proc ring' "$OLOG")"
+STORE=$TMP/ostore store_count "udp and port 9005" >"$TMP/ocount"
+assert_eq "  ... this version's probes read: 30 packets at $VETH_C out" \
+	30 "$(count_at "$TMP/ocount" "$VETH_C@$NS_CLIENT:out")"
+sed 's/^/        log| /' "$OLOG" | grep -v "capture point" | head -8
+PROVTAP_PIN_DIR=$OTHER "$PROVTAP" probe unload --all >"$TMP/other.unload" 2>&1
+assert_eq "  ... unload --all removes both" "0 gone" "$? $([ -e "$OTHER" ] && echo left || echo gone)"
+
 "$PROVTAP" probe unload --all >/dev/null 2>&1
 assert_eq "after unload --all: no points" 0 "$(status_npoints)"
 check "after unload --all: no clsact left on $VETH_C" no_clsact "$NS_CLIENT" "$VETH_C"
