@@ -274,8 +274,11 @@ int query_conn(int argc, char **argv)
 		goto cleanup;
 	}
 	pt_pmload_warn(l, stderr);
-	since = q.scan.since_ns ? pt_pmload_boottime(l, q.scan.since_ns) : 0;
-	until = q.scan.until_ns ? pt_pmload_boottime(l, q.scan.until_ns) : PT_PM_OPEN;
+	if (pt_pmload_window(l, q.scan.since_ns, q.scan.until_ns, &since, &until, err, sizeof(err))) {
+		fprintf(stderr, "provtap query conn: %s\n", err);
+		rc = PT_EXIT_FAIL;
+		goto cleanup;
+	}
 	t = pt_table_new(q.fmt, "connections");
 	if (!t) {
 		fprintf(stderr, "provtap query conn: out of memory\n");

@@ -65,6 +65,10 @@ int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct optio
 		fprintf(stderr, "provtap query %s: one filter EXPR (quote it), then options\n", argv[0]);
 		return PT_EXIT_USAGE;
 	}
+	if (q->scan.since_ns && q->scan.until_ns && q->scan.since_ns > q->scan.until_ns) {
+		fprintf(stderr, "provtap query %s: the window is empty: --since is after --until\n", argv[0]);
+		return PT_EXIT_USAGE;
+	}
 	q->scan.store_dir = q->store_dir;
 	return 0;
 }

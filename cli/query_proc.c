@@ -687,12 +687,16 @@ static void json_doc(const struct view *v)
 
 static int list_procs(const struct pt_pmload *l, const struct pt_qopts *q)
 {
-	struct pt_table *t = pt_table_new(q->fmt, "processes in the store");
+	struct pt_table *t;
 	size_t n = pt_procmodel_nprocs(l->m), shown = 0;
-	__u64 since = q->scan.since_ns ? pt_pmload_boottime(l, q->scan.since_ns) : 0;
-	__u64 until = q->scan.until_ns ? pt_pmload_boottime(l, q->scan.until_ns) : PT_PM_OPEN;
+	__u64 since, until;
 	char b[128];
 
+	if (pt_pmload_window(l, q->scan.since_ns, q->scan.until_ns, &since, &until, b, sizeof(b))) {
+		fprintf(stderr, "provtap query proc: %s\n", b);
+		return PT_EXIT_FAIL;
+	}
+	t = pt_table_new(q->fmt, "processes in the store");
 	if (!t) {
 		fprintf(stderr, "provtap query proc: out of memory\n");
 		return PT_EXIT_FAIL;

@@ -123,7 +123,25 @@ __u64 pt_pmload_realtime(const struct pt_pmload *l, __u64 boot_ns)
 
 __u64 pt_pmload_boottime(const struct pt_pmload *l, __u64 real_ns)
 {
-	return l->view.clock_valid ? (__u64)((__s64)real_ns - l->view.clock_offset) : 0;
+	__s64 b = (__s64)real_ns - l->view.clock_offset;
+
+	return l->view.clock_valid && b > 0 ? (__u64)b : 0;
+}
+
+int pt_pmload_window(const struct pt_pmload *l, __u64 since_real, __u64 until_real, __u64 *since,
+		     __u64 *until, char *err, size_t errlen)
+{
+	*since = 0;
+	*until = PT_PM_OPEN;
+	if ((since_real || until_real) && !l->view.clock_valid) {
+		snprintf(err, errlen, "the store has no clock record to place --since/--until in its boot's time");
+		return -EINVAL;
+	}
+	if (since_real)
+		*since = pt_pmload_boottime(l, since_real);
+	if (until_real)
+		*until = pt_pmload_boottime(l, until_real);
+	return 0;
 }
 
 void pt_pmload_warn(const struct pt_pmload *l, FILE *out)

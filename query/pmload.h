@@ -53,8 +53,19 @@ void pt_pmload_free(struct pt_pmload *l);
 /* Realtime ns of a boottime ns (0 when the store has no clock record). */
 __u64 pt_pmload_realtime(const struct pt_pmload *l, __u64 boot_ns);
 
-/* Boottime ns of a realtime ns (0 when the store has no clock record). */
+/* Boottime ns of a realtime ns (0 when the store has no clock record, or
+ * when real_ns is before the boot). */
 __u64 pt_pmload_boottime(const struct pt_pmload *l, __u64 real_ns);
+
+/*
+ * The boottime window [*since, *until] of a realtime --since/--until (0: not
+ * given): *since 0 and *until PT_PM_OPEN when not given; a bound before the
+ * boot is the boot's start (*until then 0: nothing is in the window). -EINVAL
+ * and errlen bytes of explanation when a bound is given and the store has no
+ * clock record to place it.
+ */
+int pt_pmload_window(const struct pt_pmload *l, __u64 since_real, __u64 until_real, __u64 *since,
+		     __u64 *until, char *err, size_t errlen);
 
 /*
  * One line per thing a reader of the answers must know (records lost by the

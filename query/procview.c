@@ -179,6 +179,13 @@ int pt_pv_parse_at(const struct pt_pmload *l, const char *s, __u64 *boot_ns, cha
 		return -EINVAL;
 	}
 	*boot_ns = pt_pmload_boottime(l, real);
+	if (!*boot_ns) {
+		char b[64];
+
+		snprintf(err, errlen, "--at %s is before the store's boot (it began at %s)", s,
+			 pt_pv_time(l, 0, b, sizeof(b)));
+		return -EINVAL;
+	}
 	return 0;
 }
 

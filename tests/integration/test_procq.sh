@@ -228,6 +228,16 @@ expect "process of another host" 1 "is a process of host otherhost" proc "proc:o
 expect "malformed process id" 2 "bad vertex id 'proc:abc'" proc proc:abc
 expect "neither pid nor id" 2 "'12abc' is neither a pid nor a process id" proc 12abc
 expect "bad --at" 2 "--at takes RFC 3339" proc "${I[child_pid]}" --at yesterday
+expect "--at before the store's boot" 2 "--at 2020-01-01T00:00:00Z is before the store's boot \(it began at 20" \
+	proc "${I[child_pid]}" --at 2020-01-01T00:00:00Z
+expect "a reversed window" 2 "the window is empty: --since is after --until" conn '' --since -1m --until -2m
+# window bounds before the boot (times the store's boot never had): the boot's start
+NPROC=$(Q proc 2>/dev/null | sed -n 's/^\([0-9]*\) of \([0-9]*\) processes.*/\2/p')
+Q proc --until 2020-01-01T00:00:00Z >"$TMP/early.proc" 2>&1
+assert_contains "query proc --until before the boot: none of the $NPROC processes" "^0 of $NPROC processes" \
+	"$TMP/early.proc"
+Q conn '' --since 2020-01-01T00:00:00Z >"$TMP/early.conn" 2>&1
+assert_contains "query conn --since before the boot: both connections" "^2 of 2 connections" "$TMP/early.conn"
 expect "unknown connection" 1 "no connection conn:tcp:10.9.9.9:1-10.9.9.10:2/0-0 in the store .*query conn ''. lists them" \
 	content conn:tcp:10.9.9.9:1-10.9.9.10:2/0-0
 expect "unknown connection, no prefix" 1 "no connection conn:nosuch in the store" content nosuch
