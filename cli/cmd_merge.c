@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli/cli.h"
 #include "cli/cmd_record.h"
 #include "userland/merge.h"
@@ -44,7 +45,8 @@ int cmd_merge(int argc, char **argv)
 	const char *lab[MAX_INPUTS], *out = NULL;
 	struct pt_merge_result res;
 	unsigned n = 0;
-	bool distinct = true;
+	struct stat ost, ist;
+	bool distinct = true, have_out;
 	int c, rc = PT_EXIT_FAIL;
 
 	optind = 1;
@@ -67,6 +69,11 @@ int cmd_merge(int argc, char **argv)
 		fprintf(stderr, "provtap merge: at most %d recordings\n", MAX_INPUTS);
 		return PT_EXIT_USAGE;
 	}
+	have_out = !stat(out, &ost);
+	if (pt_ptx_writable(out, err, sizeof(err))) {
+		fprintf(stderr, "provtap merge: %s\n", err);
+		return PT_EXIT_FAIL;
+	}
 	for (int i = optind; i < argc; i++, n++) {
 		const char *path = argv[i], *eq = strchr(path, '=');
 		char stem[64], tmp[4096];
@@ -75,6 +82,12 @@ int cmd_merge(int argc, char **argv)
 		if (eq && eq != path && (size_t)(eq - path) < sizeof(labels[n])) {
 			snprintf(labels[n], sizeof(labels[n]), "%.*s", (int)(eq - path), path);
 			path = eq + 1;
+		}
+		if (have_out && !stat(path, &ist) && ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino) {
+			fprintf(stderr, "provtap merge: -o %s is the input %s: it would be replaced; give another "
+				"output file\n", out, path);
+			rc = PT_EXIT_USAGE;
+			goto cleanup;
 		}
 		if (pt_ptx_read(path, &in[n], err, sizeof(err))) {
 			fprintf(stderr, "provtap merge: %s\n", err);

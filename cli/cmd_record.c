@@ -41,8 +41,9 @@ void usage_record(FILE *out)
 		"connections marked; record says so with a warning per connection on stderr.\n"
 		"The environment and working directory recorded are CMD's (record's own); those\n"
 		"of its descendants are not recorded.\n"
-		"\nexit status: CMD's (128+N if a signal N killed it); 125 the recorder failed,\n"
-		"126 CMD cannot be executed, 127 CMD not found.\n"
+		"\nexit status: CMD's (128+N if a signal N killed it); 2 a usage error (CMD not\n"
+		"run); 125 the recorder failed (CMD not run if -o cannot be written), 126 CMD\n"
+		"cannot be executed, 127 CMD not found.\n"
 		"\nexamples:\n"
 		"  provtap record -o run.ptx -- curl -s http://10.0.0.2:8000/data.bin -o data.bin\n"
 		"  provtap record -o job.ptx --content-max 1GiB -- ./experiment.sh 3\n"
@@ -144,6 +145,12 @@ int cmd_show(int argc, char **argv)
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage_show(stdout);
 		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "provtap show: unknown option '%s'; try `provtap show --help`\n", argv[i]);
+			return PT_EXIT_USAGE;
+		}
 	}
 	if (argc != 2) {
 		fprintf(stderr, "provtap show: one recording file is needed; try `provtap show --help`\n");

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
@@ -57,19 +58,34 @@ static void usage_main(FILE *out)
 		"`provtap COMMAND --help` for each command.\n");
 }
 
+/* provtap help [COMMAND [SUBCOMMAND...]]: as `provtap COMMAND SUBCOMMAND... --help`. */
 static int cmd_help(int argc, char **argv)
 {
-	if (argc < 2) {
+	char *args[16];
+
+	if (argc < 2 || !strcmp(argv[1], "help")) {
 		usage_main(stdout);
 		return 0;
 	}
 	for (const struct pt_cmd *c = commands; c->name; c++) {
-		if (!strcmp(c->name, argv[1]) && c->usage) {
+		if (strcmp(c->name, argv[1]))
+			continue;
+		if (!c->usage) {
+			printf("provtap %s: %s\n", c->name, c->summary);
+			return 0;
+		}
+		if (argc == 2 || argc > (int)(sizeof(args) / sizeof(args[0])) - 2) {
 			c->usage(stdout);
 			return 0;
 		}
+		/* a subcommand's own help (query hops, probe load, ...) */
+		for (int i = 1; i < argc; i++)
+			args[i - 1] = argv[i];
+		args[argc - 1] = "--help";
+		args[argc] = NULL;
+		return c->fn(argc, args);
 	}
-	fprintf(stderr, "provtap: no help for '%s'\n", argv[1]);
+	fprintf(stderr, "provtap: no command '%s'; `provtap help` lists them\n", argv[1]);
 	return PT_EXIT_USAGE;
 }
 
@@ -88,7 +104,7 @@ int pt_cmd_dispatch(const struct pt_cmd *cmds, const char *prefix, int argc, cha
 
 int main(int argc, char **argv)
 {
-	int i = 1;
+	int i = 1, rc, ferr;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v"))
@@ -110,5 +126,13 @@ int main(int argc, char **argv)
 		usage_main(stderr);
 		return PT_EXIT_USAGE;
 	}
-	return pt_cmd_dispatch(commands, "provtap", argc - i + 1, argv + i - 1);
+	rc = pt_cmd_dispatch(commands, "provtap", argc - i + 1, argv + i - 1);
+	/* output cut short (e.g. a full disk) is a failure, not a silent success; a command
+	 * that failed already said why */
+	ferr = fflush(stdout) ? errno : 0;
+	if (!rc && (ferr || ferror(stdout))) {
+		pt_err("writing the output: %s", ferr ? strerror(ferr) : "a write failed");
+		rc = PT_EXIT_FAIL;
+	}
+	return rc;
 }

@@ -709,6 +709,35 @@ cleanup:
 	return rc;
 }
 
+int pt_ptx_writable(const char *path, char *err, size_t errlen)
+{
+	char tmp[4096];
+	struct stat st;
+	bool had;
+	int fd;
+
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	had = !access(tmp, F_OK);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-rc));
+		return rc;
+	}
+	close(fd);
+	if (!had)
+		unlink(tmp);
+	return 0;
+}
+
 int pt_ptx_write(const struct pt_ptx *x, const char *path, char *err, size_t errlen)
 {
 	char tmp[4096];

@@ -357,6 +357,14 @@ const char *pt_ptx_proc_name(const struct pt_ptx *x, __u32 proc);
 int pt_ptx_write(const struct pt_ptx *x, const char *path, char *err, size_t errlen);
 
 /*
+ * Can pt_ptx_write write path? Checked before work that would be lost
+ * otherwise (record runs the command first): path is a regular file or
+ * absent, and path.tmp can be created in its directory. 0 or -errno, with
+ * errlen bytes of explanation in err.
+ */
+int pt_ptx_writable(const char *path, char *err, size_t errlen);
+
+/*
  * Encode x into a malloc'd buffer (*out, *outlen: the whole file). 0, -ENOMEM,
  * -EOVERFLOW (a section too large) or -EINVAL (a stream breaks the rules of
  * pt_ptx_stream_check: the file would not read back), with err.

@@ -320,6 +320,12 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 		pt_err("record: %s: %s", o->argv[0], err == -ENOENT ? "command not found" : strerror(-err));
 		return err;
 	}
+	/* the command runs once: a recording that cannot be written is said before it runs */
+	err = pt_ptx_writable(o->out, msg, sizeof(msg));
+	if (err) {
+		pt_err("record: %s; the command was not run", msg);
+		return err;
+	}
 	snprintf(r.tmp, sizeof(r.tmp), "/tmp/provtap-record.XXXXXX");
 	if (!mkdtemp(r.tmp)) {
 		err = -errno;

@@ -237,6 +237,15 @@ check "... and writes no recording" not test -e "$TMP/none.ptx"
 "$PROVTAP" replay /nonexistent.ptx >"$TMP/bad6.out" 2>&1
 assert_eq "replay of a missing file: exit 125" 125 "$?"
 assert_contains "... names it" "cannot open /nonexistent.ptx" "$TMP/bad6.out"
+# the command runs once: an -o that cannot be written is said before it runs, not after
+"$PROVTAP" record -o "$TMP/nodir/r.ptx" -- sh -c "touch '$TMP/ran'" >"$TMP/bad7.out" 2>&1
+assert_eq "record -o into a missing directory: exit 125" 125 "$?"
+assert_contains "... says so before running the command" \
+	"cannot create $TMP/nodir/r.ptx.tmp: No such file or directory; the command was not run" "$TMP/bad7.out"
+check "... which did not run" not test -e "$TMP/ran"
+"$PROVTAP" show --json "$TMP/curl.ptx" >"$TMP/bad8.out" 2>&1
+assert_eq "show --json (no such option): exit 2" 2 "$?"
+assert_contains "... names the option" "unknown option '--json'" "$TMP/bad8.out"
 check_clean "after the bad input"
 
 # ---- 5. --content-max: a 4 MiB download kept to its first KiB ----------------------------

@@ -162,5 +162,11 @@ head -c 200 "$TMP/h1.ptx" >"$TMP/cut.ptx"
 assert_eq "merge of a truncated recording: exit 1" 1 "$?"
 assert_contains "... names it" "cut.ptx: truncated recording" "$TMP/bad3.out"
 check "... and writes nothing" not test -e "$TMP/bad.ptx"
+cp "$TMP/h2.ptx" "$TMP/h2copy.ptx"
+sum=$(md5sum <"$TMP/h2copy.ptx")
+"$PROVTAP" merge -o "$TMP/h2copy.ptx" "$TMP/h1.ptx" "$TMP/h2copy.ptx" >"$TMP/bad4.out" 2>&1
+assert_eq "merge -o naming one of its inputs: exit 2" 2 "$?"
+assert_contains "... says so" "-o $TMP/h2copy.ptx is the input $TMP/h2copy.ptx: it would be replaced" "$TMP/bad4.out"
+assert_eq "... and the input is kept" "$sum" "$(md5sum <"$TMP/h2copy.ptx")"
 check_clean "at the end"
 cd /
