@@ -353,8 +353,11 @@ int query_hops(int argc, char **argv)
 	r = pt_hops_finish(h);
 	v = pt_scan_view(s);
 	if (!r->records) {
-		fprintf(stderr, "provtap query hops: no packets match %s in the window%s\n", expr_text(&q),
-			pt_scan_partial(s, NULL) ? " (partial: corrupt regions of the store were skipped)" : "");
+		if (pt_scan_unknown_point(s, buf, sizeof(buf)))
+			fprintf(stderr, "provtap query hops: %s\n", buf);
+		else
+			fprintf(stderr, "provtap query hops: no packets match %s in the window%s\n", expr_text(&q),
+				pt_scan_partial(s, NULL) ? " (partial: corrupt regions of the store were skipped)" : "");
 		rc = PT_EXIT_FAIL;
 		goto out;
 	}
@@ -498,8 +501,11 @@ int query_loss(int argc, char **argv)
 		goto out;
 	r = pt_hops_finish(h);
 	if (!r->ngroups || !r->groups[0].nseg || !r->groups[0].seg[0].at_from) {
-		fprintf(stderr, "provtap query loss: no packets matching %s were seen at %s in the window\n",
-			expr_text(&q), a.o.from);
+		if (pt_scan_unknown_point(s, title, sizeof(title)))
+			fprintf(stderr, "provtap query loss: %s\n", title);
+		else
+			fprintf(stderr, "provtap query loss: no packets matching %s were seen at %s in the window\n",
+				expr_text(&q), a.o.from);
 		rc = PT_EXIT_FAIL;
 		goto out;
 	}

@@ -167,6 +167,27 @@ static bool node_match(const struct pf_node *n, const struct pt_pkt *pkt,
 	return false;
 }
 
+static const char *node_point_unknown(const struct pf_node *n, const struct pt_point_names *names, size_t nn)
+{
+	const char *u;
+
+	if (!n)
+		return NULL;
+	if (n->kind == PF_POINT) {
+		for (size_t i = 0; i < nn; i++)
+			if (point_is(n->name, &names[i]))
+				return NULL;
+		return n->name;
+	}
+	u = node_point_unknown(n->l, names, nn);
+	return u ? u : node_point_unknown(n->r, names, nn);
+}
+
+const char *pt_filter_point_unknown(const struct pt_filter *f, const struct pt_point_names *names, size_t n)
+{
+	return f ? node_point_unknown(f->root, names, n) : NULL;
+}
+
 /* See filter.h. Pure; names may be NULL. */
 bool pt_filter_match(const struct pt_filter *f, const struct pt_pkt *pkt,
 		     const struct pt_point_names *names)

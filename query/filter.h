@@ -109,6 +109,12 @@ bool pt_filter_match_rec(const struct pt_filter *f, const struct pt_rec_hdr *h,
 bool pt_filter_uses_point(const struct pt_filter *f);
 
 /*
+ * The first "point NAME" of the filter that none of the n points' names
+ * match (as pt_filter_match would), NULL when each matches one. Pure.
+ */
+const char *pt_filter_point_unknown(const struct pt_filter *f, const struct pt_point_names *names, size_t n);
+
+/*
  * True when the filter uses proc, comm, pid or tid (so it cannot go to the
  * kernel, and "comm x" alone matches no packet). False for NULL.
  */

@@ -203,8 +203,7 @@ int pt_ops_next(struct pt_ops_in *in, const struct pt_pkt **p)
 int pt_ops_finish(const struct pt_ops_in *in, char *err, size_t errlen)
 {
 	const struct pt_view *v = pt_scan_view(in->scan);
-	size_t off = 0;
-	int known = 0;
+	char known[2048];
 
 	if (in->packets)
 		return 0;
@@ -212,19 +211,12 @@ int pt_ops_finish(const struct pt_ops_in *in, char *err, size_t errlen)
 		for (int i = 0; i < PT_MAX_POINTS; i++)
 			if (point_is(v, (__u16)i, in->at, in->at_iface))
 				return snprintf(err, errlen, "no packets match at %s in the window", in->at), -ENODATA;
-		off = (size_t)snprintf(err, errlen, "unknown capture point '%s'; the store knows:", in->at);
-		for (int i = 0; i < PT_MAX_POINTS && off < errlen; i++) {
-			if (!v->name[i][0])
-				continue;
-			off += (size_t)snprintf(err + off, errlen - off, "%s %s%s%s%s", known ? "," : "", v->name[i],
-						v->info[i].alias[0] ? " (=" : "", v->info[i].alias,
-						v->info[i].alias[0] ? ")" : "");
-			known++;
-		}
-		if (!known && off < errlen)
-			snprintf(err + off, errlen - off, " no capture points");
+		snprintf(err, errlen, "unknown capture point '%s'; %s", in->at,
+			 pt_scan_known_points(in->scan, known, sizeof(known)));
 		return -ENOENT;
 	}
+	if (pt_scan_unknown_point(in->scan, err, errlen))
+		return -ENOENT;
 	snprintf(err, errlen, "no packets match in the window");
 	return -ENODATA;
 }

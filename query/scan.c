@@ -245,3 +245,46 @@ int pt_parse_time(const char *s, __u64 now_ns, __u64 *out)
 	*out = (__u64)t * 1000000000ULL + (__u64)frac;
 	return 0;
 }
+
+char *pt_scan_known_points(const struct pt_scan *s, char *buf, size_t len)
+{
+	const struct pt_view *v = &s->view;
+	size_t off;
+	int known = 0;
+
+	off = (size_t)snprintf(buf, len, "the store knows");
+	for (int i = 0; i < PT_MAX_POINTS && off < len; i++) {
+		if (!v->name[i][0])
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s %s%s%s%s", known ? "," : ":", v->name[i],
+					v->info[i].alias[0] ? " (=" : "", v->info[i].alias,
+					v->info[i].alias[0] ? ")" : "");
+		known++;
+	}
+	if (!known && off < len)
+		snprintf(buf + off, len - off, " no capture points");
+	return buf;
+}
+
+int pt_scan_unknown_point(const struct pt_scan *s, char *err, size_t errlen)
+{
+	struct pt_point_names *names;
+	const char *u;
+	char known[2048];
+	size_t n = 0;
+
+	if (!pt_filter_uses_point(s->f))
+		return 0;
+	names = calloc(PT_MAX_POINTS, sizeof(*names));
+	if (!names)
+		return 0;	/* the plain "no packets match" then */
+	for (int i = 0; i < PT_MAX_POINTS; i++)
+		if (s->view.name[i][0])
+			names[n++] = pt_view_names(&s->view, (__u16)i);
+	u = pt_filter_point_unknown(s->f, names, n);
+	if (u)
+		snprintf(err, errlen, "unknown capture point '%s'; %s", u,
+			 pt_scan_known_points(s, known, sizeof(known)));
+	free(names);
+	return u ? -ENOENT : 0;
+}

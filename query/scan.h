@@ -71,6 +71,19 @@ const struct pt_store_seg_info *pt_scan_segment(const struct pt_scan *s);
 /* True when corrupt regions were skipped: answers are partial. Count in *n if not NULL. */
 bool pt_scan_partial(const struct pt_scan *s, __u64 *n);
 
+/*
+ * "the store knows: a, b (=alias), ..." (or "the store knows no capture
+ * points") into buf, from the points seen so far. Returns buf.
+ */
+char *pt_scan_known_points(const struct pt_scan *s, char *buf, size_t len);
+
+/*
+ * After an empty answer: -ENOENT with "unknown capture point 'X'; the store
+ * knows: ..." in err when the filter names a point that none of the store's
+ * points is (a typo rather than no traffic), else 0.
+ */
+int pt_scan_unknown_point(const struct pt_scan *s, char *err, size_t errlen);
+
 /* NULL-safe. */
 void pt_scan_close(struct pt_scan *s);
 

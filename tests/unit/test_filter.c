@@ -247,6 +247,16 @@ START_TEST(test_point)
 	f = parse_ok("tcp");
 	ck_assert(!pt_filter_uses_point(f));
 	pt_filter_free(f);
+	/* which named point no capture point is */
+	const struct pt_point_names both[2] = { in, out };
+	f = parse_ok("point web or (tcp and not point eth0) or point veth0@ns1:in");
+	ck_assert_ptr_null(pt_filter_point_unknown(f, both, 2));
+	ck_assert_str_eq(pt_filter_point_unknown(f, &out, 1), "web");
+	ck_assert_str_eq(pt_filter_point_unknown(f, &in, 1), "eth0");
+	pt_filter_free(f);
+	f = parse_ok("tcp");
+	ck_assert_ptr_null(pt_filter_point_unknown(f, NULL, 0));
+	pt_filter_free(f);
 }
 END_TEST
 

@@ -247,6 +247,25 @@ START_TEST(unknown_point)
 	ck_assert_int_eq(st, 1);
 	ck_assert_msg(strstr(out, "unknown capture point 'nosuch'") && strstr(out, "eth1@b:in"), "%s", out);
 	free(out);
+
+	/* a point named in the filter that the store does not have: the typo, not "no packets" */
+	static const char *const ops[] = { "flows", "packets", "hops", "loss --from eth0@a:out --to eth0@a:in" };
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		snprintf(args, sizeof(args), "query %s --store %s 'tcp and (point web or point eth9)' 2>&1", ops[i],
+			 b.dir);
+		out = run_cli(args, &st);
+		ck_assert_int_eq(st, 1);
+		ck_assert_msg(strstr(out, "unknown capture point 'eth9'; the store knows: ") && strstr(out, "eth1@b:in (=web)"),
+			      "%s: %s", ops[i], out);
+		free(out);
+	}
+	/* every named point known (eth0@a is both eth0@a:in and :out), nothing matching: no packets */
+	snprintf(args, sizeof(args), "query hops --store %s 'port 1 and point eth0@a' 2>&1", b.dir);
+	out = run_cli(args, &st);
+	ck_assert_msg(st == 1, "exit %d: %s", st, out);
+	ck_assert_msg(strstr(out, "no packets match port 1 and point eth0@a in the window") && !strstr(out, "unknown"),
+		      "%s", out);
+	free(out);
 	pt_syn_rm(&b);
 }
 END_TEST
