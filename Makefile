@@ -113,7 +113,7 @@ $(OUTPUT)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	$(Q)$(CC) $(CFLAGS) -static -pthread $< -o $@
 tests-build: $(PROG_BINS)
 
-tests-build: $(OUTPUT)/provtap $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS)
+tests-build: $(OUTPUT)/provtap $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS) $(OUTPUT)/bench/genstore
 
 unit: $(UNIT_BINS)
 	$(Q)bash tests/run-check.sh unit $(UNIT_BINS)

@@ -23,10 +23,17 @@ void usage_collect(FILE *out)
 		"unix socket (default " PT_DEFAULT_SOCKET ", mode 0660, group root). Runs until\n"
 		"SIGINT/SIGTERM. Probes keep running without it: their records wait in the ring\n"
 		"buffer and are collected when it starts again, none twice. Waits for probes if\n"
-		"none are loaded yet. After setup it keeps only CAP_BPF; --user also switches user.\n"
+		"none are loaded yet. After setup it keeps only CAP_BPF.\n"
+		"  --socket PATH      serve tails on this unix socket instead (what `provtap tail\n"
+		"                     --socket PATH` connects to); a file there that is not a socket\n"
+		"                     is refused, as is a socket another collector serves\n"
 		"  --retain SIZE|AGE  delete the oldest sealed segments past SIZE (e.g. 10GiB) or\n"
 		"                     older than AGE (e.g. 7d); may be given twice, once each\n"
 		"  --segment-size S   seal (compress, index) segments at this raw size (default 16MiB)\n"
+		"  --user NAME        after setup, run as user NAME (its uid and primary group),\n"
+		"                     still with only CAP_BPF; the store directory and its files are\n"
+		"                     handed to NAME. Load the probes first: as NAME it cannot open\n"
+		"                     root's pins, so it refuses to start without them\n"
 		"  --daemon           detach once ready; prints the daemon's PID on stdout\n"
 		"  --log FILE         the daemon's log (default /var/log/provtap-collect.log): all it\n"
 		"                     says, its start also on the terminal\n"
@@ -107,9 +114,11 @@ int cmd_collect(int argc, char **argv)
 	struct pt_collect_opts o = { .ready_fd = -1, .log_fd = -1 };
 	const char *log_path = "/var/log/provtap-collect.log";
 	bool daemon = false;
+	static char prog[] = "provtap collect";
 	int c;
 
 	optind = 1;
+	argv[0] = prog;	/* getopt's own messages: "provtap collect: unrecognized option ..." */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.store_dir = optarg; break;

@@ -3,12 +3,16 @@
  * cmd_export.c — `provtap export pcapng 'EXPR' -o FILE`: the matching records of
  * the store as a pcapng file (query/pcapng.h). The file is written under a
  * temporary name next to FILE and put in place only when it is complete and
- * holds at least one packet, so a failed or empty export leaves nothing behind
- * and never clobbers an existing file (unless --force).
+ * holds at least one packet, so a failed, interrupted (SIGINT, SIGTERM, SIGHUP) or
+ * empty export leaves nothing behind and never clobbers an existing file (unless
+ * --force). FILE may be a symbolic link: the file it leads to is written and the link
+ * stays; anything but a regular file (device, FIFO, socket, directory) is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +33,10 @@ void usage_export(FILE *out)
 		"Write the packets of the store that match EXPR (the filter language plus `point NAME`;\n"
 		"none = every packet) in the window to FILE as pcapng, for tshark/Wireshark.\n"
 		"\n"
-		"  -o, --output FILE  the file to write; an existing file is refused unless --force\n"
-		"  -f, --force        replace FILE if it exists\n"
+		"  -o, --output FILE  the file to write; an existing file is refused unless --force.\n"
+		"                     A symbolic link is written through (the link stays); a device,\n"
+		"                     FIFO, socket or directory is refused\n"
+		"  -f, --force        replace FILE if it exists (a regular file only)\n"
 		"  --store DIR        the store (default $PROVTAP_STORE, then /var/lib/provtap)\n"
 		"  --since T, --until T  window: RFC 3339 (2026-11-23T20:00:00Z), `now`, or relative (-5m)\n"
 		"\n"
@@ -40,7 +46,9 @@ void usage_export(FILE *out)
 		"Ethernet/IP/TCP-UDP-ICMP headers (and VXLAN outer headers) from the record, marks each such\n"
 		"packet with the comment \"%s\", and writes headers only: tools show the packet as\n"
 		"truncated to them. Ring-buffer losses of a point are reported as its interface's drops.\n"
-		"Exit status 1 when nothing matched (no file is written).\n"
+		"The file is written under a temporary name beside it (FILE.tmp.XXXXXX) and put in place\n"
+		"when complete; an error or SIGINT/SIGTERM/SIGHUP removes it. Exit status 1 when nothing\n"
+		"matched (no file is written) or FILE cannot be written, 2 on a usage error.\n"
 		"\nexamples:\n"
 		"  provtap export pcapng 'tcp and port 80' -o web.pcapng --since -5m\n"
 		"  provtap export pcapng 'point veth1@tenant-a:in' -o veth1.pcapng --force\n"
@@ -48,11 +56,155 @@ void usage_export(FILE *out)
 		PT_PCAPNG_SYNTH_COMMENT);
 }
 
-/* Put tmp in place as path: atomically refuse an existing path unless force. Returns 0 or -errno. */
+/*
+ * The temporary file being written, for the signal handler to remove: set (live) only while
+ * the fatal signals are blocked, so the handler never sees a half-written name.
+ */
+static char tmp_path[PATH_MAX + sizeof(".tmp.XXXXXX")];
+static volatile sig_atomic_t tmp_live;
+static const int fatal_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction old_acts[sizeof(fatal_sigs) / sizeof(fatal_sigs[0])];
+static bool handled[sizeof(fatal_sigs) / sizeof(fatal_sigs[0])];
+
+/* SIGINT/SIGTERM/SIGHUP: remove the temporary file, then die of the signal (SA_RESETHAND). */
+static void on_fatal_signal(int sig)
+{
+	if (tmp_live)
+		unlink(tmp_path);
+	raise(sig);	/* blocked until the handler returns; then the default action */
+}
+
+static void block_fatal(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(fatal_sigs) / sizeof(fatal_sigs[0]); i++)
+		sigaddset(&set, fatal_sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* Install the handler for the fatal signals that are not ignored (nohup keeps SIGHUP ignored). */
+static void catch_fatal(void)
+{
+	struct sigaction sa = { .sa_handler = on_fatal_signal, .sa_flags = SA_RESETHAND };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal_sigs) / sizeof(fatal_sigs[0]); i++) {
+		if (sigaction(fatal_sigs[i], NULL, &old_acts[i]) || old_acts[i].sa_handler == SIG_IGN)
+			continue;
+		handled[i] = !sigaction(fatal_sigs[i], &sa, NULL);
+	}
+}
+
+static void restore_fatal(void)
+{
+	for (size_t i = 0; i < sizeof(fatal_sigs) / sizeof(fatal_sigs[0]); i++) {
+		if (handled[i])
+			sigaction(fatal_sigs[i], &old_acts[i], NULL);
+		handled[i] = false;
+	}
+}
+
+/* Remove the temporary file if it is still there. */
+static void drop_tmp(void)
+{
+	sigset_t old;
+
+	block_fatal(&old);
+	if (tmp_live)
+		unlink(tmp_path);
+	tmp_live = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static const char *file_type(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * The file -o path names, into out (PATH_MAX): path itself, or the file a symbolic link
+ * leads to (so that the link stays a link). Only a regular file is ever replaced, and only
+ * with force. Returns 0, or an exit code after saying why not.
+ */
+static int resolve_output(const char *path, bool force, char *out)
+{
+	char link_to[PATH_MAX], *real = NULL;
+	const char *file = path;
+	struct stat st;
+	ssize_t n;
+	int ret = PT_EXIT_FAIL;
+
+	if (lstat(path, &st)) {
+		if (errno != ENOENT) {
+			fprintf(stderr, "provtap export: cannot write %s: %s\n", path, strerror(errno));
+			return PT_EXIT_FAIL;
+		}
+		goto ok;	/* a new file */
+	}
+	if (S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real) {
+			int e = errno;
+
+			n = readlink(path, link_to, sizeof(link_to) - 1);
+			link_to[n < 0 ? 0 : n] = 0;
+			if (e == ENOENT)
+				fprintf(stderr, "provtap export: %s is a symbolic link to %s, which does not exist; "
+					"not writing through it\n", path, link_to);
+			else
+				fprintf(stderr, "provtap export: cannot follow the symbolic link %s (-> %s): %s\n",
+					path, link_to, strerror(e));
+			goto cleanup;
+		}
+		if (stat(real, &st)) {
+			fprintf(stderr, "provtap export: %s (-> %s): %s\n", path, real, strerror(errno));
+			goto cleanup;
+		}
+		file = real;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "provtap export: %s%s%s is %s; -o takes a regular file, not replacing it\n", path,
+			real ? " -> " : "", real ? real : "", file_type(st.st_mode));
+		goto cleanup;
+	}
+	if (!force) {
+		fprintf(stderr, "provtap export: %s exists; not overwriting it (use --force)\n", path);
+		goto cleanup;
+	}
+ok:
+	snprintf(out, PATH_MAX, "%s", file);
+	ret = 0;
+cleanup:
+	free(real);
+	return ret;
+}
+
+/*
+ * Put tmp in place as path: atomically refuse an existing path unless force; never replace
+ * anything but a regular file. Returns 0 or -errno: -EEXIST when path exists (no force),
+ * -ENOTSUP when it is no longer a regular file (replaced since resolve_output()).
+ */
 static int install(const char *tmp, const char *path, bool force)
 {
-	if (force)
+	struct stat st;
+
+	if (force) {
+		if (!lstat(path, &st) && !S_ISREG(st.st_mode))
+			return -ENOTSUP;
 		return rename(tmp, path) ? -errno : 0;
+	}
 	if (link(tmp, path) == 0) {
 		unlink(tmp);
 		return 0;
@@ -62,7 +214,7 @@ static int install(const char *tmp, const char *path, bool force)
 	if (errno != EPERM && errno != EOPNOTSUPP && errno != EXDEV)
 		return -errno;
 	/* no hard links on this file system: check, then rename (not atomic) */
-	if (access(path, F_OK) == 0)
+	if (lstat(path, &st) == 0)
 		return -EEXIST;
 	return rename(tmp, path) ? -errno : 0;
 }
@@ -76,17 +228,20 @@ int cmd_export(int argc, char **argv)
 		{ "until", required_argument, NULL, O_UNTIL }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char prog[] = "provtap export", target[PATH_MAX];
 	const char *env = getenv("PROVTAP_STORE");
 	struct pt_scan_opts so = { .store_dir = env && *env ? env : "/var/lib/provtap" };
 	__u64 now = pt_now_ns(CLOCK_REALTIME);
 	struct pt_pcapng_stats st;
 	const char *path = NULL, *fmt;
-	char *tmp = NULL, err[512];
+	char err[512];
 	bool force = false, partial = false;
+	sigset_t oldmask;
 	FILE *f = NULL;
-	int c, fd, rc, ret = PT_EXIT_FAIL;
+	int c, fd, rc, ret;
 
 	optind = 1;
+	argv[0] = prog;	/* getopt's own messages: "provtap export: unrecognized option ..." */
 	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': path = optarg; break;
@@ -128,39 +283,40 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "provtap export: -o FILE is needed\n");
 		return PT_EXIT_USAGE;
 	}
-	if (!force && access(path, F_OK) == 0) {
-		fprintf(stderr, "provtap export: %s exists; not overwriting it (use --force)\n", path);
-		return PT_EXIT_FAIL;
-	}
+	ret = resolve_output(path, force, target);
+	if (ret)
+		return ret;
 
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		fprintf(stderr, "provtap export: out of memory\n");
-		return PT_EXIT_FAIL;
-	}
-	fd = mkstemp(tmp);
+	/* from here on the temporary file exists: removed on every path, and on SIGINT/SIGTERM/SIGHUP */
+	ret = PT_EXIT_FAIL;
+	catch_fatal();
+	block_fatal(&oldmask);
+	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp.XXXXXX", target);
+	fd = mkstemp(tmp_path);
+	tmp_live = fd >= 0;
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (fd < 0) {
-		fprintf(stderr, "provtap export: cannot create %s: %s\n", tmp, strerror(errno));
-		free(tmp);
-		return PT_EXIT_FAIL;
+		fprintf(stderr, "provtap export: cannot create a file beside %s: %s\n", target, strerror(errno));
+		goto cleanup;
 	}
 	fchmod(fd, 0644);	/* mkstemp makes 0600; a capture file is usually shared */
 	f = fdopen(fd, "w");
 	if (!f) {
-		fprintf(stderr, "provtap export: %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "provtap export: %s: %s\n", tmp_path, strerror(errno));
 		close(fd);
-		goto out;
+		goto cleanup;
 	}
 
 	rc = pt_pcapng_export(&so, f, &st, &partial, err, sizeof(err));
 	if (fclose(f) && !rc) {
 		rc = -EIO;
-		snprintf(err, sizeof(err), "writing %s: %s", tmp, strerror(errno));
+		snprintf(err, sizeof(err), "writing %s: %s", path, strerror(errno));
 	}
 	f = NULL;
 	if (rc) {
 		fprintf(stderr, "provtap export: %s\n", err);
 		ret = rc == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;
-		goto out;
+		goto cleanup;
 	}
 	if (!st.packets) {
 		if (so.expr && *so.expr)
@@ -169,19 +325,24 @@ int cmd_export(int argc, char **argv)
 		else
 			fprintf(stderr, "provtap export: no packets in the store %s%s; nothing written\n",
 				so.store_dir, so.since_ns || so.until_ns ? " within the window" : "");
-		goto out;
+		goto cleanup;
 	}
-	rc = install(tmp, path, force);
+	block_fatal(&oldmask);
+	rc = install(tmp_path, target, force);
+	if (!rc)
+		tmp_live = 0;
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (rc) {
 		if (rc == -EEXIST)
 			fprintf(stderr, "provtap export: %s appeared meanwhile; not overwriting it (use --force)\n",
 				path);
+		else if (rc == -ENOTSUP)
+			fprintf(stderr, "provtap export: %s became something else than a regular file meanwhile; "
+				"not replacing it\n", target);
 		else
-			fprintf(stderr, "provtap export: cannot create %s: %s\n", path, strerror(-rc));
-		goto out;
+			fprintf(stderr, "provtap export: cannot create %s: %s\n", target, strerror(-rc));
+		goto cleanup;
 	}
-	free(tmp);
-	tmp = NULL;
 	printf("wrote %llu packets on %u interfaces to %s\n", (unsigned long long)st.packets, st.interfaces, path);
 	if (st.synthesised)
 		printf("  %llu of them with headers synthesised from metadata (no snaplen)\n",
@@ -192,10 +353,8 @@ int cmd_export(int argc, char **argv)
 	if (partial)
 		printf("  partial: corrupt store regions or malformed records were skipped\n");
 	ret = 0;
-out:
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+cleanup:
+	drop_tmp();
+	restore_fatal();
 	return ret;
 }

@@ -6,6 +6,8 @@
 #include "cli/cli.h"
 #include "common/log.h"
 #include "common/units.h"
+#include "bpf/pkt.h"
+#include "query/filter.h"
 #include "loader/loader.h"
 #include "loader/procs.h"
 
@@ -80,9 +82,10 @@ static void usage_unload(FILE *out)
 static void usage_filter(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap probe filter (--iface SPEC... | --all) EXPR\n"
+		"usage: provtap probe filter ((--iface SPEC | --xdp SPEC)... | --all) EXPR\n"
 		"\n"
 		"Replace the in-kernel filter of loaded points atomically while they run.\n"
+		"SPEC as for load (the hook must match: --xdp for XDP points), or =ALIAS.\n"
 		"An empty EXPR ('') records everything again.\n"
 		"\nexamples:\n"
 		"  provtap probe filter --all 'udp port 53 or icmp'\n"
@@ -150,10 +153,11 @@ struct probe_args {
 	__u64 snaplen, ring_mb;
 	int fp_mode;
 	const char *variant, *drop_variant;
-	bool all, json, drops, procs;
+	bool all, json, drops, procs, content_set;
 	struct pt_procs_opts po;
 	int nscopes;
 	__u64 content, proc_ring_mb;
+	char prog[32];	/* "provtap probe load": the prefix of every message */
 };
 
 /* Parse options allowed by `allowed` (a string of OPT_ codes as chars). 0 ok, else exit code. */
@@ -163,6 +167,8 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 	int c;
 
 	memset(a, 0, sizeof(*a));
+	snprintf(a->prog, sizeof(a->prog), "provtap probe %s", argv[0]);
+	argv[0] = a->prog;	/* getopt's own messages: "provtap probe load: unrecognized option ..." */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -171,21 +177,21 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 		}
 		if (c == '?' || !strchr(allowed, c - OPT_IFACE + 'a')) {
 			if (c != '?')
-				fprintf(stderr, "provtap %s: option --%s does not apply here\n", argv[0],
+				fprintf(stderr, "%s: option --%s does not apply here\n", a->prog,
 					long_opts[c - OPT_IFACE].name);
-			fprintf(stderr, "try `provtap probe %s --help`\n", argv[0]);
+			fprintf(stderr, "try `%s --help`\n", a->prog);
 			return PT_EXIT_USAGE;
 		}
 		switch (c) {
 		case OPT_IFACE:
 		case OPT_XDP:
 			if (a->nspecs == MAX_SPECS) {
-				fprintf(stderr, "provtap: at most %d --iface/--xdp per command\n", MAX_SPECS);
+				fprintf(stderr, "%s: at most %d --iface/--xdp per command\n", a->prog, MAX_SPECS);
 				return PT_EXIT_USAGE;
 			}
 			if (pt_point_spec_parse(optarg, c == OPT_XDP ? PT_HOOK_XDP : PT_HOOK_TC,
 						&a->specs[a->nspecs], err, sizeof(err))) {
-				fprintf(stderr, "provtap: bad capture point '%s': %s\n", optarg, err);
+				fprintf(stderr, "%s: bad capture point '%s': %s\n", a->prog, optarg, err);
 				return PT_EXIT_USAGE;
 			}
 			a->nspecs++;
@@ -196,14 +202,15 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 			break;
 		case OPT_SNAPLEN:
 			if (pt_parse_u64(optarg, 0, PT_SNAP_MAX, &a->snaplen)) {
-				fprintf(stderr, "provtap: --snaplen takes 0..%d, not '%s'\n", PT_SNAP_MAX, optarg);
+				fprintf(stderr, "%s: --snaplen takes 0..%d, not '%s'\n", a->prog, PT_SNAP_MAX,
+					optarg);
 				return PT_EXIT_USAGE;
 			}
 			break;
 		case OPT_RING:
 			if (pt_parse_u64(optarg, 1, 2048, &a->ring_mb) || (a->ring_mb & (a->ring_mb - 1))) {
-				fprintf(stderr, "provtap: --ring-mb takes a power of 2 from 1 to 2048, not '%s'\n",
-					optarg);
+				fprintf(stderr, "%s: --ring-mb takes a power of 2 from 1 to 2048, not '%s'\n",
+					a->prog, optarg);
 				return PT_EXIT_USAGE;
 			}
 			break;
@@ -213,7 +220,7 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 			else if (!strcmp(optarg, "payload"))
 				a->fp_mode = PT_FP_PAYLOAD;
 			else {
-				fprintf(stderr, "provtap: --fp takes headers or payload, not '%s'\n", optarg);
+				fprintf(stderr, "%s: --fp takes headers or payload, not '%s'\n", a->prog, optarg);
 				return PT_EXIT_USAGE;
 			}
 			break;
@@ -237,17 +244,18 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 			break;
 		case OPT_CONTENT:
 			if (pt_parse_u64(optarg, 0, PT_CONTENT_MAX, &a->content)) {
-				fprintf(stderr, "provtap: --content takes 0..%d bytes, not '%s'\n", PT_CONTENT_MAX,
-					optarg);
+				fprintf(stderr, "%s: --content takes 0..%d bytes, not '%s'\n", a->prog,
+					PT_CONTENT_MAX, optarg);
 				return PT_EXIT_USAGE;
 			}
+			a->content_set = true;
 			a->po.content = (__u32)a->content;
 			break;
 		case OPT_PROC_RING:
 			if (pt_parse_u64(optarg, 1, 2048, &a->proc_ring_mb) ||
 			    (a->proc_ring_mb & (a->proc_ring_mb - 1))) {
-				fprintf(stderr, "provtap: --proc-ring-mb takes a power of 2 from 1 to 2048, not '%s'\n",
-					optarg);
+				fprintf(stderr, "%s: --proc-ring-mb takes a power of 2 from 1 to 2048, not '%s'\n",
+					a->prog, optarg);
 				return PT_EXIT_USAGE;
 			}
 			a->po.ring_bytes = a->proc_ring_mb << 20;
@@ -261,7 +269,7 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 			__u64 pid;
 
 			if (pt_parse_u64(optarg, 1, 0x7fffffff, &pid)) {
-				fprintf(stderr, "provtap: --pid-tree takes a process id, not '%s'\n", optarg);
+				fprintf(stderr, "%s: --pid-tree takes a process id, not '%s'\n", a->prog, optarg);
 				return PT_EXIT_USAGE;
 			}
 			a->po.scope = PT_SCOPE_PIDTREE;
@@ -292,6 +300,39 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 
 #define A(o) ((char)((o) - OPT_IFACE + 'a'))
 
+/*
+ * A filter the kernel can take? Checked here, before any privilege or probe is needed, so
+ * that a malformed one is a usage error (2) like everywhere else. 0, or an exit code.
+ */
+static int check_filter(const char *prog, const char *expr)
+{
+	static struct pt_policy pol;
+	struct pt_filter_err fe = {};
+	struct pt_filter *f = NULL;
+	int err;
+
+	if (!expr || !*expr)
+		return 0;
+	err = pt_filter_parse(expr, &f, &fe);
+	if (!err)
+		err = pt_filter_compile(f, &pol, &fe);
+	pt_filter_free(f);
+	if (!err)
+		return 0;
+	fprintf(stderr, "%s: filter: %s at position %d:\n  %s\n  %*s^\n", prog, fe.msg, fe.pos + 1, expr, fe.pos,
+		"");
+	return err == -ENOMEM ? PT_EXIT_FAIL : PT_EXIT_USAGE;
+}
+
+/* Nothing may be left after the options (but what the command takes). 0, or PT_EXIT_USAGE. */
+static int no_more_args(const struct probe_args *a, int argc, char **argv, const char *hint)
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "%s: unexpected argument '%s'%s\n", a->prog, argv[optind], hint);
+	return PT_EXIT_USAGE;
+}
+
 static int probe_load(int argc, char **argv)
 {
 	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_FILTER), A(OPT_SNAPLEN), A(OPT_RING), A(OPT_FP),
@@ -303,16 +344,14 @@ static int probe_load(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (optind < argc) {
-		fprintf(stderr, "provtap probe load: unexpected argument '%s' (filters go in --filter)\n",
-			argv[optind]);
-		return PT_EXIT_USAGE;
-	}
+	rc = no_more_args(&a, argc, argv, " (filters go in --filter)");
+	if (rc)
+		return rc;
 	if (!a.nspecs && !a.drops && !a.procs) {
 		fprintf(stderr, "provtap probe load: name at least one --iface, --xdp, --drops or --procs\n");
 		return PT_EXIT_USAGE;
 	}
-	if (!a.procs && (a.nscopes || a.content || a.proc_ring_mb || a.po.variant || a.po.send_variant)) {
+	if (!a.procs && (a.nscopes || a.content_set || a.proc_ring_mb || a.po.variant || a.po.send_variant)) {
 		fprintf(stderr, "provtap probe load: --content, --proc-ring-mb, --proc-variant, --send-variant, --cgroup, "
 				"--pid-tree, --comm and --netns need --procs\n");
 		return PT_EXIT_USAGE;
@@ -325,6 +364,9 @@ static int probe_load(int argc, char **argv)
 		fprintf(stderr, "provtap probe load: --drop-variant needs --drops\n");
 		return PT_EXIT_USAGE;
 	}
+	rc = check_filter(a.prog, a.filter);
+	if (rc)
+		return rc;
 	o.specs = a.specs;
 	o.nspecs = a.nspecs;
 	o.filter = a.filter;
@@ -346,7 +388,10 @@ static int probe_unload(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (optind < argc || (!a.all && !a.nspecs && !a.drops && !a.procs) ||
+	rc = no_more_args(&a, argc, argv, "");
+	if (rc)
+		return rc;
+	if ((!a.all && !a.nspecs && !a.drops && !a.procs) ||
 	    (a.all && (a.nspecs || a.drops || a.procs))) {
 		fprintf(stderr, "provtap probe unload: give --iface/--xdp SPEC..., --drops and/or --procs, or --all\n");
 		return PT_EXIT_USAGE;
@@ -365,16 +410,24 @@ static int probe_filter(int argc, char **argv)
 {
 	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_ALL), 0 };
 	struct probe_args a;
+	const char *expr;
 	int rc = parse(argc, argv, &a, allowed, usage_filter);
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (optind != argc - 1 || (!a.all && !a.nspecs)) {
-		fprintf(stderr, "provtap probe filter: give --iface SPEC... or --all, then one EXPR "
+	if (optind >= argc || (!a.all && !a.nspecs)) {
+		fprintf(stderr, "provtap probe filter: give --iface/--xdp SPEC... or --all, then one EXPR "
 				"('' to clear)\n");
 		return PT_EXIT_USAGE;
 	}
-	return pt_probe_filter(a.specs, a.nspecs, a.all, argv[optind]) ? PT_EXIT_FAIL : 0;
+	expr = argv[optind++];
+	rc = no_more_args(&a, argc, argv, " (one EXPR: quote it)");
+	if (rc)
+		return rc;
+	rc = check_filter(a.prog, expr);
+	if (rc)
+		return rc;
+	return pt_probe_filter(a.specs, a.nspecs, a.all, expr) ? PT_EXIT_FAIL : 0;
 }
 
 static int probe_status(int argc, char **argv)
@@ -385,6 +438,9 @@ static int probe_status(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	rc = no_more_args(&a, argc, argv, "");
+	if (rc)
+		return rc;
 	return pt_probe_status(stdout, a.json) ? PT_EXIT_FAIL : 0;
 }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,16 +17,19 @@
 void usage_store(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap store count|dump|verify|stats|seal --store DIR [FILTER] [--json]\n"
+		"usage: provtap store count|dump --store DIR [FILTER] [--json]\n"
+		"       provtap store verify|stats|seal --store DIR [--json]\n"
 		"\n"
 		"  count   per capture point: packets, wire bytes, and records the kernel could not\n"
 		"          deliver (ring buffer full), for the records matching FILTER\n"
 		"  dump    every matching record, as `provtap tail` prints them\n"
 		"  verify  read everything; report corrupt or truncated regions (file, offset);\n"
-		"          exit 1 if there were any\n"
+		"          exit 1 if there were any. --json: one object, records, corrupt_regions\n"
+		"          and corrupt (file, offset, reason of each)\n"
 		"  stats   segments, records and bytes on disk; bytes per record in sealed segments\n"
 		"  seal    compress and index the active segment now (not while a collector runs)\n"
-		"FILTER is the filter language plus `point NAME`.\n"
+		"FILTER is the filter language plus `point NAME`. DIR must be an existing store: seal\n"
+		"refuses a directory without one; the others warn and read nothing.\n"
 		"\nexamples:\n"
 		"  provtap store count --store /var/lib/provtap 'udp'\n"
 		"  provtap store dump --store /var/lib/provtap 'point veth1@r1:in' --json\n");
@@ -33,21 +37,65 @@ void usage_store(FILE *out)
 
 struct corrupt_ctx {
 	unsigned long long n;
+	FILE *json;	/* verify --json: the regions as JSON array elements */
 };
 
 static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
 {
 	struct corrupt_ctx *c = ctx;
 
+	if (c->json) {
+		fprintf(c->json, "%s{\"file\":", c->n ? "," : "");
+		pt_json_str(c->json, file);
+		fprintf(c->json, ",\"offset\":%llu,\"reason\":", (unsigned long long)off);
+		pt_json_str(c->json, why);
+		fputc('}', c->json);
+	}
 	c->n++;
 	pt_warn("store: %s at offset %llu: %s (skipped)", file, (unsigned long long)off, why);
+}
+
+/*
+ * Is dir a store? 1 when it holds store files (a LOCK or segments), 0 when it is a
+ * directory without any, -1 (said why) when it is no directory or cannot be listed.
+ * (The CLI's check: pt_reader_open() reads an empty directory as an empty store.)
+ */
+static int store_present(const char *dir)
+{
+	struct dirent *de;
+	struct stat st;
+	int found = 0;
+	DIR *d;
+
+	if (stat(dir, &st)) {
+		pt_err("no store at %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		pt_err("no store at %s: %s", dir, strerror(ENOTDIR));
+		return -1;
+	}
+	d = opendir(dir);
+	if (!d) {
+		pt_err("cannot read the store %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (!found && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		found = !strcmp(de->d_name, "LOCK") ||
+			(!strncmp(de->d_name, "seg-", 4) && n > 8 &&
+			 (!strcmp(de->d_name + n - 4, ".pta") || !strcmp(de->d_name + n - 4, ".pts")));
+	}
+	closedir(d);
+	return found;
 }
 
 #define MAX_SEGS 65536
 static unsigned long long seg_recs[MAX_SEGS], seg_pkts[MAX_SEGS];
 
 /* Seal the active segment of dir. Returns an exit code. */
-static int store_seal(const char *dir)
+static int store_seal(const char *dir, bool json)
 {
 	struct pt_store_opts so = {};
 	struct pt_store *s = NULL;
@@ -66,7 +114,8 @@ static int store_seal(const char *dir)
 	if (err)
 		pt_err("cannot seal %s: %s", dir, strerror(-err));
 	else
-		printf("sealed: %llu segment(s), %llu raw bytes -> %llu bytes on disk\n",
+		printf(json ? "{\"sealed_segments\":%llu,\"sealed_raw_bytes\":%llu,\"sealed_file_bytes\":%llu}\n"
+			    : "sealed: %llu segment(s), %llu raw bytes -> %llu bytes on disk\n",
 		       (unsigned long long)pt_store_get_stats(s)->sealed_segments,
 		       (unsigned long long)pt_store_get_stats(s)->sealed_raw_bytes,
 		       (unsigned long long)pt_store_get_stats(s)->sealed_file_bytes);
@@ -161,8 +210,12 @@ int cmd_store(int argc, char **argv)
 	};
 	static struct pt_view view;
 	static struct pt_chunk_follow chunks;
+	static char prog[32];
 	const char *dir = NULL, *expr = "", *what;
 	struct corrupt_ctx cc = {};
+	char *corrupt_json = NULL;
+	size_t corrupt_len = 0;
+	bool filter_ok;
 	struct pt_filter *f = NULL;
 	struct pt_filter_err fe = {};
 	struct pt_reader *r = NULL;
@@ -182,7 +235,12 @@ int cmd_store(int argc, char **argv)
 		fprintf(stderr, "provtap store: unknown command '%s'; try `provtap store --help`\n", what);
 		return PT_EXIT_USAGE;
 	}
-	optind = 2;
+	filter_ok = !strcmp(what, "count") || !strcmp(what, "dump");
+	snprintf(prog, sizeof(prog), "provtap store %s", what);
+	argv[1] = prog;	/* getopt's own messages: "provtap store count: unrecognized option ..." */
+	argv++;
+	argc--;
+	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': dir = optarg; break;
@@ -191,20 +249,45 @@ int cmd_store(int argc, char **argv)
 		default: fprintf(stderr, "try `provtap store --help`\n"); return PT_EXIT_USAGE;
 		}
 	}
+	if (optind < argc && !filter_ok) {
+		fprintf(stderr, "provtap store %s: unexpected argument '%s' (only count and dump take a FILTER)\n",
+			what, argv[optind]);
+		return PT_EXIT_USAGE;
+	}
 	if (optind < argc)
 		expr = argv[optind++];
-	if (!dir || optind < argc) {
-		fprintf(stderr, "provtap store %s: --store DIR is required, and at most one FILTER\n", what);
+	if (!dir) {
+		fprintf(stderr, "provtap store %s: --store DIR is required\n", what);
+		return PT_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "provtap store %s: one FILTER argument (quote it)\n", what);
 		return PT_EXIT_USAGE;
 	}
 	if (pt_filter_parse(expr, &f, &fe)) {
-		fprintf(stderr, "provtap store: filter: %s at position %d:\n  %s\n  %*s^\n", fe.msg, fe.pos + 1, expr,
-			fe.pos, "");
+		fprintf(stderr, "provtap store %s: filter: %s at position %d:\n  %s\n  %*s^\n", what, fe.msg,
+			fe.pos + 1, expr, fe.pos, "");
 		return PT_EXIT_USAGE;
 	}
-	if (!strcmp(what, "seal")) {
-		rc = store_seal(dir);
+	err = store_present(dir);
+	if (err < 0)
 		goto out;
+	if (!err && !strcmp(what, "seal")) {
+		pt_err("%s holds no provtap store (no segments); nothing to seal", dir);
+		goto out;
+	}
+	if (!err)
+		pt_warn("%s holds no provtap store (no segments)", dir);
+	if (!strcmp(what, "seal")) {
+		rc = store_seal(dir, json);
+		goto out;
+	}
+	if (json && !strcmp(what, "verify")) {
+		cc.json = open_memstream(&corrupt_json, &corrupt_len);
+		if (!cc.json) {
+			pt_err("out of memory");
+			goto out;
+		}
 	}
 	err = pt_reader_open(dir, NULL, on_corrupt, &cc, &r);
 	if (err) {
@@ -295,11 +378,23 @@ int cmd_store(int argc, char **argv)
 			printf("total %llu matching packet records\n", total);
 	} else if (!strcmp(what, "stats")) {
 		store_stats(dir, json);
+	} else if (!strcmp(what, "verify") && json) {
+		if (fclose(cc.json)) {
+			cc.json = NULL;
+			pt_err("out of memory");
+			goto out;
+		}
+		cc.json = NULL;
+		printf("{\"records\":%llu,\"corrupt_regions\":%llu,\"corrupt\":[%s]}\n", nrec, cc.n,
+		       corrupt_json ? corrupt_json : "");
 	} else if (!strcmp(what, "verify")) {
 		printf("%llu records read, %llu corrupt region(s)\n", nrec, cc.n);
 	}
 	rc = (!strcmp(what, "verify") && cc.n) ? PT_EXIT_FAIL : 0;
 out:
+	if (cc.json)
+		fclose(cc.json);
+	free(corrupt_json);
 	pt_reader_close(r);
 	pt_filter_free(f);
 	return rc;

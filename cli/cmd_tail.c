@@ -24,9 +24,12 @@ void usage_tail(FILE *out)
 		"when the kernel could not deliver records (ring buffer full) or this tail fell\n"
 		"behind. FILTER is the probe filter language plus `point NAME` (IFNAME@NETNS[:DIR]\n"
 		"or an alias).\n"
-		"  --json      JSON lines (keys: see README \"Record formats\")\n"
-		"  --count N   exit after N packet records (exit status 0); without it, tail runs\n"
-		"              until interrupted, and exits 1 if the collector goes away\n"
+		"  --json        JSON lines (keys: see README \"Record formats\")\n"
+		"  --socket PATH the collector's unix socket (default " PT_DEFAULT_SOCKET "; the\n"
+		"                PATH given to `provtap collect --socket`)\n"
+		"  --count N     exit after N packet records (exit status 0); without it, tail runs\n"
+		"                until interrupted, and exits 1 if the collector goes away\n"
+		"FILTER is one line: it is sent to the collector, which filters the records.\n"
 		"\nexamples:\n"
 		"  provtap tail 'tcp and port 80'\n"
 		"  provtap tail 'point veth1@tenant-a:in and icmp' --json\n");
@@ -54,6 +57,7 @@ int cmd_tail(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char prog[] = "provtap tail";
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = PT_DEFAULT_SOCKET, *expr = "";
 	struct pt_filter *f = NULL;
@@ -68,6 +72,7 @@ int cmd_tail(int argc, char **argv)
 	size_t n = 0;
 
 	optind = 1;
+	argv[0] = prog;	/* getopt's own messages: "provtap tail: unrecognized option ..." */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
@@ -89,7 +94,21 @@ int cmd_tail(int argc, char **argv)
 		fprintf(stderr, "provtap tail: one FILTER argument (quote it)\n");
 		return PT_EXIT_USAGE;
 	}
-	if (strchr(expr, '\n') || pt_filter_parse(expr, &f, &fe)) {
+	if (strchr(expr, '\n')) {
+		/* the collector reads the filter as one line: say where the line break is, shown as \n */
+		fe.pos = (int)(strchr(expr, '\n') - expr);
+		fprintf(stderr, "provtap tail: filter: a line break at position %d; the filter goes to the collector "
+			"as one line (use spaces):\n  ", fe.pos + 1);
+		for (const char *p = expr; *p; p++) {
+			if (*p == '\n')
+				fputs("\\n", stderr);
+			else
+				fputc(*p, stderr);
+		}
+		fprintf(stderr, "\n  %*s^\n", fe.pos, "");
+		return PT_EXIT_USAGE;
+	}
+	if (pt_filter_parse(expr, &f, &fe)) {
 		fprintf(stderr, "provtap tail: filter: %s at position %d:\n  %s\n  %*s^\n", fe.msg, fe.pos + 1, expr,
 			fe.pos, "");
 		return PT_EXIT_USAGE;

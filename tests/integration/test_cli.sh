@@ -1,0 +1,186 @@
+#!/bin/bash
+# test_cli: the command line without probes: export never replaces what is not a regular file and
+# leaves no temporary file (not even when interrupted), store refuses what is not a store, usage
+# errors exit 2 with the command's name, help describes every option it lists. Needs no BPF:
+# stores come from the bench generator (bench/genstore.c); probe commands are only given input
+# they must refuse before touching a probe.
+source "$(dirname "$0")/lib.sh"
+
+[ -x "$PROVTAP" ] || die "no provtap binary at $PROVTAP (run make first)"
+GENSTORE=${GENSTORE:-$ROOT/build/bench/genstore}
+[ -x "$GENSTORE" ] || die "no $GENSTORE (make tests-build builds it)"
+# A probe command that wrongly got through must not touch the system's probes.
+probes_cleanup_on_exit
+NOIF=ptcli-nosuch0	# an interface that does not exist
+
+# expect RC REGEX DESC CMD...: CMD exits RC and says something matching REGEX (stdout+stderr);
+# the output stays in $TMP/out.N ($OUT).
+n=0
+expect() {
+	local want=$1 re=$2 desc=$3 rc
+	shift 3
+	n=$((n + 1))
+	OUT=$TMP/out.$n
+	"$@" >"$OUT" 2>&1
+	rc=$?
+	assert_eq "$desc: exit status" "$want" "$rc"
+	assert_contains "  ... says /$re/" "$re" "$OUT"
+}
+
+# no_tmp_left DIR: no export temporary file (*.tmp.XXXXXX) in DIR.
+no_tmp_left() { [ -z "$(find "$1" -maxdepth 1 -name '*.tmp.*' -print -quit)" ]; }
+
+ST=$TMP/st
+"$GENSTORE" --dir "$ST" --packets 20000 >"$TMP/genstore.out" 2>&1 || die "genstore failed: $(tail -3 "$TMP/genstore.out")"
+
+# --- 1. export -o: a FIFO, a symbolic link, a directory -----------------------------------------
+O=$TMP/o
+mkdir -p "$O"
+mkfifo "$O/fifo"
+expect 1 "$O/fifo is a FIFO; -o takes a regular file" "export -o FIFO --force is refused" \
+	"$PROVTAP" export pcapng 'udp' --store "$ST" -o "$O/fifo" --force
+check "  ... the FIFO is still a FIFO" [ -p "$O/fifo" ]
+ln -s fifo "$O/to-fifo"
+expect 1 "$O/to-fifo -> $O/fifo is a FIFO" "export -o SYMLINK-to-FIFO --force is refused" \
+	"$PROVTAP" export pcapng 'udp' --store "$ST" -o "$O/to-fifo" --force
+check "  ... the link is still a link to the FIFO" [ -L "$O/to-fifo" -a -p "$O/fifo" ]
+echo old >"$O/file.pcapng"
+ln -s file.pcapng "$O/to-file"
+expect 1 "$O/to-file exists; not overwriting it \(use --force\)" "export -o SYMLINK-to-FILE without --force" \
+	"$PROVTAP" export pcapng 'udp' --store "$ST" -o "$O/to-file"
+expect 0 "wrote [0-9]+ packets .* to $O/to-file" "export -o SYMLINK-to-FILE --force writes through the link" \
+	"$PROVTAP" export pcapng 'udp' --store "$ST" -o "$O/to-file" --force
+check "  ... the link is still a link" [ -L "$O/to-file" ]
+assert_eq "  ... the file it leads to is the pcapng (section header block)" 0a0d0d0a \
+	"$(od -An -tx1 -N4 "$O/file.pcapng" | tr -d ' ')"
+ln -s nowhere.pcapng "$O/dangling"
+expect 1 "$O/dangling is a symbolic link to nowhere.pcapng, which does not exist" \
+	"export -o DANGLING-SYMLINK is refused" \
+	"$PROVTAP" export pcapng 'udp' --store "$ST" -o "$O/dangling" --force
+check "  ... nothing created at its target" [ ! -e "$O/nowhere.pcapng" -a -L "$O/dangling" ]
+mkdir "$O/dir"
+expect 1 "$O/dir is a directory" "export -o DIRECTORY --force is refused" \
+	"$PROVTAP" export pcapng 'udp' --store "$ST" -o "$O/dir" --force
+check "  ... no temporary file left by any of them" no_tmp_left "$O"
+
+# --- 2. an interrupted export leaves no temporary file ------------------------------------------
+# The store's last segment is a FIFO nobody writes: the export writes the packets of the real
+# segments to its temporary file, then blocks opening the FIFO, until the signal. (set -m: a
+# background job of a script would otherwise start with SIGINT ignored.)
+SS=$TMP/sigstore
+cp -r "$ST" "$SS"
+mkfifo "$SS/seg-000000000099.pta"
+tmp_written() { [ -n "$(find "$TMP" -maxdepth 1 -name 'sig.pcapng.tmp.*' -size +0 -print -quit)" ]; }
+for sig in INT TERM HUP; do
+	set -m
+	"$PROVTAP" export pcapng --store "$SS" -o "$TMP/sig.pcapng" >"$TMP/sig.out" 2>&1 &
+	pid=$!
+	set +m
+	on_exit "grep -qs sigstore /proc/$pid/cmdline && kill -9 $pid"	# (not a reused pid)
+	if ! wait_for 20 "the export's temporary file" tmp_written; then
+		fail "SIG$sig: the export never wrote its temporary file"
+		kill -9 $pid
+		continue
+	fi
+	kill -$sig $pid
+	wait $pid 2>/dev/null	# (no "Hangup" job report)
+	rc=$?
+	assert_eq "export interrupted by SIG$sig: dies of it" $((128 + $(kill -l $sig))) $rc
+	check "  ... no temporary file left" no_tmp_left "$TMP"
+	check "  ... and no output file" [ ! -e "$TMP/sig.pcapng" ]
+done
+rm -f "$SS/seg-000000000099.pta"
+
+# --- 3. store seal: no store, no new store ------------------------------------------------------
+expect 1 "no store at $TMP/nonexistent: No such file or directory" "store seal --store NONEXISTENT" \
+	"$PROVTAP" store seal --store "$TMP/nonexistent"
+check "  ... created nothing" [ ! -e "$TMP/nonexistent" ]
+touch "$TMP/afile"
+expect 1 "no store at $TMP/afile: Not a directory" "store seal --store FILE" \
+	"$PROVTAP" store seal --store "$TMP/afile"
+mkdir "$TMP/empty"
+expect 1 "$TMP/empty holds no provtap store \(no segments\); nothing to seal" "store seal --store EMPTY-DIR" \
+	"$PROVTAP" store seal --store "$TMP/empty"
+assert_eq "  ... created nothing in it" "" "$(ls -A "$TMP/empty")"
+
+# --- 4. store verify --json; no FILTER where none is taken -------------------------------------
+json_get() { python3 -c 'import json, sys; o = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@" 2>&1; }
+"$PROVTAP" store verify --store "$ST" --json >"$TMP/verify.json" 2>"$TMP/verify.err"
+assert_eq "store verify --json: exit status" 0 $?
+assert_eq "  ... one JSON object: records read, no corrupt region" "True 0 []" \
+	"$(json_get "$TMP/verify.json" 'o["records"] > 0, o["corrupt_regions"], o["corrupt"]' | tr -d '(),')"
+CS=$TMP/corrupt
+cp -r "$ST" "$CS"
+pta=$(ls "$CS"/seg-*.pta | head -1)
+python3 -c 'import os, sys
+f = open(sys.argv[1], "r+b"); f.seek(os.path.getsize(sys.argv[1]) // 2); f.write(b"\xff" * 64)' "$pta"
+"$PROVTAP" store verify --store "$CS" --json >"$TMP/verify2.json" 2>"$TMP/verify2.err"
+assert_eq "store verify --json of a corrupt store: exit status" 1 $?
+assert_eq "  ... names the region (file, offset, reason)" "1 $pta True True" \
+	"$(json_get "$TMP/verify2.json" 'o["corrupt_regions"], o["corrupt"][0]["file"], o["corrupt"][0]["offset"] > 0, len(o["corrupt"][0]["reason"]) > 0' | tr -d "(),'")"
+for sub in verify stats seal; do
+	expect 2 "provtap store $sub: unexpected argument 'udp' \(only count and dump take a FILTER\)" \
+		"store $sub with a FILTER" "$PROVTAP" store $sub --store "$ST" udp
+done
+"$PROVTAP" store seal --store "$CS" --json >"$TMP/seal.json" 2>"$TMP/seal.err"
+assert_eq "store seal --json: exit status" 0 $?
+assert_eq "  ... one JSON object" True "$(json_get "$TMP/seal.json" 'o["sealed_segments"] >= 1')"
+
+# --- 5. an empty directory is not silently a store ----------------------------------------------
+expect 0 "warning: $TMP/empty holds no provtap store \(no segments\)" "store count --store EMPTY-DIR warns" \
+	"$PROVTAP" store count --store "$TMP/empty"
+expect 0 "^total [0-9]+ matching packet records" "store count of a real store" \
+	"$PROVTAP" store count --store "$ST"
+check "  ... without the warning" not grep -q "holds no provtap store" "$OUT"
+
+# --- 6. a malformed filter is a usage error in probe commands too ------------------------------
+expect 2 "^provtap probe filter: filter: .* at position 8:" "probe filter with a malformed filter" \
+	"$PROVTAP" probe filter --all 'udp and'
+expect 2 "^provtap probe load: filter: .* at position 8:" "probe load --filter with a malformed filter" \
+	"$PROVTAP" probe load --iface "$NOIF" --filter 'udp and'
+
+# --- 7. --content needs --procs, whatever its value ---------------------------------------------
+expect 2 "--content, .* need --procs" "probe load --content 0 without --procs" \
+	"$PROVTAP" probe load --iface "$NOIF" --content 0
+
+# --- 8. leftover arguments; getopt's messages name the command ----------------------------------
+expect 2 "^provtap probe status: unexpected argument 'extra-arg'" "probe status extra-arg" \
+	"$PROVTAP" probe status extra-arg
+expect 2 "^provtap probe unload: unexpected argument 'extra-arg'" "probe unload --all extra-arg" \
+	"$PROVTAP" probe unload --all extra-arg
+expect 2 "^provtap probe filter: unexpected argument 'extra-arg'" "probe filter --all EXPR extra-arg" \
+	"$PROVTAP" probe filter --all udp extra-arg
+expect 2 "^provtap probe load: unrecognized option '--bogus'" "probe load --bogus" \
+	"$PROVTAP" probe load --bogus
+expect 2 "^provtap probe status: option --iface does not apply here" "probe status --iface" \
+	"$PROVTAP" probe status --iface "$NOIF"
+expect 2 "^provtap tail: unrecognized option '--bogus'" "tail --bogus" "$PROVTAP" tail --bogus
+expect 2 "^provtap collect: unrecognized option '--bogus'" "collect --bogus" "$PROVTAP" collect --bogus
+expect 2 "^provtap export: unrecognized option '--bogus'" "export --bogus" "$PROVTAP" export --bogus
+expect 2 "^provtap store count: unrecognized option '--bogus'" "store count --bogus" \
+	"$PROVTAP" store count --bogus
+check "none of the probe commands created the pin dir" [ ! -e "$PROVTAP_PIN_DIR" ]
+
+# --- 9. a filter with a line break: tail says what is wrong -------------------------------------
+expect 2 "^provtap tail: filter: a line break at position 4; the filter goes to the collector as one line" \
+	"tail with a line break in its filter" "$PROVTAP" tail --socket "$TMP/none.sock" $'tcp\nport 80'
+
+# --- 10. help tells every option it lists -------------------------------------------------------
+expect 0 "^usage: provtap probe filter \(\(--iface SPEC \| --xdp SPEC\)\.\.\. \| --all\) EXPR" \
+	"probe filter --help lists --xdp" "$PROVTAP" probe filter --help
+assert_contains "  ... and says what it is for" "--xdp for XDP points" "$OUT"
+expect 0 "^  --socket PATH +serve tails on this unix socket" "collect --help describes --socket" \
+	"$PROVTAP" collect --help
+assert_contains "  ... and --user" "^  --user NAME +after setup, run as user NAME" "$OUT"
+expect 0 "^  --socket PATH +the collector's unix socket" "tail --help describes --socket" "$PROVTAP" tail --help
+
+# --- 11. output that cannot be written is a failure; help on any command or subcommand ----------
+expect 1 "^provtap: error: writing the output: No space left on device" "version > /dev/full: exit 1" \
+	bash -c "'$PROVTAP' version >/dev/full"
+expect 1 "writing the output: No space left on device" "store dump > /dev/full: exit 1" \
+	bash -c "'$PROVTAP' store dump --store '$ST' >/dev/full"
+expect 0 "^usage: provtap query hops " "help query hops: the subcommand's help" "$PROVTAP" help query hops
+expect 0 "^usage: provtap probe load " "help probe load: the subcommand's help" "$PROVTAP" help probe load
+expect 0 "^provtap version: print the version" "help version" "$PROVTAP" help version
+expect 0 "^usage: provtap \[-v\|-vv\] COMMAND" "help help" "$PROVTAP" help help
+expect 2 "^provtap: no command 'nosuch'; .provtap help. lists them" "help nosuch" "$PROVTAP" help nosuch
