@@ -162,6 +162,10 @@ int query_correlate(int argc, char **argv)
 			"input and output capture points); try `provtap query correlate --help`\n");
 		return PT_EXIT_USAGE;
 	}
+	if (!strcmp(x.in, x.out)) {
+		fprintf(stderr, "provtap query correlate: --in and --out must name two different points\n");
+		return PT_EXIT_USAGE;
+	}
 	rc = pt_scan_open(&q.scan, &s, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "provtap query correlate: error: %s\n", err);

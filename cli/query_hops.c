@@ -102,7 +102,9 @@ static int parse_pct(struct hops_args *a, const char *arg)
 		char *end;
 		double p = strtod(tok, &end);
 
-		if (end == tok || *end || !(p > 0 && p <= 100) || a->npct == MAX_PCT) {
+		/* plain decimals only (strtod also takes 1e2, 0x32, inf); no empty item (strtok skips them) */
+		if (end == tok || *end || strspn(tok, "0123456789.") != strlen(tok) || !(p > 0 && p <= 100) ||
+		    a->npct == MAX_PCT || strstr(arg, ",,") || arg[0] == ',' || arg[strlen(arg) - 1] == ',') {
 			fprintf(stderr, "provtap query delay: --percentiles takes up to %d numbers in (0, 100] "
 				"separated by commas, not '%s'\n", MAX_PCT, arg);
 			rc = PT_EXIT_USAGE;

@@ -215,9 +215,17 @@ int pt_parse_time(const char *s, __u64 now_ns, __u64 *out)
 		*out = now_ns - dur;
 		return 0;
 	}
+	/* exactly YYYY-MM-DDTHH:MM:SS (sscanf alone takes blanks and signs), a day the month has */
+	for (int i = 0; i < 19; i++)
+		if (!s[i] || (i == 4 || i == 7 ? s[i] != '-' : i == 10 ? s[i] != 'T' :
+			      i == 13 || i == 16 ? s[i] != ':' : (s[i] < '0' || s[i] > '9')))
+			return -EINVAL;
 	if (sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2u%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
 		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60)
+		return -EINVAL;
+	if (d > (mo == 2 ? 28u + (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) :
+		 mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30u : 31u))
 		return -EINVAL;
 	p = s + n;
 	if (*p == '.') {

@@ -184,3 +184,13 @@ expect 0 "^usage: provtap probe load " "help probe load: the subcommand's help" 
 expect 0 "^provtap version: print the version" "help version" "$PROVTAP" help version
 expect 0 "^usage: provtap \[-v\|-vv\] COMMAND" "help help" "$PROVTAP" help help
 expect 2 "^provtap: no command 'nosuch'; .provtap help. lists them" "help nosuch" "$PROVTAP" help nosuch
+
+# --- 12. option values: plain numbers, real dates, two different points -------------------------
+for v in 50,,99 1e2 0x32 ,50 50,; do
+	expect 2 "--percentiles takes up to 10 numbers in \(0, 100\] separated by commas, not '$v'" \
+		"delay --percentiles $v" "$PROVTAP" query delay --store "$ST" --percentiles "$v" --from a --to b
+done
+expect 2 "--since takes RFC 3339" "--since 2026-02-30T00:00:00Z (no such day)" \
+	"$PROVTAP" query hops --store "$ST" --since 2026-02-30T00:00:00Z
+expect 2 "--in and --out must name two different points" "correlate --in X --out X" \
+	"$PROVTAP" query correlate --store "$ST" --in r1a@gr:in --out r1a@gr:in

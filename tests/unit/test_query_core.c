@@ -34,6 +34,17 @@ START_TEST(time_forms)
 	ck_assert_int_eq(pt_parse_time("2023-11-14T22:13:20", now, &t), -EINVAL);
 	ck_assert_int_eq(pt_parse_time("-5x", now, &t), -EINVAL);
 	ck_assert_int_eq(pt_parse_time("yesterday", now, &t), -EINVAL);
+	/* days the month does not have; blanks and signs sscanf would take */
+	ck_assert_int_eq(pt_parse_time("2026-02-30T00:00:00Z", now, &t), -EINVAL);
+	ck_assert_int_eq(pt_parse_time("2023-02-29T00:00:00Z", now, &t), -EINVAL);
+	ck_assert_int_eq(pt_parse_time("1900-02-29T00:00:00Z", now, &t), -EINVAL);
+	ck_assert_int_eq(pt_parse_time("2000-02-29T00:00:00Z", now, &t), 0);
+	ck_assert_int_eq(pt_parse_time("2023-04-31T00:00:00Z", now, &t), -EINVAL);
+	ck_assert_int_eq(pt_parse_time("2023-12-31T23:59:59Z", now, &t), 0);
+	ck_assert_int_eq(pt_parse_time("2023-1-014T22:13:20Z", now, &t), -EINVAL);
+	ck_assert_int_eq(pt_parse_time("2023-11-+4T22:13:20Z", now, &t), -EINVAL);
+	ck_assert_int_eq(pt_parse_time("2023-11- 4T22:13:20Z", now, &t), -EINVAL);
+	ck_assert_int_eq(pt_parse_time("2023-11-14T22:13:2", now, &t), -EINVAL);
 }
 END_TEST
 
