@@ -276,8 +276,6 @@ int cmd_store(int argc, char **argv)
 		pt_err("%s holds no provtap store (no segments); nothing to seal", dir);
 		goto out;
 	}
-	if (!err)
-		pt_warn("%s holds no provtap store (no segments)", dir);
 	if (!strcmp(what, "seal")) {
 		rc = store_seal(dir, json);
 		goto out;

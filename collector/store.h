@@ -139,7 +139,9 @@ typedef void (*pt_corrupt_fn)(const char *file, __u64 offset, const char *why, v
  * present now, and records of the active segment up to its current end.
  * cb (may be NULL = log a warning) is told of every corrupt or truncated region
  * skipped, with file and offset; reading continues after it.
- * Returns 0 and *out, or negative errno (-ENOENT: no such store).
+ * Returns 0 and *out, or negative errno (-ENOENT: no such store). A
+ * directory with no segment and no LOCK file is opened (an empty store) with
+ * a warning that it holds no store.
  */
 int pt_reader_open(const char *dir, const struct pt_read_hints *hints,
 		   pt_corrupt_fn cb, void *ctx, struct pt_reader **out);

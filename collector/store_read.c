@@ -161,6 +161,9 @@ int pt_reader_open(const char *dir, const struct pt_read_hints *hints,
 	err = list_segs(r);
 	if (err)
 		goto fail;
+	/* a mistyped --store: an empty answer would look like no traffic */
+	if (!r->n_segs && faccessat(r->dfd, "LOCK", F_OK, 0))
+		pt_warn("%s holds no provtap store (no segments)", dir);
 	*out = r;
 	return 0;
 fail:

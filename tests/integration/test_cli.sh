@@ -194,3 +194,10 @@ expect 2 "--since takes RFC 3339" "--since 2026-02-30T00:00:00Z (no such day)" \
 	"$PROVTAP" query hops --store "$ST" --since 2026-02-30T00:00:00Z
 expect 2 "--in and --out must name two different points" "correlate --in X --out X" \
 	"$PROVTAP" query correlate --store "$ST" --in r1a@gr:in --out r1a@gr:in
+
+# --- 13. queries on a directory that holds no store say so (an empty answer looks like no traffic)
+mkdir -p "$TMP/nostore"
+expect 1 "warning: $TMP/nostore holds no provtap store \(no segments\)" "query hops on an empty directory" \
+	"$PROVTAP" query hops '' --store "$TMP/nostore"
+expect 0 "warning: $TMP/nostore holds no provtap store \(no segments\)" "query proc on an empty directory" \
+	"$PROVTAP" query proc --store "$TMP/nostore"
