@@ -58,7 +58,7 @@ static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
 /*
  * Is dir a store? 1 when it holds store files (a LOCK or segments), 0 when it is a
  * directory without any, -1 (said why) when it is no directory or cannot be listed.
- * (The CLI's check: pt_reader_open() reads an empty directory as an empty store.)
+ * (seal must know: pt_reader_open() reads an empty directory as an empty store, with a warning.)
  */
 static int store_present(const char *dir)
 {

@@ -62,7 +62,16 @@ int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct optio
 	if (optind < argc)
 		q->scan.expr = argv[optind++];
 	if (optind < argc) {
-		fprintf(stderr, "provtap query %s: one filter EXPR (quote it), then options\n", argv[0]);
+		const char *op = argv[0], *what = "filter EXPR";
+
+		if (!strcmp(op, "why") || !strcmp(op, "impact"))
+			what = "VERTEX";
+		else if (!strcmp(op, "proc"))
+			what = "PID or process id";
+		else if (!strcmp(op, "content"))
+			what = "CONN";
+		fprintf(stderr, "provtap query %s: unexpected argument '%s': one %s (quote it), then options\n", op,
+			argv[optind], what);
 		return PT_EXIT_USAGE;
 	}
 	if (q->scan.since_ns && q->scan.until_ns && q->scan.since_ns > q->scan.until_ns) {

@@ -139,7 +139,8 @@ typedef void (*pt_corrupt_fn)(const char *file, __u64 offset, const char *why, v
  * present now, and records of the active segment up to its current end.
  * cb (may be NULL = log a warning) is told of every corrupt or truncated region
  * skipped, with file and offset; reading continues after it.
- * Returns 0 and *out, or negative errno (-ENOENT: no such store). A
+ * Returns 0 and *out, or negative errno (-ENOENT: no such store; not logged:
+ * the caller says what it could not read). A
  * directory with no segment and no LOCK file is opened (an empty store) with
  * a warning that it holds no store.
  */

@@ -88,8 +88,7 @@ static int list_segs(struct pt_reader *r)
 
 		if (fd >= 0)
 			close(fd);
-		pt_err("store: cannot list %s: %s", r->dir, strerror(-err));
-		return err;
+		return err;	/* said by the caller */
 	}
 	while ((de = readdir(d))) {
 		enum pt_seg_kind k;
@@ -154,8 +153,7 @@ int pt_reader_open(const char *dir, const struct pt_read_hints *hints,
 	}
 	r->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->dfd < 0) {
-		err = -errno;
-		pt_err("store: cannot open store %s for reading: %s", dir, strerror(-err));
+		err = -errno;	/* said by the caller, with what it was doing */
 		goto fail;
 	}
 	err = list_segs(r);

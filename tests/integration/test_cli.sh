@@ -201,3 +201,8 @@ expect 1 "warning: $TMP/nostore holds no provtap store \(no segments\)" "query h
 	"$PROVTAP" query hops '' --store "$TMP/nostore"
 expect 0 "warning: $TMP/nostore holds no provtap store \(no segments\)" "query proc on an empty directory" \
 	"$PROVTAP" query proc --store "$TMP/nostore"
+expect 1 "^provtap query hops: cannot read the store /nonexistent-store: No such file or directory$" \
+	"query hops on a missing store: one line" "$PROVTAP" query hops '' --store /nonexistent-store
+assert_eq "  ... and only that one" 1 "$(wc -l <"$OUT")"
+expect 2 "^provtap query why: unexpected argument 'extra': one VERTEX" "query why VERTEX extra" \
+	"$PROVTAP" query why proc:1 extra --store "$ST"
