@@ -313,6 +313,18 @@ static int apply_seed(struct pt_procmodel *m, const struct pt_proc *r)
 
 /* ---- records ---- */
 
+/* Does a successful call of this kind act on its fd argument (struct pt_sys fd)? */
+static bool takes_fd(__u32 call)
+{
+	switch (call) {
+	case PT_CALL_BIND: case PT_CALL_LISTEN: case PT_CALL_CONNECT: case PT_CALL_SHUTDOWN:
+	case PT_CALL_ACCEPT: case PT_CALL_ACCEPT4: case PT_CALL_DUP: case PT_CALL_DUP2: case PT_CALL_DUP3:
+	case PT_CALL_FCNTL:
+		return true;
+	}
+	return false;
+}
+
 /* Validate a record copy and read its time. 0 or -EINVAL. */
 static int rec_check(const struct pt_rec_hdr *h, __u64 *ts)
 {
@@ -329,6 +341,11 @@ static int rec_check(const struct pt_rec_hdr *h, __u64 *ts)
 		const struct pt_sys *r = (const void *)h;
 
 		if (h->len < sizeof(*r) || h->len < sizeof(*r) + r->data_len)
+			return -EINVAL;
+		/* a call on a file descriptor succeeds only on one (no kernel writes this; a
+		 * crafted store could, and the model would index its objects with NONE) */
+		if (r->fd < 0 && !(r->flags & PT_SF_NOARGS) && (r->ret >= 0 || r->ret == -EINPROGRESS) &&
+		    takes_fd(r->call))
 			return -EINVAL;
 		*ts = r->task.ts_ns;
 		return 0;

@@ -1763,11 +1763,22 @@ START_TEST(test_api_guards)
 	ck_assert_ptr_null(pt_procmodel_stream(m, 0, PT_DIR_IN));
 	ck_assert_int_eq(pt_procmodel_feed(m, &h), -EINVAL);	/* shorter than struct pt_sys */
 	ck_assert_int_eq(pt_procmodel_feed(m, &pkt), 0);
+	/* successful calls on a negative fd (no kernel writes them; a crafted store): refused,
+	 * not applied (the model indexed its objects with NONE) */
+	static const __u16 on_fd[] = { PT_CALL_CONNECT, PT_CALL_BIND, PT_CALL_LISTEN, PT_CALL_SHUTDOWN,
+				       PT_CALL_ACCEPT, PT_CALL_DUP, PT_CALL_DUP2, PT_CALL_FCNTL };
+	for (size_t i = 0; i < sizeof(on_fd) / sizeof(on_fd[0]); i++) {
+		prec_sys(&r, &t, on_fd[i], on_fd[i] == PT_CALL_CONNECT ? -EINPROGRESS : 5, -1, 5, -1);
+		ck_assert_int_eq(pt_procmodel_feed(m, &r.h), -EINVAL);
+	}
+	prec_sys(&r, &t, PT_CALL_CONNECT, -EBADF, -1, -1, -1);	/* what the kernel does write */
+	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), 0);
 	finish();
 	ck_assert_int_eq(pt_procmodel_finish(m), 0);
-	ck_assert_uint_eq(pt_procmodel_stats(m)->malformed, 1);
+	ck_assert_uint_eq(pt_procmodel_stats(m)->malformed, 9);
 	ck_assert_uint_eq(pt_procmodel_stats(m)->ignored, 1);
-	ck_assert_uint_eq(pt_procmodel_stats(m)->records, 1);
+	ck_assert_uint_eq(pt_procmodel_stats(m)->records, 2);
+	ck_assert_uint_eq(pt_procmodel_stats(m)->failed, 1);
 	ck_assert_int_eq(pt_procmodel_fds(m, 7, 100, &b, &n), -EINVAL);
 	ck_assert_ptr_null(pt_procmodel_stream(m, 0, 3));
 	ck_assert_int_eq(pt_procmodel_content(m, 5, PT_DIR_IN, 0, 1, &rg, &n), -EINVAL);
@@ -1776,7 +1787,7 @@ START_TEST(test_api_guards)
 	ck_assert_uint_eq(pt_procmodel_proc_at(m, 250, 300), P(250));
 	prec_sys(&r, &t, PT_CALL_CLOSE, 0, 3, -1, -1);
 	ck_assert_int_eq(pt_procmodel_feed(m, &r.h), -EINVAL);	/* after finish */
-	ck_assert_uint_eq(pt_procmodel_stats(m)->malformed, 2);
+	ck_assert_uint_eq(pt_procmodel_stats(m)->malformed, 10);
 }
 END_TEST
 
