@@ -7,6 +7,7 @@
  * connections crossed.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "query/graph_int.h"
@@ -97,6 +98,13 @@ bool pt_gcall_trunc(const struct pt_pm_call *c)
 	       (c->captured && c->captured < c->size);
 }
 
+/* The file position after a call at pos (>= 0) of size bytes; INT64_MAX past it (a crafted
+ * record: the kernel refuses positions that overflow). */
+static __s64 fpos_end(__s64 pos, __u64 size)
+{
+	return size > (__u64)(INT64_MAX - pos) ? INT64_MAX : pos + (__s64)size;
+}
+
 static void grp_add(struct pt_ggrp *g, const struct pt_pm_call *c)
 {
 	if (!g->n) {
@@ -106,7 +114,7 @@ static void grp_add(struct pt_ggrp *g, const struct pt_pm_call *c)
 		g->tid = c->tid;
 		g->call = c->call;
 		g->f0 = c->fpos;
-		g->f1 = c->fpos >= 0 ? c->fpos + (__s64)c->size : -1;
+		g->f1 = c->fpos >= 0 ? fpos_end(c->fpos, c->size) : -1;
 		g->nocontent = true;
 	}
 	g->n++;
@@ -117,7 +125,7 @@ static void grp_add(struct pt_ggrp *g, const struct pt_pm_call *c)
 	g->ts1 = c->ts > g->ts1 ? c->ts : g->ts1;
 	if (c->fpos >= 0 && g->f0 >= 0) {
 		g->f0 = c->fpos < g->f0 ? c->fpos : g->f0;
-		g->f1 = c->fpos + (__s64)c->size > g->f1 ? c->fpos + (__s64)c->size : g->f1;
+		g->f1 = fpos_end(c->fpos, c->size) > g->f1 ? fpos_end(c->fpos, c->size) : g->f1;
 	} else {
 		g->f0 = g->f1 = -1;
 	}

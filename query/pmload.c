@@ -118,12 +118,13 @@ void pt_pmload_free(struct pt_pmload *l)
 
 __u64 pt_pmload_realtime(const struct pt_pmload *l, __u64 boot_ns)
 {
-	return l->view.clock_valid ? (__u64)((__s64)boot_ns + l->view.clock_offset) : 0;
+	/* modulo 2^64, as format.c: a crafted record's ts is defined too */
+	return l->view.clock_valid ? boot_ns + (__u64)l->view.clock_offset : 0;
 }
 
 __u64 pt_pmload_boottime(const struct pt_pmload *l, __u64 real_ns)
 {
-	__s64 b = (__s64)real_ns - l->view.clock_offset;
+	__s64 b = (__s64)(real_ns - (__u64)l->view.clock_offset);
 
 	return l->view.clock_valid && b > 0 ? (__u64)b : 0;
 }

@@ -80,7 +80,7 @@ __u64 pt_scan_realtime(const struct pt_scan *s, __u64 boot_ns)
 {
 	if (!s->view.clock_valid)
 		return 0;
-	return (__u64)((__s64)boot_ns + s->view.clock_offset);
+	return boot_ns + (__u64)s->view.clock_offset;	/* modulo 2^64, as format.c: any record's ts is defined */
 }
 
 static bool in_window(const struct pt_scan *s, __u64 boot_ns)
