@@ -94,6 +94,7 @@ void pt_ptx_free(struct pt_ptx *x)
 {
 	if (!x)
 		return;
+	free(x->sib);
 	for (__u32 i = 0; i < x->nprocs; i++) {
 		for (__u32 k = 0; k < x->procs[i].nexecs; k++) {
 			free(x->procs[i].execs[k].filename);
@@ -153,6 +154,8 @@ struct pt_ptx_proc *pt_ptx_add_proc(struct pt_ptx *x)
 {
 	struct pt_ptx_proc *p = grow((void **)&x->procs, &x->nprocs, &x->cap_procs, sizeof(*p));
 
+	free(x->sib);	/* the tree changes: positions per call until pt_ptx_index again */
+	x->sib = NULL;
 	if (p) {
 		p->parent = PT_PTX_NONE;
 		p->host = PT_PTX_NONE;
@@ -291,6 +294,46 @@ const char *pt_ptx_gap_name(__u8 kind)
 	}
 }
 
+/* Siblings in order: by parent, then start time, then index (qsort_r, arg: the recording). */
+static int sib_cmp(const void *a, const void *b, void *arg)
+{
+	const struct pt_ptx *x = arg;
+	const struct pt_ptx_proc *p = &x->procs[*(const __u32 *)a], *q = &x->procs[*(const __u32 *)b];
+
+	if (p->parent != q->parent)
+		return p->parent < q->parent ? -1 : 1;
+	if (p->start_ts != q->start_ts)
+		return p->start_ts < q->start_ts ? -1 : 1;
+	return *(const __u32 *)a < *(const __u32 *)b ? -1 : 1;
+}
+
+int pt_ptx_index(struct pt_ptx *x)
+{
+	__u32 *order, *sib;
+
+	free(x->sib);
+	x->sib = NULL;
+	if (!x->nprocs)
+		return 0;
+	order = malloc((size_t)x->nprocs * sizeof(*order));
+	sib = malloc((size_t)x->nprocs * sizeof(*sib));
+	if (!order || !sib) {
+		free(order);
+		free(sib);
+		return -ENOMEM;
+	}
+	for (__u32 i = 0; i < x->nprocs; i++)
+		order[i] = i;
+	qsort_r(order, x->nprocs, sizeof(*order), sib_cmp, x);
+	for (__u32 i = 0, pos = 0; i < x->nprocs; i++) {
+		pos = i && x->procs[order[i]].parent == x->procs[order[i - 1]].parent ? pos + 1 : 0;
+		sib[order[i]] = pos;
+	}
+	free(order);
+	x->sib = sib;
+	return 0;
+}
+
 char *pt_ptx_tree_pos(const struct pt_ptx *x, __u32 proc, char *buf, size_t len)
 {
 	__u32 chain[PT_PTX_POS_DEPTH];
@@ -308,13 +351,15 @@ char *pt_ptx_tree_pos(const struct pt_ptx *x, __u32 proc, char *buf, size_t len)
 		__u32 c = chain[n], parent = x->procs[c].parent, pos = 0;
 
 		/* position among the parent's children (or among the roots), by start time */
-		for (__u32 i = 0; i < x->nprocs; i++) {
+		for (__u32 i = 0; !x->sib && i < x->nprocs; i++) {
 			const struct pt_ptx_proc *q = &x->procs[i];
 
 			if (i != c && q->parent == parent &&
 			    (q->start_ts < x->procs[c].start_ts || (q->start_ts == x->procs[c].start_ts && i < c)))
 				pos++;
 		}
+		if (x->sib)
+			pos = x->sib[c];
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%u", used ? "." : "", pos);
 		if (used >= len)
 			goto unknown;
@@ -1280,16 +1325,34 @@ static int rd_finish(struct rd *r, struct pt_ptx *x, bool have_meta, bool have_a
 		return bad(r, "no META section");
 	if (!have_argv)
 		return bad(r, "no ARGV section: the recorded command's argv is missing");
-	for (__u32 i = 0; i < x->nprocs; i++) {
-		__u32 p = x->procs[i].parent, steps = 0;
+	__u8 *state;
+	int rc = 0;
 
-		if (p != PT_PTX_NONE && p >= x->nprocs)
+	/* every parent first: the cycle walk below follows them */
+	for (__u32 i = 0; i < x->nprocs; i++)
+		if (x->procs[i].parent != PT_PTX_NONE && x->procs[i].parent >= x->nprocs)
 			return bad(r, "a process names a parent not in the file");
-		for (; p != PT_PTX_NONE; p = x->procs[p].parent)
-			if (++steps > x->nprocs)
-				return bad(r, "the process tree has a cycle");
+	/* no cycle, in O(n): a walk up stops at a process known good (2); meeting one of its
+	 * own (1) is a cycle */
+	state = calloc(x->nprocs ? x->nprocs : 1, 1);
+	if (!state)
+		return oom(r);
+	for (__u32 i = 0; i < x->nprocs && !rc; i++) {
+		__u32 p;
+
+		for (p = i; p != PT_PTX_NONE && !state[p]; p = x->procs[p].parent)
+			state[p] = 1;
+		if (p != PT_PTX_NONE && state[p] == 1) {
+			rc = bad(r, "the process tree has a cycle");
+			break;
+		}
+		for (p = i; p != PT_PTX_NONE && state[p] == 1; p = x->procs[p].parent)
+			state[p] = 2;
 	}
-	return 0;
+	free(state);
+	if (!rc && pt_ptx_index(x))
+		rc = oom(r);
+	return rc;
 }
 
 int pt_ptx_decode(const void *buf, size_t len, const char *name, struct pt_ptx **out, char *err, size_t errlen)

@@ -283,6 +283,9 @@ struct pt_ptx {
 	__u32 nhosts;
 	/* capacities of the arrays above (builders only) */
 	__u32 cap_procs, cap_files, cap_conns, cap_dgrams, cap_hosts;
+	/* each process's position among its parent's children (or the roots) by start
+	 * time, nprocs entries (pt_ptx_index; decoding makes it); NULL: computed per call */
+	__u32 *sib;
 };
 
 /* A new, empty recording; NULL on -ENOMEM. */
@@ -290,6 +293,13 @@ struct pt_ptx *pt_ptx_new(void);
 
 /* NULL-safe. Frees everything the recording owns. */
 void pt_ptx_free(struct pt_ptx *x);
+
+/*
+ * Index the process tree for pt_ptx_tree_pos (x->sib), in O(n log n); call it
+ * again after changing procs. 0 or -ENOMEM (then positions are computed per
+ * call, O(n) each).
+ */
+int pt_ptx_index(struct pt_ptx *x);
 
 /*
  * Append a zeroed element to the array and return it (its index is the

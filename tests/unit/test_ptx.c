@@ -957,6 +957,61 @@ START_TEST(tree_pos_unknown_not_cut)
 }
 END_TEST
 
+/*
+ * The process tree a file describes: a parent past the file at any link of a chain (the
+ * reader checked only each process's own), a cycle, a 100000-deep chain (read in linear
+ * time); positions from the index equal those computed per call.
+ */
+START_TEST(tree_checked_and_indexed)
+{
+	struct pt_ptx *x = sample(), *y;
+	size_t len;
+	void *buf;
+	__u32 base = x->nprocs;
+
+	for (int i = 0; i < 3; i++)
+		pt_ptx_add_proc(x)->start_ts = 500 + i;
+	x->procs[base].parent = base + 1;	/* fine itself; its parent's parent is not in the file */
+	x->procs[base + 1].parent = 0x100000;
+	x->procs[base + 2].parent = PT_PTX_NONE;
+	buf = encode(x, &len);
+	ck_assert_int_eq(pt_ptx_decode(buf, len, "t.ptx", &y, errbuf, sizeof(errbuf)), -EBADMSG);
+	ck_assert_msg(strstr(errbuf, "a process names a parent not in the file"), "%s", errbuf);
+	free(buf);
+	x->procs[base + 1].parent = base + 2;	/* base -> base+1 -> base+2 -> base: a cycle */
+	x->procs[base + 2].parent = base;
+	buf = encode(x, &len);
+	ck_assert_int_eq(pt_ptx_decode(buf, len, "t.ptx", &y, errbuf, sizeof(errbuf)), -EBADMSG);
+	ck_assert_msg(strstr(errbuf, "the process tree has a cycle"), "%s", errbuf);
+	free(buf);
+	pt_ptx_free(x);
+
+	/* a deep chain and a wide fan: read at once; index and per-call positions agree */
+	x = sample();
+	base = x->nprocs;
+	for (__u32 i = 0; i < 100000; i++) {
+		struct pt_ptx_proc *p = pt_ptx_add_proc(x);
+
+		p->start_ts = 1000 + (i * 7919u) % 100000;	/* siblings out of index order */
+		p->parent = i < 50000 ? (i ? base + i - 1 : PT_PTX_NONE) : base + (i % 3);
+	}
+	y = reread(x);
+	ck_assert_ptr_nonnull(y->sib);
+	for (__u32 i = 0; i < y->nprocs; i += 997) {
+		char a[128], b[128];
+		__u32 *sib = y->sib;
+
+		pt_ptx_tree_pos(y, i, a, sizeof(a));
+		y->sib = NULL;
+		pt_ptx_tree_pos(y, i, b, sizeof(b));
+		y->sib = sib;
+		ck_assert_str_eq(a, b);
+	}
+	pt_ptx_free(y);
+	pt_ptx_free(x);
+}
+END_TEST
+
 /* record's report: a line per truncated datagram up to 10, then how many more */
 START_TEST(report_caps_lines)
 {
@@ -1281,6 +1336,7 @@ static Suite *suite(void)
 	tcase_add_test(t, build_marks_kernel_limit);
 	tcase_add_test(t, read_errors);
 	tcase_add_test(t, tree_pos_unknown_not_cut);
+	tcase_add_test(t, tree_checked_and_indexed);
 	tcase_add_test(t, report_caps_lines);
 	tcase_add_test(t, argv_empty_or_absent);
 	tcase_add_test(t, merge_keeps_empty_argv);
