@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -51,6 +52,69 @@ static char *fmt_who(const struct pt_ptx *x, __u32 proc, char *buf, size_t len)
 	if (n > 0 && (size_t)n < len)
 		pt_esc_proc_name(buf + n, len - (size_t)n, x, proc);
 	return buf;
+}
+
+/* Connections by remote endpoint, then index (qsort_r, arg: the recording). */
+static int peer_cmp(const void *a, const void *b, void *arg)
+{
+	const struct pt_ptx *x = arg;
+	__u32 i = *(const __u32 *)a, k = *(const __u32 *)b;
+	const struct pt_ptx_conn *c = &x->conns[i], *d = &x->conns[k];
+	int m = memcmp(c->raddr, d->raddr, 16);
+
+	if (m)
+		return m;
+	if (c->rport != d->rport)
+		return c->rport < d->rport ? -1 : 1;
+	return i < k ? -1 : 1;
+}
+
+/*
+ * One PEERS line per remote endpoint, in the order of its first connection, in
+ * O(n log n) (a recording may hold very many connections).
+ */
+static void peers(const struct pt_ptx *x, FILE *out)
+{
+	__u32 *order = malloc((x->nconns ? x->nconns : 1) * sizeof(*order)), *first;
+	char r[64];
+
+	if (!order) {
+		fprintf(out, "(out of memory)\n");
+		return;
+	}
+	for (__u32 i = 0; i < x->nconns; i++)
+		order[i] = i;
+	qsort_r(order, x->nconns, sizeof(*order), peer_cmp, (void *)x);
+	/* first[i]: for a peer's first connection i, where its group starts in order; else NONE */
+	first = malloc((x->nconns ? x->nconns : 1) * sizeof(*first));
+	if (!first) {
+		free(order);
+		fprintf(out, "(out of memory)\n");
+		return;
+	}
+	memset(first, 0xff, (size_t)x->nconns * sizeof(*first));
+	for (__u32 g = 0; g < x->nconns; g++)
+		if (!g || x->conns[order[g - 1]].rport != x->conns[order[g]].rport ||
+		    memcmp(x->conns[order[g - 1]].raddr, x->conns[order[g]].raddr, 16))
+			first[order[g]] = g;
+	for (__u32 i = 0; i < x->nconns; i++) {
+		const struct pt_ptx_conn *c = &x->conns[i];
+		__u64 s = 0, rc = 0;
+		unsigned n = 0;
+
+		if (first[i] == PT_PTX_NONE)
+			continue;
+		for (__u32 g = first[i]; g < x->nconns && x->conns[order[g]].rport == c->rport &&
+					 !memcmp(x->conns[order[g]].raddr, c->raddr, 16); g++) {
+			n++;
+			s += x->conns[order[g]].dir[PT_PTX_D_OUT].len;
+			rc += x->conns[order[g]].dir[PT_PTX_D_IN].len;
+		}
+		fprintf(out, "%-22s %-6s %6u %10llu %10llu\n", pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
+			"tcp", n, (unsigned long long)s, (unsigned long long)rc);
+	}
+	free(first);
+	free(order);
 }
 
 static const char *role_name(__u8 role)
@@ -266,26 +330,7 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 	}
 
 	fprintf(out, "\nPEERS\n%-22s %-6s %6s %10s %10s\n", "PEER", "PROTO", "CONNS", "SENT", "RECEIVED");
-	for (__u32 i = 0; i < x->nconns; i++) {
-		const struct pt_ptx_conn *c = &x->conns[i];
-		__u64 s = 0, rc = 0;
-		unsigned n = 0;
-		bool first = true;
-
-		for (__u32 k = 0; k < x->nconns && first; k++)
-			first = !(k < i && x->conns[k].rport == c->rport && !memcmp(x->conns[k].raddr, c->raddr, 16));
-		if (!first)
-			continue;
-		for (__u32 k = i; k < x->nconns; k++) {
-			if (x->conns[k].rport != c->rport || memcmp(x->conns[k].raddr, c->raddr, 16))
-				continue;
-			n++;
-			s += x->conns[k].dir[PT_PTX_D_OUT].len;
-			rc += x->conns[k].dir[PT_PTX_D_IN].len;
-		}
-		fprintf(out, "%-22s %-6s %6u %10llu %10llu\n", pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
-			"tcp", n, (unsigned long long)s, (unsigned long long)rc);
-	}
+	peers(x, out);
 
 	fprintf(out, "\nDATAGRAMS (%u)\n", x->ndgrams);
 	if (x->ndgrams)

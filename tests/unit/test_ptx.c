@@ -1197,6 +1197,40 @@ static void set_bytes(char **dst, __u32 *len, const char *src, __u32 n)
 	*len = n;
 }
 
+/* show's PEERS: one line per remote endpoint, in the order of its first connection, with sums */
+START_TEST(show_peers_grouped)
+{
+	static const __u16 port[] = { 80, 443, 80, 53, 443, 80 };
+	static const __u8 host[] = { 2, 2, 2, 9, 2, 3 };	/* 10.0.0.H */
+	struct pt_ptx *x = sample();
+	__u32 base = x->nconns;
+	char *out, *peers;
+
+	for (size_t i = 0; i < sizeof(port) / sizeof(port[0]); i++) {
+		struct pt_ptx_conn *c = pt_ptx_add_conn(x);
+
+		c->proc = PT_PTX_NONE;
+		c->family = AF_INET;
+		c->raddr[0] = 10, c->raddr[3] = host[i];
+		c->rport = port[i];
+		c->dir[PT_PTX_D_OUT].len = 10 * (i + 1);
+		c->dir[PT_PTX_D_IN].len = 100 * (i + 1);
+	}
+	ck_assert_uint_eq(base, 2);	/* sample()'s: 10.0.0.2:80 and 10.0.0.1:40000 */
+	out = shown(x, "t.ptx");
+	peers = strstr(out, "\nPEERS\n");
+	ck_assert_msg(peers, "%s", out);
+	/* 10.0.0.2:80: sample's + the 1st and 3rd added; then :443 (2nd, 5th); :53 on .9; .3:80 */
+	ck_assert_msg(strstr(peers, "\n10.0.0.2:80            tcp         3 "), "%s", peers);
+	ck_assert_msg(strstr(peers, "\n10.0.0.2:443           tcp         2         70        700\n"
+				    "10.0.0.9:53            tcp         1         40        400\n"
+				    "10.0.0.3:80            tcp         1         60        600\n"), "%s", peers);
+	ck_assert_msg(strstr(peers, "10.0.0.2:80") < strstr(peers, "10.0.0.2:443"), "%s", peers);
+	free(out);
+	pt_ptx_free(x);
+}
+END_TEST
+
 /*
  * show prints what a recording holds escaped: newlines, terminal escapes and
  * other control bytes, and bytes that are not UTF-8, never reach the
@@ -1337,6 +1371,7 @@ static Suite *suite(void)
 	tcase_add_test(t, read_errors);
 	tcase_add_test(t, tree_pos_unknown_not_cut);
 	tcase_add_test(t, tree_checked_and_indexed);
+	tcase_add_test(t, show_peers_grouped);
 	tcase_add_test(t, report_caps_lines);
 	tcase_add_test(t, argv_empty_or_absent);
 	tcase_add_test(t, merge_keeps_empty_argv);
