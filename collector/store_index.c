@@ -212,9 +212,10 @@ int pt_footer_load(int fd, struct pt_seg_hdr *hdr, bool *hdr_ok, struct pt_foote
 		*why = "bad trailer (truncated or interrupted seal)";
 		return -EBADMSG;
 	}
+	/* without overflow: footer_off + footer_len == the trailer's offset */
 	if (tr.footer_off < sizeof(*hdr) || tr.footer_len > PT_FOOTER_MAX ||
-	    tr.footer_len < sizeof(struct pt_footer) + 4 ||
-	    tr.footer_off + tr.footer_len != st.st_size - sizeof(tr)) {
+	    tr.footer_len < sizeof(struct pt_footer) + 4 || tr.footer_off > st.st_size - sizeof(tr) ||
+	    tr.footer_len != st.st_size - sizeof(tr) - tr.footer_off) {
 		*why = "bad trailer offsets";
 		return -EBADMSG;
 	}
