@@ -5,11 +5,13 @@
  * frames of an active segment (also while its writer appends).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <libdeflate.h>
 #include "collector/store_int.h"
 
@@ -42,6 +44,30 @@ enum pt_seg_kind pt_seg_parse(const char *name, __u64 *seq)
 	if (!strcmp(end, ".pts"))
 		return PT_SEG_SEALED;
 	return PT_SEG_NONE;
+}
+
+int pt_openat_regular(int dfd, const char *name, int flags)
+{
+	struct stat st;
+	int fd = openat(dfd, name, flags | O_CLOEXEC | O_NONBLOCK), err;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENOTSUP;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 ssize_t pt_pread_full(int fd, void *buf, size_t len, __u64 off)

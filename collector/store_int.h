@@ -138,6 +138,14 @@ enum pt_seg_kind pt_seg_parse(const char *name, __u64 *seq);
 
 /* Read exactly len bytes at off. Returns len, less at end of file, or -errno. */
 ssize_t pt_pread_full(int fd, void *buf, size_t len, __u64 off);
+
+/*
+ * openat(dfd, name, flags | O_CLOEXEC) of a regular file only: a FIFO or device
+ * under a segment's name is never opened for real (opening a FIFO blocks until
+ * a writer comes). Returns the fd, -ENOTSUP for anything but a regular file, or
+ * -errno.
+ */
+int pt_openat_regular(int dfd, const char *name, int flags);
 /* Write all of buf at the current offset. Returns 0 or -errno. */
 int pt_write_full(int fd, const void *buf, size_t len);
 

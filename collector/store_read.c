@@ -204,9 +204,9 @@ static int open_fd(struct pt_reader *r, __u64 seq, enum pt_seg_kind kind)
 
 	pt_seg_name(name, sizeof(name), seq, kind);
 	snprintf(r->path, sizeof(r->path), "%s/%s", r->dir, name);
-	r->fd = openat(r->dfd, name, O_RDONLY | O_CLOEXEC);
+	r->fd = pt_openat_regular(r->dfd, name, O_RDONLY);
 	if (r->fd < 0)
-		return -errno;
+		return r->fd;
 	return 0;
 }
 
@@ -302,6 +302,10 @@ static int next_seg(struct pt_reader *r)
 		seg_close(r);
 		if (err == -ENOENT)	/* removed by retention meanwhile */
 			continue;
+		if (err == -ENOTSUP) {	/* a FIFO, device, ... under a segment's name: never opened */
+			report(r, 0, "not a regular file");
+			continue;
+		}
 		pt_err("store: cannot read %s: %s", r->path, strerror(-err));
 		return err;
 	}

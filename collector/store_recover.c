@@ -109,10 +109,11 @@ static int load_sealed(struct pt_store *s, __u64 seq, bool keep_bad)
 	int fd, err;
 
 	pt_seg_name(name, sizeof(name), seq, PT_SEG_SEALED);
-	fd = openat(s->dfd, name, O_RDONLY | O_CLOEXEC);
+	fd = pt_openat_regular(s->dfd, name, O_RDONLY);
 	if (fd < 0) {
-		err = -errno;
-		pt_err("store: cannot open %s/%s: %s", s->dir, name, strerror(-err));
+		err = fd;
+		pt_err("store: cannot open %s/%s: %s", s->dir, name,
+		       err == -ENOTSUP ? "not a regular file (move it out of the store)" : strerror(-err));
 		return err;
 	}
 	if (fstat(fd, &st)) {
@@ -218,10 +219,11 @@ static int recover_active(struct pt_store *s, __u64 seq, bool last)
 	int fd, err;
 
 	pt_seg_name(name, sizeof(name), seq, PT_SEG_ACTIVE);
-	fd = openat(s->dfd, name, O_RDWR | O_CLOEXEC);
+	fd = pt_openat_regular(s->dfd, name, O_RDWR);
 	if (fd < 0) {
-		err = -errno;
-		pt_err("store: cannot open %s/%s: %s", s->dir, name, strerror(-err));
+		err = fd;
+		pt_err("store: cannot open %s/%s: %s", s->dir, name,
+		       err == -ENOTSUP ? "not a regular file (move it out of the store)" : strerror(-err));
 		return err;
 	}
 	n = pt_pread_full(fd, &s->hdr, sizeof(s->hdr), 0);

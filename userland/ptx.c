@@ -1493,7 +1493,8 @@ int pt_ptx_read(const char *path, struct pt_ptx **out, char *err, size_t errlen)
 	int fd, rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer (regular files ignore it) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-rc));

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <libdeflate.h>
 #include "bpf/pkt.h"
@@ -907,6 +908,19 @@ START_TEST(read_errors)
 	ck_assert_int_eq(pt_ptx_read("/tmp", &y, errbuf, sizeof(errbuf)), -EINVAL);
 	ck_assert_int_eq(pt_ptx_read("/etc/hostname", &y, errbuf, sizeof(errbuf)), -EBADMSG);
 	ck_assert_msg(strstr(errbuf, "not a provtap recording"), "%s", errbuf);
+	/* a FIFO: refused at once (opening it for reading waited for a writer forever) */
+	{
+		char fifo[] = "/tmp/provtap-test-fifo-XXXXXX";
+
+		ck_assert_ptr_nonnull(mkdtemp(fifo));
+		strcat(fifo, "/r.ptx");
+		ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+		ck_assert_int_eq(pt_ptx_read(fifo, &y, errbuf, sizeof(errbuf)), -EINVAL);
+		ck_assert_msg(strstr(errbuf, "r.ptx: not a regular file"), "%s", errbuf);
+		unlink(fifo);
+		*strrchr(fifo, '/') = 0;
+		rmdir(fifo);
+	}
 }
 END_TEST
 

@@ -1020,6 +1020,32 @@ START_TEST(t_corrupt_footer)
 }
 END_TEST
 
+/* A FIFO under a segment's name: readers skip it, saying so; the writer refuses the store. */
+START_TEST(t_fifo_segment)
+{
+	struct recbuf in = { 0 }, out = { 0 };
+	struct pt_footer_blk blks[16];
+	struct corrupt_log cl = { 0 };
+	struct pt_store *s;
+	__u32 n;
+	char *d = mkstore();
+
+	build_sealed(d, &in, blks, &n);
+	ck_assert_int_eq(mkfifo(seg_path(d, 9, "pta"), 0600), 0);
+	read_all(d, NULL, &cl, &out);	/* returns: opening it for reading waited for a writer */
+	ck_assert_int_eq(cl.n, 1);
+	ck_assert_str_eq(cl.file[0], seg_path(d, 9, "pta"));
+	assert_same(&in, &out);
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), -ENOTSUP);
+	unlink(seg_path(d, 9, "pta"));
+	ck_assert_int_eq(mkfifo(seg_path(d, 9, "pts"), 0600), 0);
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), -ENOTSUP);
+	rb_free(&in);
+	rb_free(&out);
+	rmstore(d);
+}
+END_TEST
+
 START_TEST(t_truncated_sealed)
 {
 	struct recbuf in = { 0 }, out = { 0 }, exp = { 0 };
@@ -1666,6 +1692,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, t_corrupt_middle_frame);
 	tcase_add_test(tc, t_corrupt_sealed_block);
 	tcase_add_test(tc, t_corrupt_footer);
+	tcase_add_test(tc, t_fifo_segment);
 	tcase_add_test(tc, t_truncated_sealed);
 	tcase_add_test(tc, t_interrupted_seal);
 	tcase_add_test(tc, t_second_writer);
