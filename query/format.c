@@ -21,15 +21,22 @@ void pt_view_learn(struct pt_view *v, const struct pt_rec_hdr *h)
 
 		if (p->point >= PT_MAX_POINTS)
 			return;
-		v->info[p->point] = p->info;
-		if (!p->info.in_use)
+		struct pt_point_info *in = &v->info[p->point];
+
+		*in = p->info;
+		/* the strings as C strings whatever the store holds (a crafted or corrupt record) */
+		in->ifname[sizeof(in->ifname) - 1] = 0;
+		in->netns[sizeof(in->netns) - 1] = 0;
+		in->alias[sizeof(in->alias) - 1] = 0;
+		in->variant[sizeof(in->variant) - 1] = 0;
+		in->filter[sizeof(in->filter) - 1] = 0;
+		if (!in->in_use)
 			return;
-		if (p->info.netns[0])
-			snprintf(base, sizeof(base), "%.15s@%.47s", p->info.ifname, p->info.netns);
+		if (in->netns[0])
+			snprintf(base, sizeof(base), "%.15s@%.47s", in->ifname, in->netns);
 		else
-			snprintf(base, sizeof(base), "%s", p->info.ifname);
-		snprintf(v->name[p->point], sizeof(v->name[0]), "%s:%s", base,
-			 p->info.dir == PT_DIR_IN ? "in" : "out");
+			snprintf(base, sizeof(base), "%s", in->ifname);
+		snprintf(v->name[p->point], sizeof(v->name[0]), "%s:%s", base, in->dir == PT_DIR_IN ? "in" : "out");
 	} else if (h->type == PT_REC_CLOCK && h->len >= sizeof(struct pt_clock_rec)) {
 		const struct pt_clock_rec *c = (const void *)h;
 

@@ -91,6 +91,23 @@ START_TEST(point_names)
 	ck_assert_ptr_null(n.alias);
 	ck_assert_str_eq(pt_view_point(&view, 9, buf, sizeof(buf)), "point#9");
 	ck_assert_ptr_null(pt_view_names(&view, 9).full);
+
+	/* a crafted POINT record whose strings fill their arrays without a NUL: kept as C strings */
+	struct pt_point_rec pr = { .type = PT_REC_POINT, .len = sizeof(pr), .point = 5 };
+
+	pr.info.in_use = 1;
+	memset(pr.info.ifname, 'I', sizeof(pr.info.ifname));
+	memset(pr.info.netns, 'N', sizeof(pr.info.netns));
+	memset(pr.info.alias, 'A', sizeof(pr.info.alias));
+	memset(pr.info.variant, 'V', sizeof(pr.info.variant));
+	memset(pr.info.filter, 'F', sizeof(pr.info.filter));
+	pt_view_learn(&view, (struct pt_rec_hdr *)&pr);
+	n = pt_view_names(&view, 5);
+	ck_assert_uint_eq(strlen(n.alias), sizeof(pr.info.alias) - 1);
+	ck_assert_uint_eq(strlen(view.info[5].netns), sizeof(pr.info.netns) - 1);
+	ck_assert_uint_eq(strlen(view.info[5].variant), sizeof(pr.info.variant) - 1);
+	ck_assert_uint_eq(strlen(view.info[5].filter), sizeof(pr.info.filter) - 1);
+	ck_assert_str_eq(n.full, "IIIIIIIIIIIIIII@NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNN:out");
 }
 END_TEST
 
