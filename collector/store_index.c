@@ -23,25 +23,28 @@ static inline __u64 mix64(__u64 x)
 bool pt_rec_time(const struct pt_rec_hdr *h, __u64 *ts)
 {
 	const char *p = (const char *)h;
+	struct pt_rec_hdr hh;
 
-	switch (h->type) {
+	memcpy(&hh, h, sizeof(hh));	/* records lie back to back: h may be unaligned */
+
+	switch (hh.type) {
 	case PT_REC_PKT:
-		if (h->len < sizeof(struct pt_pkt))
+		if (hh.len < sizeof(struct pt_pkt))
 			return false;
 		memcpy(ts, p + offsetof(struct pt_pkt, ts_ns), 8);
 		return true;
 	case PT_REC_CLOCK:
-		if (h->len < sizeof(struct pt_clock_rec))
+		if (hh.len < sizeof(struct pt_clock_rec))
 			return false;
 		memcpy(ts, p + offsetof(struct pt_clock_rec, boottime_ns), 8);
 		return true;
 	case PT_REC_STATS:
-		if (h->len < sizeof(struct pt_stats_rec))
+		if (hh.len < sizeof(struct pt_stats_rec))
 			return false;
 		memcpy(ts, p + offsetof(struct pt_stats_rec, boottime_ns), 8);
 		return true;
 	case PT_REC_LOSS:
-		if (h->len < sizeof(struct pt_loss_rec))
+		if (hh.len < sizeof(struct pt_loss_rec))
 			return false;
 		memcpy(ts, p + offsetof(struct pt_loss_rec, boottime_ns), 8);
 		return true;

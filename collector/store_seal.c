@@ -89,8 +89,10 @@ static int seal_flush(struct sealer *s)
 	return 0;
 }
 
-static int seal_add(struct sealer *s, const struct pt_rec_hdr *h)
+/* Add the record at rec (hh: its header, copied: records lie back to back, rec may be unaligned). */
+static int seal_add(struct sealer *s, const void *rec, const struct pt_rec_hdr *hh)
 {
+	const struct pt_rec_hdr *h = hh;
 	__u64 ts;
 	int err;
 
@@ -99,12 +101,12 @@ static int seal_add(struct sealer *s, const struct pt_rec_hdr *h)
 		if (err)
 			return err;
 	}
-	memcpy(s->raw + s->raw_len, h, h->len);
+	memcpy(s->raw + s->raw_len, rec, h->len);
 	s->raw_len += h->len;
 	s->raw_recs++;
 	s->f.n_recs++;
 	s->f.raw_bytes += h->len;
-	if (pt_rec_time(h, &ts)) {
+	if (pt_rec_time(rec, &ts)) {
 		if (ts < s->blk_tmin)
 			s->blk_tmin = ts;
 		if (ts > s->blk_tmax)
@@ -113,7 +115,7 @@ static int seal_add(struct sealer *s, const struct pt_rec_hdr *h)
 	if (h->type == PT_REC_PKT && h->len >= sizeof(struct pt_pkt)) {
 		struct pt_pkt p;
 
-		memcpy(&p, h, sizeof(p));
+		memcpy(&p, rec, sizeof(p));
 		if (p.point < PT_MAX_POINTS)
 			s->f.points[p.point / 8] |= 1u << (p.point % 8);
 		pt_bloom_add(&s->flow, pt_flow_hash(&p));
@@ -161,12 +163,14 @@ static int seal_frames(struct sealer *s, int fd, __u64 trust_from, const char *p
 			continue;
 		}
 		for (off = 0; off < it.fh.len;) {
-			const struct pt_rec_hdr *h = (const void *)((char *)it.buf + off);
+			const char *rec = (const char *)it.buf + off;
+			struct pt_rec_hdr hh;
 
-			ret = seal_add(s, h);
+			memcpy(&hh, rec, sizeof(hh));
+			ret = seal_add(s, rec, &hh);
 			if (ret)
 				goto out;
-			off += h->len;
+			off += hh.len;
 		}
 		it.off += sizeof(it.fh) + it.fh.len;
 	}

@@ -144,7 +144,8 @@ static int expand(struct pt_gwalk *w, const struct pt_gcand *at, __u32 nd, unsig
 	}
 	if (rc)
 		goto out;
-	qsort(cs.v, cs.n, sizeof(*cs.v), w->o->impact ? cmp_impact : cmp_why);
+	if (cs.n)
+		qsort(cs.v, cs.n, sizeof(*cs.v), w->o->impact ? cmp_impact : cmp_why);
 	for (lin = 0; lin < cs.n && !w->o->impact && lineage(&cs.v[lin]); lin++)
 		;
 	shown = cs.n - lin < w->o->fanout ? cs.n : lin + w->o->fanout;	/* lineage is never cut */

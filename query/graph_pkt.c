@@ -105,7 +105,8 @@ int pt_gflow_load(const char *dir, const struct pt_pm_conn *c, __u32 conn, struc
 		goto cleanup;
 	}
 	rc = 0;
-	qsort(f->p, f->n, sizeof(*f->p), cmp_ts);
+	if (f->n)
+		qsort(f->p, f->n, sizeof(*f->p), cmp_ts);
 cleanup:
 	pt_scan_close(s);
 	if (rc)

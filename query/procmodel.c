@@ -585,7 +585,8 @@ static int procs_finish(struct pt_procmodel *m)
 			if (k == j)
 				break;
 		}
-		qsort_r(p->children, p->pub.nchildren, sizeof(__u32), cmp_child, m);
+		if (p->pub.nchildren)
+			qsort_r(p->children, p->pub.nchildren, sizeof(__u32), cmp_child, m);
 		p->pub.execs = p->execs;
 		p->pub.comms = p->comms;
 		p->pub.threads = p->threads;
