@@ -48,7 +48,7 @@ TSUP_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(TSUP_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all setup test tests-build unit bpftest integration demo bench clean install vmlinux test-kernels
+.PHONY: all setup test tests-build unit bpftest integration demo bench clean install vmlinux test-kernels sanitize
 
 all: $(OUTPUT)/provtap
 
@@ -127,6 +127,17 @@ integration: $(OUTPUT)/provtap
 test: setup
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)bash tests/run-all.sh
+
+# The unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer (leaks included) in
+# $(OUTPUT)/san: the decoders of files users hand us (stores, .ptx, filters, vertex ids) must
+# hold on anything. Alignment is not checked: records lie back to back in batches and x86 reads
+# them unaligned. Not part of `make test` (about 1.5 min more on 2 CPUs); run it when touching
+# a decoder. CFLAGS goes through the environment so that the flags above are appended.
+SAN_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+sanitize:
+	$(Q)CFLAGS='$(SAN_CFLAGS)' $(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/san $(OUTPUT)/san/provtap
+	$(Q)CFLAGS='$(SAN_CFLAGS)' $(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/san unit
 
 demo: setup
 	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/provtap

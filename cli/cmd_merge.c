@@ -98,7 +98,7 @@ int cmd_merge(int argc, char **argv)
 		if (strlen(stem) > 4 && !strcmp(stem + strlen(stem) - 4, ".ptx"))
 			stem[strlen(stem) - 4] = 0;
 		if (!labels[n][0])
-			snprintf(labels[n], sizeof(labels[n]), "=%s", stem);	/* '=': not given */
+			snprintf(labels[n], sizeof(labels[n]), "=%.*s", (int)sizeof(labels[n]) - 2, stem);	/* '=': not given */
 	}
 	for (unsigned i = 0; i < n; i++)
 		for (unsigned k = i + 1; k < n; k++)

@@ -72,7 +72,7 @@ int pt_server_open(const char *path, const struct pt_view *view, struct pt_serve
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0660) || chown(path, 0, 0) ||
 	    listen(fd, 16)) {
 		err = -errno;
-		pt_err("cannot listen on %s: %s", path, strerror(-err));
+		pt_err("cannot listen on %s: %s", sa.sun_path, strerror(-err));
 		close(fd);
 		unlink(path);
 		return err;

@@ -184,5 +184,6 @@ void prec_chunk(union prec *r, __u32 tid, __u64 ts, __u16 msg, __u64 off, const 
 	r->chunk.ts_ns = ts;
 	r->chunk.off = off;
 	r->chunk.msg_index = msg;
-	memcpy(r->raw + sizeof(struct pt_chunk), bytes, len);
+	if (len)
+		memcpy(r->raw + sizeof(struct pt_chunk), bytes, len);
 }

@@ -1750,7 +1750,7 @@ START_TEST(test_api_guards)
 {
 	struct pt_pm_binding *b;
 	struct pt_pm_range *rg;
-	struct pt_rec_hdr h = { .type = PT_REC_SYS, .len = 100 };
+	union { struct pt_rec_hdr h; __u8 b[100]; } shortrec = { .h = { .type = PT_REC_SYS, .len = 100 } };
 	struct pt_rec_hdr pkt = { .type = PT_REC_PKT, .len = 4 };
 	struct pt_task t = tk(200, 250);
 	union prec r;
@@ -1761,7 +1761,7 @@ START_TEST(test_api_guards)
 	ck_assert_uint_eq(pt_procmodel_nprocs(m), 0);
 	ck_assert_ptr_null(pt_procmodel_proc(m, 0));
 	ck_assert_ptr_null(pt_procmodel_stream(m, 0, PT_DIR_IN));
-	ck_assert_int_eq(pt_procmodel_feed(m, &h), -EINVAL);	/* shorter than struct pt_sys */
+	ck_assert_int_eq(pt_procmodel_feed(m, &shortrec.h), -EINVAL);	/* shorter than struct pt_sys */
 	ck_assert_int_eq(pt_procmodel_feed(m, &pkt), 0);
 	/* successful calls on a negative fd (no kernel writes them; a crafted store): refused,
 	 * not applied (the model indexed its objects with NONE) */

@@ -910,7 +910,7 @@ START_TEST(read_errors)
 	ck_assert_msg(strstr(errbuf, "not a provtap recording"), "%s", errbuf);
 	/* a FIFO: refused at once (opening it for reading waited for a writer forever) */
 	{
-		char fifo[] = "/tmp/provtap-test-fifo-XXXXXX";
+		char fifo[64] = "/tmp/provtap-test-fifo-XXXXXX";
 
 		ck_assert_ptr_nonnull(mkdtemp(fifo));
 		strcat(fifo, "/r.ptx");
