@@ -21,6 +21,8 @@ int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct optio
 	struct option all[64];
 	__u64 now = pt_now_ns(CLOCK_REALTIME);
 	const char *env = getenv("PROVTAP_STORE");
+	static char prog[64];
+	char *op;
 	size_t n = 0;
 	int c, rc;
 
@@ -31,6 +33,10 @@ int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct optio
 	for (; extra && extra[0].name && n < 63; extra++)
 		all[n++] = *extra;
 	memset(&all[n], 0, sizeof(all[n]));
+	/* getopt's own messages say "provtap query OP: ..." (argv[0] is OP again after the loop) */
+	op = argv[0];
+	snprintf(prog, sizeof(prog), "provtap query %s", op);
+	argv[0] = prog;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", all, NULL)) != -1) {
 		switch (c) {
@@ -41,7 +47,7 @@ int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct optio
 		case QO_UNTIL:
 			if (pt_parse_time(optarg, now, c == QO_SINCE ? &q->scan.since_ns : &q->scan.until_ns)) {
 				fprintf(stderr, "provtap query %s: --%s takes RFC 3339 (2026-11-23T20:00:00Z), "
-					"'now' or a relative time (-5m), not '%s'\n", argv[0],
+					"'now' or a relative time (-5m), not '%s'\n", op,
 					c == QO_SINCE ? "since" : "until", optarg);
 				return PT_EXIT_USAGE;
 			}
@@ -51,7 +57,7 @@ int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct optio
 			usage(stdout);
 			return -1;
 		case '?':
-			fprintf(stderr, "try `provtap query %s --help`\n", argv[0]);
+			fprintf(stderr, "try `provtap query %s --help`\n", op);
 			return PT_EXIT_USAGE;
 		default:
 			rc = cb ? cb(ctx, c, optarg) : PT_EXIT_USAGE;
@@ -59,6 +65,7 @@ int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct optio
 				return rc;
 		}
 	}
+	argv[0] = op;
 	if (optind < argc)
 		q->scan.expr = argv[optind++];
 	if (optind < argc) {

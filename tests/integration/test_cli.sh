@@ -206,3 +206,5 @@ expect 1 "^provtap query hops: cannot read the store /nonexistent-store: No such
 assert_eq "  ... and only that one" 1 "$(wc -l <"$OUT")"
 expect 2 "^provtap query why: unexpected argument 'extra': one VERTEX" "query why VERTEX extra" \
 	"$PROVTAP" query why proc:1 extra --store "$ST"
+expect 2 "^provtap query proc: invalid option -- '5'" "query proc -5: getopt's message names the command" \
+	"$PROVTAP" query proc -5 --store "$ST"
