@@ -49,6 +49,9 @@ int cmd_merge(int argc, char **argv)
 	bool distinct = true, have_out;
 	int c, rc = PT_EXIT_FAIL;
 
+	static char prog[] = "provtap merge";
+
+	argv[0] = prog;	/* getopt's own messages: "provtap merge: unrecognized option ..." */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {

@@ -82,9 +82,11 @@ int cmd_record(int argc, char **argv)
 	struct pt_record_opts o = { .content_max = PT_RECORD_CONTENT_DEFAULT };
 	struct pt_record_result res;
 	struct pt_hosts_from hosts;
+	static char prog[] = "provtap record";
 	char msg[512];
 	int c, err;
 
+	argv[0] = prog;	/* getopt's own messages: "provtap record: unrecognized option ..." */
 	optind = 1;
 	/* '+': options end at the first non-option (the command's own options are its own) */
 	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {

@@ -122,6 +122,9 @@ int cmd_replay(int argc, char **argv)
 	char err[512];
 	int rc;
 
+	static char prog[] = "provtap replay";
+
+	argv[0] = prog;	/* getopt's own messages: "provtap replay: unrecognized option ..." */
 	optind = 1;
 	rc = parse_opts(argc, argv, &o, &verify, &only);
 	if (rc >= 0)

@@ -208,3 +208,7 @@ expect 2 "^provtap query why: unexpected argument 'extra': one VERTEX" "query wh
 	"$PROVTAP" query why proc:1 extra --store "$ST"
 expect 2 "^provtap query proc: invalid option -- '5'" "query proc -5: getopt's message names the command" \
 	"$PROVTAP" query proc -5 --store "$ST"
+for c in record replay merge; do
+	expect 2 "^provtap $c: unrecognized option '--bogus'" "$c --bogus: getopt's message names the command" \
+		"$PROVTAP" $c --bogus
+done
