@@ -334,6 +334,50 @@ int pt_ptx_index(struct pt_ptx *x)
 	return 0;
 }
 
+/* Datagrams by socket, direction, then index (qsort_r, arg: the recording). */
+static int dg_cmp(const void *a, const void *b, void *arg)
+{
+	const struct pt_ptx *x = arg;
+	__u32 i = *(const __u32 *)a, k = *(const __u32 *)b;
+	const struct pt_ptx_dgram *g = &x->dgrams[i], *h = &x->dgrams[k];
+
+	if (g->sock != h->sock)
+		return g->sock < h->sock ? -1 : 1;
+	if (g->dir != h->dir)
+		return g->dir < h->dir ? -1 : 1;
+	return i < k ? -1 : 1;
+}
+
+bool *pt_ptx_dgram_limited(const struct pt_ptx *x)
+{
+	bool *lim;
+	__u32 *order;
+	__u64 kept = 0;
+
+	if (!x->ndgrams)
+		return NULL;
+	lim = calloc(x->ndgrams, sizeof(*lim));
+	order = malloc((size_t)x->ndgrams * sizeof(*order));
+	if (!lim || !order) {
+		free(lim);
+		free(order);
+		return NULL;
+	}
+	for (__u32 i = 0; i < x->ndgrams; i++)
+		order[i] = i;
+	qsort_r(order, x->ndgrams, sizeof(*order), dg_cmp, (void *)x);
+	for (__u32 k = 0; k < x->ndgrams; k++) {
+		const struct pt_ptx_dgram *g = &x->dgrams[order[k]];
+
+		if (k && (g->sock != x->dgrams[order[k - 1]].sock || g->dir != x->dgrams[order[k - 1]].dir))
+			kept = 0;
+		kept += g->captured;
+		lim[order[k]] = x->content_max && g->captured < g->size && kept >= x->content_max;
+	}
+	free(order);
+	return lim;
+}
+
 char *pt_ptx_tree_pos(const struct pt_ptx *x, __u32 proc, char *buf, size_t len)
 {
 	__u32 chain[PT_PTX_POS_DEPTH];

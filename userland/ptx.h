@@ -357,6 +357,13 @@ const char *pt_ptx_gap_name(__u8 kind);
 #define PT_PTX_POS_DEPTH	64
 char *pt_ptx_tree_pos(const struct pt_ptx *x, __u32 proc, char *buf, size_t len);
 
+/*
+ * Which datagrams --content-max cut (x->content_max per socket and direction,
+ * as the build applies it): limited[i] for each of x->ndgrams. Returns
+ * limited (caller frees), NULL on -ENOMEM or when there are no datagrams.
+ */
+bool *pt_ptx_dgram_limited(const struct pt_ptx *x);
+
 /* The last exec's argv[0]'s basename, else comm ("?" if neither). Static-lifetime or owned by x. */
 const char *pt_ptx_proc_name(const struct pt_ptx *x, __u32 proc);
 

@@ -330,6 +330,7 @@ static int add_dgrams(const struct pt_procmodel *m, const struct pt_ptx_build_op
 			continue;
 		for (int d = 0; d < 2; d++) {
 			const struct pt_pm_stream *st = pt_procmodel_stream(m, i, d == PT_PTX_D_OUT ? PT_DIR_OUT : PT_DIR_IN);
+			__u64 kept = 0;	/* bytes of this socket and direction kept so far: --content-max holds them */
 
 			for (size_t k = 0; st && k < st->ncalls; k++) {
 				const struct pt_pm_call *call = &st->calls[k];
@@ -359,16 +360,23 @@ static int add_dgrams(const struct pt_procmodel *m, const struct pt_ptx_build_op
 							   call->size, &r, &nr);
 				if (err)
 					return err;
-				/* the datagram's leading captured bytes; anything after a gap is not kept */
+				/* the datagram's leading captured bytes, as many as --content-max leaves room
+				 * for (per socket and direction, as a TCP stream's); nothing after a gap */
+				__u64 room = !o->content_max ? call->size :
+					     o->content_max > kept ? o->content_max - kept : 0;
+
 				g->data = malloc(call->size);
 				for (size_t q = 0; g->data && q < nr && r[q].gap == PT_PMG_DATA &&
-						   r[q].off == call->off + g->captured; q++) {
-					memcpy(g->data + g->captured, r[q].bytes, r[q].len);
-					g->captured += r[q].len;
+						   r[q].off == call->off + g->captured && g->captured < room; q++) {
+					__u64 take = r[q].len < room - g->captured ? r[q].len : room - g->captured;
+
+					memcpy(g->data + g->captured, r[q].bytes, take);
+					g->captured += take;
 				}
 				free(r);
 				if (!g->data)
 					return -ENOMEM;
+				kept += g->captured;
 				if (g->captured < g->size)
 					x->flags |= PT_PTX_F_TRUNC;
 			}

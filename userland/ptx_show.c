@@ -146,6 +146,7 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 	__u64 sent = 0, rcvd = 0, lost = 0;
 	char l[64], r[64], g[256], t[256], who[128];
 	__u32 nconns = 0, shown, more;
+	bool *lim;
 
 	/* a connection with both ends recorded counts once, from its first end */
 	for (__u32 i = 0; i < x->nconns; i++) {
@@ -201,6 +202,7 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 		fprintf(out, "provtap: warning: and %u more connection direction(s) lack content (`provtap show %s` "
 			"lists them)\n", more, pt_esc_text(t, sizeof(t), name));
 	shown = more = 0;
+	lim = pt_ptx_dgram_limited(x);
 	for (__u32 i = 0; i < x->ndgrams; i++) {
 		if (x->dgrams[i].captured >= x->dgrams[i].size)
 			continue;
@@ -209,9 +211,11 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 			continue;
 		}
 		shown++;
-		fprintf(out, "provtap: warning: UDP datagram %u: %llu of its %llu bytes recorded\n", i,
-			(unsigned long long)x->dgrams[i].captured, (unsigned long long)x->dgrams[i].size);
+		fprintf(out, "provtap: warning: UDP datagram %u: %llu of its %llu bytes recorded%s\n", i,
+			(unsigned long long)x->dgrams[i].captured, (unsigned long long)x->dgrams[i].size,
+			lim && lim[i] ? " (past --content-max for its socket and direction)" : "");
 	}
+	free(lim);
 	if (more)
 		fprintf(out, "provtap: warning: and %u more UDP datagram(s) not recorded whole (`provtap show %s` "
 			"lists them)\n", more, pt_esc_text(t, sizeof(t), name));
@@ -231,6 +235,7 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 	char t[40], buf[512], pos[64], st[32], l[64], r[64], e1[256], e2[256];
 	char path[4 * PATH_MAX + 8];	/* a path escaped: 4 bytes per byte at worst */
 	__u64 lost = 0;
+	bool *lim;
 
 	for (int k = 0; k < 4; k++)
 		lost += x->lost[k];
@@ -336,18 +341,21 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 	if (x->ndgrams)
 		fprintf(out, "%-4s %-14s %-4s %-22s %-22s %8s %9s  %s\n", "#", "PROCESS", "DIR", "LOCAL", "PEER", "BYTES",
 			"TIME(s)", "MARKS");
+	lim = pt_ptx_dgram_limited(x);
 	for (__u32 i = 0; i < x->ndgrams; i++) {
 		const struct pt_ptx_dgram *g = &x->dgrams[i];
-		char who[40], m[64] = "-";
+		char who[40], m[80] = "-";
 
 		fmt_who(x, g->proc, who, sizeof(who));
 		if (g->captured < g->size)
-			snprintf(m, sizeof(m), "TRUNCATED: %llu bytes kept", (unsigned long long)g->captured);
+			snprintf(m, sizeof(m), "TRUNCATED: %llu bytes kept%s", (unsigned long long)g->captured,
+				 lim && lim[i] ? " (past --content-max)" : "");
 		fprintf(out, "%-4u %-14s %-4s %-22s %-22s %8llu %9.3f  %s\n", i, who, g->dir == PT_PTX_D_OUT ? "out" : "in",
 			pt_ptx_fmt_ep(g->family, g->laddr, g->lport, l, sizeof(l)),
 			pt_ptx_fmt_ep(g->family, g->raddr, g->rport, r, sizeof(r)), (unsigned long long)g->size,
 			g->ts / 1e9, m);
 	}
+	free(lim);
 
 	fprintf(out, "\nFILES OPENED (%u)\n", x->nfiles);
 	for (__u32 i = 0; i < x->nfiles; i++) {

@@ -121,5 +121,30 @@ assert_contains "... the query is reported with its name" "UNEXPECTED DNS query 
 assert_contains "... and the recorded one as missing" "MISSING [0-9]+ datagram\(s\)" "$TMP/dns2.err"
 assert_contains "... getent finds nothing (exit 2)" "exit status 2" "$TMP/dns2.err"
 check "... at once: refused, not a resolver timeout (${took} ms < 1500)" test "$took" -lt 1500
+
+# ---- 3. --content-max holds UDP too, per socket and direction -----------------------------
+ip netns exec "$NS" "$PY" "$TMP/calc.py" "$SRV_IP" 5006 >"$TMP/calc3.log" 2>&1 &
+CALC3=$!
+on_exit "kill $CALC3"
+wait_for 10 "calculator bound" udp_bound 5006 || die "the UDP calculator did not start"
+# requests 7 + 7 + 8 bytes, answers 11 + 12 + 13: 20 bytes each way are kept
+"$PROVTAP" record -o "$TMP/udpmax.ptx" --content-max 20 -- python3 "$TMP/calccli.py" "$SRV_IP" 5006 \
+	"add 2 3" "mul 6 7" "add 40 2" >"$TMP/udpmax.rec.out" 2>"$TMP/udpmax.rec.err"
+assert_eq "record --content-max 20 of the UDP client: exit 0" 0 "$?"
+sed 's/^/        record| /' "$TMP/udpmax.rec.err"
+kill "$CALC3"
+for w in "6 of its 8 bytes" "9 of its 12 bytes" "0 of its 13 bytes"; do
+	assert_contains "record warns: a datagram with $w recorded, past --content-max" \
+		"warning: UDP datagram [0-9]+: $w recorded \(past --content-max for its socket and direction\)" \
+		"$TMP/udpmax.rec.err"
+done
+assert_eq "... and no other datagram cut" 3 "$(grep -c 'warning: UDP datagram' "$TMP/udpmax.rec.err")"
+"$PROVTAP" show "$TMP/udpmax.ptx" >"$TMP/udpmax.show" 2>&1
+assert_eq "show marks the three: 6, 9 and 0 bytes kept" "0 6 9" \
+	"$(grep -o 'TRUNCATED: [0-9]* bytes kept (past --content-max)' "$TMP/udpmax.show" | awk '{print $2}' | sort -n | tr '\n' ' ' | sed 's/ $//')"
+"$PROVTAP" replay "$TMP/udpmax.ptx" >"$TMP/udpmax.rep.out" 2>"$TMP/udpmax.rep.err"
+sed 's/^/        replay| /' "$TMP/udpmax.rep.err"
+assert_eq "replay: the first answer whole, the second cut after 9 bytes (zeros follow)" \
+	"add 2 3 = 5|mul 6 7 =" "$(head -2 "$TMP/udpmax.rep.out" | tr -d '\0' | tr '\n' '|' | sed 's/|$//')"
 check_clean "at the end"
 cd /
