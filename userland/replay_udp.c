@@ -255,8 +255,17 @@ static char *dname(const struct pt_rudp *u, __u32 i, char *buf, size_t len)
 	const struct pt_ptx_dgram *g = &X(u)->dgrams[i];
 	char ep[64], nm[96];
 
-	snprintf(buf, len, "datagram %u (%s to %s)", i, pt_esc_proc_name(nm, sizeof(nm), X(u), g->proc),
-		 pt_ptx_fmt_ep(g->family, g->raddr, g->rport, ep, sizeof(ep)));
+	static const __u8 none[16];
+
+	pt_esc_proc_name(nm, sizeof(nm), X(u), g->proc);
+	if (!g->rport && !memcmp(g->raddr, none, 16))
+		snprintf(ep, sizeof(ep), "an unknown peer");	/* recv() on an unconnected socket names none */
+	else
+		pt_ptx_fmt_ep(g->family, g->raddr, g->rport, ep, sizeof(ep));
+	if (g->dir == PT_PTX_D_OUT)
+		snprintf(buf, len, "datagram %u (%.52s to %.52s)", i, nm, ep);
+	else
+		snprintf(buf, len, "datagram %u (%.52s to %.52s)", i, ep, nm);
 	return buf;
 }
 

@@ -144,6 +144,9 @@ assert_eq "show marks the three: 6, 9 and 0 bytes kept" "0 6 9" \
 	"$(grep -o 'TRUNCATED: [0-9]* bytes kept (past --content-max)' "$TMP/udpmax.show" | awk '{print $2}' | sort -n | tr '\n' ' ' | sed 's/ $//')"
 "$PROVTAP" replay "$TMP/udpmax.ptx" >"$TMP/udpmax.rep.out" 2>"$TMP/udpmax.rep.err"
 sed 's/^/        replay| /' "$TMP/udpmax.rep.err"
+assert_contains "replay says the recording lacks 3 bytes of an answer from an unknown peer (recv() names none)" \
+	"datagram [0-9]+ \(an unknown peer to python3\): the recording lacks 3 of its 12 bytes: zeros sent instead" \
+	"$TMP/udpmax.rep.err"
 assert_eq "replay: the first answer whole, the second cut after 9 bytes (zeros follow)" \
 	"add 2 3 = 5|mul 6 7 =" "$(head -2 "$TMP/udpmax.rep.out" | tr -d '\0' | tr '\n' '|' | sed 's/|$//')"
 check_clean "at the end"
