@@ -64,12 +64,11 @@ expect 1 "$O/dir is a directory" "export -o DIRECTORY --force is refused" \
 check "  ... no temporary file left by any of them" no_tmp_left "$O"
 
 # --- 2. an interrupted export leaves no temporary file ------------------------------------------
-# The store's last segment is a FIFO nobody writes: the export writes the packets of the real
-# segments to its temporary file, then blocks opening the FIFO, until the signal. (set -m: a
-# background job of a script would otherwise start with SIGINT ignored.)
+# An export of 400000 records (about 0.3 s) is stopped (SIGSTOP) as soon as its temporary file has
+# bytes, sent the signal, and continued: the signal lands while the file is being written. (set -m:
+# a background job of a script would otherwise start with SIGINT ignored.)
 SS=$TMP/sigstore
-cp -r "$ST" "$SS"
-mkfifo "$SS/seg-000000000099.pta"
+"$GENSTORE" --dir "$SS" --packets 100000 >"$TMP/genstore2.out" 2>&1 || die "genstore failed: $(tail -3 "$TMP/genstore2.out")"
 tmp_written() { [ -n "$(find "$TMP" -maxdepth 1 -name 'sig.pcapng.tmp.*' -size +0 -print -quit)" ]; }
 for sig in INT TERM HUP; do
 	set -m
@@ -77,19 +76,24 @@ for sig in INT TERM HUP; do
 	pid=$!
 	set +m
 	on_exit "grep -qs sigstore /proc/$pid/cmdline && kill -9 $pid"	# (not a reused pid)
-	if ! wait_for 20 "the export's temporary file" tmp_written; then
-		fail "SIG$sig: the export never wrote its temporary file"
-		kill -9 $pid
+	i=0
+	while ! tmp_written && [ $((i += 1)) -lt 4000 ]; do sleep 0.005; done
+	kill -STOP $pid 2>/dev/null
+	if ! tmp_written || ! kill -0 $pid 2>/dev/null; then
+		fail "SIG$sig: the export was not caught writing its temporary file"
+		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
 		continue
 	fi
 	kill -$sig $pid
+	kill -CONT $pid
 	wait $pid 2>/dev/null	# (no "Hangup" job report)
 	rc=$?
 	assert_eq "export interrupted by SIG$sig: dies of it" $((128 + $(kill -l $sig))) $rc
 	check "  ... no temporary file left" no_tmp_left "$TMP"
 	check "  ... and no output file" [ ! -e "$TMP/sig.pcapng" ]
 done
-rm -f "$SS/seg-000000000099.pta"
+rm -rf "$SS"
 
 # --- 3. store seal: no store, no new store ------------------------------------------------------
 expect 1 "no store at $TMP/nonexistent: No such file or directory" "store seal --store NONEXISTENT" \
