@@ -380,7 +380,8 @@ int pm_conns_build(struct pt_procmodel *m)
 		if (pm_obj_tcp(&m->objs[i]) && m->objs[i].pub.rport && m->objs[i].pub.lport)
 			cand[n++] = i;
 	}
-	qsort_r(cand, n, sizeof(*cand), cmp_cand, m);
+	if (n)
+		qsort_r(cand, n, sizeof(*cand), cmp_cand, m);
 	/* within a run of one tuple (by first sighting), pair each with the first mirror that fits */
 	for (size_t i = 0; i < n; i++) {
 		__u32 a = cand[i];
