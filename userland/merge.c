@@ -116,17 +116,95 @@ static bool loopback(const struct pt_ptx_conn *c)
 	return c->family == AF_INET ? c->laddr[0] == 127 : !memcmp(c->laddr, v6lo, 16);
 }
 
-/* Join the connections of different inputs that are each other's ends. */
-static void join(struct pt_ptx *x, const __u32 *input_of_conn, struct pt_merge_result *res, FILE *report)
+/* A connection's ends, lower first (by address, then port): a connection and its mirror share them. */
+static void ends(const struct pt_ptx_conn *c, const __u8 **a1, __u16 *p1, const __u8 **a2, __u16 *p2)
 {
-	for (__u32 i = 0; i < x->nconns; i++) {
+	int m = memcmp(c->laddr, c->raddr, 16);
+	bool local_low = m < 0 || (m == 0 && c->lport <= c->rport);
+
+	*a1 = local_low ? c->laddr : c->raddr;
+	*p1 = local_low ? c->lport : c->rport;
+	*a2 = local_low ? c->raddr : c->laddr;
+	*p2 = local_low ? c->rport : c->lport;
+}
+
+/* Connections by family and ends, then index (qsort_r, arg: the recording). */
+static int tuple_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct pt_ptx *x = arg;
+	__u32 i = *(const __u32 *)pa, k = *(const __u32 *)pb;
+	const struct pt_ptx_conn *c = &x->conns[i], *d = &x->conns[k];
+	const __u8 *c1, *c2, *d1, *d2;
+	__u16 cp1, cp2, dp1, dp2;
+	int m;
+
+	if (c->family != d->family)
+		return c->family < d->family ? -1 : 1;
+	ends(c, &c1, &cp1, &c2, &cp2);
+	ends(d, &d1, &dp1, &d2, &dp2);
+	if ((m = memcmp(c1, d1, 16)))
+		return m;
+	if (cp1 != dp1)
+		return cp1 < dp1 ? -1 : 1;
+	if ((m = memcmp(c2, d2, 16)))
+		return m;
+	if (cp2 != dp2)
+		return cp2 < dp2 ? -1 : 1;
+	return i < k ? -1 : 1;
+}
+
+static void join_group(struct pt_ptx *x, const __u32 *mem, __u32 nmem, const __u32 *input_of_conn,
+		       struct pt_merge_result *res, FILE *report);
+
+/*
+ * Join the connections of different inputs that are each other's ends: each
+ * (in order) with the mirror of another input nearest in time. Only
+ * connections with the same ends can pair, so they are grouped first (sorted
+ * by ends): O(n log n) plus the pairs within each group (one per reuse of a
+ * 4-tuple in a run).
+ */
+static int join(struct pt_ptx *x, const __u32 *input_of_conn, struct pt_merge_result *res, FILE *report)
+{
+	__u32 *order = malloc(((size_t)x->nconns + 1) * sizeof(*order)), n = 0;
+
+	if (!order)
+		return -ENOMEM;
+	for (__u32 i = 0; i < x->nconns; i++)
+		if (x->conns[i].twin == PT_PTX_NONE && !loopback(&x->conns[i]))
+			order[n++] = i;
+	if (n)
+		qsort_r(order, n, sizeof(*order), tuple_cmp, x);
+	for (__u32 g = 0, end; g < n; g = end) {
+		for (end = g + 1; end < n; end++) {
+			const struct pt_ptx_conn *c = &x->conns[order[g]], *d = &x->conns[order[end]];
+			const __u8 *c1, *c2, *d1, *d2;
+			__u16 cp1, cp2, dp1, dp2;
+
+			ends(c, &c1, &cp1, &c2, &cp2);
+			ends(d, &d1, &dp1, &d2, &dp2);
+			if (c->family != d->family || cp1 != dp1 || cp2 != dp2 || memcmp(c1, d1, 16) || memcmp(c2, d2, 16))
+				break;
+		}
+		join_group(x, order + g, end - g, input_of_conn, res, report);
+	}
+	free(order);
+	return 0;
+}
+
+/* join() within one group of connections with the same ends, members in index order. */
+static void join_group(struct pt_ptx *x, const __u32 *mem, __u32 nmem, const __u32 *input_of_conn,
+		       struct pt_merge_result *res, FILE *report)
+{
+	for (__u32 mi = 0; mi < nmem; mi++) {
+		__u32 i = mem[mi];
 		const struct pt_ptx_conn *a = &x->conns[i];
 		__u32 best = PT_PTX_NONE;
 		__u64 best_d = 0;
 
-		if (a->twin != PT_PTX_NONE || loopback(a))
+		if (a->twin != PT_PTX_NONE)
 			continue;
-		for (__u32 j = i + 1; j < x->nconns; j++) {
+		for (__u32 mj = mi + 1; mj < nmem; mj++) {
+			__u32 j = mem[mj];
 			const struct pt_ptx_conn *b = &x->conns[j];
 			__u64 d;
 
@@ -159,6 +237,11 @@ static void join(struct pt_ptx *x, const __u32 *input_of_conn, struct pt_merge_r
 					(unsigned long long)b->dir[PT_PTX_D_IN].len, (unsigned long long)a->dir[PT_PTX_D_IN].len);
 		}
 	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* A host for input a (labelled) into x; 0 or -ENOMEM. */
@@ -209,6 +292,7 @@ int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsi
 {
 	struct pt_ptx *x = NULL;
 	__u32 *input_of_conn = NULL;
+	const char **names;
 	__u64 origin = ~0ull, end = 0;
 	bool ok = true;
 	int rc = 0;
@@ -261,16 +345,25 @@ int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsi
 		if (!x->call_content || a->call_content < x->call_content)
 			x->call_content = a->call_content;
 	}
+	/* host names must differ: sorted, neighbours compared (pairwise was O(hosts^2)) */
+	names = malloc(((size_t)x->nhosts + 1) * sizeof(*names));
+	if (!names)
+		goto oom;
 	for (__u32 h = 0; h < x->nhosts; h++)
-		for (__u32 k = h + 1; k < x->nhosts; k++)
-			if (!strcmp(x->hosts[h].name, x->hosts[k].name)) {
-				char hn[96];
+		names[h] = x->hosts[h].name;
+	if (x->nhosts)
+		qsort(names, x->nhosts, sizeof(*names), name_cmp);
+	for (__u32 h = 1; h < x->nhosts; h++)
+		if (!strcmp(names[h - 1], names[h])) {
+			char hn[96];
 
-				snprintf(err, errlen, "two hosts are named %s: name the inputs apart (NAME=FILE.ptx)",
-					 pt_esc_text(hn, sizeof(hn), x->hosts[h].name));
-				rc = -EINVAL;
-				goto cleanup;
-			}
+			snprintf(err, errlen, "two hosts are named %s: name the inputs apart (NAME=FILE.ptx)",
+				 pt_esc_text(hn, sizeof(hn), names[h]));
+			free(names);
+			rc = -EINVAL;
+			goto cleanup;
+		}
+	free(names);
 	/* the first input's facts stand for the whole: its command, environment, origin */
 	snprintf(x->host, sizeof(x->host), "%u hosts", x->nhosts);
 	snprintf(x->kernel, sizeof(x->kernel), "%s", in[0]->kernel);
@@ -287,9 +380,8 @@ int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsi
 	x->env = dup_mem(in[0]->env, in[0]->env_len, &ok);
 	x->nenv = x->env ? in[0]->nenv : 0;
 	x->env_len = x->env ? in[0]->env_len : 0;
-	if (!ok)
+	if (!ok || join(x, input_of_conn, res, report) || pt_ptx_index(x))
 		goto oom;
-	join(x, input_of_conn, res, report);
 	*out = x;
 	x = NULL;
 	goto cleanup;

@@ -258,17 +258,34 @@ int pt_replay_plan(const struct pt_replay_opts *o, struct pt_replay_plan *p)
 	p->emu = calloc(x->nconns + 1, sizeof(*p->emu));
 	if (!p->sel || !p->emu)
 		return -ENOMEM;
-	/* selected: marked, or a descendant of a marked process */
-	for (__u32 i = 0; i < x->nprocs; i++) {
-		if (!o->only) {
+	/* selected: marked, or a descendant of a marked process; each answer is kept for the
+	 * processes walked through (a walk to the root per process was O(n * depth)) */
+	if (!o->only) {
+		for (__u32 i = 0; i < x->nprocs; i++)
 			p->sel[i] = true;
-			continue;
-		}
-		for (__u32 q = i, steps = 0; q != PT_PTX_NONE && steps <= x->nprocs; q = x->procs[q].parent, steps++)
-			if (o->only[q]) {
-				p->sel[i] = true;
-				break;
+	} else {
+		__u8 *known = calloc(x->nprocs + 1, 1);	/* 0 not yet, 1 selected, 2 not */
+
+		if (!known)
+			return -ENOMEM;
+		for (__u32 i = 0; i < x->nprocs; i++) {
+			__u32 q = i, stop = PT_PTX_NONE, steps = 0;
+			bool yes = false;
+
+			for (; q < x->nprocs && steps++ <= x->nprocs; q = x->procs[q].parent) {
+				if (known[q] || o->only[q]) {
+					yes = known[q] ? known[q] == 1 : true;
+					stop = q;
+					break;
+				}
 			}
+			for (q = i, steps = 0; q < x->nprocs && q != stop && steps++ <= x->nprocs; q = x->procs[q].parent)
+				known[q] = yes ? 1 : 2;
+			if (stop != PT_PTX_NONE && !known[stop])
+				known[stop] = 1;	/* marked itself */
+			p->sel[i] = known[i] == 1;
+		}
+		free(known);
 	}
 	err = plan_launches(o, p);
 	if (err)

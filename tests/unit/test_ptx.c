@@ -29,6 +29,8 @@
 #include "userland/merge.h"
 #include "userland/ptx.h"
 #include "userland/ptx_build.h"
+#include "userland/replay.h"
+#include "userland/replay_int.h"
 #include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
 
@@ -721,6 +723,84 @@ START_TEST(merge_keeps_stored)
 }
 END_TEST
 
+/* A conn of x (no process): local l:lp, remote r:rp (10.9.0.X), first seen at ts. */
+static void add_conn(struct pt_ptx *x, __u8 l, __u16 lp, __u8 r, __u16 rp, __u64 ts)
+{
+	struct pt_ptx_conn *c = pt_ptx_add_conn(x);
+
+	c->proc = PT_PTX_NONE;
+	c->family = AF_INET;
+	c->role = PT_PTX_R_CONNECT;
+	c->laddr[0] = 10, c->laddr[1] = 9, c->laddr[3] = l;
+	c->raddr[0] = 10, c->raddr[1] = 9, c->raddr[3] = r;
+	c->lport = lp;
+	c->rport = rp;
+	c->first_ts = c->last_ts = ts;
+}
+
+/*
+ * merge pairs each connection with the mirror of the other input nearest in time,
+ * in order, a 4-tuple reused included; connections of one input never pair.
+ */
+START_TEST(merge_joins_nearest_mirror)
+{
+	struct pt_ptx *a = sample(), *b = sample(), *x;
+	__u32 a0, b0;
+
+	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");
+	a0 = a->nconns;
+	add_conn(a, 1, 5000, 2, 80, 100);	/* a0:   T1 */
+	add_conn(a, 1, 5001, 2, 80, 200);	/* a0+1: T2 */
+	add_conn(a, 1, 5000, 2, 80, 1000);	/* a0+2: T1 reused */
+	add_conn(a, 2, 80, 1, 5000, 1003);	/* a0+3: T1's mirror, but in a: never a's pair */
+	b0 = b->nconns;
+	add_conn(b, 2, 80, 1, 5000, 1005);	/* b0:   T1 mirrored, near a0+2 */
+	add_conn(b, 2, 80, 1, 5000, 95);	/* b0+1: T1 mirrored, near a0 */
+	add_conn(b, 2, 80, 1, 5001, 210);	/* b0+2: T2 mirrored */
+	x = merged(a, b);
+	b0 += a->nconns;	/* b's connections follow a's */
+	ck_assert_uint_eq(x->conns[a0].twin, b0 + 1);
+	ck_assert_uint_eq(x->conns[a0 + 1].twin, b0 + 2);
+	ck_assert_uint_eq(x->conns[a0 + 2].twin, b0);
+	ck_assert_uint_eq(x->conns[a0 + 3].twin, PT_PTX_NONE);
+	ck_assert_uint_eq(x->conns[b0].twin, a0 + 2);
+	pt_ptx_free(x);
+	pt_ptx_free(a);
+	pt_ptx_free(b);
+}
+END_TEST
+
+/*
+ * replay --only: the processes selected are those marked and their descendants, decided
+ * once per process (a walk to the root per process was O(n * depth)): a chain of 100000
+ * with one marked in its middle, and a side branch.
+ */
+START_TEST(only_selects_descendants)
+{
+	struct pt_ptx *x = pt_ptx_new();
+	struct pt_replay_plan p;
+	struct pt_replay_opts o = { .x = x };
+	const __u32 n = 100000;
+	bool *only;
+
+	for (__u32 i = 0; i < n; i++)
+		pt_ptx_add_proc(x)->parent = i ? i - 1 : PT_PTX_NONE;
+	pt_ptx_add_proc(x)->parent = 10;	/* n: a child of 10, above the mark */
+	pt_ptx_add_proc(x)->parent = n;		/* n + 1: its child */
+	only = calloc(x->nprocs, sizeof(*only));
+	only[n / 2] = true;
+	o.only = only;
+	pt_replay_plan(&o, &p);	/* the launch plan fails (no exec recorded); the selection is made first */
+	ck_assert_ptr_nonnull(p.sel);
+	for (__u32 i = 0; i < n; i++)
+		ck_assert_msg(p.sel[i] == (i >= n / 2), "process %u: %d", i, p.sel[i]);
+	ck_assert(!p.sel[n] && !p.sel[n + 1]);
+	pt_replay_plan_free(&p);
+	free(only);
+	pt_ptx_free(x);
+}
+END_TEST
+
 static __u8 pat(__u64 i)
 {
 	return (__u8)(i * 7 + 3);
@@ -1386,6 +1466,8 @@ static Suite *suite(void)
 	tcase_add_test(t, tree_pos_unknown_not_cut);
 	tcase_add_test(t, tree_checked_and_indexed);
 	tcase_add_test(t, show_peers_grouped);
+	tcase_add_test(t, merge_joins_nearest_mirror);
+	tcase_add_test(t, only_selects_descendants);
 	tcase_add_test(t, report_caps_lines);
 	tcase_add_test(t, argv_empty_or_absent);
 	tcase_add_test(t, merge_keeps_empty_argv);
