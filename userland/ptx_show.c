@@ -163,18 +163,22 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 		(unsigned long long)sent, (unsigned long long)rcvd, x->ndgrams, x->nfiles, x->duration_ns / 1e9,
 		pt_esc_text(t, sizeof(t), name));
 	if (x->nhosts) {
-		unsigned rest = x->nprocs;
+		unsigned rest = x->nprocs, *per = calloc(x->nhosts, sizeof(*per));
 
+		for (__u32 i = 0; per && i < x->nprocs; i++)
+			if (x->procs[i].host < x->nhosts)
+				per[x->procs[i].host]++;
 		fprintf(out, "provtap: hosts:");
 		for (__u32 h = 0; h < x->nhosts; h++) {
-			unsigned n = 0;
+			unsigned n = per ? per[h] : 0;
 
-			for (__u32 i = 0; i < x->nprocs; i++)
-				n += x->procs[i].host == h;
 			rest -= n;
 			fprintf(out, "%s %s (%u process(es))", h ? "," : "", pt_esc_text(t, sizeof(t), x->hosts[h].name), n);
 		}
-		fprintf(out, "; %u process(es) on %s itself\n", rest, pt_esc_text(t, sizeof(t), x->host));
+		free(per);
+		if (rest)	/* processes of no host: the recording machine's own (a merge has none) */
+			fprintf(out, "; %u process(es) on %s itself", rest, pt_esc_text(t, sizeof(t), x->host));
+		fputc('\n', out);
 	}
 	/* a line per affected connection direction, then per datagram, REPORT_EACH of each at
 	 * most and then how many more: `provtap show` lists them all */
