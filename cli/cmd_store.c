@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -53,42 +52,6 @@ static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
 	}
 	c->n++;
 	pt_warn("store: %s at offset %llu: %s (skipped)", file, (unsigned long long)off, why);
-}
-
-/*
- * Is dir a store? 1 when it holds store files (a LOCK or segments), 0 when it is a
- * directory without any, -1 (said why) when it is no directory or cannot be listed.
- * (seal must know: pt_reader_open() reads an empty directory as an empty store, with a warning.)
- */
-static int store_present(const char *dir)
-{
-	struct dirent *de;
-	struct stat st;
-	int found = 0;
-	DIR *d;
-
-	if (stat(dir, &st)) {
-		pt_err("no store at %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		pt_err("no store at %s: %s", dir, strerror(ENOTDIR));
-		return -1;
-	}
-	d = opendir(dir);
-	if (!d) {
-		pt_err("cannot read the store %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	while (!found && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		found = !strcmp(de->d_name, "LOCK") ||
-			(!strncmp(de->d_name, "seg-", 4) && n > 8 &&
-			 (!strcmp(de->d_name + n - 4, ".pta") || !strcmp(de->d_name + n - 4, ".pts")));
-	}
-	closedir(d);
-	return found;
 }
 
 #define MAX_SEGS 65536
@@ -269,9 +232,11 @@ int cmd_store(int argc, char **argv)
 			fe.pos + 1, expr, fe.pos, "");
 		return PT_EXIT_USAGE;
 	}
-	err = store_present(dir);
-	if (err < 0)
+	err = pt_store_present(dir);
+	if (err < 0) {
+		pt_err("no store at %s: %s", dir, strerror(-err));
 		goto out;
+	}
 	if (!err && !strcmp(what, "seal")) {
 		pt_err("%s holds no provtap store (no segments); nothing to seal", dir);
 		goto out;

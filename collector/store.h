@@ -148,6 +148,12 @@ int pt_reader_open(const char *dir, const struct pt_read_hints *hints,
 		   pt_corrupt_fn cb, void *ctx, struct pt_reader **out);
 
 /*
+ * Does directory dir hold a store (a LOCK file or a segment)? 1 yes, 0 no,
+ * negative errno when it cannot be listed (-ENOTDIR: not a directory).
+ */
+int pt_store_present(const char *dir);
+
+/*
  * Next record in store order (segment by segment, batch order within).
  * Returns 1 and *rec (valid until the next call), 0 at the end, negative errno
  * on an I/O error. Corrupt regions are reported and skipped, not returned.

@@ -124,6 +124,24 @@ static int list_segs(struct pt_reader *r)
 	return 0;
 }
 
+int pt_store_present(const char *dir)
+{
+	struct dirent *de;
+	int found = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -errno;
+	while (!found && (de = readdir(d))) {
+		__u64 seq;
+		enum pt_seg_kind k = pt_seg_parse(de->d_name, &seq);
+
+		found = !strcmp(de->d_name, "LOCK") || k == PT_SEG_ACTIVE || k == PT_SEG_SEALED;
+	}
+	closedir(d);
+	return found;
+}
+
 int pt_reader_open(const char *dir, const struct pt_read_hints *hints,
 		   pt_corrupt_fn cb, void *ctx, struct pt_reader **out)
 {
@@ -160,7 +178,7 @@ int pt_reader_open(const char *dir, const struct pt_read_hints *hints,
 	if (err)
 		goto fail;
 	/* a mistyped --store: an empty answer would look like no traffic */
-	if (!r->n_segs && faccessat(r->dfd, "LOCK", F_OK, 0))
+	if (!r->n_segs && pt_store_present(dir) == 0)
 		pt_warn("%s holds no provtap store (no segments)", dir);
 	*out = r;
 	return 0;

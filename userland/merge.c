@@ -128,12 +128,9 @@ static void ends(const struct pt_ptx_conn *c, const __u8 **a1, __u16 *p1, const 
 	*p2 = local_low ? c->rport : c->lport;
 }
 
-/* Connections by family and ends, then index (qsort_r, arg: the recording). */
-static int tuple_cmp(const void *pa, const void *pb, void *arg)
+/* Two connections by family, then ends: 0 when they can be each other's mirror (or the same tuple). */
+static int ends_cmp(const struct pt_ptx_conn *c, const struct pt_ptx_conn *d)
 {
-	const struct pt_ptx *x = arg;
-	__u32 i = *(const __u32 *)pa, k = *(const __u32 *)pb;
-	const struct pt_ptx_conn *c = &x->conns[i], *d = &x->conns[k];
 	const __u8 *c1, *c2, *d1, *d2;
 	__u16 cp1, cp2, dp1, dp2;
 	int m;
@@ -148,9 +145,17 @@ static int tuple_cmp(const void *pa, const void *pb, void *arg)
 		return cp1 < dp1 ? -1 : 1;
 	if ((m = memcmp(c2, d2, 16)))
 		return m;
-	if (cp2 != dp2)
-		return cp2 < dp2 ? -1 : 1;
-	return i < k ? -1 : 1;
+	return cp2 == dp2 ? 0 : cp2 < dp2 ? -1 : 1;
+}
+
+/* Connection indexes by ends_cmp, then index (qsort_r, arg: the recording). */
+static int tuple_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct pt_ptx *x = arg;
+	__u32 i = *(const __u32 *)pa, k = *(const __u32 *)pb;
+	int m = ends_cmp(&x->conns[i], &x->conns[k]);
+
+	return m ? m : i < k ? -1 : 1;
 }
 
 static void join_group(struct pt_ptx *x, const __u32 *mem, __u32 nmem, const __u32 *input_of_conn,
@@ -175,16 +180,8 @@ static int join(struct pt_ptx *x, const __u32 *input_of_conn, struct pt_merge_re
 	if (n)
 		qsort_r(order, n, sizeof(*order), tuple_cmp, x);
 	for (__u32 g = 0, end; g < n; g = end) {
-		for (end = g + 1; end < n; end++) {
-			const struct pt_ptx_conn *c = &x->conns[order[g]], *d = &x->conns[order[end]];
-			const __u8 *c1, *c2, *d1, *d2;
-			__u16 cp1, cp2, dp1, dp2;
-
-			ends(c, &c1, &cp1, &c2, &cp2);
-			ends(d, &d1, &dp1, &d2, &dp2);
-			if (c->family != d->family || cp1 != dp1 || cp2 != dp2 || memcmp(c1, d1, 16) || memcmp(c2, d2, 16))
-				break;
-		}
+		for (end = g + 1; end < n && !ends_cmp(&x->conns[order[g]], &x->conns[order[end]]); end++)
+			;
 		join_group(x, order + g, end - g, input_of_conn, res, report);
 	}
 	free(order);
