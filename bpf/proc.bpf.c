@@ -45,9 +45,10 @@
  * (TIF work set by any syscall tracepoint) is ~30 ns.
  *
  * The syscall tracepoint context is read with bpf_probe_read_kernel past the
- * syscall number: a direct ctx load of args[5] would raise the program's
+ * first argument: a direct ctx load of args[5] would raise the program's
  * max_ctx_offset above the record size of a 1-argument syscall (close, pipe)
- * and perf would refuse the attach (EACCES).
+ * and perf would refuse the attach (EACCES). args[0] is loaded directly:
+ * every traced call has at least one argument.
  *
  * A failed execve/execveat is a PT_REC_SYS (PT_CALL_EXECVE/EXECVEAT, ret < 0,
  * path); a successful one is only the PT_REC_PROC EXEC record.
@@ -848,7 +849,8 @@ int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 				return 0;
 		}
 		ts->a.call = call;
-		bpf_probe_read_kernel(&a0, sizeof(a0), (void *)ctx + offsetof(struct pt_tp_sys_enter, args));
+		/* a direct load: every call "btf" enters has an argument (see above) */
+		a0 = ctx->args[0];
 		return pt_send_snap(s, ts, (int)a0);
 	}
 	if (!pt_scope_ok())

@@ -17,20 +17,27 @@
 #define PT_WAKE_DIV		16
 
 /*
- * pt_wake_flags - the flags for writing a @len-byte record into @ring:
+ * pt_wake_flags_n - the flags for writing a @len-byte record into @ring of
+ * @ring_size bytes (0: asked of the ring, one more helper call):
  * bpf_ringbuf_output() (@reserved 0: the record is not in the ring yet) or
  * bpf_ringbuf_submit() of a reserved one (@reserved 1: it is already counted
  * as unread).
  */
-static __always_inline __u64 pt_wake_flags(void *ring, __u64 len, int reserved)
+static __always_inline __u64 pt_wake_flags_n(void *ring, __u64 ring_size, __u64 len, int reserved)
 {
 	__u64 avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-	__u64 at = bpf_ringbuf_query(ring, BPF_RB_RING_SIZE) / PT_WAKE_DIV;
+	__u64 at = (ring_size ? ring_size : bpf_ringbuf_query(ring, BPF_RB_RING_SIZE)) / PT_WAKE_DIV;
 
 	len += 8;	/* the ring's record header */
 	if (reserved)
 		avail = avail > len ? avail - len : 0;
 	return avail < at && avail + len >= at ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* pt_wake_flags_n, the ring's size asked of it */
+static __always_inline __u64 pt_wake_flags(void *ring, __u64 len, int reserved)
+{
+	return pt_wake_flags_n(ring, 0, len, reserved);
 }
 
 #endif /* PROVTAP_RING_WAKE_BPF_H */

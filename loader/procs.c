@@ -308,8 +308,10 @@ static int open_load(const struct pt_procs_opts *o, const struct pt_variant *sv,
 	pt_proc_send_prepare(*skel, sv);
 	err = bpf_map__set_max_entries((*skel)->maps.pt_pring, (__u32)(o->ring_bytes ? o->ring_bytes
 										      : PT_PROC_RING_DEFAULT));
-	if (!err)
+	if (!err) {
+		(*skel)->rodata->pt_pring_size = bpf_map__max_entries((*skel)->maps.pt_pring);
 		err = proc_bpf__load(*skel);
+	}
 	if (err) {
 		pt_log(retry ? PT_LOG_WARN : PT_LOG_ERROR, "proc probes: the kernel rejected them (variant %s, send hook "
 		       "%s): %s (run with -vv for the verifier log)", pt_proc_variant_name(pt_proc_variant(*skel)),
