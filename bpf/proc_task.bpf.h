@@ -10,6 +10,8 @@
 #ifndef PROVTAP_PROC_TASK_BPF_H
 #define PROVTAP_PROC_TASK_BPF_H
 
+#include "comm_words.h"
+
 /* uapi values vmlinux.h does not carry (macros) */
 #define PT_AF_UNIX		1
 #define PT_AF_INET		2
@@ -115,7 +117,8 @@ static __always_inline int pt_scope_in(const struct pt_proc_cfg *c, __u32 tgid)
 	case PT_SCOPE_COMM:
 		if (pt_btf) {
 			task = bpf_get_current_task_btf();
-			__builtin_memcpy(comm, task->comm, sizeof(comm));
+			return pt_comm_eq_words(*(__u64 *)&task->comm[0], *(__u64 *)&task->comm[8],
+						*(__u64 *)&c->comm[0], *(__u64 *)&c->comm[8]);
 		} else {
 			__builtin_memset(comm, 0, sizeof(comm));
 			bpf_get_current_comm(comm, sizeof(comm));
@@ -130,6 +133,32 @@ static __always_inline int pt_scope_in(const struct pt_proc_cfg *c, __u32 tgid)
 		return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == c->netns_ino;
 	}
 	return 0;
+}
+
+/*
+ * pt_scope_quick - 0 when the current task is out of a scope whose test is a
+ * few plain loads ("btf": a command name or a network namespace), else 1 (in
+ * it, or a scope this does not test: a cgroup's or a pid tree's takes a
+ * helper call or a lookup, and pt_scope_ok decides).
+ */
+static __always_inline int pt_scope_quick(void)
+{
+	struct pt_proc_cfg *c;
+	struct task_struct *task;
+
+	if (!pt_btf)
+		return 1;
+	c = pt_cfg();
+	if (!c)
+		return 1;
+	if (c->scope == PT_SCOPE_COMM) {
+		task = bpf_get_current_task_btf();
+		return pt_comm_eq_words(*(__u64 *)&task->comm[0], *(__u64 *)&task->comm[8],
+					*(__u64 *)&c->comm[0], *(__u64 *)&c->comm[8]);
+	}
+	if (c->scope == PT_SCOPE_NETNS)
+		return bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum == c->netns_ino;
+	return 1;
 }
 
 /*
@@ -161,7 +190,6 @@ static __always_inline int pt_task_fill(struct pt_task *t)
 {
 	struct task_struct *task;
 	__u64 id;
-	int i;
 
 	if (!t)
 		return 1;
@@ -180,12 +208,10 @@ static __always_inline int pt_task_fill(struct pt_task *t)
 		t->ppid = task->real_parent->tgid;
 		t->uid = task->cred->uid.val;
 		t->netns_ino = task->nsproxy->net_ns->ns.inum;
-		__builtin_memcpy(t->comm, task->comm, sizeof(t->comm));
-		/* as bpf_get_current_comm: zero after the NUL */
-		for (i = 1; i < PT_COMM_LEN; i++)
-			if (!t->comm[i - 1])
-				t->comm[i] = 0;
-		t->comm[PT_COMM_LEN - 1] = 0;
+		/* as bpf_get_current_comm, by words (the verifier allows 8-byte
+		 * loads inside the array; comm_words.h) */
+		pt_comm_clean_words(*(__u64 *)&task->comm[0], *(__u64 *)&task->comm[8],
+				    (__u64 *)&t->comm[0], (__u64 *)&t->comm[8]);
 		return 0;
 	}
 	id = bpf_get_current_pid_tgid();
