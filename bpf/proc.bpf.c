@@ -847,7 +847,7 @@ int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 			return 0;
 		ts = pt_tstate(0, NULL);
 		if (!ts) {
-			if (!pt_scope_ok())
+			if (!pt_scope_ok_quick())
 				return 0;
 			ts = pt_tstate(1, NULL);
 			if (!ts)
@@ -912,6 +912,13 @@ int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 		}
 		return 0;
 	}
+	/* "btf": a call without entry state (all but close), or a send whose
+	 * entry ran the same quick test (its state was not set), out of a
+	 * quickly tested scope ends here */
+	if (pt_btf && call != PT_CALL_CLOSE && !pt_scope_quick()) {
+		pt_count_oos(pt_call_cat(call));
+		return 0;
+	}
 	s = pt_scratch();
 	if (!s)
 		return 0;
@@ -934,7 +941,7 @@ int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 		}
 		if (ts)
 			ts->a.call = 0;
-		if (!pt_scope_ok()) {
+		if (call == PT_CALL_CLOSE ? !pt_scope_ok() : !pt_scope_ok_quick()) {
 			pt_count_oos(pt_call_cat(call));
 			return 0;
 		}

@@ -182,6 +182,19 @@ static __always_inline int pt_scope_ok(void)
 	return bpf_map_lookup_elem(&pt_pignore, &tgid) == NULL;
 }
 
+/* pt_scope_ok after pt_scope_quick() returned 1: the scope tests it made are
+ * not made again (a command name, a network namespace), only the rest. */
+static __always_inline int pt_scope_ok_quick(void)
+{
+	struct pt_proc_cfg *c = pt_cfg();
+	__u32 tgid;
+
+	if (!pt_btf || !c || (c->scope != PT_SCOPE_COMM && c->scope != PT_SCOPE_NETNS))
+		return pt_scope_ok();
+	tgid = bpf_get_current_task_btf()->tgid;
+	return bpf_map_lookup_elem(&pt_pignore, &tgid) == NULL;
+}
+
 /*
  * pt_task_fill - fill @t from the current task (see struct pt_task). Fields
  * whose read fails are 0. Returns 0 (1 for a NULL @t, nothing written).
