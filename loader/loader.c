@@ -449,6 +449,9 @@ int pt_probe_load(const struct pt_load_opts *o)
 		pins.lock_fd = lock;
 		pt_pins_remove_all();
 	}
+	/* a load that failed leaves no directory it made (empty: nothing else is pinned) */
+	if (err)
+		pt_pins_remove_if_empty();
 cleanup:
 	pt_pins_close(&pins);
 	return err;

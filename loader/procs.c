@@ -20,6 +20,7 @@
 #include "loader/proc_attach.h"
 #include "loader/proc_seed.h"
 #include "loader/procs.h"
+#include "userland/cgroup.h"
 
 static const char *const cat_names[PT_PC_MAX] = { "proc", "sys", "data", "chunk" };
 
@@ -144,6 +145,8 @@ static int seed_pid_tree(int map_fd, int root)
 static int plan_scope(const struct pt_procs_opts *o, struct pt_proc_cfg *cfg, int *cgroup_fd)
 {
 	struct stat st;
+	char msg[512];
+	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
 	*cgroup_fd = -1;
@@ -161,12 +164,22 @@ static int plan_scope(const struct pt_procs_opts *o, struct pt_proc_cfg *cfg, in
 	case PT_SCOPE_CGROUP:
 		*cgroup_fd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (*cgroup_fd < 0 || fstat(*cgroup_fd, &st)) {
-			int err = -errno;
+			err = -errno;
 
 			pt_err("--cgroup %s: %s (give a cgroup v2 directory, e.g. /sys/fs/cgroup/system.slice)",
 			       o->cgroup, strerror(-err));
 			if (*cgroup_fd >= 0)
 				close(*cgroup_fd);
+			*cgroup_fd = -1;
+			return err;
+		}
+		err = pt_cgroup_v2_check(*cgroup_fd, o->cgroup, msg, sizeof(msg));
+		if (err) {
+			if (err == -ENOTDIR)
+				pt_err("--cgroup %s", msg);
+			else
+				pt_err("--cgroup %s: %s", o->cgroup, strerror(-err));
+			close(*cgroup_fd);
 			*cgroup_fd = -1;
 			return err;
 		}

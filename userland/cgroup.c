@@ -8,15 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include "userland/cgroup.h"
 #include "userland/ptx_esc.h"
 
-/* Mount point of the cgroup v2 hierarchy into buf; 0 or -ENOENT. */
-static int v2_mount(char *buf, size_t len)
+int pt_cgroup_v2_mount(char *buf, size_t len)
 {
 	struct mntent *m;
 	FILE *f = setmntent("/proc/self/mounts", "r");
@@ -33,6 +34,23 @@ static int v2_mount(char *buf, size_t len)
 	}
 	endmntent(f);
 	return err;
+}
+
+int pt_cgroup_v2_check(int fd, const char *path, char *err, size_t errlen)
+{
+	char mnt[256];
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf))
+		return -errno;
+	if (sf.f_type == CGROUP2_SUPER_MAGIC)
+		return 0;
+	if (pt_cgroup_v2_mount(mnt, sizeof(mnt)))
+		snprintf(err, errlen, "%s is not a cgroup v2 directory, and no cgroup v2 hierarchy is mounted "
+			 "(mount -t cgroup2 none /sys/fs/cgroup/unified)", path);
+	else
+		snprintf(err, errlen, "%s is not a cgroup v2 directory (cgroup v2 is mounted at %s)", path, mnt);
+	return -ENOTDIR;
 }
 
 /* The caller's cgroup v2 path ("/a/b", "/" at the root) from /proc/self/cgroup; 0 or -errno. */
@@ -67,7 +85,7 @@ int pt_cgroup_create(const char *name, struct pt_cgroup *cg, char *err, size_t e
 
 	cg->path[0] = 0;
 	cg->fd = -1;
-	rc = v2_mount(mnt, sizeof(mnt));
+	rc = pt_cgroup_v2_mount(mnt, sizeof(mnt));
 	if (rc) {
 		snprintf(err, errlen, "no cgroup v2 hierarchy is mounted (needed to follow the command's "
 			 "processes): mount -t cgroup2 none /sys/fs/cgroup/unified");

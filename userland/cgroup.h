@@ -16,6 +16,17 @@ struct pt_cgroup {
 	int fd;			/* O_DIRECTORY fd of it, -1 when none */
 };
 
+/* Mount point of the cgroup v2 hierarchy into buf; 0 or -ENOENT (none), -errno. */
+int pt_cgroup_v2_mount(char *buf, size_t len);
+
+/*
+ * 0 when the directory fd (named path, for the message) is in a cgroup v2
+ * hierarchy; else -ENOTDIR with err saying where cgroup v2 is mounted (a
+ * cgroup v1 directory, or a plain one, cannot scope the proc probes), or
+ * -errno when it cannot be told.
+ */
+int pt_cgroup_v2_check(int fd, const char *path, char *err, size_t errlen);
+
 /*
  * Create the cgroup NAME below the caller's cgroup v2. Returns 0 and fills
  * *cg, or -errno with errlen bytes of explanation in err (-ENOENT: no cgroup

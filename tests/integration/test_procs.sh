@@ -77,6 +77,8 @@ expect_refused() {	# expect_refused WHAT PATTERN ARGS...: exit 2 (usage) or 1, m
 expect_refused "--pid-tree of a process that does not exist" "no such process" --procs --pid-tree 99999999
 expect_refused "--comm longer than 15 characters" "1 to 15 characters" --procs --comm abcdefghijklmnopq
 expect_refused "--cgroup that is not a directory" "cgroup" --procs --cgroup /nonexistent/cg
+expect_refused "--cgroup of a directory outside cgroup v2" "$TMP is not a cgroup v2 directory (cgroup v2 is mounted at " \
+	--procs --cgroup "$TMP"
 expect_refused "--netns that does not exist" "no-such-ns" --procs --netns no-such-ns
 expect_refused "two scopes" "at most one of" --procs --comm a --pid-tree 1
 expect_refused "--content over 65536" "content takes" --procs --content 70000
@@ -86,6 +88,7 @@ expect_refused "--proc-variant that does not exist" "no program variant 'fast'" 
 expect_refused "--send-variant that does not exist" "no send program variant named 'fast'" --procs --send-variant fast
 expect_refused "--send-variant without --procs" "need --procs" --send-variant send-syscall --drops
 check "nothing is pinned after the refusals" not test -e "$PROVTAP_PIN_DIR/proc"
+check "  ... nor the pin directory left behind" not test -e "$PROVTAP_PIN_DIR"
 
 # tracepoint attachments are perf_event links; the sched ones raw_tracepoint links. Ours are
 # the ones pinned in this test's pin dir: other BPF users on the machine come and go meanwhile.
