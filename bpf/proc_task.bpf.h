@@ -166,12 +166,18 @@ static __always_inline int pt_scope_quick(void)
  * ignored, else 0. No configuration: everything is in scope (ARRAY maps
  * always have it, zeroed = PT_SCOPE_ALL). An unknown scope value: nothing.
  * The scope first: most calls a host makes are out of it, and its test is
- * cheaper than the ignore list's hash lookup. Inlined, as pt_task_fill: a
- * BPF-to-BPF call costs ~40 ns here (measured 2026-11, 6.18 on AMD with the
- * SRSO safe-RET and retpoline mitigations: every call and return is a thunk);
- * both together took pt_sys_exit from ~830 to ~750 ns per traced data call.
- * Larger callees stay global functions (verified once; inlining pt_fd_resolve
- * or pt_data_record measured no gain).
+ * cheaper than the ignore list's hash lookup. Inlined, as pt_task_fill (both
+ * together took pt_sys_exit from ~830 to ~750 ns per traced data call).
+ * Costs measured here (2026-11, 6.18 on AMD with the SRSO safe-RET and
+ * retpoline mitigations: every call and return is a thunk), ten in a loop of
+ * a syscall tracepoint program, warm: a BPF-to-BPF call ~8 ns,
+ * bpf_get_current_pid_tgid ~8, bpf_task_storage_get and a hash lookup ~19,
+ * bpf_get_current_cgroup_id ~21, bpf_task_pt_regs ~22, an 8-byte
+ * bpf_probe_read_kernel ~24, bpf_ktime_get_boot_ns ~40 (kvm-clock),
+ * bpf_probe_read_user of 64-256 bytes ~80; perf's glue around the program
+ * ~85-135 ns a hit. Hence plain loads wherever "btf" allows them. Larger
+ * callees stay global functions (verified once; inlining pt_fd_resolve or
+ * pt_data_record measured no gain).
  */
 static __always_inline int pt_scope_ok(void)
 {
