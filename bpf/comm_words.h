@@ -2,12 +2,29 @@
 /*
  * comm_words.h — task command names (16 bytes) as two little-endian 64-bit
  * words, for the process probes' hot path (bpf/proc_task.bpf.h, "btf": two
- * plain loads of task->comm instead of a byte loop). Plain C on __u64, so
- * that tests/unit/test_comm_words.c checks it against the byte-wise rules.
+ * plain loads of task->comm instead of a byte loop), and the byte rule the
+ * words replace. Plain C, so that tests/unit/test_comm_words.c checks the
+ * words against it.
  * Byte i of a word is its bits 8i..8i+7. Include after the __u64 type.
  */
 #ifndef PROVTAP_COMM_WORDS_H
 #define PROVTAP_COMM_WORDS_H
+
+/*
+ * pt_comm_eq - the byte rule (the "core" probes, bpf_get_current_comm's copy):
+ * 1 when task command name @comm (NUL-terminated within 16 bytes, anything
+ * after its NUL) equals the wanted @want (NUL-padded), compared up to the NUL.
+ */
+static __always_inline int pt_comm_eq(const char *comm, const char *want)
+{
+	for (int i = 0; i < 16; i++) {
+		if (comm[i] != want[i])
+			return 0;
+		if (!comm[i])
+			break;
+	}
+	return 1;
+}
 
 /* 0xff in each byte of @w that is not NUL, 0 in the others */
 static __always_inline __u64 pt_nz_bytes(__u64 w)

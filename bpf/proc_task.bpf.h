@@ -78,20 +78,23 @@ static __always_inline struct pt_proc_cfg *pt_cfg(void)
 	return bpf_map_lookup_elem(&pt_pcfg, &k);
 }
 
-/*
- * pt_comm_eq - 1 when task command name @comm equals the scope's @want:
- * @want is NUL-padded, @comm NUL-terminated with anything after its NUL, so
- * compare up to the NUL.
- */
-static __always_inline int pt_comm_eq(const char *comm, const char *want)
+/* 1 when scope @c's test is a few plain loads ("btf": a command name, a
+ * network namespace): pt_scope_loads() makes it. The other scopes take a
+ * helper call or a lookup. */
+static __always_inline int pt_scope_by_loads(const struct pt_proc_cfg *c)
 {
-	for (int i = 0; i < PT_COMM_LEN; i++) {
-		if (comm[i] != want[i])
-			return 0;
-		if (!comm[i])
-			break;
-	}
-	return 1;
+	return pt_btf && c && (c->scope == PT_SCOPE_COMM || c->scope == PT_SCOPE_NETNS);
+}
+
+/* 1 when the current task is in scope @c, for which pt_scope_by_loads() holds, else 0 */
+static __always_inline int pt_scope_loads(const struct pt_proc_cfg *c)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (c->scope == PT_SCOPE_NETNS)
+		return task->nsproxy->net_ns->ns.inum == c->netns_ino;
+	return pt_comm_eq_words(*(__u64 *)&task->comm[0], *(__u64 *)&task->comm[8],
+				*(__u64 *)&c->comm[0], *(__u64 *)&c->comm[8]);
 }
 
 /* pt_scope_in - 1 when the current task (process @tgid) is in the configured
@@ -104,6 +107,8 @@ static __always_inline int pt_scope_in(const struct pt_proc_cfg *c, __u32 tgid)
 
 	if (!c)
 		return 1;
+	if (pt_scope_by_loads(c))
+		return pt_scope_loads(c);
 	switch (c->scope) {
 	case PT_SCOPE_ALL:
 		return 1;
@@ -115,20 +120,10 @@ static __always_inline int pt_scope_in(const struct pt_proc_cfg *c, __u32 tgid)
 	case PT_SCOPE_PIDTREE:
 		return tgid == c->root_pid || bpf_map_lookup_elem(&pt_ptree, &tgid) != NULL;
 	case PT_SCOPE_COMM:
-		if (pt_btf) {
-			task = bpf_get_current_task_btf();
-			return pt_comm_eq_words(*(__u64 *)&task->comm[0], *(__u64 *)&task->comm[8],
-						*(__u64 *)&c->comm[0], *(__u64 *)&c->comm[8]);
-		} else {
-			__builtin_memset(comm, 0, sizeof(comm));
-			bpf_get_current_comm(comm, sizeof(comm));
-		}
+		__builtin_memset(comm, 0, sizeof(comm));
+		bpf_get_current_comm(comm, sizeof(comm));
 		return pt_comm_eq(comm, c->comm);
 	case PT_SCOPE_NETNS:
-		if (pt_btf) {
-			task = bpf_get_current_task_btf();
-			return task->nsproxy->net_ns->ns.inum == c->netns_ino;
-		}
 		task = (void *)bpf_get_current_task();
 		return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == c->netns_ino;
 	}
@@ -143,22 +138,9 @@ static __always_inline int pt_scope_in(const struct pt_proc_cfg *c, __u32 tgid)
  */
 static __always_inline int pt_scope_quick(void)
 {
-	struct pt_proc_cfg *c;
-	struct task_struct *task;
+	struct pt_proc_cfg *c = pt_cfg();
 
-	if (!pt_btf)
-		return 1;
-	c = pt_cfg();
-	if (!c)
-		return 1;
-	if (c->scope == PT_SCOPE_COMM) {
-		task = bpf_get_current_task_btf();
-		return pt_comm_eq_words(*(__u64 *)&task->comm[0], *(__u64 *)&task->comm[8],
-					*(__u64 *)&c->comm[0], *(__u64 *)&c->comm[8]);
-	}
-	if (c->scope == PT_SCOPE_NETNS)
-		return bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum == c->netns_ino;
-	return 1;
+	return !pt_scope_by_loads(c) || pt_scope_loads(c);
 }
 
 /*
@@ -192,10 +174,9 @@ static __always_inline int pt_scope_ok(void)
  * not made again (a command name, a network namespace), only the rest. */
 static __always_inline int pt_scope_ok_quick(void)
 {
-	struct pt_proc_cfg *c = pt_cfg();
 	__u32 tgid;
 
-	if (!pt_btf || !c || (c->scope != PT_SCOPE_COMM && c->scope != PT_SCOPE_NETNS))
+	if (!pt_scope_by_loads(pt_cfg()))
 		return pt_scope_ok();
 	tgid = bpf_get_current_task_btf()->tgid;
 	return bpf_map_lookup_elem(&pt_pignore, &tgid) == NULL;
