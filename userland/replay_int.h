@@ -134,8 +134,6 @@ struct pt_rtree;
  */
 int pt_rtree_open(struct pt_rtree **out, char *err, size_t errlen);
 
-/* The socket to poll for events; -1 for NULL. */
-
 /* Process pid (just started by the replay) is at position pos. 0 or -ENOMEM. */
 int pt_rtree_root(struct pt_rtree *t, pid_t pid, const char *pos);
 
