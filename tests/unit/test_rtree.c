@@ -87,6 +87,16 @@ static void reap_and_exit(int code)
 	_exit(code);
 }
 
+/* Fork a child that writes (tag, its pid) to out and waits for stop. */
+static void fork_waiter(int out, int tag, struct gate *stop)
+{
+	if (fork() == 0) {
+		put_pid(out, tag, getpid());
+		gate_wait(stop);
+		_exit(0);
+	}
+}
+
 /*
  * The root process C, once go opens: forks G0, which starts and joins a
  * thread, then forks GG0; C then forks G1. Every new process writes its pid
@@ -103,20 +113,11 @@ static void root_body(struct gate *go, struct gate *stop, int out)
 		put_pid(out, T_G0, getpid());
 		if (pthread_create(&th, NULL, idle_thread, NULL) || pthread_join(th, NULL))
 			_exit(4);
-		if (fork() == 0) {
-			put_pid(out, T_GG0, getpid());
-			gate_wait(stop);
-			_exit(0);
-		}
+		fork_waiter(out, T_GG0, stop);
 		gate_wait(stop);
 		reap_and_exit(0);
 	}
-	/* G1 after GG0: the order of positions is not the order of the pids written */
-	if (fork() == 0) {
-		put_pid(out, T_G1, getpid());
-		gate_wait(stop);
-		_exit(0);
-	}
+	fork_waiter(out, T_G1, stop);
 	gate_wait(stop);
 	reap_and_exit(0);
 }
@@ -230,11 +231,7 @@ START_TEST(test_too_deep)
 	if (c == 0) {
 		close(out[0]);
 		gate_wait(&go);
-		if (fork() == 0) {
-			put_pid(out[1], T_G0, getpid());
-			gate_wait(&stop);
-			_exit(0);
-		}
+		fork_waiter(out[1], T_G0, &stop);
 		gate_wait(&stop);
 		reap_and_exit(0);
 	}
