@@ -28,15 +28,16 @@ void usage_collect(FILE *out)
 		"                     --socket PATH` connects to); a file there that is not a socket\n"
 		"                     is refused, as is a socket another collector serves\n"
 		"  --retain SIZE|AGE  delete the oldest sealed segments past SIZE (e.g. 10GiB) or\n"
-		"                     older than AGE (e.g. 7d); may be given twice, once each\n"
+		"                     older than AGE (e.g. 7d, 90min); may be given twice, once each\n"
 		"  --segment-size S   seal (compress, index) segments at this raw size (default 16MiB)\n"
 		"  --user NAME        after setup, run as user NAME (its uid and primary group),\n"
 		"                     still with only CAP_BPF; the store directory and its files are\n"
 		"                     handed to NAME. Load the probes first: as NAME it cannot open\n"
 		"                     root's pins, so it refuses to start without them\n"
 		"  --daemon           detach once ready; prints the daemon's PID on stdout\n"
-		"  --log FILE         the daemon's log (default /var/log/provtap-collect.log): all it\n"
-		"                     says, its start also on the terminal\n"
+		"  --log FILE         with --daemon: the daemon's log (default\n"
+		"                     /var/log/provtap-collect.log): all it says, its start also on\n"
+		"                     the terminal\n"
 		"\nexamples:\n"
 		"  provtap collect --store /var/lib/provtap --daemon\n"
 		"  provtap collect --store /var/lib/provtap --retain 10GiB --retain 7d\n");
@@ -102,6 +103,45 @@ static int daemonize(struct pt_collect_opts *o, const char *log_path)
 	return -ECHILD;
 }
 
+/*
+ * One --retain: a size (10GiB) or an age (7d) into o, at most one of each, not
+ * zero. "512m" is refused as ambiguous (sizes take M/MiB, ages min). 0, or -1
+ * having said why.
+ */
+static int parse_retain(const char *arg, struct pt_collect_opts *o)
+{
+	size_t n = strlen(arg);
+	__u64 v;
+
+	if (n > 1 && arg[n - 1] == 'm' && arg[n - 2] >= '0' && arg[n - 2] <= '9') {
+		fprintf(stderr, "provtap collect: --retain '%s': m could mean minutes or megabytes; write "
+			"%.*smin for an age or %.*sMiB for a size\n", arg, (int)n - 1, arg, (int)n - 1, arg);
+		return -1;
+	}
+	if (!pt_parse_size(arg, &v)) {
+		if (o->retain_bytes) {
+			fprintf(stderr, "provtap collect: --retain: one size limit, not two ('%s')\n", arg);
+			return -1;
+		}
+		o->retain_bytes = v;
+	} else if (!pt_parse_duration(arg, &v)) {
+		if (o->retain_age_ns) {
+			fprintf(stderr, "provtap collect: --retain: one age limit, not two ('%s')\n", arg);
+			return -1;
+		}
+		o->retain_age_ns = v;
+	} else {
+		fprintf(stderr, "provtap collect: --retain takes a size (10GiB) or an age (7d), not '%s'\n", arg);
+		return -1;
+	}
+	if (!v) {
+		fprintf(stderr, "provtap collect: --retain '%s': a limit of zero would keep nothing; leave "
+			"--retain out to keep everything\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_collect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -113,7 +153,7 @@ int cmd_collect(int argc, char **argv)
 	};
 	struct pt_collect_opts o = { .ready_fd = -1, .log_fd = -1 };
 	const char *log_path = "/var/log/provtap-collect.log";
-	bool daemon = false;
+	bool daemon = false, log_given = false;
 	static char prog[] = "provtap collect";
 	int c;
 
@@ -125,7 +165,7 @@ int cmd_collect(int argc, char **argv)
 		case 'S': o.socket_path = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'd': daemon = true; break;
-		case 'l': log_path = optarg; break;
+		case 'l': log_path = optarg; log_given = true; break;
 		case 'g':
 			if (pt_parse_size(optarg, &o.seg_max_bytes) || o.seg_max_bytes < 4096) {
 				fprintf(stderr, "provtap collect: --segment-size takes a size >= 4KiB, not '%s'\n",
@@ -134,13 +174,9 @@ int cmd_collect(int argc, char **argv)
 			}
 			break;
 		case 'r':
-			if (!pt_parse_size(optarg, &o.retain_bytes))
-				break;
-			if (!pt_parse_duration(optarg, &o.retain_age_ns))
-				break;
-			fprintf(stderr, "provtap collect: --retain takes a size (10GiB) or an age (7d), not '%s'\n",
-				optarg);
-			return PT_EXIT_USAGE;
+			if (parse_retain(optarg, &o))
+				return PT_EXIT_USAGE;
+			break;
 		case 'h':
 			usage_collect(stdout);
 			return 0;
@@ -148,6 +184,11 @@ int cmd_collect(int argc, char **argv)
 			fprintf(stderr, "try `provtap collect --help`\n");
 			return PT_EXIT_USAGE;
 		}
+	}
+	if (log_given && !daemon) {
+		fprintf(stderr, "provtap collect: --log FILE is the daemon's log and needs --daemon (in the "
+			"foreground the collector writes to stderr)\n");
+		return PT_EXIT_USAGE;
 	}
 	if (!o.store_dir || optind != argc) {
 		fprintf(stderr, "provtap collect: --store DIR is required (and nothing else positional)\n");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "cli/cli.h"
@@ -20,19 +21,23 @@ void usage_tail(FILE *out)
 	fprintf(out,
 		"usage: provtap tail [FILTER] [--json] [--socket PATH] [--count N]\n"
 		"\n"
-		"Print records as the collector stores them: one line per packet, and a LOST line\n"
+		"Print records as the collector stores them, one line each: packets, drops, and the\n"
+		"process probes' records (proc, sys, data, chunk: `probe load --procs`); a LOST line\n"
 		"when the kernel could not deliver records (ring buffer full) or this tail fell\n"
 		"behind. FILTER is the probe filter language plus `point NAME` (IFNAME@NETNS[:DIR]\n"
-		"or an alias).\n"
+		"or an alias) and, for the process records, `proc`, `comm NAME`, `pid N` and `tid N`\n"
+		"(the packet primitives such as host and port apply to a call's socket).\n"
 		"  --json        JSON lines (keys: see README \"Record formats\")\n"
 		"  --socket PATH the collector's unix socket (default " PT_DEFAULT_SOCKET "; the\n"
 		"                PATH given to `provtap collect --socket`)\n"
 		"  --count N     exit after N packet records (exit status 0); without it, tail runs\n"
 		"                until interrupted, and exits 1 if the collector goes away\n"
-		"FILTER is one line: it is sent to the collector, which filters the records.\n"
+		"FILTER is one line of at most 4089 bytes: it is sent to the collector, which\n"
+		"filters the records.\n"
 		"\nexamples:\n"
 		"  provtap tail 'tcp and port 80'\n"
-		"  provtap tail 'point veth1@tenant-a:in and icmp' --json\n");
+		"  provtap tail 'point veth1@tenant-a:in and icmp' --json\n"
+		"  provtap tail 'proc comm curl or port 80'\n");
 }
 
 /* Read exactly n bytes; 0 ok, -1 EOF/error. */
@@ -49,6 +54,26 @@ static int read_full(int fd, void *buf, size_t n)
 	}
 	return 0;
 }
+
+/* Write "TAIL EXPR\n" to fd. 0, or -1 with errno set. */
+static int send_request(int fd, const char *expr)
+{
+	struct iovec iov[3] = {
+		{ .iov_base = "TAIL ", .iov_len = 5 },
+		{ .iov_base = (void *)expr, .iov_len = strlen(expr) },
+		{ .iov_base = "\n", .iov_len = 1 },
+	};
+	size_t want = iov[0].iov_len + iov[1].iov_len + iov[2].iov_len;
+	ssize_t n = writev(fd, iov, 3);
+
+	if (n == (ssize_t)want)
+		return 0;
+	if (n >= 0)
+		errno = EPIPE;	/* a unix stream takes a line this short whole, or not at all */
+	return -1;
+}
+
+_Static_assert(PT_TAIL_LINE_MAX - sizeof("TAIL \n") + 1 == 4089, "tail --help states the filter limit");
 
 int cmd_tail(int argc, char **argv)
 {
@@ -68,7 +93,7 @@ int cmd_tail(int argc, char **argv)
 	__u64 ucount;
 	bool json = false;
 	char line[512];
-	int c, fd, rc = PT_EXIT_FAIL;
+	int c, fd = -1, rc = PT_EXIT_FAIL;
 	size_t n = 0;
 
 	optind = 1;
@@ -114,15 +139,26 @@ int cmd_tail(int argc, char **argv)
 		return PT_EXIT_USAGE;
 	}
 	pt_filter_free(f);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (strlen("TAIL \n") + strlen(expr) > PT_TAIL_LINE_MAX) {
+		fprintf(stderr, "provtap tail: the filter is %zu bytes; the collector takes at most %zu\n", strlen(expr),
+			PT_TAIL_LINE_MAX - strlen("TAIL \n"));
+		return PT_EXIT_USAGE;
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "provtap tail: --socket %s: a unix socket path is at most %zu bytes\n", path,
+			sizeof(sa.sun_path) - 1);
+		return PT_EXIT_USAGE;
+	}
+	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		pt_err("cannot reach the collector at %s: %s (is `provtap collect` running?)", path, strerror(errno));
 		goto out;
 	}
-	snprintf(line, sizeof(line), "TAIL %s\n", expr);
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+	if (send_request(fd, expr)) {
+		pt_err("cannot send the request to the collector at %s: %s", path, strerror(errno));
 		goto out;
+	}
 	while (n < sizeof(line) - 1 && read(fd, line + n, 1) == 1 && line[n++] != '\n')
 		;
 	line[n] = 0;

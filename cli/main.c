@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
@@ -15,8 +16,10 @@ static void usage_main(FILE *out);
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "provtap version: no arguments, not '%s'\n", argv[1]);
+		return PT_EXIT_USAGE;
+	}
 	printf("provtap %s (packet record v%d)\n", PT_VERSION, 1);
 	return 0;
 }
@@ -43,7 +46,9 @@ static void usage_main(FILE *out)
 		"usage: provtap [-v|-vv] COMMAND [ARGS]\n"
 		"\n"
 		"provtap records packets at capture points (tc/XDP probes on interfaces in any\n"
-		"network namespace) into a crash-safe store and streams them live.\n"
+		"network namespace), the kernel's packet drops, and processes, file descriptors and\n"
+		"socket content (syscall tracepoints) into a crash-safe store, streams them live,\n"
+		"and answers per-hop diagnosis and provenance queries.\n"
 		"\ncommands:\n");
 	for (const struct pt_cmd *c = commands; c->name; c++)
 		fprintf(out, "  %-9s %s\n", c->name, c->summary);
@@ -58,10 +63,25 @@ static void usage_main(FILE *out)
 		"`provtap COMMAND --help` for each command.\n");
 }
 
-/* provtap help [COMMAND [SUBCOMMAND...]]: as `provtap COMMAND SUBCOMMAND... --help`. */
+/* The commands that dispatch to subcommands (query hops, probe load, ...). */
+static bool has_subcommands(const char *name)
+{
+	static const char *const with[] = { "probe", "store", "query", "export" };
+
+	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
+		if (!strcmp(with[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * provtap help [COMMAND [SUBCOMMAND]]: as `provtap COMMAND [SUBCOMMAND] --help`.
+ * Words after those are ignored (a command without subcommands shows its own
+ * help whatever follows).
+ */
 static int cmd_help(int argc, char **argv)
 {
-	char *args[16];
+	char *args[4];
 
 	if (argc < 2 || !strcmp(argv[1], "help")) {
 		usage_main(stdout);
@@ -74,16 +94,16 @@ static int cmd_help(int argc, char **argv)
 			printf("provtap %s: %s\n", c->name, c->summary);
 			return 0;
 		}
-		if (argc == 2 || argc > (int)(sizeof(args) / sizeof(args[0])) - 2) {
+		if (argc == 2 || !has_subcommands(c->name)) {
 			c->usage(stdout);
 			return 0;
 		}
 		/* a subcommand's own help (query hops, probe load, ...) */
-		for (int i = 1; i < argc; i++)
-			args[i - 1] = argv[i];
-		args[argc - 1] = "--help";
-		args[argc] = NULL;
-		return c->fn(argc, args);
+		args[0] = argv[1];
+		args[1] = argv[2];
+		args[2] = "--help";
+		args[3] = NULL;
+		return c->fn(3, args);
 	}
 	fprintf(stderr, "provtap: no command '%s'; `provtap help` lists them\n", argv[1]);
 	return PT_EXIT_USAGE;
@@ -104,29 +124,31 @@ int pt_cmd_dispatch(const struct pt_cmd *cmds, const char *prefix, int argc, cha
 
 int main(int argc, char **argv)
 {
-	int i = 1, rc, ferr;
+	int i = 1, rc = -1, ferr;
 
-	for (; i < argc && argv[i][0] == '-'; i++) {
+	for (; rc < 0 && i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v"))
 			pt_cli_verbose += 1;
 		else if (!strcmp(argv[i], "-vv"))
 			pt_cli_verbose += 2;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage_main(stdout);
-			return 0;
+			rc = 0;
 		} else if (!strcmp(argv[i], "--version")) {
-			return cmd_version(0, NULL);
+			rc = cmd_version(1, argv + i);
 		} else {
 			fprintf(stderr, "provtap: unknown option '%s'\n", argv[i]);
 			return PT_EXIT_USAGE;
 		}
 	}
-	pt_log_init(pt_cli_verbose);
-	if (i >= argc) {
-		usage_main(stderr);
-		return PT_EXIT_USAGE;
+	if (rc < 0) {
+		pt_log_init(pt_cli_verbose);
+		if (i >= argc) {
+			usage_main(stderr);
+			return PT_EXIT_USAGE;
+		}
+		rc = pt_cmd_dispatch(commands, "provtap", argc - i + 1, argv + i - 1);
 	}
-	rc = pt_cmd_dispatch(commands, "provtap", argc - i + 1, argv + i - 1);
 	/* output cut short (e.g. a full disk) is a failure, not a silent success; a command
 	 * that failed already said why */
 	ferr = fflush(stdout) ? errno : 0;

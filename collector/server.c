@@ -21,7 +21,7 @@
 struct client {
 	int fd;			/* -1 = free slot */
 	int streaming;		/* request accepted */
-	char req[4096];
+	char req[PT_TAIL_LINE_MAX + 1];
 	size_t req_len;
 	struct pt_filter *filter;
 	unsigned char *out;	/* pending bytes [out_off, out_len) */
@@ -237,6 +237,18 @@ refuse:
 	drop_client(c, epfd);
 }
 
+/* A request line longer than the protocol allows: say so (an older or foreign client), then close. */
+static void refuse_long(struct client *c, int epfd)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "ERR 0 the request line is longer than the collector takes (at most %d bytes)\n",
+		 PT_TAIL_LINE_MAX);
+	if (write(c->fd, line, strlen(line)) < 0)
+		pt_debug("tail client went away");
+	drop_client(c, epfd);
+}
+
 void pt_server_client_event(struct pt_server *s, int fd, unsigned int events, int epfd)
 {
 	struct client *c = find(s, fd);
@@ -266,8 +278,12 @@ void pt_server_client_event(struct pt_server *s, int fd, unsigned int events, in
 
 		if (n < 0 && errno == EAGAIN)
 			return;
-		if (n <= 0 || ++c->req_len == sizeof(c->req)) {
+		if (n <= 0) {
 			drop_client(c, epfd);
+			return;
+		}
+		if (++c->req_len == sizeof(c->req)) {
+			refuse_long(c, epfd);
 			return;
 		}
 		if (c->req[c->req_len - 1] == '\n') {

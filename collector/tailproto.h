@@ -2,7 +2,9 @@
 /*
  * tailproto.h — the collector's local socket protocol (SOCK_STREAM, unix).
  *
- * client -> server: one line, "TAIL <filter expression>\n" (expression may be empty).
+ * client -> server: one line, "TAIL <filter expression>\n" (expression may be empty),
+ *   at most PT_TAIL_LINE_MAX bytes with its newline; a longer one is refused
+ *   ("ERR 0 ...") when its first PT_TAIL_LINE_MAX bytes have come.
  * server -> client: one line, "OK\n" or "ERR <pos> <message>\n" (then close);
  * after OK, a stream of records back to back, each starting with struct
  * pt_rec_hdr: first every known PT_REC_POINT and the latest PT_REC_CLOCK, then
@@ -16,6 +18,7 @@
 
 #define PT_REC_TAILGAP	64	/* tail-socket only, never stored */
 #define PT_DEFAULT_SOCKET "/run/provtap.sock"
+#define PT_TAIL_LINE_MAX 4095	/* the request line, "TAIL " and newline included */
 
 struct pt_tailgap_rec {
 	__u16 type;		/* PT_REC_TAILGAP */

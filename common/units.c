@@ -67,7 +67,8 @@ int pt_parse_duration(const char *s, __u64 *out_ns)
 {
 	static const struct suffix tab[] = {
 		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000ULL },
-		{ "m", 60000000000ULL }, { "h", 3600000000000ULL }, { "d", 86400000000000ULL },
+		{ "m", 60000000000ULL }, { "min", 60000000000ULL }, { "h", 3600000000000ULL },
+		{ "d", 86400000000000ULL },
 		{ "w", 604800000000000ULL },
 	};
 

@@ -14,7 +14,7 @@
  */
 int pt_parse_size(const char *s, __u64 *out);
 
-/* "90s", "5m", "2h", "7d", "100ms", "1500us" -> nanoseconds. Same errors as above. */
+/* "90s", "5m" or "5min", "2h", "7d", "1w", "100ms", "1500us", "10ns" -> nanoseconds. Same errors as above. */
 int pt_parse_duration(const char *s, __u64 *out_ns);
 
 /* Whole decimal number in [lo, hi]. Same errors as above. */

@@ -216,3 +216,62 @@ for c in record replay merge; do
 	expect 2 "^provtap $c: unrecognized option '--bogus'" "$c --bogus: getopt's message names the command" \
 		"$PROVTAP" $c --bogus
 done
+
+# --- 14. tail: a filter longer than the request line, a socket path too long ----------------------
+long_filter() { python3 -c "import sys; print('tcp or ' * int(sys.argv[1]) + 'udp')" "$1"; }
+expect 2 "^provtap tail: the filter is 4903 bytes; the collector takes at most 4089$" \
+	"tail with a 4903-byte filter: refused before connecting" "$PROVTAP" tail --socket "$TMP/none.sock" \
+	"$(long_filter 700)"
+LONGSOCK=$TMP/$(printf 's%.0s' {1..120})
+expect 2 "^provtap tail: --socket $LONGSOCK: a unix socket path is at most 107 bytes$" \
+	"tail --socket with a 120+ byte path" "$PROVTAP" tail --socket "$LONGSOCK"
+# A collector (no probes needed: it waits for them) takes a filter at the limit and answers a longer
+# request line (another client's) with an error instead of waiting for the rest of it.
+CSOCK=$TMP/c.sock
+CPID=$("$PROVTAP" collect --store "$TMP/cstore" --socket "$CSOCK" --log "$TMP/c.log" --daemon 2>"$TMP/c.err")
+if [[ "$CPID" =~ ^[0-9]+$ ]]; then
+	on_exit "kill -9 $CPID"
+	check "a request with a 4084-byte filter (at the limit): the collector takes it" \
+		timeout 10 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+s.sendall(b"TAIL " + sys.argv[2].encode() + b"\n")
+r = s.makefile("rb").readline()
+sys.exit(0 if r == b"OK\n" else "answer %r" % r)' "$CSOCK" "$(long_filter 583)"
+	check "a 4096-byte request line: the collector says it is too long" timeout 10 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+s.sendall(b"TAIL " + b"x" * 4090 + b"\n")
+r = s.makefile("rb").readline()
+sys.exit(0 if r == b"ERR 0 the request line is longer than the collector takes (at most 4095 bytes)\n" else "answer %r" % r)' "$CSOCK"
+	kill -TERM "$CPID"
+	wait_for 20 "the collector to exit" pid_gone "$CPID" || fail "the collector did not exit on SIGTERM"
+else
+	fail "the collector did not start: $(head -c 300 "$TMP/c.err")"
+fi
+
+# --- 15. help and version: output that cannot be written fails; help COMMAND ignores extra words ---
+for a in --help -h --version; do
+	expect 1 "^provtap: error: writing the output: No space left on device" "provtap $a > /dev/full: exit 1" \
+		bash -c "'$PROVTAP' $a >/dev/full"
+done
+expect 2 "^provtap version: no arguments, not 'extra'" "version extra" "$PROVTAP" version extra
+expect 0 "^usage: provtap show FILE.ptx" "help show x: show's help" "$PROVTAP" help show x
+expect 0 "^usage: provtap record -o FILE.ptx" "help record x: record's help" "$PROVTAP" help record x
+expect 0 "^usage: provtap query hops " "help query hops extra: the subcommand's help" \
+	"$PROVTAP" help query hops extra
+
+# --- 16. collect: --retain is one size and one age, never zero, never ambiguous; --log needs --daemon
+expect 2 "^provtap collect: --retain '512m': m could mean minutes or megabytes; write 512min for an age or 512MiB for a size$" \
+	"collect --retain 512m" "$PROVTAP" collect --store "$TMP/cs" --retain 512m
+for z in 0 0s 0GiB; do
+	expect 2 "^provtap collect: --retain '$z': a limit of zero would keep nothing" "collect --retain $z" \
+		"$PROVTAP" collect --store "$TMP/cs" --retain $z
+done
+expect 2 "^provtap collect: --retain: one size limit, not two \('2GiB'\)" "collect --retain 1GiB --retain 2GiB" \
+	"$PROVTAP" collect --store "$TMP/cs" --retain 1GiB --retain 2GiB
+expect 2 "^provtap collect: --retain: one age limit, not two \('90min'\)" "collect --retain 7d --retain 1GiB --retain 90min" \
+	"$PROVTAP" collect --store "$TMP/cs" --retain 7d --retain 1GiB --retain 90min
+expect 2 "^provtap collect: --log FILE is the daemon's log and needs --daemon" "collect --log without --daemon" \
+	"$PROVTAP" collect --store "$TMP/cs" --log "$TMP/cs.log"
+check "  ... none of them created the store or the log" [ ! -e "$TMP/cs" -a ! -e "$TMP/cs.log" ]

@@ -208,6 +208,10 @@ ok = (d["stream_bytes"] == 26000 and len(r) == 2 and r[0]["gap"] == "data" and r
       "reason": r[1]["reason"]} and d["complete"] is False and d["dir"] == "out" and d["from_role"] == "client")
 sys.exit(not ok)' "$TMP/content.json" "$TMP/server.bin" $CAPT
 
+Q content "$CONN" --dir in >/dev/full 2>"$TMP/full.err"
+assert_eq "content > /dev/full: exit 1" 1 $?
+assert_contains "  ... and says why" "writing the output: No space left on device" "$TMP/full.err"
+
 # --- bad input: clear messages, right exit codes ---
 expect() {	# expect WHAT RC PATTERN ARGS...: query exits RC, stderr matches PATTERN, nothing on stdout
 	local what=$1 want=$2 pat=$3
