@@ -3,11 +3,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "bpf/pkt.h"
 #include "query/filter.h"
+#include "loader/features.h"
 #include "loader/loader.h"
 #include "loader/procs.h"
 
@@ -23,15 +25,16 @@ static void usage_load(FILE *out)
 		"                          [--cgroup PATH | --pid-tree PID | --comm NAME | --netns NAME]\n"
 		"\n"
 		"Attach packet probes, the drop probe and/or the process/FD/socket probes. SPEC is IFNAME[@NETNS][:in|:out|:both][=ALIAS]: NETNS is an\n"
-		"`ip netns` name (none: the current namespace); the direction defaults to both.\n"
+		"`ip netns` name (none: the current namespace); the direction defaults to both for --iface and\n"
+		"is in for --xdp (XDP sees ingress only).\n"
 		"  --iface SPEC     tc (clsact) probe, ingress and/or egress; repeatable\n"
 		"  --xdp SPEC       XDP ingress probe (native if the driver has it, else generic);\n"
 		"                   refused if another XDP program is attached; repeatable\n"
 		"  --filter EXPR    in-kernel filter (tcpdump subset: host, net, src, dst, port,\n"
 		"                   portrange, tcp, udp, icmp, icmp6, ip, ip6, proto, vni, and/or/not)\n"
 		"  --snaplen N      also record the first N bytes of each frame (0..256, default 0)\n"
-		"  --ring-mb N      ring buffer size in MiB, a power of 2 up to 2048 (default 64; set when the\n"
-		"                   first probe is loaded)\n"
+		"  --ring-mb N      packet points' and --drops' ring buffer size in MiB, a power of 2 up to\n"
+		"                   2048 (default 64; set when the first of them is loaded)\n"
 		"  --fp MODE        fingerprint: headers (default; invariant header fields) or payload\n"
 		"                   (NAT-robust: L4 payload only)\n"
 		"  --variant NAME   force a program variant (tc; xdp, xdp-direct) instead of probing\n"
@@ -149,7 +152,7 @@ struct probe_args {
 	struct pt_point_spec specs[MAX_SPECS];
 	int nspecs;
 	const char *filter;
-	bool filter_set;
+	bool filter_set, snaplen_set, fp_set;
 	__u64 snaplen, ring_mb;
 	int fp_mode;
 	const char *variant, *drop_variant;
@@ -206,6 +209,7 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 					optarg);
 				return PT_EXIT_USAGE;
 			}
+			a->snaplen_set = true;
 			break;
 		case OPT_RING:
 			if (pt_parse_u64(optarg, 1, 2048, &a->ring_mb) || (a->ring_mb & (a->ring_mb - 1))) {
@@ -223,6 +227,7 @@ static int parse(int argc, char **argv, struct probe_args *a, const char *allowe
 				fprintf(stderr, "%s: --fp takes headers or payload, not '%s'\n", a->prog, optarg);
 				return PT_EXIT_USAGE;
 			}
+			a->fp_set = true;
 			break;
 		case OPT_VARIANT:
 			a->variant = optarg;
@@ -333,6 +338,130 @@ static int no_more_args(const struct probe_args *a, int argc, char **argv, const
 	return PT_EXIT_USAGE;
 }
 
+/*
+ * Options only packet points use, given without one (--procs and/or --drops alone), would be
+ * ignored: refused instead. --ring-mb and --fp serve --drops too (its records go to the packet
+ * ring, with their fingerprint). 0, or PT_EXIT_USAGE naming the option.
+ */
+static int check_packet_opts(const struct probe_args *a)
+{
+	const char *opt = a->filter_set ? "--filter" : a->snaplen_set ? "--snaplen" :
+			  a->variant ? "--variant" : NULL;
+
+	if (a->nspecs)
+		return 0;
+	if (opt) {
+		fprintf(stderr, "%s: %s applies to packet points (--iface/--xdp)%s\n", a->prog, opt,
+			a->filter_set && a->drops ? "; drops are filtered in queries" : "");
+		return PT_EXIT_USAGE;
+	}
+	opt = a->drops ? NULL : a->ring_mb ? "--ring-mb" : a->fp_set ? "--fp" : NULL;
+	if (!opt)
+		return 0;
+	fprintf(stderr, "%s: %s applies to packet points (--iface/--xdp) and --drops%s\n", a->prog, opt,
+		a->ring_mb ? " (the proc probes' ring is sized by --proc-ring-mb)" : "");
+	return PT_EXIT_USAGE;
+}
+
+/*
+ * name (NULL: not given) a variant of hook (hname: "tc", "xdp", "drop", "send") in the
+ * loader's table? Checked here so that a typo is a usage error before the privilege check and
+ * the feature probe (pt_variant_pick checks again). 0, or PT_EXIT_USAGE listing the names.
+ */
+static int check_variant(const char *prog, const char *opt, enum pt_hook hook, const char *hname,
+			 const char *name)
+{
+	char names[128];
+
+	if (!name || pt_variant_find(hook, name))
+		return 0;
+	fprintf(stderr, "%s: %s: no %s program variant named '%s'; valid names: %s\n", prog, opt, hname, name,
+		pt_variant_names(hook, names, sizeof(names)));
+	return PT_EXIT_USAGE;
+}
+
+/*
+ * --variant forces one program on every packet point, so the points must share a hook, and the
+ * name must be one of that hook's variants. 0, or PT_EXIT_USAGE.
+ */
+static int check_packet_variant(const struct probe_args *a)
+{
+	bool tc = false, xdp = false;
+	char names[128];
+
+	if (!a->variant)
+		return 0;
+	for (int i = 0; i < a->nspecs; i++) {
+		tc = tc || a->specs[i].hook == PT_HOOK_TC;
+		xdp = xdp || a->specs[i].hook == PT_HOOK_XDP;
+	}
+	if (tc && xdp) {
+		fprintf(stderr, "%s: --variant forces one program on every point: load --iface and --xdp points "
+				"with separate commands\n", a->prog);
+		return PT_EXIT_USAGE;
+	}
+	if (tc && pt_variant_find(PT_HOOK_XDP, a->variant)) {
+		fprintf(stderr, "%s: --variant '%s' is for --xdp points; --iface points take: %s\n", a->prog,
+			a->variant, pt_variant_names(PT_HOOK_TC, names, sizeof(names)));
+		return PT_EXIT_USAGE;
+	}
+	if (xdp && pt_variant_find(PT_HOOK_TC, a->variant)) {
+		fprintf(stderr, "%s: --variant '%s' is for --iface points; --xdp points take: %s\n", a->prog,
+			a->variant, pt_variant_names(PT_HOOK_XDP, names, sizeof(names)));
+		return PT_EXIT_USAGE;
+	}
+	return tc ? check_variant(a->prog, "--variant", PT_HOOK_TC, "tc", a->variant)
+		  : check_variant(a->prog, "--variant", PT_HOOK_XDP, "xdp", a->variant);
+}
+
+/* Every variant name given (--variant, --drop-variant, --proc-variant, --send-variant). 0, or PT_EXIT_USAGE. */
+static int check_variants(const struct probe_args *a)
+{
+	char names[128];
+	int rc;
+
+	rc = check_packet_variant(a);
+	if (!rc)
+		rc = check_variant(a->prog, "--drop-variant", PT_HOOK_DROP, "drop", a->drop_variant);
+	if (!rc)
+		rc = check_variant(a->prog, "--send-variant", PT_HOOK_SEND, "send", a->po.send_variant);
+	if (!rc && a->po.variant && !pt_procs_variant_known(a->po.variant)) {
+		fprintf(stderr, "%s: --proc-variant: no program variant '%s'; valid names: %s\n", a->prog,
+			a->po.variant, pt_procs_variant_names(names, sizeof(names)));
+		rc = PT_EXIT_USAGE;
+	}
+	return rc;
+}
+
+/*
+ * The --comm and --pid-tree scopes, checked before any privilege is needed so that a bad one is
+ * a usage error (the loader checks again when it loads). 0, or PT_EXIT_USAGE.
+ */
+static int check_scope(const struct probe_args *a)
+{
+	char path[32];
+	size_t n;
+
+	switch (a->po.scope) {
+	case PT_SCOPE_COMM:
+		n = strlen(a->po.comm);
+		if (n && n < PT_COMM_LEN)
+			return 0;
+		fprintf(stderr, "%s: --comm '%s': give a command name of 1 to %d characters (the kernel's "
+				"TASK_COMM_LEN - 1, as in /proc/PID/comm)\n", a->prog, a->po.comm, PT_COMM_LEN - 1);
+		return PT_EXIT_USAGE;
+	case PT_SCOPE_PIDTREE:
+		snprintf(path, sizeof(path), "/proc/%u", a->po.pid);
+		if (!access(path, F_OK) || errno != ENOENT)
+			return 0;	/* not ENOENT: the loader says what is wrong */
+		fprintf(stderr, "%s: --pid-tree %u: no process %u (no such process)\n", a->prog, a->po.pid,
+			a->po.pid);
+		return PT_EXIT_USAGE;
+	default:
+		return 0;
+	}
+}
+
 static int probe_load(int argc, char **argv)
 {
 	const char allowed[] = { A(OPT_IFACE), A(OPT_XDP), A(OPT_FILTER), A(OPT_SNAPLEN), A(OPT_RING), A(OPT_FP),
@@ -364,7 +493,13 @@ static int probe_load(int argc, char **argv)
 		fprintf(stderr, "provtap probe load: --drop-variant needs --drops\n");
 		return PT_EXIT_USAGE;
 	}
-	rc = check_filter(a.prog, a.filter);
+	rc = check_packet_opts(&a);
+	if (!rc)
+		rc = check_variants(&a);
+	if (!rc)
+		rc = check_scope(&a);
+	if (!rc)
+		rc = check_filter(a.prog, a.filter);
 	if (rc)
 		return rc;
 	o.specs = a.specs;
@@ -415,7 +550,7 @@ static int probe_filter(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (optind >= argc || (!a.all && !a.nspecs)) {
+	if (optind >= argc || (!a.all && !a.nspecs) || (a.all && a.nspecs)) {
 		fprintf(stderr, "provtap probe filter: give --iface/--xdp SPEC... or --all, then one EXPR "
 				"('' to clear)\n");
 		return PT_EXIT_USAGE;

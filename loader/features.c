@@ -251,6 +251,29 @@ const struct pt_variant *pt_variant_by_id(enum pt_prog id)
 	return NULL;
 }
 
+const struct pt_variant *pt_variant_find(enum pt_hook hook, const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(variants) / sizeof(variants[0]); i++)
+		if (variants[i].hook == hook && !strcmp(variants[i].name, name))
+			return &variants[i];
+	return NULL;
+}
+
+char *pt_variant_names(enum pt_hook hook, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]) && n < len; i++) {
+		if (variants[i].hook != hook)
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", variants[i].name);
+	}
+	return buf;
+}
+
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)
 {
 	const struct pt_features *f = pt_features_get();

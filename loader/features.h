@@ -70,6 +70,19 @@ const struct pt_variant *pt_variant_by_prog(const char *prog);
 const struct pt_variant *pt_variant_by_id(enum pt_prog id);
 
 /*
+ * The variant of hook named name, or NULL. Asks nothing of the kernel (whether
+ * it can run the variant is pt_variant_pick's question): for checking a
+ * --variant, --drop-variant or --send-variant argument before anything is loaded.
+ */
+const struct pt_variant *pt_variant_find(enum pt_hook hook, const char *name);
+
+/*
+ * The names of hook's variants, preferred first, ", "-separated ("xdp,
+ * xdp-direct"), into buf (len bytes, always NUL-terminated). Returns buf.
+ */
+char *pt_variant_names(enum pt_hook hook, char *buf, size_t len);
+
+/*
  * 0 when this process may load and attach probes; else -EPERM with a log line
  * naming what (e.g. "provtap probe load") needs which capabilities.
  */

@@ -29,6 +29,27 @@ const char *pt_proc_cat_name(int cat)
 	return cat >= 0 && cat < PT_PC_MAX ? cat_names[cat] : "?";
 }
 
+/* enum pt_proc_variant runs from PT_PV_CORE to PT_PV_BTF_CAST, best last */
+bool pt_procs_variant_known(const char *name)
+{
+	for (__u32 v = PT_PV_CORE; name && v <= PT_PV_BTF_CAST; v++)
+		if (!strcmp(pt_proc_variant_name(v), name))
+			return true;
+	return false;
+}
+
+char *pt_procs_variant_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	for (int v = PT_PV_BTF_CAST; v >= PT_PV_CORE && n < len; v--)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", pt_proc_variant_name((__u32)v));
+	return buf;
+}
+
 int pt_procs_stats_sum(int stats_fd, struct pt_proc_stats sum[PT_PC_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), err = 0;

@@ -83,4 +83,14 @@ int pt_procs_stats_sum(int stats_fd, struct pt_proc_stats sum[PT_PC_MAX]);
 /* Names of the counter categories ("proc", "sys", "data", "chunk"). */
 const char *pt_proc_cat_name(int cat);
 
+/*
+ * pt_procs_variant_known - name is one of the family's program variants (what
+ * --proc-variant takes; the table is loader/proc_attach.c's), asking nothing of
+ * the kernel: for checking the option before anything is loaded.
+ * pt_procs_variant_names - their names, best first, ", "-separated
+ * ("btf-cast, btf, core"), into buf (len bytes, always NUL-terminated); returns buf.
+ */
+bool pt_procs_variant_known(const char *name);
+char *pt_procs_variant_names(char *buf, size_t len);
+
 #endif /* PROVTAP_PROCS_H */

@@ -275,3 +275,42 @@ expect 2 "^provtap collect: --retain: one age limit, not two \('90min'\)" "colle
 expect 2 "^provtap collect: --log FILE is the daemon's log and needs --daemon" "collect --log without --daemon" \
 	"$PROVTAP" collect --store "$TMP/cs" --log "$TMP/cs.log"
 check "  ... none of them created the store or the log" [ ! -e "$TMP/cs" -a ! -e "$TMP/cs.log" ]
+
+# --- 17. probe load/filter: options that would be ignored, unknown variants, bad scopes: usage errors
+# before any privilege or kernel probe is needed
+expect 2 "^provtap probe filter: give --iface/--xdp SPEC\.\.\. or --all, then one EXPR" \
+	"probe filter --all with a point: refused (--all would win)" "$PROVTAP" probe filter --all --iface "$NOIF" tcp
+expect 2 "^provtap probe load: --filter applies to packet points \(--iface/--xdp\)$" "probe load --procs --filter" \
+	"$PROVTAP" probe load --procs --filter tcp
+expect 2 "^provtap probe load: --filter applies to packet points \(--iface/--xdp\); drops are filtered in queries$" \
+	"probe load --drops --filter ''" "$PROVTAP" probe load --drops --filter ''
+expect 2 "^provtap probe load: --snaplen applies to packet points \(--iface/--xdp\)$" "probe load --drops --snaplen 64" \
+	"$PROVTAP" probe load --drops --snaplen 64
+expect 2 "^provtap probe load: --variant applies to packet points \(--iface/--xdp\)$" "probe load --drops --variant tc" \
+	"$PROVTAP" probe load --drops --variant tc
+expect 2 "^provtap probe load: --ring-mb applies to packet points \(--iface/--xdp\) and --drops \(the proc probes' ring is sized by --proc-ring-mb\)$" \
+	"probe load --procs --ring-mb 8" "$PROVTAP" probe load --procs --ring-mb 8
+expect 2 "^provtap probe load: --fp applies to packet points \(--iface/--xdp\) and --drops$" \
+	"probe load --procs --fp payload" "$PROVTAP" probe load --procs --fp payload
+expect 2 "^provtap probe load: --variant: no tc program variant named 'tcc'; valid names: tc$" \
+	"probe load --iface --variant tcc" "$PROVTAP" probe load --iface "$NOIF" --variant tcc
+expect 2 "^provtap probe load: --variant 'xdp' is for --xdp points; --iface points take: tc$" \
+	"probe load --iface --variant xdp" "$PROVTAP" probe load --iface "$NOIF" --variant xdp
+expect 2 "^provtap probe load: --variant forces one program on every point: load --iface and --xdp points with separate commands$" \
+	"probe load --iface --xdp --variant xdp" "$PROVTAP" probe load --iface "$NOIF" --xdp "$NOIF" --variant xdp
+expect 2 "^provtap probe load: --drop-variant: no drop program variant named 'drop-bft'; valid names: drop-btf, drop-raw, drop-kprobe$" \
+	"probe load --drops --drop-variant drop-bft" "$PROVTAP" probe load --drops --drop-variant drop-bft
+expect 2 "^provtap probe load: --send-variant: no send program variant named 'fast'; valid names: send-fentry, send-kprobe, send-syscall$" \
+	"probe load --procs --send-variant fast" "$PROVTAP" probe load --procs --send-variant fast
+expect 2 "^provtap probe load: --proc-variant: no program variant 'fast'; valid names: btf-cast, btf, core$" \
+	"probe load --procs --proc-variant fast" "$PROVTAP" probe load --procs --proc-variant fast
+expect 2 "^provtap probe load: --comm 'abcdefghijklmnop': give a command name of 1 to 15 characters" \
+	"probe load --comm of 16 characters" "$PROVTAP" probe load --procs --comm abcdefghijklmnop
+expect 2 "^provtap probe load: --comm '': give a command name of 1 to 15 characters" \
+	"probe load --comm ''" "$PROVTAP" probe load --procs --comm ''
+expect 2 "^provtap probe load: --pid-tree 99999999: no process 99999999 \(no such process\)$" \
+	"probe load --pid-tree of no process (above pid_max)" "$PROVTAP" probe load --procs --pid-tree 99999999
+expect 0 "the direction defaults to both for --iface and$" "probe load --help: the direction's default per hook" \
+	"$PROVTAP" probe load --help
+assert_contains "  ... is in for --xdp" "^is in for --xdp \(XDP sees ingress only\)\.$" "$OUT"
+check "probe load/filter refusals created no pin dir" [ ! -e "$PROVTAP_PIN_DIR" ]
