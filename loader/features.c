@@ -290,12 +290,14 @@ const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)
 			return v;
 		}
 	}
-	if (force && !last)
-		pt_err("no %s program variant named '%s' (tc: tc; xdp: xdp, xdp-direct; "
-		       "drop: drop-btf, drop-raw, drop-kprobe; send: send-fentry, send-kprobe, send-syscall)",
-		       hook_str(hook), force);
-	else if (last)
+	if (force && !last) {
+		char names[128];
+
+		pt_err("no %s program variant named '%s'; valid names: %s", hook_str(hook), force,
+		       pt_variant_names(hook, names, sizeof(names)));
+	} else if (last) {
 		pt_err("this kernel cannot run the %s probe: missing %s", last->name,
 		       first_missing(last->needs, f->have));
+	}
 	return NULL;
 }
