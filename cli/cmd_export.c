@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "common/units.h"
+#include "query/filter.h"
 #include "query/pcapng.h"
 #include "query/scan.h"
 
@@ -219,6 +220,46 @@ static int install(const char *tmp, const char *path, bool force)
 	return rename(tmp, path) ? -errno : 0;
 }
 
+/*
+ * EXPR's syntax, before any file or the store is touched (a usage error comes
+ * first): 0 with *names_point (EXPR has a `point` term), or a usage error
+ * (said), 1-based position as every filter error.
+ */
+static int check_expr(const char *expr, bool *names_point)
+{
+	struct pt_filter_err fe;
+	struct pt_filter *f;
+
+	if (pt_filter_parse(expr ? expr : "", &f, &fe)) {
+		fprintf(stderr, "provtap export: filter: %s at position %d\n", fe.msg, fe.pos + 1);
+		return PT_EXIT_USAGE;
+	}
+	*names_point = pt_filter_uses_point(f);
+	pt_filter_free(f);
+	return 0;
+}
+
+/*
+ * After an export without packets, whose EXPR names a point: 1 and
+ * "unknown capture point 'X'; the store knows: ..." in msg when the store has
+ * no point of that name (a typo, not a lack of traffic), as the queries say
+ * it; else 0. Reads the store once more, to learn its points.
+ */
+static int unknown_point(const struct pt_scan_opts *so, char *msg, size_t len)
+{
+	const struct pt_rec_hdr *h;
+	struct pt_scan *s;
+	int rc;
+
+	if (pt_scan_open(so, &s, msg, len))
+		return 0;
+	while ((rc = pt_scan_next(s, &h)) == 1)
+		;
+	rc = !rc && pt_scan_unknown_point(s, msg, len);
+	pt_scan_close(s);
+	return rc;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	enum { O_STORE = 1000, O_SINCE, O_UNTIL };
@@ -235,7 +276,7 @@ int cmd_export(int argc, char **argv)
 	struct pt_pcapng_stats st;
 	const char *path = NULL, *fmt;
 	char err[512];
-	bool force = false, partial = false;
+	bool force = false, partial = false, names_point = false;
 	sigset_t oldmask;
 	FILE *f = NULL;
 	int c, fd, rc, ret;
@@ -283,6 +324,9 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "provtap export: -o FILE is needed\n");
 		return PT_EXIT_USAGE;
 	}
+	ret = check_expr(so.expr, &names_point);
+	if (ret)
+		return ret;
 	ret = resolve_output(path, force, target);
 	if (ret)
 		return ret;
@@ -319,7 +363,9 @@ int cmd_export(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!st.packets) {
-		if (so.expr && *so.expr)
+		if (names_point && unknown_point(&so, err, sizeof(err)))
+			fprintf(stderr, "provtap export: %s; nothing written\n", err);
+		else if (so.expr && *so.expr)
 			fprintf(stderr, "provtap export: no packets matched '%s' in the store %s%s; nothing written\n",
 				so.expr, so.store_dir, so.since_ns || so.until_ns ? " within the window" : "");
 		else

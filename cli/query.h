@@ -23,7 +23,8 @@ struct pt_qopts {
  * and at most one positional EXPR from argv, leaving the operator's own long
  * options to `extra` (getopt_long table, may be NULL) via cb(ctx, opt, optarg)
  * which returns 0 or an exit code. Returns 0, or an exit code (usage printed).
- * --store defaults to $PROVTAP_STORE, then /var/lib/provtap.
+ * --store defaults to $PROVTAP_STORE, then /var/lib/provtap. A negative number
+ * ("-5") is an operand, not options; --json with --csv is a usage error.
  */
 struct option;
 int pt_qopts_parse(int argc, char **argv, struct pt_qopts *q, const struct option *extra,

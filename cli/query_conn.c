@@ -250,6 +250,7 @@ int query_conn(int argc, char **argv)
 	struct pt_pmload *l = NULL;
 	struct pt_table *t = NULL;
 	struct pt_qopts q;
+	const char *expr;
 	__u64 since, until;
 	size_t n, shown = 0;
 	char err[512];
@@ -258,8 +259,11 @@ int query_conn(int argc, char **argv)
 	rc = pt_qopts_parse(argc, argv, &q, NULL, NULL, NULL, usage_conn);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (pt_filter_parse(q.scan.expr ? q.scan.expr : "", &f, &fe)) {
-		fprintf(stderr, "provtap query conn: bad filter at position %d: %s\n", fe.pos, fe.msg);
+	expr = q.scan.expr ? q.scan.expr : "";
+	if (pt_filter_parse(expr, &f, &fe)) {
+		/* 1-based, with a caret, as probe, tail and store print a filter error */
+		fprintf(stderr, "provtap query conn: bad filter: %s at position %d:\n  %s\n  %*s^\n", fe.msg,
+			fe.pos + 1, expr, fe.pos, "");
 		return PT_EXIT_USAGE;
 	}
 	if (pt_filter_uses_point(f)) {

@@ -82,7 +82,8 @@ static int opt_cb(void *vctx, int opt, const char *arg)
 		return 0;
 	case CO_LIMIT:
 		if (pt_parse_u64(arg, 1, 1000000000, &c->limit)) {
-			fprintf(stderr, "provtap query correlate: --limit takes a number >= 1, not '%s'\n", arg);
+			fprintf(stderr, "provtap query correlate: --limit takes a number from 1 to 1000000000, not '%s'\n",
+				arg);
 			return PT_EXIT_USAGE;
 		}
 		return 0;
@@ -180,6 +181,8 @@ int query_correlate(int argc, char **argv)
 		goto out;
 	}
 	rc = pt_corr_scan(c, s, x.in, x.out, err, sizeof(err));
+	if (rc == -ENODATA)	/* a side without packets: say so when EXPR names a point the store has not */
+		pt_scan_unknown_point(s, err, sizeof(err));
 	if (!rc)
 		rc = pt_corr_run(c, err, sizeof(err));
 	if (rc) {

@@ -32,7 +32,7 @@ struct group {
 static void usage_drops(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap query drops [EXPR] [--by reason] [--reason NAME] [--since T] [--until T]\n"
+		"usage: provtap query drops [EXPR] [--by reason] [--reason R] [--since T] [--until T]\n"
 		"                           [--store DIR] [--json|--csv]\n"
 		"\n"
 		"Kernel drops recorded by the drop probe (`provtap probe load --drops`), one row each:\n"
@@ -45,7 +45,8 @@ static void usage_drops(FILE *out)
 		"and reasons/locations may be wrong (the raw values are in --json).\n"
 		"\n"
 		"  --by reason      one row per reason, location and netns, with counts\n"
-		"  --reason NAME    only drops with this reason (NETFILTER_DROP, or SKB_DROP_REASON_...)\n"
+		"  --reason R       only drops with this reason: a name (NETFILTER_DROP, or SKB_DROP_REASON_...),\n"
+		"                   or its code as the tables print it (the CODE, reason#N, subsys#S:N)\n"
 		"\n"
 		"examples:\n"
 		"  provtap query drops 'udp and port 9000'\n"
@@ -69,7 +70,8 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case DO_REASON:
 		a->reason = pt_drop_reason_value(arg);
 		if (a->reason < 0) {
-			fprintf(stderr, "provtap query drops: this kernel names no drop reason '%s'\n", arg);
+			fprintf(stderr, "provtap query drops: this kernel names no drop reason '%s' (a code works too: "
+				"N, reason#N or subsys#S:N as the tables print it)\n", arg);
 			return PT_EXIT_USAGE;
 		}
 		return 0;
@@ -237,8 +239,9 @@ int query_drops(int argc, char **argv)
 		if (d->pkt.ts_ns > groups[i].last_ts)
 			groups[i].last_ts = d->pkt.ts_ns;
 	}
-	if (rc < 0) {
+	if (rc < 0) {	/* no table: the rows so far would pass for all of them */
 		fprintf(stderr, "provtap query drops: reading the store %s: %s\n", q.store_dir, strerror(-rc));
+		pt_table_free(t);
 		rc = PT_EXIT_FAIL;
 		goto out;
 	}
@@ -268,9 +271,9 @@ int query_drops(int argc, char **argv)
 	if (pt_scan_partial(s, &corrupt))
 		pt_table_note(t, "partial: %llu corrupt region(s) of the store were skipped",
 			      (unsigned long long)corrupt);
+	pt_table_print(t, stdout);
 	rc = 0;
 out:
-	pt_table_print(t, stdout);
 	free(groups);
 	pt_scan_close(s);
 	return rc;

@@ -283,19 +283,20 @@ static int run(const char *op, const struct pt_qopts *q, const struct pt_hops_op
 
 	struct pt_scan_opts so = q->scan;
 
-	if (!o->per_flow)	/* all the engine reads of a packet (per_flow: its 5-tuple too) */
-		so.pkt_fields = PT_FLD_POINT | PT_FLD_TS | PT_FLD_FP;
-	rc = pt_scan_open(&so, sp, msg, sizeof(msg));
-	if (rc) {
-		fprintf(stderr, "provtap query %s: %s\n", op, msg);
-		return rc == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;
-	}
+	/* the engine first: it judges the options (usage errors before the store is opened) */
 	*hp = pt_hops_new(o, &err);
 	if (!*hp) {
 		fprintf(stderr, "provtap query %s: %s\n", op,
 			err == -EINVAL ? "--from and --to must name two different points" :
 			err == -ERANGE ? "--horizon must be shorter than 13 days" : strerror(-err));
 		return err == -EINVAL || err == -ERANGE ? PT_EXIT_USAGE : PT_EXIT_FAIL;
+	}
+	if (!o->per_flow)	/* all the engine reads of a packet (per_flow: its 5-tuple too) */
+		so.pkt_fields = PT_FLD_POINT | PT_FLD_TS | PT_FLD_FP;
+	rc = pt_scan_open(&so, sp, msg, sizeof(msg));
+	if (rc) {
+		fprintf(stderr, "provtap query %s: %s\n", op, msg);
+		return rc == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;
 	}
 	rc = pt_hops_run(*hp, *sp, msg, sizeof(msg));
 	if (rc) {
@@ -340,7 +341,7 @@ int query_hops(int argc, char **argv)
 	struct pt_table *t = NULL;
 	const struct pt_view *v;
 	struct pt_qopts q;
-	__u64 other = 0, one_point = 0, rows = 0, sampled = 0;
+	__u64 other = 0, one_point = 0, segs = 0, sampled = 0;
 	char title[2300], buf[1024], nm[96], nm2[96];
 	int rc;
 
@@ -363,6 +364,26 @@ int query_hops(int argc, char **argv)
 		rc = PT_EXIT_FAIL;
 		goto out;
 	}
+	for (size_t gi = 0; gi < r->ngroups; gi++) {
+		segs += r->groups[gi].nseg;
+		other += r->groups[gi].other_path;
+	}
+	if (!segs) {	/* no table: it would have no row */
+		path_text(v, &r->groups[0].path, buf, sizeof(buf));
+		snprintf(title, sizeof(title), "; %llu packet(s) took other paths", (unsigned long long)other);
+		if (a.o.per_flow)
+			fprintf(stderr, "provtap query hops: the usual path of each flow of the packets matching %s is "
+				"one capture point: no hops to report%s\n", expr_text(&q), other ? title : "");
+		else if (!other)
+			fprintf(stderr, "provtap query hops: the packets matching %s were seen at one capture point "
+				"only (%s): no hops to report\n", expr_text(&q), buf);
+		else
+			fprintf(stderr, "provtap query hops: the usual path of the packets matching %s is one capture "
+				"point (%s): no hops to report%s\n", expr_text(&q), buf, title);
+		rc = PT_EXIT_FAIL;
+		goto out;
+	}
+	other = 0;	/* counted again with the rows */
 	if (a.o.per_flow) {
 		__u64 packets = 0;
 
@@ -423,7 +444,6 @@ int query_hops(int argc, char **argv)
 			delay_cells(t, &sg->d, pct, 3);
 			drop_cells(t, sg);
 			sampled += sg->d.sampled;
-			rows++;
 		}
 		if (!a.o.per_flow && g->other_path) {
 			for (int k = 0; k < PT_HOPS_OTHER_TOP && g->other[k].count; k++) {
@@ -450,15 +470,58 @@ int query_hops(int argc, char **argv)
 			      "sample of that size", PT_HOPS_SAMPLES_MAX);
 	common_notes(t, s, r);
 	pt_table_print(t, stdout);
-	if (!rows) {
-		fprintf(stderr, "provtap query hops: the matching packets were seen at one capture point only: "
-			"no hops to report\n");
-		rc = PT_EXIT_FAIL;
-	}
 out:
 	pt_hops_free(h);
 	pt_scan_close(s);
 	return rc;
+}
+
+/*
+ * Why loss or delay has no answer, on stderr: a `point` of EXPR that the store
+ * does not know; else what FROM and TO saw. In pair mode a packet's path is
+ * [FROM], [FROM, TO] (at_from, at_to), [TO] or [TO, FROM] (other paths): the
+ * last ones, seen at FROM only after TO, suggest --from and --to are reversed.
+ */
+static void pair_no_answer(const char *op, const struct pt_qopts *q, const struct hops_args *a, struct pt_scan *s,
+			   const struct pt_hops_result *r)
+{
+	const struct pt_hops_group *g = r->ngroups ? &r->groups[0] : NULL;
+	const char *from = a->o.from, *to = a->o.to, *part = "";
+	__u64 at_from = 0, reversed = 0, to_only = 0;
+	char buf[4096];
+
+	if (pt_scan_unknown_point(s, buf, sizeof(buf))) {
+		fprintf(stderr, "provtap query %s: %s\n", op, buf);
+		return;
+	}
+	if (g && g->nseg)
+		at_from = g->seg[0].at_from;
+	for (int k = 0; g && k < PT_HOPS_OTHER_TOP && g->other[k].count; k++) {
+		if (g->other[k].n >= 2)
+			reversed += g->other[k].count;
+		else
+			to_only += g->other[k].count;
+	}
+	if (pt_scan_partial(s, NULL))
+		part = " (partial: corrupt regions of the store were skipped)";
+	if (!at_from && !reversed) {
+		buf[0] = 0;
+		if (to_only)
+			snprintf(buf, sizeof(buf), "; %llu were seen at %s only", (unsigned long long)to_only, to);
+		fprintf(stderr, "provtap query %s: no packets matching %s were seen at %s in the window%s%s\n", op,
+			expr_text(q), from, buf, part);
+	} else if (!at_from) {
+		fprintf(stderr, "provtap query %s: the %llu packet(s) matching %s seen at %s were never seen at %s "
+			"after it, only before: are --from and --to reversed?%s\n", op, (unsigned long long)reversed,
+			expr_text(q), from, to, part);
+	} else {	/* delay: seen at FROM first, never at TO after */
+		buf[0] = 0;
+		if (reversed)
+			snprintf(buf, sizeof(buf), "; %llu were seen at %s before %s: are --from and --to reversed?",
+				 (unsigned long long)reversed, to, from);
+		fprintf(stderr, "provtap query %s: %llu packet(s) matching %s were seen at %s, none of them then at "
+			"%s in the window%s%s\n", op, (unsigned long long)at_from, expr_text(q), from, to, buf, part);
+	}
 }
 
 /* Common to loss and delay: parse, require --from/--to, run. */
@@ -503,11 +566,7 @@ int query_loss(int argc, char **argv)
 		goto out;
 	r = pt_hops_finish(h);
 	if (!r->ngroups || !r->groups[0].nseg || !r->groups[0].seg[0].at_from) {
-		if (pt_scan_unknown_point(s, title, sizeof(title)))
-			fprintf(stderr, "provtap query loss: %s\n", title);
-		else
-			fprintf(stderr, "provtap query loss: no packets matching %s were seen at %s in the window\n",
-				expr_text(&q), a.o.from);
+		pair_no_answer("loss", &q, &a, s, r);
 		rc = PT_EXIT_FAIL;
 		goto out;
 	}
@@ -572,8 +631,7 @@ int query_delay(int argc, char **argv)
 		goto out;
 	r = pt_hops_finish(h);
 	if (!r->ngroups || !r->groups[0].nseg || !r->groups[0].seg[0].d.count) {
-		fprintf(stderr, "provtap query delay: no packet matching %s was seen at %s and then at %s in the "
-			"window\n", expr_text(&q), a.o.from, a.o.to);
+		pair_no_answer("delay", &q, &a, s, r);
 		rc = PT_EXIT_FAIL;
 		goto out;
 	}

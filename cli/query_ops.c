@@ -51,7 +51,8 @@ static int opt_cb(void *vctx, int opt, const char *arg)
 		return 0;
 	case OO_LIMIT:
 		if (pt_parse_u64(arg, 1, 1000000000, &c->limit)) {
-			fprintf(stderr, "provtap query %s: --limit takes a number >= 1, not '%s'\n", c->op, arg);
+			fprintf(stderr, "provtap query %s: --limit takes a number from 1 to 1000000000, not '%s'\n",
+				c->op, arg);
 			return PT_EXIT_USAGE;
 		}
 		return 0;
@@ -60,25 +61,42 @@ static int opt_cb(void *vctx, int opt, const char *arg)
 }
 
 /*
- * Parse, open the scan. Returns -1 when the caller should return 0 (--help),
- * an exit code > 0 on error, 0 when *s is open.
+ * Parse the options into c and q. Returns -1 when the caller should return 0
+ * (--help), an exit code > 0 on error (said), 0 when they are good. The
+ * operator checks what it requires, then opens the scan (open_scan): usage
+ * errors come before the store is read.
  */
-static int start(int argc, char **argv, const struct option *extra, void (*usage)(FILE *), struct opctx *c,
-		 struct pt_qopts *q, struct pt_scan **s)
+static int parse(int argc, char **argv, const struct option *extra, void (*usage)(FILE *), struct opctx *c,
+		 struct pt_qopts *q)
 {
-	char err[512];
 	int rc;
 
 	c->op = argv[0];
 	rc = pt_qopts_parse(argc, argv, q, extra, opt_cb, c, usage);
-	if (rc)
-		return rc < 0 ? -1 : rc;
+	return rc < 0 ? -1 : rc;
+}
+
+/* Open the scan of q into *s: 0, or an exit code (said). */
+static int open_scan(const struct opctx *c, struct pt_qopts *q, struct pt_scan **s)
+{
+	char err[512];
+	int rc;
+
 	rc = pt_scan_open(&q->scan, s, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "provtap query %s: error: %s\n", argv[0], err);
+		fprintf(stderr, "provtap query %s: error: %s\n", c->op, err);
 		return rc == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;
 	}
 	return 0;
+}
+
+/* parse, then open_scan: for the operators that require no option. Same returns as parse. */
+static int start(int argc, char **argv, const struct option *extra, void (*usage)(FILE *), struct opctx *c,
+		 struct pt_qopts *q, struct pt_scan **s)
+{
+	int rc = parse(argc, argv, extra, usage, c, q);
+
+	return rc ? rc : open_scan(c, q, s);
 }
 
 /* After the stream: report I/O errors, unknown points, empty answers. 0 or an exit code. */
@@ -180,9 +198,10 @@ int query_packets(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	in.scan = s;
 	in.at = c.at;
-	if (q.fmt == PT_FMT_CSV)
-		printf("ts,point,proto,src,sport,dst,dport,flags,seq,ack,len,l3_len,payload_len,fp\n");
 	while ((rc = pt_ops_next(&in, &p)) == 1) {
+		/* the CSV header with the first row: no match prints nothing, as the other formats */
+		if (q.fmt == PT_FMT_CSV && in.packets == 1)
+			printf("ts,point,proto,src,sport,dst,dport,flags,seq,ack,len,l3_len,payload_len,fp\n");
 		if (q.fmt == PT_FMT_CSV)
 			pkt_csv(stdout, p, &in);
 		else
@@ -355,14 +374,16 @@ int query_top(int argc, char **argv)
 	size_t n;
 	int rc;
 
-	rc = start(argc, argv, extra, usage_top, &c, &q, &s);
+	rc = parse(argc, argv, extra, usage_top, &c, &q);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!c.have_by) {
 		fprintf(stderr, "provtap query top: --by src|dst|sport|dport|proto|flow|point is required\n");
-		pt_scan_close(s);
 		return PT_EXIT_USAGE;
 	}
+	rc = open_scan(&c, &q, &s);
+	if (rc)
+		return rc;
 	in.scan = s;
 	in.at = c.at;
 	a = pt_agg_new(c.by);
@@ -459,14 +480,16 @@ int query_throughput(int argc, char **argv)
 	size_t n;
 	int rc;
 
-	rc = start(argc, argv, extra, usage_throughput, &c, &q, &s);
+	rc = parse(argc, argv, extra, usage_throughput, &c, &q);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!c.interval_ns) {
 		fprintf(stderr, "provtap query throughput: --interval DUR is required (e.g. --interval 1s)\n");
-		pt_scan_close(s);
 		return PT_EXIT_USAGE;
 	}
+	rc = open_scan(&c, &q, &s);
+	if (rc)
+		return rc;
 	in.scan = s;
 	in.at = c.at;
 	tp = pt_tput_new(c.interval_ns);

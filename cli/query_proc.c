@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cli/cli.h"
 #include "cli/query.h"
+#include "common/units.h"
 #include "query/pmload.h"
 #include "query/procview.h"
 #include "query/vertex.h"
@@ -79,6 +81,57 @@ static void usage_proc(FILE *out)
 		"\nExit status: 0 answered, 1 no such process or the store cannot be read, 2 usage.\n");
 }
 
+/*
+ * The syntax of --at TIME, before the store is read (usage errors first):
+ * 0, or a usage error (said). Turning it into boottime needs the store's
+ * clock: pt_pv_parse_at() does that later, with the same forms.
+ */
+static int at_syntax(const char *arg)
+{
+	__u64 t;
+
+	if (!strncmp(arg, "boot:", 5)) {
+		if (!pt_parse_u64(arg + 5, 0, ~0ull - 1, &t))
+			return 0;
+		fprintf(stderr, "provtap query proc: --at boot:NS takes boottime nanoseconds, not '%s'\n", arg + 5);
+		return PT_EXIT_USAGE;
+	}
+	if (!pt_parse_time(arg, pt_now_ns(CLOCK_REALTIME), &t))
+		return 0;
+	fprintf(stderr, "provtap query proc: --at takes RFC 3339 (2026-11-23T20:00:00Z), 'now', a relative time (-5m) "
+		"or boot:NS (boottime ns), not '%s'\n", arg);
+	return PT_EXIT_USAGE;
+}
+
+/*
+ * The syntax of the process argument, before the store is read: PID (1 to
+ * 2^31 - 1) or a proc: vertex id, as pt_pv_find_proc() takes them. 0, or a
+ * usage error (said).
+ */
+static int proc_arg_syntax(const char *arg)
+{
+	const char *digits = arg + (arg[0] == '-');
+	struct pt_vertex_id v;
+	char err[512];
+	__u64 pid;
+
+	if (!strncmp(arg, "proc:", 5)) {
+		if (!pt_vertex_parse(arg, &v, err, sizeof(err)))
+			return 0;
+		fprintf(stderr, "provtap query proc: %s\n", err);
+		return PT_EXIT_USAGE;
+	}
+	if (!pt_parse_u64(arg, 1, 0x7fffffff, &pid))
+		return 0;
+	if (*digits && strspn(digits, "0123456789") == strlen(digits))	/* -5, 0, 99999999999 */
+		fprintf(stderr, "provtap query proc: PID must be a positive number (1 to 2147483647), not '%s'\n",
+			arg);
+	else
+		fprintf(stderr, "provtap query proc: '%s' is neither a pid nor a process id (PID, proc:PID or "
+			"proc:HOST/PID@START)\n", arg);
+	return PT_EXIT_USAGE;
+}
+
 static int on_opt(void *ctx, int opt, const char *arg)
 {
 	struct proc_args *a = ctx;
@@ -86,7 +139,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	if (opt != QP_AT)
 		return PT_EXIT_USAGE;
 	a->at = arg;
-	return 0;
+	return at_syntax(arg);
 }
 
 /* " status 3", " killed by signal 9 (SIGKILL)" into buf. */
@@ -247,7 +300,7 @@ static void text_header(const struct view *v)
 	if (p->origin == PT_PMO_FORK && p->parent != PT_PM_NONE)
 		printf("  forked by %s (thread %u)\n", pt_pv_proc_id(v->l, p->parent, id, sizeof(id)), p->fork_tid);
 	else if (p->origin == PT_PMO_SEED)
-		printf("  running when the probes were loaded (seeded from /proc)\n");
+		printf("  running when the probes were loaded (seeded by a BPF task iterator)\n");
 	else
 		printf("  fork not recorded: first seen %s\n", pt_pv_time(v->l, p->first_ts, t, sizeof(t)));
 	if (p->exited)
@@ -764,6 +817,8 @@ int query_proc(int argc, char **argv)
 		fprintf(stderr, "provtap query proc: --at needs a PID (the FD table of which process?)\n");
 		return PT_EXIT_USAGE;
 	}
+	if (q.scan.expr && (rc = proc_arg_syntax(q.scan.expr)))
+		return rc;
 	rc = pt_pmload(q.store_dir, &l, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "provtap query proc: %s\n", err);

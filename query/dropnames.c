@@ -6,6 +6,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "common/log.h"
+#include "common/units.h"
 #include "query/dropnames.h"
 
 #define REASON_PREFIX	"SKB_DROP_REASON_"
@@ -73,8 +74,35 @@ const char *pt_drop_reason_name(__u32 reason, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A reason given by number, as pt_drop_reason_name prints one the kernel does
+ * not name or the CODE column shows it: "N", "reason#N" or "subsys#S:N"
+ * (case-insensitive), decimal. The value, or -1 when name is none of them.
+ */
+static long reason_number(const char *name)
+{
+	const char *colon;
+	char sub[16];
+	__u64 v, s;
+
+	if (!strncasecmp(name, "reason#", 7))
+		name += 7;
+	else if (!strncasecmp(name, "subsys#", 7) && (colon = strchr(name + 7, ':')) &&
+		 (size_t)(colon - name - 7) < sizeof(sub)) {
+		snprintf(sub, sizeof(sub), "%.*s", (int)(colon - name - 7), name + 7);
+		if (pt_parse_u64(sub, 0, 0xffff, &s) || pt_parse_u64(colon + 1, 0, 0xffff, &v))
+			return -1;
+		return (long)(s << SUBSYS_SHIFT | v);
+	}
+	return pt_parse_u64(name, 0, 0xffffffffull, &v) ? -1 : (long)v;
+}
+
 long pt_drop_reason_value(const char *name)
 {
+	long n = reason_number(name);
+
+	if (n >= 0)
+		return n;
 	reasons_load();
 	if (!reasons.t)
 		return -1;

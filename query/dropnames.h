@@ -22,8 +22,10 @@
 const char *pt_drop_reason_name(__u32 reason, char *buf, size_t len);
 
 /*
- * Reverse of pt_drop_reason_name for a name with or without the prefix,
- * case-insensitive. Returns the value, or -1 when unknown.
+ * Reverse of pt_drop_reason_name: a name this kernel's BTF knows, with or
+ * without the prefix, or any code by number as the tables print it: "N",
+ * "reason#N" or "subsys#S:N" (named or not, without BTF too). Case-insensitive.
+ * Returns the value, or -1 when unknown.
  */
 long pt_drop_reason_value(const char *name);
 

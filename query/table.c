@@ -222,6 +222,13 @@ void pt_table_print(struct pt_table *t, FILE *out)
 	/* machine formats keep stdout clean: notes go to stderr */
 	for (size_t i = 0; t->fmt != PT_FMT_TABLE && i < t->nnotes; i++)
 		fprintf(stderr, "provtap: %s\n", t->notes[i]);
+	pt_table_free(t);
+}
+
+void pt_table_free(struct pt_table *t)
+{
+	if (!t)
+		return;
 	for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++)
 		free(t->cells[i].text);
 	for (int c = 0; c < t->ncols; c++) {

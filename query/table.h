@@ -37,4 +37,7 @@ void pt_table_note(struct pt_table *t, const char *fmt, ...) __attribute__((form
 /* Print everything (rows are buffered for alignment) and free. NULL-safe. */
 void pt_table_print(struct pt_table *t, FILE *out);
 
+/* Free without printing (an answer abandoned on an error). NULL-safe. */
+void pt_table_free(struct pt_table *t);
+
 #endif /* PROVTAP_TABLE_H */

@@ -210,8 +210,9 @@ expect 1 "^provtap query hops: cannot read the store /nonexistent-store: No such
 assert_eq "  ... and only that one" 1 "$(wc -l <"$OUT")"
 expect 2 "^provtap query why: unexpected argument 'extra': one VERTEX" "query why VERTEX extra" \
 	"$PROVTAP" query why proc:1 extra --store "$ST"
-expect 2 "^provtap query proc: invalid option -- '5'" "query proc -5: getopt's message names the command" \
+expect 2 "^provtap query proc: PID must be a positive number \(1 to 2147483647\), not '-5'$" "query proc -5" \
 	"$PROVTAP" query proc -5 --store "$ST"
+expect 2 "PID must be a positive number \(1 to 2147483647\), not '0'$" "query proc 0" "$PROVTAP" query proc 0 --store "$ST"
 for c in record replay merge; do
 	expect 2 "^provtap $c: unrecognized option '--bogus'" "$c --bogus: getopt's message names the command" \
 		"$PROVTAP" $c --bogus
@@ -314,3 +315,58 @@ expect 0 "the direction defaults to both for --iface and$" "probe load --help: t
 	"$PROVTAP" probe load --help
 assert_contains "  ... is in for --xdp" "^is in for --xdp \(XDP sees ingress only\)\.$" "$OUT"
 check "probe load/filter refusals created no pin dir" [ ! -e "$PROVTAP_PIN_DIR" ]
+
+# --- 18. queries: true messages, usage errors before the store, one output format ----------------
+expect 2 "^provtap query conn: bad filter: .* at position 14:" "query conn: filter positions count from 1, as elsewhere" \
+	"$PROVTAP" query conn 'tcp and port http' --store "$ST"
+assert_contains "  ... the caret under position 14" "^               \^$" "$OUT"
+for q in loss delay; do
+	expect 1 "^provtap query $q: the [0-9]+ packet\(s\) matching \(all packets\) seen at r1b@gr:out were never seen at r1a@gr:in after it, only before: are --from and --to reversed\?" \
+		"query $q with --from and --to reversed" "$PROVTAP" query $q '' --from r1b@gr:out --to r1a@gr:in --store "$ST"
+	check "  ... not 'no packets matching' (there were)" not grep -q "no packets matching" "$OUT"
+done
+expect 1 "^provtap query delay: no packets matching point srv0@gs:in were seen at r1a@gr:in in the window; [0-9]+ were seen at srv0@gs:in only" \
+	"query delay: nothing at FROM, some at TO" "$PROVTAP" query delay 'point srv0@gs:in' --from r1a@gr:in --to srv0@gs:in --store "$ST"
+expect 1 "^provtap query delay: unknown capture point 'nope'; the store knows: cli0@gc:out, r1a@gr:in, r1b@gr:out, srv0@gs:in" \
+	"query delay names an unknown point" "$PROVTAP" query delay 'point nope' --from r1a@gr:in --to r1b@gr:out --store "$ST"
+expect 1 "^provtap export: unknown capture point 'nope'; the store knows: .*; nothing written" \
+	"export names an unknown point" "$PROVTAP" export pcapng 'point nope' --store "$ST" -o "$O/nope.pcapng"
+check "  ... and wrote nothing" [ ! -e "$O/nope.pcapng" ]
+expect 1 "^provtap query correlate: unknown capture point 'nope'" "query correlate names an unknown point" \
+	"$PROVTAP" query correlate 'point nope' --in r1a@gr:in --out r1b@gr:out --store "$ST"
+expect 2 "^provtap query top: --by src\|dst\|sport\|dport\|proto\|flow\|point is required" \
+	"query top without --by: usage, before the (missing) store" "$PROVTAP" query top '' --store /nonexistent-store
+expect 2 "^provtap query throughput: --interval DUR is required" "query throughput without --interval" \
+	"$PROVTAP" query throughput '' --store /nonexistent-store
+expect 2 "^provtap query hops: --horizon must be shorter than 13 days" "query hops --horizon 20d" \
+	"$PROVTAP" query hops '' --horizon 20d --store /nonexistent-store
+expect 2 "^provtap query loss: --from and --to must name two different points" "query loss --from a --to a" \
+	"$PROVTAP" query loss '' --from a --to a --store /nonexistent-store
+expect 2 "^provtap query proc: --at takes RFC 3339" "query proc --at garbage" \
+	"$PROVTAP" query proc 999 --at garbage --store /nonexistent-store
+expect 2 "^provtap query proc: 'abc' is neither a pid nor a process id" "query proc abc" \
+	"$PROVTAP" query proc abc --store /nonexistent-store
+expect 2 "^provtap export: filter: .* at position 8" "export with a malformed filter: before store and file" \
+	"$PROVTAP" export pcapng 'udp and' -o "$O/x.pcapng" --store /nonexistent-store
+check "  ... and wrote nothing" [ ! -e "$O/x.pcapng" ]
+for r in 60000 'reason#60000' 'REASON#60000' 'subsys#1:2'; do
+	expect 0 "^0 drop\(s\)" "query drops --reason $r (a code, named or not)" "$PROVTAP" query drops --reason "$r" --store "$ST"
+done
+expect 2 "^provtap query drops: this kernel names no drop reason 'nosuch'" "query drops --reason nosuch" \
+	"$PROVTAP" query drops --reason nosuch --store "$ST"
+expect 1 "^provtap query packets: no packets match" "query packets --csv, no match" \
+	"$PROVTAP" query packets 'host ::1' --csv --store "$ST"
+assert_eq "  ... nothing on stdout (no header without rows)" 0 \
+	"$("$PROVTAP" query packets 'host ::1' --csv --store "$ST" 2>/dev/null | wc -c)"
+expect 1 "^provtap query hops: the packets matching point r1a@gr:in were seen at one capture point only \(r1a@gr:in\): no hops to report$" \
+	"query hops over one point" "$PROVTAP" query hops 'point r1a@gr:in' --csv --store "$ST"
+assert_eq "  ... nothing on stdout" 0 "$("$PROVTAP" query hops 'point r1a@gr:in' --csv --store "$ST" 2>/dev/null | wc -c)"
+for c in "hops ''" "top '' --by src" drops "conn ''" proc "correlate --in r1a@gr:in --out r1b@gr:out"; do
+	eval "set -- $c"
+	expect 2 "^provtap query $1: --json and --csv are two output formats: give one$" "query $c --json --csv" \
+		"$PROVTAP" query "$@" --json --csv --store "$ST"
+done
+expect 2 "--limit takes a number from 1 to 1000000000, not '0'$" "query top --limit 0" \
+	"$PROVTAP" query top '' --by src --limit 0 --store "$ST"
+expect 2 "--limit takes a number from 1 to 1000000000, not '2000000000'$" "query correlate --limit 2000000000" \
+	"$PROVTAP" query correlate --in r1a@gr:in --out r1b@gr:out --limit 2000000000 --store "$ST"
