@@ -21,6 +21,7 @@
 #include "bpf/fingerprint.h"
 #include "pkt.skel.h"
 #include "tests/support/frames.h"
+#include "tests/support/checkrun.h"
 
 #define MAX_RECS	256
 #define TEST_POINT	3
@@ -1185,8 +1186,6 @@ int main(void)
 	const char *req = getenv("PROVTAP_REQUIRE_BPF");
 	struct cfg c = { 0 };
 	struct pkt_bpf *probe;
-	SRunner *sr;
-	int failed;
 
 	libbpf_set_print(silent);
 	probe = skel_load(&c);
@@ -1202,9 +1201,5 @@ int main(void)
 	}
 	pkt_bpf__destroy(probe);
 
-	sr = srunner_create(pkt_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pt_check_run(pkt_suite());
 }

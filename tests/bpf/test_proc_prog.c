@@ -46,6 +46,7 @@
 #include "loader/features.h"
 #include "loader/proc_attach.h"
 #include "tests/support/procrec.h"
+#include "tests/support/checkrun.h"
 
 #define RECMAX		(sizeof(struct pt_data) + PT_CHUNK_MAX)
 #define MAXR		16384
@@ -2451,9 +2452,8 @@ int main(void)
 	const char *req = getenv("PROVTAP_REQUIRE_BPF"), *force = getenv("PROVTAP_PROC_VARIANT");
 	const char *run[2];
 	char err[256] = "", forced[32] = "";
-	int failed = 0, e, nrun = 0;
+	int rc, e, nrun = 0;
 	size_t i;
-	SRunner *sr;
 	Suite *s;
 
 	libbpf_set_print(silent);
@@ -2493,10 +2493,7 @@ int main(void)
 		add_variant(s, run[i]);
 	printf("variants tested: %s%s%s\n", run[0], nrun > 1 ? ", " : "", nrun > 1 ? run[1] : "");
 	fflush(stdout);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = pt_check_run(s);
 	rmdir(tmpdir);
-	return failed ? 1 : 0;
+	return rc;
 }

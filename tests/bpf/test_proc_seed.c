@@ -43,6 +43,7 @@
 #include "loader/proc_attach.h"
 #include "loader/proc_seed.h"
 #include "tests/support/procrec.h"
+#include "tests/support/checkrun.h"
 
 #define RECMAX		(sizeof(struct pt_proc) + PT_PATH_MAX + PT_ARGV_MAX + 8)
 #define MAXR		16384		/* seed records kept per drain */
@@ -848,8 +849,7 @@ int main(void)
 {
 	const char *req = getenv("PROVTAP_REQUIRE_BPF");
 	char err[256] = "";
-	SRunner *sr;
-	int failed, e;
+	int rc, e;
 
 	libbpf_set_print(silent);
 	e = can_seed(err, sizeof(err));
@@ -865,10 +865,7 @@ int main(void)
 		fprintf(stderr, "FAIL: mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	sr = srunner_create(seed_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = pt_check_run(seed_suite());
 	rmdir(tmpdir);
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -17,6 +17,7 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 #include "bpf/comm_words.h"
+#include "tests/support/checkrun.h"
 
 #define LEN 16
 
@@ -125,15 +126,9 @@ int main(void)
 {
 	Suite *s = suite_create("comm_words");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_edges);
 	tcase_add_test(tc, test_random);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(s);
 }

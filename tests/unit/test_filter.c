@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include "query/filter.h"
 #include "bpf/proc.h"
+#include "tests/support/checkrun.h"
 
 enum { F_ICMP_ID = 7 };	/* ICMP echo identifier, stored in sport */
 
@@ -1245,11 +1246,5 @@ static Suite *filter_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(filter_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(filter_suite());
 }

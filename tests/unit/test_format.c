@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include "query/format.h"
 #include "bpf/proc.h"
+#include "tests/support/checkrun.h"
 
 static struct pt_view view;
 
@@ -1089,11 +1090,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(suite());
 }

@@ -31,6 +31,7 @@
 #include "query/vertex.h"
 #include "tests/support/procrec.h"
 #include "tests/support/synstore.h"
+#include "tests/support/checkrun.h"
 
 #define BASE	(1700000000ull * 1000000000ull)	/* 2023-11-14T22:13:20Z */
 #define ISN	0xfffffc00u
@@ -602,11 +603,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(suite());
 }

@@ -22,6 +22,7 @@
 #include "collector/store.h"
 #include "query/hops.h"
 #include "query/scan.h"
+#include "tests/support/checkrun.h"
 
 #define MS 1000000ull
 #define T0 (1000ull * MS)		/* boottime of the first event */
@@ -918,11 +919,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : 0;
+	return pt_check_run(suite());
 }

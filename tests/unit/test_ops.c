@@ -25,6 +25,7 @@
 #include "query/ops.h"
 #include "query/scan.h"
 #include "tests/support/synstore.h"
+#include "tests/support/checkrun.h"
 
 #define BASE	1700000000000000000ULL	/* 2023-11-14T22:13:20Z */
 #define MS	1000000ULL
@@ -588,11 +589,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pt_check_run(suite());
 }

@@ -24,6 +24,7 @@
 
 /* The command under test, compiled in (cli/ is not part of libprovtap.a). */
 #include "cli/cmd_export.c"
+#include "tests/support/checkrun.h"
 
 #define CLOCK_OFF	1700000000000000000ULL	/* realtime - boottime */
 #define TS0		2000000000ULL		/* boottime of packet 0 */
@@ -925,11 +926,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(suite());
 }

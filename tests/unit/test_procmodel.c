@@ -31,6 +31,7 @@
 #include <linux/close_range.h>
 #include "query/procmodel.h"
 #include "tests/support/procrec.h"
+#include "tests/support/checkrun.h"
 
 #define SN(pid)	((__u64)(pid))
 #define OPEN	PT_PM_OPEN
@@ -1829,11 +1830,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : 0;
+	return pt_check_run(suite());
 }

@@ -33,6 +33,7 @@
 #include "userland/replay_int.h"
 #include "userland/ptx_esc.h"
 #include "userland/ptx_show.h"
+#include "tests/support/checkrun.h"
 
 static char errbuf[512];
 
@@ -1481,11 +1482,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(suite());
 }

@@ -10,6 +10,7 @@
 #include "collector/store.h"
 #include "query/scan.h"
 #include "query/table.h"
+#include "tests/support/checkrun.h"
 
 #define NS 1000000000ULL
 
@@ -200,17 +201,11 @@ int main(void)
 {
 	Suite *s = suite_create("query-core");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, time_forms);
 	tcase_add_test(tc, table_formats);
 	tcase_add_test(tc, scan_filters_and_windows);
 	tcase_add_test(tc, view_lookup);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(s);
 }

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "userland/replay_int.h"
+#include "tests/support/checkrun.h"
 
 /* a pipe whose read end blocks a process until the test closes the write end */
 struct gate {
@@ -336,8 +337,6 @@ int main(void)
 	TCase *tc = tcase_create("connector");
 	char why[300];
 	const char *no = cannot_use(why, sizeof(why));
-	SRunner *sr;
-	int failed;
 
 	if (*no) {
 		if (req && !strcmp(req, "1")) {
@@ -352,9 +351,5 @@ int main(void)
 	tcase_add_test(tc, test_too_deep);
 	tcase_add_test(tc, test_lost_events);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(s);
 }

@@ -25,6 +25,7 @@
 #include "bpf/pkt.h"
 #include "collector/store.h"
 #include "collector/store_int.h"
+#include "tests/support/checkrun.h"
 
 /* ---- helpers ---- */
 
@@ -1713,11 +1714,5 @@ static Suite *store_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pt_check_run(store_suite());
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "common/units.h"
+#include "tests/support/checkrun.h"
 
 #define KI (1ULL << 10)
 #define S 1000000000ULL
@@ -108,17 +109,11 @@ int main(void)
 {
 	Suite *s = suite_create("units");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_rfc3339);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(s);
 }

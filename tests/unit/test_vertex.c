@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "query/vertex.h"
+#include "tests/support/checkrun.h"
 
 static struct pt_vertex_id v;
 static char err[512], buf[PT_VID_MAX];
@@ -142,17 +143,11 @@ int main(void)
 {
 	Suite *s = suite_create("vertex");
 	TCase *tc = tcase_create("ids");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, test_forms);
 	tcase_add_test(tc, test_noncanonical);
 	tcase_add_test(tc, test_shorthands);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pt_check_run(s);
 }
