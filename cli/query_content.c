@@ -287,6 +287,10 @@ int query_content(int argc, char **argv)
 			"(not --since, --until, --csv)\n");
 		return PT_EXIT_USAGE;
 	}
+	if (pt_pv_find_conn(NULL, q.scan.expr, &ci, err, sizeof(err))) {	/* the syntax, before the store */
+		fprintf(stderr, "provtap query content: %s\n", err);
+		return PT_EXIT_USAGE;
+	}
 	rc = pt_pmload(q.store_dir, &l, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "provtap query content: %s\n", err);

@@ -250,6 +250,8 @@ int pt_pv_find_conn(const struct pt_pmload *l, const char *arg, __u32 *conn, cha
 	}
 	if (pt_vertex_parse(arg, &v, err, errlen))
 		return -EINVAL;
+	if (!l)
+		return 0;
 	*conn = pt_procmodel_find_conn(l->m, v.conn);
 	if (*conn == PT_PM_NONE) {
 		snprintf(err, errlen, "no connection %s in the store (host %s, %zu connections); "

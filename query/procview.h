@@ -84,7 +84,8 @@ int pt_pv_find_proc(const struct pt_pmload *l, const char *arg, __u32 *proc, cha
 /*
  * Resolve a connection argument: "conn:ID" or "ID". Returns 0 and *conn;
  * -EINVAL (malformed or another kind of vertex) or -ENOENT (none with that id:
- * err says how to list them), err filled.
+ * err says how to list them), err filled. With l NULL only the syntax is
+ * checked (0 or -EINVAL; *conn untouched): before the store is read.
  */
 int pt_pv_find_conn(const struct pt_pmload *l, const char *arg, __u32 *conn, char *err, size_t errlen);
 

@@ -370,3 +370,5 @@ expect 2 "--limit takes a number from 1 to 1000000000, not '0'$" "query top --li
 	"$PROVTAP" query top '' --by src --limit 0 --store "$ST"
 expect 2 "--limit takes a number from 1 to 1000000000, not '2000000000'$" "query correlate --limit 2000000000" \
 	"$PROVTAP" query correlate --in r1a@gr:in --out r1b@gr:out --limit 2000000000 --store "$ST"
+expect 2 "^provtap query content: bad vertex id 'conn:a\+b'" "query content with a malformed CONN: usage, before the store" \
+	"$PROVTAP" query content 'conn:a+b' --store /nonexistent-store
