@@ -187,6 +187,20 @@ static int frame_size(struct pt_frame_iter *it)
 	return 0;
 }
 
+/*
+ * The frame at it->off runs past the end of the file: an incomplete last frame
+ * (a torn tail, or one being written) is PT_FRAME_END; when a good frame follows
+ * it, its length is what is corrupt: PT_FRAME_BAD (readers skip the region and
+ * go on, recovery keeps the file instead of cutting good frames as a tail).
+ */
+static int past_end(struct pt_frame_iter *it, const char **why)
+{
+	if (it->resyncing || !pt_frame_resync(it))
+		return PT_FRAME_END;
+	*why = "bad frame length (past the end of the file, and good frames follow)";
+	return PT_FRAME_BAD;
+}
+
 int pt_frame_read(struct pt_frame_iter *it, const char **why)
 {
 	struct pt_frame_hdr *fh = &it->fh;
@@ -213,7 +227,7 @@ int pt_frame_read(struct pt_frame_iter *it, const char **why)
 		return PT_FRAME_BAD;
 	}
 	if (it->end < it->off + sizeof(*fh) + fh->len)
-		return PT_FRAME_END;
+		return past_end(it, why);
 	err = frame_grow(it, fh->len);
 	if (err)
 		return err;
@@ -221,7 +235,7 @@ int pt_frame_read(struct pt_frame_iter *it, const char **why)
 	if (n < 0)
 		return n;
 	if (n < fh->len)
-		return PT_FRAME_END;
+		return past_end(it, why);
 	if (it->trust_from && it->off >= it->trust_from)
 		return PT_FRAME_OK;	/* written and checksummed by this very process */
 	want = fh->crc;
@@ -242,9 +256,12 @@ int pt_frame_read(struct pt_frame_iter *it, const char **why)
 
 __u64 pt_frame_resync(struct pt_frame_iter *it)
 {
-	__u64 start = it->off, pos = it->off + 1;
+	__u64 start = it->off, pos = it->off + 1, found = 0;
 	unsigned char win[65536 + 3];
+	bool was = it->resyncing;
 	const char *why;
+
+	it->resyncing = true;	/* a candidate past the end is not resynced again: it is not good */
 
 	while (pos + sizeof(struct pt_frame_hdr) <= it->end) {
 		ssize_t n = pt_pread_full(it->fd, win, sizeof(win), pos);
@@ -260,16 +277,16 @@ __u64 pt_frame_resync(struct pt_frame_iter *it)
 				continue;
 			it->off = pos + i;
 			if (pt_frame_read(it, &why) == PT_FRAME_OK) {
-				__u64 found = it->off;
-
-				it->off = start;
-				return found;
+				found = it->off;
+				goto out;
 			}
 		}
 		pos += n - 3;
 	}
+out:
 	it->off = start;
-	return 0;
+	it->resyncing = was;
+	return found;
 }
 
 void pt_frame_iter_free(struct pt_frame_iter *it)

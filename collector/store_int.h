@@ -164,6 +164,7 @@ struct pt_frame_iter {
 	__u64 end;			/* file size when last looked */
 	__u64 trust_from;		/* 0 = verify all; else frames at >= this offset skip the CRC */
 	struct pt_frame_hdr fh;		/* current frame */
+	bool resyncing;			/* inside pt_frame_resync (pt_frame_read must not recurse) */
 	void *buf;			/* current payload */
 	size_t cap;
 };
@@ -177,7 +178,8 @@ enum pt_frame_res {
 /*
  * Read the frame at it->off. Incomplete frames at the end of the file are
  * PT_FRAME_END; a frame with a bad magic, length or CRC is PT_FRAME_BAD, and
- * *why says which. Returns negative errno on I/O errors.
+ * *why says which (also one whose length runs past the end of the file when a
+ * good frame follows it: not a torn tail). Returns negative errno on I/O errors.
  */
 int pt_frame_read(struct pt_frame_iter *it, const char **why);
 /* Offset of the next valid frame after it->off, or 0 when there is none. */

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -851,6 +852,11 @@ START_TEST(t_garbage_appended)
 }
 END_TEST
 
+/*
+ * 100 batches of 10 records; batch 50's frame is damaged: _i 0, a byte of its
+ * payload flips; _i 1, its length grows past the end of the file (which looks
+ * like a torn tail, but good frames follow: it must not be cut as one).
+ */
 START_TEST(t_corrupt_middle_frame)
 {
 	struct recbuf in = { 0 }, out = { 0 };
@@ -859,7 +865,6 @@ START_TEST(t_corrupt_middle_frame)
 	char *d = mkstore();
 	off_t mid = 0;
 
-	/* 100 batches of 10 records; a byte inside batch 50's payload flips */
 	gen_mixed(&in, 1000, 0, 1000);
 	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), 0);
 	for (int i = 0; i < 100; i++) {
@@ -873,11 +878,21 @@ START_TEST(t_corrupt_middle_frame)
 		for (k = 0; k < 10; k++)
 			off += ((struct pt_rec_hdr *)(in.p + off))->len;
 		if (i == 50)
-			mid = fsize(seg_path(d, 1, "pta")) + sizeof(struct pt_frame_hdr) + 7;
+			mid = fsize(seg_path(d, 1, "pta"));	/* batch 50's frame header */
 		ck_assert_int_eq(pt_store_append(s, in.p + start, off - start, 10, NULL), 0);
 	}
 	pt_store_close(s);
-	flip_byte(seg_path(d, 1, "pta"), mid);
+	if (_i == 0) {
+		flip_byte(seg_path(d, 1, "pta"), mid + sizeof(struct pt_frame_hdr) + 7);
+	} else {
+		__u32 len = 1u << 20;	/* < PT_FRAME_MAX, > the whole file */
+		int fd = open(seg_path(d, 1, "pta"), O_RDWR);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_lt(fsize(seg_path(d, 1, "pta")), len);
+		ck_assert_int_eq(pwrite(fd, &len, 4, mid + offsetof(struct pt_frame_hdr, len)), 4);
+		close(fd);
+	}
 	read_all(d, NULL, &cl, &out);
 	ck_assert_int_eq(cl.n, 1);
 	ck_assert_uint_eq(out.n, 990);
@@ -1694,7 +1709,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, t_projection);
 	tcase_add_test(tc, t_torn_tail_every_offset);
 	tcase_add_test(tc, t_garbage_appended);
-	tcase_add_test(tc, t_corrupt_middle_frame);
+	tcase_add_loop_test(tc, t_corrupt_middle_frame, 0, 2);
 	tcase_add_test(tc, t_corrupt_sealed_block);
 	tcase_add_test(tc, t_corrupt_footer);
 	tcase_add_test(tc, t_fifo_segment);
