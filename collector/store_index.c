@@ -256,6 +256,17 @@ int pt_footer_load(int fd, struct pt_seg_hdr *hdr, bool *hdr_ok, struct pt_foote
 	}
 	p += sizeof(fv->f);
 	fv->blks = (const struct pt_footer_blk *)p;
+	/* each block after the previous one and before the footer (a CRC proves no more than the writer) */
+	_Static_assert(sizeof(struct pt_seg_hdr) >= sizeof(struct pt_blk_hdr), "footer_off - blk_hdr cannot wrap");
+	for (__u32 i = 0; i < fv->f.n_blocks; i++) {
+		__u64 lo = i ? fv->blks[i - 1].off + sizeof(struct pt_blk_hdr) : sizeof(*hdr);
+
+		if (fv->blks[i].off < lo || fv->blks[i].off > tr.footer_off - sizeof(struct pt_blk_hdr)) {
+			pt_footer_free(fv);
+			*why = "footer block table inconsistent (a block outside the segment or out of order)";
+			return -EBADMSG;
+		}
+	}
 	p += (size_t)fv->f.n_blocks * sizeof(struct pt_footer_blk);
 	fv->cursors = (const struct pt_cursor *)p;
 	p += (size_t)fv->f.n_cursors * sizeof(struct pt_cursor);
