@@ -251,7 +251,11 @@ expect "content without CONN" 2 "which connection" content
 expect "--offset past the end" 1 "--offset 99999 is past the end of what conn:.* carried out \(26000 bytes\)" \
 	content "$CONN" --offset 99999
 expect "--dir sideways" 2 "--dir takes in or out" content "$CONN" --dir sideways
-expect "bad conn filter" 2 "bad filter" conn 'port'
+Q conn 'port' >"$TMP/bad.stdout" 2>"$TMP/bad.stderr"
+assert_eq "bad conn filter: exit 2" 2 $?
+assert_eq "  ... the message, the filter and a caret under position 5 on stderr, nothing on stdout" \
+	"provtap query conn: bad filter: expected a port number after \"port\", got end of expression at position 5:|  port|      ^|" \
+	"$(tr '\n' '|' <"$TMP/bad.stderr")$(cat "$TMP/bad.stdout")"
 
 # --- nothing lost ---
 REC_AFTER=$(nrecords)
