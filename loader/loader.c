@@ -457,7 +457,19 @@ cleanup:
 	return err;
 }
 
-/* Apply fn to every point matching specs (or all). Returns matches or -errno. */
+/*
+ * specs or all, not both (all would win): 0, or -EINVAL logged. The command
+ * line refuses the mix first; this keeps the library's callers to the contract.
+ */
+static int one_selection(int nspecs, bool all, const char *what)
+{
+	if (!all || !nspecs)
+		return 0;
+	pt_err("%s: point specs or all, not both", what);
+	return -EINVAL;
+}
+
+/* Mark in sel every point in use matching specs (or all). Returns how many. */
 static int for_matching(struct pt_point_info *table, const struct pt_point_spec *specs, int nspecs, bool all,
 			bool *sel)
 {
@@ -483,6 +495,8 @@ int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all)
 	int err, n, left = 0, failed = 0;
 
 	pt_pins_init(&pins);
+	if (one_selection(nspecs, all, "provtap probe unload"))
+		return -EINVAL;
 	if (pt_require_privileges("provtap probe unload"))
 		return -EPERM;
 	err = pt_pins_lock(&pins, false);
@@ -597,6 +611,8 @@ int pt_probe_filter(const struct pt_point_spec *specs, int nspecs, bool all, con
 	int err;
 
 	pt_pins_init(&pins);
+	if (one_selection(nspecs, all, "provtap probe filter"))
+		return -EINVAL;
 	if (pt_require_privileges("provtap probe filter"))
 		return -EPERM;
 	err = compile_filter(filter, &pol);

@@ -42,8 +42,8 @@ int pt_probe_load(const struct pt_load_opts *opts);
  * Remove the points matching specs (or all, and then the maps and pins too).
  * Removes exactly what provtap created: our tc filters (only when still ours),
  * clsact qdiscs we created when no other filter remains on them, XDP links.
- * Returns 0, -ENOENT when nothing matched, or -errno (partial failures logged,
- * the rest still done).
+ * Returns 0, -ENOENT when nothing matched, -EINVAL for specs and all together,
+ * or -errno (partial failures logged, the rest still done).
  */
 int pt_probe_unload(const struct pt_point_spec *specs, int nspecs, bool all);
 
@@ -59,7 +59,8 @@ int pt_probe_unload_procs(void);
 /*
  * Replace the filter of the matching points (all when all) atomically: a probe
  * running concurrently sees either the old or the new rule list, never a mix.
- * Returns 0, -EINVAL (bad expression, logged with its position), -ENOENT.
+ * Returns 0, -EINVAL (bad expression, logged with its position; or specs and
+ * all together), -ENOENT.
  */
 int pt_probe_filter(const struct pt_point_spec *specs, int nspecs, bool all, const char *filter);
 
