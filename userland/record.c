@@ -294,6 +294,31 @@ static int fill_meta(struct pt_ptx *x, const struct pt_record_opts *o, const str
 	return 0;
 }
 
+/*
+ * SIGTERM / SIGHUP to record (timeout(1), a closed terminal, a dropped ssh): passed
+ * on to the command, which ends as it would without us; record then writes what
+ * was recorded and cleans up as usual. Before the command runs, the signal is
+ * kept and record stops at the next step (cleaning up).
+ */
+static volatile sig_atomic_t term_sig;
+static volatile pid_t term_child;
+
+static void on_term(int sig)
+{
+	term_sig = sig;
+	if (term_child > 0)
+		kill(term_child, sig);
+}
+
+/* A SIGTERM/SIGHUP came before the command started: say so. 0, or -EINTR. */
+static int terminated_early(void)
+{
+	if (!term_sig)
+		return 0;
+	pt_err("record: terminated by signal %d before the command ran; nothing recorded", (int)term_sig);
+	return -EINTR;
+}
+
 int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 {
 	struct recorder r = { .cg = { .fd = -1 } };
@@ -307,7 +332,8 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	struct pt_procs_state ps;
 	struct pt_pmload *l = NULL;
 	struct pt_ptx *x = NULL;
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit, old_term, old_hup;
+	struct sigaction fwd = { .sa_handler = on_term };
 	char exe[PATH_MAX], store[PATH_MAX + 16], quiet[PATH_MAX + 16], name[64], msg[512] = "";
 	__u64 t0, t1, real0;
 	char **cmd_env = NULL, *old_pin = NULL;
@@ -326,6 +352,11 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 		pt_err("record: %s; the command was not run", msg);
 		return err;
 	}
+	term_sig = 0;
+	term_child = 0;
+	sigemptyset(&fwd.sa_mask);
+	sigaction(SIGTERM, &fwd, &old_term);
+	sigaction(SIGHUP, &fwd, &old_hup);
 	snprintf(r.tmp, sizeof(r.tmp), "/tmp/provtap-record.XXXXXX");
 	if (!mkdtemp(r.tmp)) {
 		err = -errno;
@@ -361,6 +392,8 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 		goto cleanup;
 	}
 	err = start_collector(&r);
+	if (!err)
+		err = terminated_early();
 	if (err)
 		goto cleanup;
 	sigaction(SIGINT, &ign, &old_int);
@@ -372,10 +405,14 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 		pt_err("record: %s", msg);
 	else {
 		r.child = err;
+		term_child = r.child;
+		if (term_sig)	/* it came between the spawn and term_child */
+			kill(r.child, term_sig);
 		err = 0;
 		res->started = true;
 		while (waitpid(r.child, &st, 0) < 0 && errno == EINTR)
 			;
+		term_child = 0;
 		r.child = 0;
 		res->status = st;
 	}
@@ -443,6 +480,8 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	pt_ptx_report(x, o->out, stderr);
 cleanup:
 	cleanup(&r);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	pt_pmload_free(l);
 	pt_ptx_free(x);
 	strv_free(cmd_env);

@@ -362,4 +362,26 @@ sed 's/^/        replay| /' "$TMP/edge.rep2.err"
 assert_eq "differing only past the stored bytes: --verify passes" 0 "$rc"
 check "... no DIVERGENCE line" not grep -q DIVERGENCE "$TMP/edge.rep2.err"
 check_clean "after the divergence at the stored bytes' end"
+
+# --- record ended by SIGTERM (timeout(1), a closed terminal): passed on to the command, which
+# ends; the recording is written, its exit status is the command's, nothing is left behind
+"$PROVTAP" record -o "$TMP/term.ptx" -- sleep 60 >"$TMP/term.out" 2>"$TMP/term.err" &
+RPID=$!
+on_exit "kill -9 $RPID"
+in_cgroup() {	# a sleep runs in record's cgroup (v2: "0::/provtap-record-PID")
+	local p
+	for p in $(pgrep -x sleep); do grep -qs "::/provtap-record-$RPID\$" "/proc/$p/cgroup" && return 0; done
+	return 1
+}
+if wait_for 20 "the recorded sleep to run in record's cgroup" in_cgroup; then
+	kill -TERM $RPID
+	wait $RPID
+	assert_eq "record sent SIGTERM: exits with the command's status (killed by SIGTERM)" 143 $?
+	assert_contains "... and says what it recorded" "^provtap: recorded 1 process\(es\)" "$TMP/term.err"
+	check "... into the .ptx" "$PROVTAP" show "$TMP/term.ptx"
+	check_clean "after record was sent SIGTERM"
+else
+	fail "the recorded command did not start: $(head -c 300 "$TMP/term.err")"
+	kill -9 $RPID
+fi
 cd /
