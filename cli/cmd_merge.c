@@ -17,7 +17,7 @@
 void usage_merge(FILE *out)
 {
 	fprintf(out,
-		"usage: provtap merge -o OUT.ptx [NAME=]IN.ptx [NAME=]IN.ptx...\n"
+		"usage: provtap merge -o|--output OUT.ptx [NAME=]IN.ptx [NAME=]IN.ptx...\n"
 		"\n"
 		"Join the recordings of one experiment made on several hosts (one `provtap record`\n"
 		"per host) into one, so that any process of it can be replayed alone with all its\n"
@@ -27,9 +27,10 @@ void usage_merge(FILE *out)
 		"(a merge, record --hosts-from) keeps them. A connection between two hosts is\n"
 		"joined when each end's local address is the other's remote one (no NAT between);\n"
 		"times are aligned by the hosts' wall clocks. Replaying the result without --only\n"
-		"runs every host's command side by side.\n"
-		"\nexit status: 0 written, 1 an input cannot be read or the hosts' names collide,\n"
-		"2 usage.\n"
+		"runs every host's command side by side. An existing OUT.ptx is replaced (written\n"
+		"to a new OUT.ptx.tmp.XXXXXX, then renamed over it).\n"
+		"\nexit status: 0 written, 1 an input cannot be read, the hosts' names collide or\n"
+		"OUT.ptx cannot be written, 2 usage.\n"
 		"\nexamples:\n"
 		"  provtap merge -o all.ptx h1.ptx h2.ptx\n"
 		"  provtap merge -o all.ptx server=a.ptx client=b.ptx\n");
@@ -64,7 +65,7 @@ int cmd_merge(int argc, char **argv)
 			return PT_EXIT_USAGE;
 		}
 	}
-	if (!out || argc - optind < 2) {
+	if (!out || !*out || argc - optind < 2) {
 		fprintf(stderr, "provtap merge: -o FILE and two recordings or more are required; try `provtap merge --help`\n");
 		return PT_EXIT_USAGE;
 	}

@@ -25,7 +25,8 @@ void usage_record(FILE *out)
 		"through a cgroup of its own (cgroup v2), also into other network namespaces.\n"
 		"Needs root (BPF). Probes and collector are private to this run: a provtap\n"
 		"already loaded on the host is not touched.\n"
-		"  -o, --output FILE     the recording to write (.ptx)\n"
+		"  -o, --output FILE     the recording to write (.ptx); an existing FILE is replaced\n"
+		"                        (written to a new FILE.tmp.XXXXXX, then renamed over it)\n"
 		"  --content-max SIZE    content kept per connection and direction, and per UDP\n"
 		"                        socket and direction (default 64MiB; 0 = no limit); the\n"
 		"                        probes stop capturing a TCP connection's content past it\n"
@@ -115,7 +116,7 @@ int cmd_record(int argc, char **argv)
 			return PT_EXIT_USAGE;
 		}
 	}
-	if (!o.out || optind >= argc) {
+	if (!o.out || !*o.out || optind >= argc) {
 		fprintf(stderr, "provtap record: -o FILE and a command (after --) are required; try `provtap record --help`\n");
 		return PT_EXIT_USAGE;
 	}

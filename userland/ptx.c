@@ -798,32 +798,59 @@ cleanup:
 	return rc;
 }
 
+/*
+ * Create path's temporary sibling "PATH.tmp.XXXXXX" (O_EXCL: never an existing
+ * file or a symbolic link planted there) with the mode open(0644) would give.
+ * The fd, tmp set; or -errno with err filled.
+ */
+static int create_tmp(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen)
+{
+	mode_t mask;
+	int fd;
+
+	if (!*path) {
+		snprintf(err, errlen, "an empty output path");
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path) >= tmplen) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "cannot create %s.tmp.XXXXXX: %s", path, strerror(-rc));
+		return rc;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0644 & ~mask)) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "cannot set the mode of %s: %s", tmp, strerror(-rc));
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	return fd;
+}
+
 int pt_ptx_writable(const char *path, char *err, size_t errlen)
 {
 	char tmp[4096];
 	struct stat st;
-	bool had;
 	int fd;
 
-	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+	if (*path && !stat(path, &st) && !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s is not a regular file", path);
 		return -EINVAL;
 	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	had = !access(tmp, F_OK);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int rc = -errno;
-
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-rc));
-		return rc;
-	}
+	fd = create_tmp(path, tmp, sizeof(tmp), err, errlen);
+	if (fd < 0)
+		return fd;
 	close(fd);
-	if (!had)
-		unlink(tmp);
+	unlink(tmp);
 	return 0;
 }
 
@@ -837,15 +864,11 @@ int pt_ptx_write(const struct pt_ptx *x, const char *path, char *err, size_t err
 	rc = pt_ptx_encode(x, &buf, &len, err, errlen);
 	if (rc)
 		return rc;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		rc = -ENAMETOOLONG;
-		snprintf(err, errlen, "%s: path too long", path);
-		goto cleanup;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	tmp[0] = 0;
+	fd = create_tmp(path, tmp, sizeof(tmp), err, errlen);
 	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-rc));
+		rc = fd;
+		tmp[0] = 0;	/* nothing of ours to remove */
 		goto cleanup;
 	}
 	while (done < len) {
@@ -874,7 +897,7 @@ int pt_ptx_write(const struct pt_ptx *x, const char *path, char *err, size_t err
 cleanup:
 	if (fd >= 0)
 		close(fd);
-	if (rc)
+	if (rc && tmp[0])
 		unlink(tmp);
 	free(buf);
 	return rc;

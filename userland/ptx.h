@@ -368,16 +368,17 @@ bool *pt_ptx_dgram_limited(const struct pt_ptx *x);
 const char *pt_ptx_proc_name(const struct pt_ptx *x, __u32 proc);
 
 /*
- * Write x to path (atomically: path.tmp, fsync, rename). Returns 0 or -errno,
- * with errlen bytes of explanation in err. x is not modified.
+ * Write x to path (atomically: a new path.tmp.XXXXXX, fsync, rename; an
+ * existing path is replaced). Returns 0 or -errno, with errlen bytes of
+ * explanation in err. x is not modified.
  */
 int pt_ptx_write(const struct pt_ptx *x, const char *path, char *err, size_t errlen);
 
 /*
  * Can pt_ptx_write write path? Checked before work that would be lost
- * otherwise (record runs the command first): path is a regular file or
- * absent, and path.tmp can be created in its directory. 0 or -errno, with
- * errlen bytes of explanation in err.
+ * otherwise (record runs the command first): path is not empty, is a regular
+ * file or absent, and a path.tmp.XXXXXX can be created in its directory (and
+ * is removed). 0 or -errno, with errlen bytes of explanation in err.
  */
 int pt_ptx_writable(const char *path, char *err, size_t errlen);
 

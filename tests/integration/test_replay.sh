@@ -241,8 +241,20 @@ assert_contains "... names it" "cannot open /nonexistent.ptx" "$TMP/bad6.out"
 "$PROVTAP" record -o "$TMP/nodir/r.ptx" -- sh -c "touch '$TMP/ran'" >"$TMP/bad7.out" 2>&1
 assert_eq "record -o into a missing directory: exit 125" 125 "$?"
 assert_contains "... says so before running the command" \
-	"cannot create $TMP/nodir/r.ptx.tmp: No such file or directory; the command was not run" "$TMP/bad7.out"
+	"cannot create $TMP/nodir/r.ptx.tmp.XXXXXX: No such file or directory; the command was not run" "$TMP/bad7.out"
 check "... which did not run" not test -e "$TMP/ran"
+(cd "$TMP" && echo precious >.tmp && "$PROVTAP" record -o '' -- sh -c "touch '$TMP/ran'") >"$TMP/bad7b.out" 2>&1
+assert_eq "record -o '': a usage error" 2 "$?"
+check "... the command did not run" not test -e "$TMP/ran"
+assert_eq "... and ./.tmp is untouched" precious "$(cat "$TMP/.tmp")"
+# the temporary file is new (O_EXCL, a random name): a link planted at OUT.tmp is never written through
+echo victim >"$TMP/victim.txt"
+ln -s "$TMP/victim.txt" "$TMP/sl.ptx.tmp"
+"$PROVTAP" record -o "$TMP/sl.ptx" -- true >"$TMP/bad7c.out" 2>&1
+assert_eq "record -o OUT with a link planted at OUT.tmp: recorded" 0 "$?"
+assert_eq "... the link's target is untouched" victim "$(cat "$TMP/victim.txt")"
+check "... OUT is a regular file, the recording" bash -c "[ -f '$TMP/sl.ptx' ] && [ ! -L '$TMP/sl.ptx' ] && '$PROVTAP' show '$TMP/sl.ptx' >/dev/null"
+check "... no temporary file left" bash -c "! ls '$TMP'/sl.ptx.tmp.* 2>/dev/null"
 "$PROVTAP" show --json "$TMP/curl.ptx" >"$TMP/bad8.out" 2>&1
 assert_eq "show --json (no such option): exit 2" 2 "$?"
 assert_contains "... names the option" "unknown option '--json'" "$TMP/bad8.out"
