@@ -14,7 +14,7 @@ void usage_replay(FILE *out)
 {
 	fprintf(out,
 		"usage: provtap replay FILE.ptx [--timing fast|original] [--only SELECTOR]... [--verify]\n"
-		"                      [-- CMD [ARGS...]]\n"
+		"                      [--grace SECONDS] [-- CMD [ARGS...]]\n"
 		"\n"
 		"Re-run the recorded command (or CMD, e.g. a rebuilt binary) with its remote peers\n"
 		"emulated from the recording, in a new network namespace where every recorded\n"
@@ -41,6 +41,17 @@ void usage_replay(FILE *out)
 		"                      bytes sent on every connection and datagram, no unexpected\n"
 		"                      or missing connection, nothing served that the recording\n"
 		"                      lacks, the same exit status; 1 otherwise\n"
+		"  --grace SECONDS     how long past the recorded times replay waits for the re-run\n"
+		"                      (default 30, at most 86400): a played client gives up on a\n"
+		"                      server that has not listened this long after the client's\n"
+		"                      turn (reported missing), and a re-run that ended by itself in\n"
+		"                      the recording is killed when it still runs this long plus\n"
+		"                      twice the recorded delay after its last played client\n"
+		"\n"
+		"Network namespace names: the re-run sees /run/netns holding only the names the\n"
+		"recorded processes entered (ip netns exec, ip -n, nsenter --net=/run/netns/...)\n"
+		"and the hosts of a --hosts-from recording, each leading into the replay's own\n"
+		"namespace (a private mount namespace; the host's /run/netns is not changed).\n"
 		"\n"
 		"Divergences go to stderr, one line each: connection, direction, byte offset,\n"
 		"expected and actual bytes (hex and text).\n"
@@ -56,7 +67,8 @@ void usage_replay(FILE *out)
 		"forks in the recorded order.\n"
 		"\nexit status: without --verify the (first) command's (128+N for signal N); with\n"
 		"--verify 0 (same) or 1 (diverged); 2 usage, 125 replay itself failed (or what was\n"
-		"selected cannot be re-run), 127 command not found.\n"
+		"selected cannot be re-run), 126 command not executable, 127 command not found,\n"
+		"128+N replay itself was stopped by signal N (SIGTERM, SIGHUP: the re-run is killed).\n"
 		"\nexamples:\n"
 		"  provtap replay run.ptx\n"
 		"  provtap replay run.ptx --verify --timing original\n"
@@ -77,7 +89,8 @@ static int parse_opts(int argc, char **argv, struct pt_replay_opts *o, bool *ver
 {
 	static const struct option opts[] = {
 		{ "timing", required_argument, NULL, 't' }, { "verify", no_argument, NULL, 'V' },
-		{ "only", required_argument, NULL, 'O' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "only", required_argument, NULL, 'O' }, { "grace", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -94,6 +107,20 @@ static int parse_opts(int argc, char **argv, struct pt_replay_opts *o, bool *ver
 			}
 			break;
 		case 'V': *verify = true; break;
+		case 'g': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 || v > 86400) {
+				fprintf(stderr, "provtap replay: --grace takes whole seconds from 1 to 86400, not '%s'\n",
+					optarg);
+				return PT_EXIT_USAGE;
+			}
+			o->grace_s = (unsigned)v;
+			break;
+		}
 		case 'O':
 			if (only->n == MAX_ONLY) {
 				fprintf(stderr, "provtap replay: at most %d --only\n", MAX_ONLY);
@@ -183,8 +210,14 @@ int cmd_replay(int argc, char **argv)
 		"%u missing, %u with bytes the recording lacks; exit status %d%s\n",
 		res.conns, res.inbound, res.datagrams, res.duration_ns / 1e9, x->duration_ns / 1e9, res.divergences,
 		res.unexpected, res.missing, res.unfaithful, pt_exit_status_code(res.status),
-		res.status_diverged ? "" : " as recorded");
+		res.status_diverged ? ", not as recorded" : " as recorded");
 	rc = pt_exit_status_code(res.status);
+	if (res.terminated) {
+		/* replay itself was stopped: its own status, not the killed command's (137) */
+		fprintf(stderr, "replay: terminated by signal %d before the re-run ended\n", res.terminated);
+		rc = 128 + res.terminated;
+		goto cleanup;
+	}
 	if (verify) {
 		if (res.divergences || res.unexpected || res.missing || res.unfaithful || res.unfinished ||
 		    res.status_diverged) {

@@ -91,6 +91,7 @@ struct replay_run {
 	char (*proc_pos)[PT_REPLAY_POS_LEN];	/* per recorded process: its tree position ("" not needed) */
 	struct pt_rtree *tree;		/* the re-run's positions; NULL when not needed or not known */
 	int diag_fd;			/* sock_diag in the replay namespace (with tree) */
+	bool made_netns_dir;		/* pt_replay_netns created /run/netns */
 };
 
 static bool is_loopback(__u16 family, const __u8 *a)
@@ -204,7 +205,10 @@ static int setup_addrs(struct replay_run *r)
 	return err;
 }
 
-/* A fresh network namespace for this process with the addresses on lo, and the peers' listeners. */
+/*
+ * A fresh network namespace for this process with the addresses on lo, the
+ * recording's namespace names leading into it, and the peers' listeners.
+ */
 static int setup_net(struct replay_run *r)
 {
 	char *up[] = { "ip", "link", "set", "lo", "up", NULL };
@@ -217,6 +221,9 @@ static int setup_net(struct replay_run *r)
 	}
 	if (run_ip(up))
 		return -EIO;
+	err = pt_replay_netns(&r->rp, &r->made_netns_dir);
+	if (err)
+		return err;
 	err = setup_addrs(r);
 	if (err)
 		return err;
@@ -529,11 +536,19 @@ static int start_players(struct replay_run *r)
 	return 0;
 }
 
+static __u64 grace_ns(const struct replay_run *r)
+{
+	return (__u64)(r->rp.o->grace_s ? r->rp.o->grace_s : PT_REPLAY_GRACE_S) * 1000000000ull;
+}
+
 /*
  * A launch recorded until a signal stopped it (a server someone killed) gets
  * that signal once every client played to it has been played: after the recorded
- * delay with timing original, STOP_GRACE_MS with fast. *all_done_ns: when
- * the players were first seen all done (0 not yet).
+ * delay with timing original, STOP_GRACE_MS with fast. A launch that ended by
+ * itself in the recording and still runs twice its recorded delay plus the
+ * grace after that is killed (a server whose clients never reached it waits
+ * for them forever). *all_done_ns: when the players were first seen all done
+ * (0 not yet).
  */
 static void stop_as_recorded(struct replay_run *r, __u64 *all_done_ns)
 {
@@ -558,11 +573,25 @@ static void stop_as_recorded(struct replay_run *r, __u64 *all_done_ns)
 	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
 		struct pt_launch *l = &r->plan.launch[k];
 
-		if (l->exited || l->stop_sent || !l->has_status || !WIFSIGNALED(l->rec_status))
+		__u64 rec_delay = l->rec_end != PT_PTX_OPEN && l->rec_end > last ? l->rec_end - last : 0;
+
+		if (l->exited || l->pid <= 0 || l->stop_sent || !l->has_status)
 			continue;
+		if (!WIFSIGNALED(l->rec_status)) {
+			/* it ended by itself in the recording: give up on it only when far past that */
+			wait_ns = 2 * rec_delay + grace_ns(r);
+			if (pt_replay_now() < *all_done_ns + wait_ns)
+				continue;
+			pt_replay_say(&r->rp, "%s still ran %.1f s after its last played client had ended (it ended "
+				      "%.1f s after it in the recording; --grace %llu s): killed", l->label,
+				      wait_ns / 1e9, rec_delay / 1e9, (unsigned long long)(grace_ns(r) / 1000000000u));
+			kill(l->pid, SIGKILL);
+			l->stop_sent = true;
+			continue;
+		}
 		wait_ns = STOP_GRACE_MS * 1000000ull;
-		if (r->rp.o->timing == PT_REPLAY_ORIGINAL && l->rec_end != PT_PTX_OPEN && l->rec_end > last)
-			wait_ns = l->rec_end - last;
+		if (r->rp.o->timing == PT_REPLAY_ORIGINAL)
+			wait_ns = rec_delay;
 		if (pt_replay_now() < *all_done_ns + wait_ns)
 			continue;
 		pt_replay_say(&r->rp, "note: %s was stopped by signal %d in the recording, after its clients; sent now",
@@ -887,6 +916,7 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 		sigaction(SIGTERM, &ot, NULL);
 		sigaction(SIGHUP, &oh, NULL);
 	}
+	res->terminated = terminated;
 	end_conns(r);
 	pt_rudp_stop(r->udp);
 	r->udp = NULL;
@@ -909,6 +939,7 @@ cleanup:
 	if (r->cg.path[0] && pt_cgroup_nprocs(&r->cg) > 0)
 		pt_cgroup_kill(&r->cg, 5000);
 	pt_cgroup_remove(&r->cg);
+	pt_replay_netns_done(r->made_netns_dir);
 	for (unsigned i = 0; i < r->npeers; i++)
 		if (r->peers[i].fd >= 0)
 			close(r->peers[i].fd);

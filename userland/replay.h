@@ -36,8 +36,12 @@
  * direction, byte offset, expected vs actual bytes in hex), an end that sends
  * less (after PT_REPLAY_STALL_MS of silence) or more than recorded, a
  * connection or datagram the recording does not have (unexpected) or one it
- * has that the re-run did not make (missing), bytes served that the recording
- * lacks, and a different exit status.
+ * has that the re-run did not make (missing; a played client gives up when
+ * the re-run has not listened grace_s after the connection's turn), bytes
+ * served that the recording lacks, and a different exit status. A re-run
+ * that still runs grace_s (plus twice the recorded delay) after its last
+ * played client ended, where the recording has it end by itself, is killed
+ * (said), so a server that never got its clients does not hang the replay.
  */
 #ifndef PROVTAP_REPLAY_H
 #define PROVTAP_REPLAY_H
@@ -49,6 +53,7 @@
 
 #define PT_REPLAY_STALL_MS	2000	/* client silence before "sent less than recorded" */
 #define PT_REPLAY_LINGER_MS	5000	/* after the command ends, how long connections may finish */
+#define PT_REPLAY_GRACE_S	30	/* default pt_replay_opts.grace_s */
 
 enum pt_replay_timing {
 	PT_REPLAY_FAST = 0,	/* no recorded delays: as fast as the client goes */
@@ -63,6 +68,9 @@ struct pt_replay_opts {
 	const bool *only;		/* per recorded process: re-run it (and its descendants) alone with
 					 * everything else emulated; NULL = the recorded command(s) */
 	FILE *report;			/* where divergences are reported */
+	unsigned grace_s;		/* how long, beyond the recorded times, a played client waits for the
+					 * re-run to listen, and the re-run may run on after its last played
+					 * client (then it is killed); 0: PT_REPLAY_GRACE_S */
 };
 
 struct pt_replay_result {
@@ -80,6 +88,7 @@ struct pt_replay_result {
 	unsigned missing;		/* recorded connections or datagrams not made */
 	unsigned unfaithful;		/* connections where bytes the recording lacks were served */
 	unsigned unfinished;		/* connections still open at the end (cut) */
+	int terminated;			/* the signal (SIGTERM, SIGHUP) that ended the replay early, else 0 */
 };
 
 /*

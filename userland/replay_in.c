@@ -14,7 +14,8 @@
  * timing original also not before its recorded start (relative to the
  * launch). Connecting retries every PT_REPLAY_RETRY_MS while the server is
  * not listening yet (ECONNREFUSED), until the re-run processes have all
- * ended: then the connection is reported missing.
+ * ended or the grace (pt_replay_opts.grace_s) has passed since the later of
+ * its turn and its recorded start: then the connection is reported missing.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -78,6 +79,10 @@ static int connect_as_client(struct pt_rconn *rc, int *why)
 	struct sockaddr_storage to, from;
 	socklen_t tl, fl;
 
+	__u64 rec = c->first_ts > rp->origin_ts ? rp->t0 + (c->first_ts - rp->origin_ts) : rp->t0;
+	__u64 deadline = (pt_replay_now() > rec ? pt_replay_now() : rec) +
+			 (__u64)(rp->o->grace_s ? rp->o->grace_s : PT_REPLAY_GRACE_S) * 1000000000ull;
+
 	pt_replay_sockaddr(c->family, c->laddr, c->lport, &to, &tl);
 	for (;;) {
 		int fd = socket(c->family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
@@ -118,6 +123,10 @@ static int connect_as_client(struct pt_rconn *rc, int *why)
 		pthread_mutex_unlock(&rp->lock);
 		if (ended || rp->stop)
 			return -1;
+		if (pt_replay_now() >= deadline) {
+			*why = ETIME;	/* our own give-up (connect does not return ETIME) */
+			return -1;
+		}
 		nanosleep(&(struct timespec){ .tv_nsec = PT_REPLAY_RETRY_MS * 1000000L }, NULL);
 	}
 }
@@ -128,9 +137,11 @@ void *pt_rconn_play(void *arg)
 	struct pt_replay *rp = rc->rp;
 	const struct pt_ptx *x = rp->o->x;
 	const struct pt_ptx_conn *c = &x->conns[rc->conn];
-	char l[64], r[64], nm[96];
+	char l[64], r[64], nm[96], grace[96];
 	int why = 0, fd = -1;
 
+	snprintf(grace, sizeof(grace), "nothing listened there within %u s (--grace) of its turn",
+		 rp->o->grace_s ? rp->o->grace_s : PT_REPLAY_GRACE_S);
 	if (wait_turn(rc))
 		fd = connect_as_client(rc, &why);	/* sets rc->fd (under the lock) */
 	if (fd < 0) {
@@ -141,7 +152,7 @@ void *pt_rconn_play(void *arg)
 				      pt_ptx_fmt_ep(c->family, c->laddr, c->lport, l, sizeof(l)),
 				      pt_ptx_fmt_ep(c->family, c->raddr, c->rport, r, sizeof(r)),
 				      (unsigned long long)c->dir[PT_PTX_D_IN].len, (unsigned long long)c->dir[PT_PTX_D_OUT].len,
-				      why && why != ECONNREFUSED ? strerror(why) :
+				      why == ETIME ? grace : why && why != ECONNREFUSED ? strerror(why) :
 				      "the re-run never accepted it (nothing listened there before the processes ended)");
 		}
 		pthread_mutex_lock(&rp->lock);

@@ -5,8 +5,9 @@
  * emulated), replay_conn.c (serving one TCP connection's script),
  * replay_in.c (playing a recorded client against a re-run server),
  * replay_udp.c (answering datagrams, DNS included), replay_tree.c (the
- * re-run's process tree positions) and replay_owner.c (which re-run process
- * made an accepted connection).
+ * re-run's process tree positions), replay_owner.c (which re-run process
+ * made an accepted connection) and replay_netns.c (the recording's network
+ * namespace names).
  */
 #ifndef PROVTAP_REPLAY_INT_H
 #define PROVTAP_REPLAY_INT_H
@@ -166,5 +167,19 @@ int pt_replay_diag_open(void);
  * the tree), -errno when the lookup failed.
  */
 pid_t pt_replay_owner(int diag_fd, int fd, const struct pt_rtree *t);
+
+/*
+ * Give the re-run the recording's network namespace names: a private mount
+ * namespace whose /run/netns holds each name the recorded processes entered
+ * (and each --hosts-from host) as the calling thread's network namespace, and
+ * nothing else (replay_netns.c). Call single-threaded (unshare(CLONE_NEWNS)),
+ * after entering the replay's network namespace. Says which names it made
+ * (a note). *made_dir: /run/netns did not exist and was created (for
+ * pt_replay_netns_done). 0 or -errno (logged).
+ */
+int pt_replay_netns(struct pt_replay *rp, bool *made_dir);
+
+/* At the end of the replay: remove /run/netns when pt_replay_netns made it. */
+void pt_replay_netns_done(bool made_dir);
 
 #endif /* PROVTAP_REPLAY_INT_H */

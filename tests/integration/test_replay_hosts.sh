@@ -10,6 +10,9 @@
 #     run side by side and talk to each other (nothing emulated).
 #  3. The same experiment recorded in one go from the launcher with --hosts-from h1,h2: the
 #     processes are placed on their hosts, and host h1's alone replays as recorded.
+#     Replayed whole once the host namespaces are gone: the launcher's `nsenter --net=/run/netns/h1`
+#     leads into the replay's own namespace (the names it entered, and no other, exist there), so
+#     server and client meet there and --verify passes; the host's /run/netns is unchanged.
 #  4. Bad input: --only matching nothing, hosts' names colliding in merge, a corrupted input.
 source "$(dirname "$0")/lib.sh"
 
@@ -149,6 +152,22 @@ assert_eq "the recorded run: the server's two lines" 2 "$(grep -c '^server' "$TM
 assert_eq "... it prints the server's lines as recorded" "$(grep '^server' "$TMP/one.out" | tr '\n' '|')" \
 	"$(tr '\n' '|' <"$TMP/one1.out")"
 assert_contains "... its connections played by the emulated client" "\(2 of them played" "$TMP/one1.err"
+# the hosts are gone (as after the experiment); the launcher still names them
+ip netns del "$H1"
+ip netns del "$H2"
+before=$(ls -A /run/netns 2>/dev/null | tr '\n' ' ')
+"$PROVTAP" replay "$TMP/one.ptx" --verify >"$TMP/onew.out" 2>"$TMP/onew.err"
+rc=$?
+sed 's/^/        hosts-from whole, hosts gone| /' "$TMP/onew.err"
+assert_contains "... the names the recording entered lead into the replay's namespace" \
+	"note: network namespace name\(s\) $H1, $H2 lead into the replay's own namespace here" "$TMP/onew.err"
+assert_eq "... launcher, server and client re-run there: --verify passes (nothing emulated)" 0 "$rc"
+assert_contains "... nothing emulated" "^replay: 0 connection\(s\) served" "$TMP/onew.err"
+assert_eq "... both outputs as recorded" "$(sort "$TMP/one.out" | tr '\n' '|')" "$(sort "$TMP/onew.out" | tr '\n' '|')"
+"$PROVTAP" replay "$TMP/one.ptx" -- ip netns exec "${PREFIX}other" true >"$TMP/oneo.out" 2>&1
+assert_eq "... a name it did not enter is not there: ip fails" 255 "$?"
+assert_contains "... and says so" "Cannot open network namespace \"${PREFIX}other\"" "$TMP/oneo.out"
+assert_eq "... the host's /run/netns is as it was" "$before" "$(ls -A /run/netns 2>/dev/null | tr '\n' ' ')"
 
 # ---- 4. bad input --------------------------------------------------------------------------
 "$PROVTAP" replay "$TMP/all.ptx" --only host=nosuch >"$TMP/bad1.out" 2>&1

@@ -9,8 +9,12 @@
 #     connections are played as the recorded clients, --verify passes.
 #  4. A changed server ("howdy" for "hello"): the divergence is reported on connection 0,
 #     server to client, at the byte offset where the greeting differs, and --verify fails.
+#     A server that never listens where it was recorded (--grace 1): each played client gives up
+#     1 s after its turn (missing), the server, which ended by itself in the recording, is killed
+#     once it has run on past its recorded delay plus the grace; nothing hangs.
 #  5. A server that runs until it is killed (SIGTERM) after its clients: replay plays the
 #     clients, then sends it the recorded signal; output and status as recorded.
+#  6. A replay sent SIGTERM kills the re-run, leaves nothing and exits 128+15.
 source "$(dirname "$0")/lib.sh"
 
 require_bpf
@@ -113,6 +117,27 @@ assert_contains "the divergence: connection 0, server to client, byte offset 11,
 	"$TMP/srv2.err"
 assert_eq "one divergence line per connection (bob's too)" 2 "$(grep -c DIVERGENCE "$TMP/srv2.err")"
 
+# the server re-run on another port: nothing listens where the clients were recorded
+t0=$(date +%s%N)
+"$PROVTAP" replay "$TMP/srv.ptx" --verify --grace 1 -- python3 "$TMP/srv.py" "$SRV_IP" 7979 2 \
+	>"$TMP/srv3.out" 2>"$TMP/srv3.err"
+rc=$?
+el_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+sed 's/^/        wrong port| /' "$TMP/srv3.err"
+assert_eq "server listening elsewhere: --verify fails" 1 "$rc"
+assert_eq "... both recorded clients reported missing after the grace" 2 \
+	"$(grep -c "^replay: MISSING connection [01] (python3 at $SRV_IP:7070, .*nothing listened there within 1 s (--grace) of its turn" "$TMP/srv3.err")"
+assert_contains "... the server, which ended by itself in the recording, is killed after it" \
+	"still ran [0-9.]+ s after its last played client had ended \(it ended [0-9.]+ s after it in the recording; --grace 1 s\): killed" \
+	"$TMP/srv3.err"
+assert_contains "... its status says so" "DIVERGENCE exit status of .*: signal 9, recorded exit 0" "$TMP/srv3.err"
+assert_contains "... the summary too" "exit status 137, not as recorded$" "$TMP/srv3.err"
+check "... and it took seconds, not forever ($el_ms ms < 20000)" test "$el_ms" -lt 20000
+"$PROVTAP" replay "$TMP/srv.ptx" --grace 0 >"$TMP/g0.out" 2>&1
+assert_eq "--grace 0: usage error" 2 "$?"
+assert_contains "... says what it takes" "--grace takes whole seconds from 1 to 86400, not '0'" "$TMP/g0.out"
+check_clean "after the replay that gave up"
+
 # ---- 5. a server stopped by a signal -----------------------------------------------------------
 on_srv "$PROVTAP" record -o "$TMP/forever.ptx" -- python3 "$TMP/srv.py" "$SRV_IP" 7171 0 hello "$TMP/forever.pid" \
 	>"$TMP/fe.rec.out" 2>"$TMP/fe.rec.err" &
@@ -147,6 +172,7 @@ replay_runs() { local cg; cg=$(replay_cg); [ -n "$cg" ] && grep -q . "$cg/cgroup
 wait_for 10 "the replayed command runs" replay_runs || fail "the replayed sleep did not start"
 kill -TERM "$RP"
 wait "$RP"
+assert_eq "a replay sent SIGTERM exits 128+15 (its own, not the killed command's 137)" 143 "$?"
 assert_contains "a terminated replay says it killed the re-run" "terminated by signal 15" "$TMP/term.err"
 check_clean "at the end"
 cd /
