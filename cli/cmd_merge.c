@@ -29,8 +29,11 @@ void usage_merge(FILE *out)
 		"times are aligned by the hosts' wall clocks. Replaying the result without --only\n"
 		"runs every host's command side by side. An existing OUT.ptx is replaced (written\n"
 		"to a new OUT.ptx.tmp.XXXXXX, then renamed over it).\n"
-		"\nexit status: 0 written, 1 an input cannot be read, the hosts' names collide or\n"
-		"OUT.ptx cannot be written, 2 usage.\n"
+		"Two inputs holding one process (the same file twice, or a recording and a merge\n"
+		"that holds it) are refused. An input joined to no other by a connection, or\n"
+		"recorded at a time no other covers, gets a warning (another experiment?).\n"
+		"\nexit status: 0 written, 1 an input cannot be read, two inputs hold one process,\n"
+		"the hosts' names collide or OUT.ptx cannot be written, 2 usage.\n"
 		"\nexamples:\n"
 		"  provtap merge -o all.ptx h1.ptx h2.ptx\n"
 		"  provtap merge -o all.ptx server=a.ptx client=b.ptx\n");
@@ -43,7 +46,7 @@ int cmd_merge(int argc, char **argv)
 	};
 	struct pt_ptx *in[MAX_INPUTS] = { NULL }, *x = NULL;
 	char labels[MAX_INPUTS][64], err[512];
-	const char *lab[MAX_INPUTS], *out = NULL;
+	const char *lab[MAX_INPUTS], *path_of[MAX_INPUTS], *out = NULL;
 	struct pt_merge_result res;
 	unsigned n = 0;
 	struct stat ost, ist;
@@ -93,6 +96,7 @@ int cmd_merge(int argc, char **argv)
 			rc = PT_EXIT_USAGE;
 			goto cleanup;
 		}
+		path_of[n] = path;
 		if (pt_ptx_read(path, &in[n], err, sizeof(err))) {
 			fprintf(stderr, "provtap merge: %s\n", err);
 			goto cleanup;
@@ -112,6 +116,20 @@ int cmd_merge(int argc, char **argv)
 			memmove(labels[i], distinct ? in[i]->host : labels[i] + 1,
 				strlen(distinct ? in[i]->host : labels[i] + 1) + 1);
 		lab[i] = labels[i];
+	}
+	{
+		/* said here with the files' names (pt_ptx_merge refuses it too, by input number) */
+		struct pt_merge_same s;
+		char w1[256], w2[256], cm[64], hn[96];
+
+		if (pt_ptx_merge_same((const struct pt_ptx *const *)in, n, &s) > 0) {
+			fprintf(stderr, "provtap merge: %s and %s both hold process %u (%s) of host %s: the same run twice, "
+				"or one of them is already merged into the other; give each recording once\n",
+				pt_esc_word(w1, sizeof(w1), path_of[s.a], strlen(path_of[s.a])),
+				pt_esc_word(w2, sizeof(w2), path_of[s.b], strlen(path_of[s.b])), s.pid,
+				pt_esc_proc_name(cm, sizeof(cm), in[s.a], s.proc), pt_esc_text(hn, sizeof(hn), s.host));
+			goto cleanup;
+		}
 	}
 	if (pt_ptx_merge((const struct pt_ptx *const *)in, lab, n, &x, &res, stderr, err, sizeof(err)) ||
 	    pt_ptx_write(x, out, err, sizeof(err))) {

@@ -236,6 +236,71 @@ static void join_group(struct pt_ptx *x, const __u32 *mem, __u32 nmem, const __u
 	}
 }
 
+/* One recorded process, by what identifies it across recordings. */
+struct proc_key {
+	const char *host;	/* the host name it ran on */
+	__u32 pid;
+	__u64 start_real;	/* wall-clock start, ns */
+	unsigned input;
+	__u32 proc;
+};
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct proc_key *a = pa, *b = pb;
+	int c = strcmp(a->host, b->host);
+
+	if (c)
+		return c;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->start_real < b->start_real ? -1 : a->start_real > b->start_real;
+}
+
+#define SAME_START_NS	1000000ull	/* starts this close (wall clock) are one process's */
+
+int pt_ptx_merge_same(const struct pt_ptx *const *in, unsigned n, struct pt_merge_same *same)
+{
+	struct proc_key *k;
+	size_t nk = 0, cap = 0;
+	int found = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		cap += in[i]->nprocs;
+	k = malloc((cap + 1) * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		for (__u32 p = 0; p < in[i]->nprocs; p++) {
+			const struct pt_ptx_proc *pr = &in[i]->procs[p];
+
+			k[nk++] = (struct proc_key){
+				.host = pr->host < in[i]->nhosts && in[i]->hosts[pr->host].hostname[0] ?
+						in[i]->hosts[pr->host].hostname : in[i]->host,
+				.pid = pr->pid, .start_real = in[i]->origin_real_ns + pr->start_ts, .input = i, .proc = p,
+			};
+		}
+	if (nk)
+		qsort(k, nk, sizeof(*k), key_cmp);
+	/* a (host, pid) run sorted by start: equal starts from two inputs are neighbours */
+	for (size_t j = 1; j < nk && !found; j++) {
+		const struct proc_key *a = &k[j - 1], *b = &k[j];
+
+		if (a->input == b->input || a->pid != b->pid || strcmp(a->host, b->host) ||
+		    b->start_real - a->start_real > SAME_START_NS)
+			continue;
+		same->a = a->input < b->input ? a->input : b->input;
+		same->b = a->input < b->input ? b->input : a->input;
+		same->pid = a->pid;
+		same->start_real = a->start_real;
+		same->proc = a->input < b->input ? a->proc : b->proc;
+		snprintf(same->host, sizeof(same->host), "%s", a->host);
+		found = 1;
+	}
+	free(k);
+	return found;
+}
+
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -284,6 +349,49 @@ static int copy_hosts(struct pt_ptx *x, const struct pt_ptx *a)
 	return ok ? 0 : -ENOMEM;
 }
 
+/*
+ * Inputs that look like another experiment's: joined to no other input by a
+ * connection, or recorded at a time no other input covers. Counted in res,
+ * one warning each on report.
+ */
+static void report_lone(const struct pt_ptx *x, const struct pt_ptx *const *in, const char *const *labels,
+			unsigned n, const __u32 *input_of_conn, struct pt_merge_result *res, FILE *report)
+{
+	__u64 origin = ~0ull;
+
+	for (unsigned i = 0; i < n; i++)
+		if (in[i]->origin_real_ns < origin)
+			origin = in[i]->origin_real_ns;
+	for (unsigned i = 0; i < n; i++) {
+		__u64 s = in[i]->origin_real_ns - origin, e = s + in[i]->duration_ns, gap = ~0ull;
+		bool joined = false;
+		char lb[96];
+
+		for (__u32 c = 0; c < x->nconns && !joined; c++)
+			joined = input_of_conn[c] == i && x->conns[c].twin != PT_PTX_NONE &&
+				 input_of_conn[x->conns[c].twin] != i;	/* not a twin within the input */
+		for (unsigned k = 0; k < n && gap; k++) {
+			__u64 ks = in[k]->origin_real_ns - origin, ke = ks + in[k]->duration_ns;
+
+			if (k == i)
+				continue;
+			gap = ks > e ? (ks - e < gap ? ks - e : gap) : ke < s ? (s - ke < gap ? s - ke : gap) : 0;
+		}
+		pt_esc_text(lb, sizeof(lb), labels[i]);
+		if (gap && gap != ~0ull) {
+			res->apart++;
+			if (report)
+				fprintf(report, "provtap: warning: input %u (%s) was recorded %.1f s apart from the others "
+					"(no overlap in time): not the same experiment?\n", i + 1, lb, gap / 1e9);
+		} else if (!joined && x->nconns) {
+			res->lone++;
+			if (report)
+				fprintf(report, "provtap: warning: input %u (%s) shares no connection with the others: "
+					"not the same experiment? (its peers stay emulated when replayed alone)\n", i + 1, lb);
+		}
+	}
+}
+
 int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsigned n, struct pt_ptx **out,
 		 struct pt_merge_result *res, FILE *report, char *err, size_t errlen)
 {
@@ -299,6 +407,20 @@ int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsi
 	if (n < 2) {
 		snprintf(err, errlen, "merge needs two recordings or more");
 		return -EINVAL;
+	}
+	{
+		struct pt_merge_same s;
+		char hn[96], cm[64];
+
+		rc = pt_ptx_merge_same(in, n, &s);
+		if (rc < 0)
+			goto oom;
+		if (rc > 0) {
+			snprintf(err, errlen, "inputs %u and %u both hold process %u (%s) of host %s: the same run twice, "
+				 "or one of them is already merged into the other", s.a + 1, s.b + 1, s.pid,
+				 pt_esc_proc_name(cm, sizeof(cm), in[s.a], s.proc), pt_esc_text(hn, sizeof(hn), s.host));
+			return -EINVAL;
+		}
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (in[i]->origin_real_ns < origin)
@@ -379,6 +501,7 @@ int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsi
 	x->env_len = x->env ? in[0]->env_len : 0;
 	if (!ok || join(x, input_of_conn, res, report) || pt_ptx_index(x))
 		goto oom;
+	report_lone(x, in, labels, n, input_of_conn, res, report);
 	*out = x;
 	x = NULL;
 	goto cleanup;

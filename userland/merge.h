@@ -28,15 +28,35 @@
 struct pt_merge_result {
 	unsigned joined;	/* connections joined across inputs */
 	unsigned disagree;	/* ... of which the two ends' byte counts differ */
+	unsigned apart;		/* inputs recorded at a time no other input covers (warned) */
+	unsigned lone;		/* inputs joined to no other by a connection (warned) */
 };
+
+/* The first process found in two inputs (pt_ptx_merge_same): inputs a < b (0-based). */
+struct pt_merge_same {
+	unsigned a, b;
+	__u32 proc;		/* its index in input a */
+	__u32 pid;
+	__u64 start_real;	/* wall clock, ns */
+	char host[64];
+};
+
+/*
+ * Do two of the n inputs hold one process (same host name and pid, wall-clock
+ * starts within 1 ms)? Then they are one run twice (a copy), or one was
+ * already merged into the other. 1 and *same, 0 no, -ENOMEM.
+ */
+int pt_ptx_merge_same(const struct pt_ptx *const *in, unsigned n, struct pt_merge_same *same);
 
 /*
  * Merge n (>= 2) recordings. labels[i] names input i's host (when the input
  * has no hosts of its own); host names must come out distinct. Returns 0 and
  * *out (caller frees with pt_ptx_free), or -EINVAL (duplicate host names,
- * too few inputs) / -ENOMEM, with errlen bytes of explanation in err. The
- * inputs are not modified. Disagreements are described on report (may be
- * NULL), one line each.
+ * too few inputs, two inputs holding one process: pt_ptx_merge_same) /
+ * -ENOMEM, with errlen bytes of explanation in err. The inputs are not
+ * modified. Disagreements, and inputs that look like another experiment's
+ * (res->apart, res->lone), are described on report (may be NULL), one line
+ * each.
  */
 int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsigned n, struct pt_ptx **out,
 		 struct pt_merge_result *res, FILE *report, char *err, size_t errlen);

@@ -13,7 +13,8 @@
 #     Replayed whole once the host namespaces are gone: the launcher's `nsenter --net=/run/netns/h1`
 #     leads into the replay's own namespace (the names it entered, and no other, exist there), so
 #     server and client meet there and --verify passes; the host's /run/netns is unchanged.
-#  4. Bad input: --only matching nothing, hosts' names colliding in merge, a corrupted input.
+#  4. Bad input: --only matching nothing, hosts' names colliding in merge, a corrupted input, one
+#     recording given twice (a copy) or with the merge that holds it: refused, nothing written.
 source "$(dirname "$0")/lib.sh"
 
 require_bpf
@@ -187,5 +188,19 @@ sum=$(md5sum <"$TMP/h2copy.ptx")
 assert_eq "merge -o naming one of its inputs: exit 2" 2 "$?"
 assert_contains "... says so" "-o $TMP/h2copy.ptx is the input $TMP/h2copy.ptx: it would be replaced" "$TMP/bad4.out"
 assert_eq "... and the input is kept" "$sum" "$(md5sum <"$TMP/h2copy.ptx")"
+cp "$TMP/h1.ptx" "$TMP/h1again.ptx"
+"$PROVTAP" merge -o "$TMP/bad.ptx" "$TMP/h1.ptx" "$TMP/h1again.ptx" >"$TMP/bad5.out" 2>&1
+assert_eq "merge of one recording twice (a copy): exit 1" 1 "$?"
+assert_contains "... says why" "h1.ptx and $TMP/h1again.ptx both hold process [0-9]+ \(python3\) of host .*: the same run twice" \
+	"$TMP/bad5.out"
+"$PROVTAP" merge -o "$TMP/bad.ptx" "$TMP/all.ptx" "$TMP/h2.ptx" >"$TMP/bad6.out" 2>&1
+assert_eq "merge of a merge with one of its parts: exit 1" 1 "$?"
+assert_contains "... says why" "all.ptx and $TMP/h2.ptx both hold process [0-9]+ \(python3\) of host .*already merged into the other" \
+	"$TMP/bad6.out"
+check "... and neither writes anything" not test -e "$TMP/bad.ptx"
+"$PROVTAP" merge -o "$TMP/odd.ptx" "$TMP/h1.ptx" "$TMP/one.ptx" >"$TMP/odd.out" 2>&1
+assert_eq "merge of two experiments: written (exit 0)" 0 "$?"
+assert_contains "... with a warning for the one that shares no connection" \
+	"warning: input [12] \(.*\) (shares no connection with the others|was recorded [0-9.]+ s apart from the others)" "$TMP/odd.out"
 check_clean "at the end"
 cd /

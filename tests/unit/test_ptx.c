@@ -178,6 +178,15 @@ static void *encode(const struct pt_ptx *x, size_t *len)
 	return buf;
 }
 
+/* x recorded on another machine (a merge refuses two inputs holding one process). */
+static struct pt_ptx *elsewhere(struct pt_ptx *x)
+{
+	snprintf(x->host, sizeof(x->host), "h2");
+	for (__u32 k = 0; k < x->nhosts; k++)
+		snprintf(x->hosts[k].hostname, sizeof(x->hosts[k].hostname), "other");
+	return x;
+}
+
 /* first and second merged (labels "a", "b"); fails the test on error. */
 static struct pt_ptx *merged(const struct pt_ptx *first, const struct pt_ptx *second)
 {
@@ -702,7 +711,7 @@ END_TEST
 /* merge carries each stream's stored bytes, and only those, into the merged recording, which writes and reads. */
 START_TEST(merge_keeps_stored)
 {
-	struct pt_ptx *a = sample(), *b = sample(), *x, *y;
+	struct pt_ptx *a = sample(), *b = elsewhere(sample()), *x, *y;
 
 	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");	/* host names must differ */
 	x = merged(a, b);
@@ -745,7 +754,7 @@ static void add_conn(struct pt_ptx *x, __u8 l, __u16 lp, __u8 r, __u16 rp, __u64
  */
 START_TEST(merge_joins_nearest_mirror)
 {
-	struct pt_ptx *a = sample(), *b = sample(), *x;
+	struct pt_ptx *a = sample(), *b = elsewhere(sample()), *x;
 	__u32 a0, b0;
 
 	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");
@@ -1192,7 +1201,7 @@ END_TEST
 /* merge takes its command from the first input as read, an empty argv included; the result reads back. */
 START_TEST(merge_keeps_empty_argv)
 {
-	struct pt_ptx *a = sample(), *b = sample(), *x, *y;
+	struct pt_ptx *a = sample(), *b = elsewhere(sample()), *x, *y;
 
 	empty_argv(a);
 	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");	/* host names must differ */
@@ -1240,7 +1249,7 @@ static char *shown(const struct pt_ptx *x, const char *name)
  */
 START_TEST(dgram_of_no_process)
 {
-	struct pt_ptx *x = sample(), *b = sample(), *y, *m, *z;
+	struct pt_ptx *x = sample(), *b = elsewhere(sample()), *y, *m, *z;
 	size_t len;
 	__u8 *buf;
 	char *out;
@@ -1397,7 +1406,7 @@ START_TEST(messages_escape_names)
 {
 	static const char argv[] = "/usr/bin/ev\033]0;x\a\0-v\0";
 	const char *labels[2] = { "a", "b" };
-	struct pt_ptx *a = sample(), *b = sample(), *m = NULL;
+	struct pt_ptx *a = sample(), *b = elsewhere(sample()), *m = NULL;
 	const struct pt_ptx *in[2] = { a, b };
 	struct pt_merge_result res;
 	char nm[64];
@@ -1416,6 +1425,55 @@ START_TEST(messages_escape_names)
 	ck_assert_int_eq(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)), -EINVAL);
 	ck_assert_str_eq(errbuf, "two hosts are named h\\x1b[2J: name the inputs apart (NAME=FILE.ptx)");
 	ck_assert_ptr_null(m);
+	pt_ptx_free(a);
+	pt_ptx_free(b);
+}
+END_TEST
+
+/*
+ * merge refuses two inputs holding one process (same host, pid and start: a
+ * copy, or a merge and a part of it), and warns of inputs that look like
+ * another experiment's: recorded at another time, or joined to no other.
+ */
+START_TEST(merge_refuses_one_process_twice)
+{
+	const char *labels[2] = { "a", "b" };
+	struct pt_ptx *a = sample(), *b = sample(), *m = NULL;
+	const struct pt_ptx *in[2] = { a, b };
+	struct pt_merge_result res;
+	char *rep = NULL;
+	size_t nrep = 0;
+	FILE *f;
+
+	ck_assert_int_eq(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)), -EINVAL);
+	ck_assert_str_eq(errbuf, "inputs 1 and 2 both hold process 101 (?) of host box: the same run twice, "
+			 "or one of them is already merged into the other");
+	ck_assert_ptr_null(m);
+	/* one pid, one host, 2 s later: pid reuse, another process; and another time altogether */
+	b->origin_real_ns += 2000000000ull;
+	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");	/* host names must differ */
+	f = open_memstream(&rep, &nrep);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(pt_ptx_merge(in, labels, 2, &m, &res, f, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	fclose(f);
+	ck_assert_uint_eq(res.apart, 2);
+	ck_assert_uint_eq(res.lone, 0);
+	ck_assert_str_eq(rep, "provtap: warning: input 1 (a) was recorded 2.0 s apart from the others (no overlap in "
+			 "time): not the same experiment?\n"
+			 "provtap: warning: input 2 (b) was recorded 2.0 s apart from the others (no overlap in "
+			 "time): not the same experiment?\n");
+	free(rep);
+	pt_ptx_free(m);
+	/* at one time on two machines, but no connection between them */
+	pt_ptx_free(b);
+	b = elsewhere(sample());
+	in[1] = b;
+	snprintf(b->hosts[0].name, sizeof(b->hosts[0].name), "ns3");
+	ck_assert_msg(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)) == 0, "%s", errbuf);
+	ck_assert_uint_eq(res.apart, 0);
+	ck_assert_uint_eq(res.lone, 2);
+	ck_assert_uint_eq(res.joined, 0);
+	pt_ptx_free(m);
 	pt_ptx_free(a);
 	pt_ptx_free(b);
 }
@@ -1468,6 +1526,7 @@ static Suite *suite(void)
 	tcase_add_test(t, tree_checked_and_indexed);
 	tcase_add_test(t, show_peers_grouped);
 	tcase_add_test(t, merge_joins_nearest_mirror);
+	tcase_add_test(t, merge_refuses_one_process_twice);
 	tcase_add_test(t, only_selects_descendants);
 	tcase_add_test(t, report_caps_lines);
 	tcase_add_test(t, argv_empty_or_absent);
