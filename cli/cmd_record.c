@@ -128,8 +128,8 @@ int cmd_record(int argc, char **argv)
 	err = pt_record(&o, &res);
 	if (res.exe_err == -ENOENT)
 		return PT_EXIT_NOTFOUND;
-	if (res.exe_err == -EACCES)
-		return PT_EXIT_NOEXEC;
+	if (res.exe_err)
+		return PT_EXIT_NOEXEC;	/* found, not executable or its exec failed */
 	if (err) {
 		if (res.started)
 			fprintf(stderr, "provtap record: the command ran (%s %d) but no recording was written\n",

@@ -201,8 +201,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	rc = pt_replay(&o, &res);
 	if (rc) {
-		rc = res.exe_err == -ENOENT ? PT_EXIT_NOTFOUND : res.exe_err == -EACCES ? PT_EXIT_NOEXEC
-									   : PT_EXIT_RECORDER;
+		rc = res.exe_err == -ENOENT ? PT_EXIT_NOTFOUND : res.exe_err ? PT_EXIT_NOEXEC : PT_EXIT_RECORDER;
 		goto cleanup;
 	}
 	fprintf(stderr, "replay: %u connection(s) served from the recording (%u of them played to the re-run as its "

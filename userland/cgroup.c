@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -200,35 +201,86 @@ int pt_cgroup_remove(struct pt_cgroup *cg)
 	return rc;
 }
 
+/* Why exe (which exists) failed to exec with ENOENT: its #! interpreter, into buf; else strerror. */
+static const char *enoent_why(const char *exe, char *buf, size_t len)
+{
+	char line[256], w[200];
+	ssize_t n;
+	int fd = open(exe, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return strerror(ENOENT);
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n < 3 || line[0] != '#' || line[1] != '!')
+		return strerror(ENOENT);
+	line[n] = 0;
+	char *p = line + 2 + strspn(line + 2, " \t"), *e = p + strcspn(p, " \t\n");
+
+	*e = 0;
+	snprintf(buf, len, "its interpreter %s (#! line) is not there", pt_esc_word(w, sizeof(w), p, strlen(p)));
+	return buf;
+}
+
 int pt_cgroup_spawn(const struct pt_cgroup *cg, const char *exe, char *const *argv, char *const *envp,
-		    const char *cwd, char *err, size_t errlen)
+		    const char *cwd, int *exec_errno, char *err, size_t errlen)
 {
 	struct clone_args ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (__u64)cg->fd };
-	char ew[256], cw[256];	/* exe and cwd may come from a recording: printed escaped */
+	char ew[256], cw[256], why[256];	/* exe and cwd may come from a recording: printed escaped */
+	int pfd[2], child[2] = { 0, 0 };	/* from the child: { step (1 chdir, 2 exec), errno } */
 	long pid;
+	ssize_t n;
 
+	if (exec_errno)
+		*exec_errno = 0;
+	if (pipe2(pfd, O_CLOEXEC)) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "cannot start %s: pipe: %s", pt_esc_word(ew, sizeof(ew), exe, strlen(exe)),
+			 strerror(-rc));
+		return rc;
+	}
 	fflush(NULL);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0) {
 		int rc = -errno;
 
+		close(pfd[0]);
+		close(pfd[1]);
 		snprintf(err, errlen, "cannot start %s in cgroup %s (clone3 CLONE_INTO_CGROUP, Linux >= 5.7): %s",
 			 pt_esc_word(ew, sizeof(ew), exe, strlen(exe)), cg->path, strerror(-rc));
 		return rc;
 	}
 	if (pid == 0) {
+		/* only async-signal-safe calls here: the parent may have threads (replay) */
+		close(pfd[0]);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
-		if (cwd && chdir(cwd)) {
-			fprintf(stderr, "provtap: cannot enter %s to run %s: %s\n", pt_esc_word(cw, sizeof(cw), cwd, strlen(cwd)),
-				pt_esc_word(ew, sizeof(ew), exe, strlen(exe)), strerror(errno));
-			_exit(126);
+		child[0] = 1;
+		if (!cwd || !chdir(cwd)) {
+			child[0] = 2;
+			execve(exe, argv, envp);
 		}
-		execve(exe, argv, envp);
-		fprintf(stderr, "provtap: cannot execute %s: %s\n", pt_esc_word(ew, sizeof(ew), exe, strlen(exe)),
-			strerror(errno));
+		child[1] = errno;
+		(void)!write(pfd[1], child, sizeof(child));	/* the pipe closes on a successful exec */
 		_exit(126);
 	}
-	return (int)pid;
+	close(pfd[1]);
+	while ((n = read(pfd[0], child, sizeof(child))) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	if (n != (ssize_t)sizeof(child))
+		return (int)pid;	/* exec'd (the pipe closed empty) */
+	while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (exec_errno)
+		*exec_errno = child[1];
+	if (child[0] == 1)
+		snprintf(err, errlen, "cannot enter %s to run %s: %s", pt_esc_word(cw, sizeof(cw), cwd, strlen(cwd)),
+			 pt_esc_word(ew, sizeof(ew), exe, strlen(exe)), strerror(child[1]));
+	else
+		snprintf(err, errlen, "cannot execute %s: %s", pt_esc_word(ew, sizeof(ew), exe, strlen(exe)),
+			 child[1] == ENOENT ? enoent_why(exe, why, sizeof(why)) : strerror(child[1]));
+	return child[1] ? -child[1] : -EIO;
 }

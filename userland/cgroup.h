@@ -38,11 +38,13 @@ int pt_cgroup_create(const char *name, struct pt_cgroup *cg, char *err, size_t e
  * Start exe with argv and envp as a child already inside the cgroup
  * (clone3 CLONE_INTO_CGROUP: its first instruction runs in it), in directory
  * cwd when not NULL, with SIGINT/SIGQUIT back to their defaults. Returns its
- * pid, or -errno with err (errlen bytes). A child that cannot chdir or exec
- * says so on stderr and exits 126.
+ * pid once it has exec'd, or -errno with err (errlen bytes). When the child
+ * could not chdir or exec (a script whose #! interpreter is missing, say) it
+ * has been reaped, *exec_errno (may be NULL) is its errno and err says what
+ * failed; otherwise *exec_errno is 0.
  */
 int pt_cgroup_spawn(const struct pt_cgroup *cg, const char *exe, char *const *argv, char *const *envp,
-		    const char *cwd, char *err, size_t errlen);
+		    const char *cwd, int *exec_errno, char *err, size_t errlen);
 
 /* Processes in the cgroup (and below it) now, or -errno. */
 int pt_cgroup_nprocs(const struct pt_cgroup *cg);

@@ -337,7 +337,7 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	char exe[PATH_MAX], store[PATH_MAX + 16], quiet[PATH_MAX + 16], name[64], msg[512] = "";
 	__u64 t0, t1, real0;
 	char **cmd_env = NULL, *old_pin = NULL;
-	int err, st = 0, saved;
+	int err, st = 0, saved, xerr;
 
 	memset(res, 0, sizeof(*res));
 	err = pt_find_exe(o->argv[0], exe, sizeof(exe));
@@ -400,10 +400,12 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	sigaction(SIGQUIT, &ign, &old_quit);
 	real0 = pt_now_ns(CLOCK_REALTIME);
 	t0 = pt_now_ns(CLOCK_BOOTTIME);
-	err = pt_cgroup_spawn(&r.cg, exe, o->argv, cmd_env, NULL, msg, sizeof(msg));
-	if (err < 0)
+	err = pt_cgroup_spawn(&r.cg, exe, o->argv, cmd_env, NULL, &xerr, msg, sizeof(msg));
+	if (err < 0) {
 		pt_err("record: %s", msg);
-	else {
+		if (xerr)	/* it did not run: no recording of nothing */
+			res->exe_err = -ENOEXEC;
+	} else {
 		r.child = err;
 		term_child = r.child;
 		if (term_sig)	/* it came between the spawn and term_child */

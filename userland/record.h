@@ -34,7 +34,8 @@ struct pt_record_opts {
 
 /* How the recording went: what `record` says about it. */
 struct pt_record_result {
-	int exe_err;			/* the command's lookup in PATH failed: -ENOENT, -EACCES; else 0 */
+	int exe_err;			/* the command did not run: -ENOENT not found in PATH, -EACCES found but not
+					 * executable, -ENOEXEC its exec failed (a missing #! interpreter); else 0 */
 	bool started;			/* the command was started */
 	int status;			/* its wait status when started */
 	bool written;			/* the recording was written */

@@ -613,14 +613,17 @@ static int launch_due(struct replay_run *r)
 
 	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
 		struct pt_launch *l = &r->plan.launch[k];
-		int pid;
+		int pid, xerr;
 
 		if (l->started || pt_replay_now() < r->rp.t0 + (l->rec_start - r->rp.origin_ts))
 			continue;
 		l->started = true;
-		pid = pt_cgroup_spawn(&r->cg, r->exe[k], l->argv, l->envp ? l->envp : environ, l->cwd, msg, sizeof(msg));
+		pid = pt_cgroup_spawn(&r->cg, r->exe[k], l->argv, l->envp ? l->envp : environ, l->cwd, &xerr, msg,
+				      sizeof(msg));
 		if (pid < 0) {
 			pt_err("replay: %s", msg);
+			if (xerr && !r->rp.res->exe_err)
+				r->rp.res->exe_err = -ENOEXEC;
 			return pid;
 		}
 		l->pid = pid;

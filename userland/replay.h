@@ -74,7 +74,8 @@ struct pt_replay_opts {
 };
 
 struct pt_replay_result {
-	int exe_err;			/* a command's lookup in PATH failed: -ENOENT, -EACCES; else 0 */
+	int exe_err;			/* a command did not run: -ENOENT not found in PATH, -EACCES found but not
+					 * executable, -ENOEXEC its exec failed (a missing #! interpreter); else 0 */
 	bool started;
 	int status;			/* the (first) command's wait status */
 	__u64 duration_ns;		/* command start .. the end of the last one */

@@ -11,7 +11,8 @@
 #  3. A server that answers each of 20 requests 50 ms late: `--timing fast` finishes in well
 #     under half the recorded duration, `--timing original` within 20% of it.
 #  4. Bad input: a truncated and a corrupted recording, another format version, a command that
-#     does not exist: clear errors, exit non-zero, nothing left running or mounted.
+#     does not exist, a script whose #! interpreter is missing (126, no recording): clear errors,
+#     exit non-zero, nothing left running or mounted.
 #  5. --content-max: a 4 MiB download recorded with --content-max 1KiB stores 1 KiB, not 4 MiB
 #     (the file and its inflated body are small); show and record mark the rest as past
 #     --content-max, to the byte; replay serves the 1 KiB, then zeros, and says why. Recorded
@@ -234,6 +235,18 @@ assert_contains "... says so" "no-such-command-xyz: command not found" "$TMP/bad
 assert_eq "record of a command that does not exist: exit 127" 127 "$?"
 assert_contains "... says so" "no-such-command-xyz: command not found" "$TMP/bad5.out"
 check "... and writes no recording" not test -e "$TMP/none.ptx"
+# a script whose #! interpreter is missing: found, executable, but its exec fails
+printf '#!/nonexistent/interp-xyz\necho hi\n' >"$TMP/badint.sh"
+chmod +x "$TMP/badint.sh"
+"$PROVTAP" record -o "$TMP/none.ptx" -- "$TMP/badint.sh" >"$TMP/bad5b.out" 2>&1
+assert_eq "record of a script whose interpreter is missing: exit 126" 126 "$?"
+assert_contains "... says why, as record" \
+	"record: cannot execute $TMP/badint.sh: its interpreter /nonexistent/interp-xyz \(#! line\) is not there" "$TMP/bad5b.out"
+check "... and writes no recording (nothing ran)" not test -e "$TMP/none.ptx"
+"$PROVTAP" replay "$TMP/curl.ptx" -- "$TMP/badint.sh" >"$TMP/bad5c.out" 2>&1
+assert_eq "replay with that script: exit 126" 126 "$?"
+assert_contains "... says why, as replay" "replay: cannot execute $TMP/badint.sh: its interpreter /nonexistent/interp-xyz" \
+	"$TMP/bad5c.out"
 "$PROVTAP" replay /nonexistent.ptx >"$TMP/bad6.out" 2>&1
 assert_eq "replay of a missing file: exit 125" 125 "$?"
 assert_contains "... names it" "cannot open /nonexistent.ptx" "$TMP/bad6.out"
