@@ -39,7 +39,8 @@ void usage_record(FILE *out)
 		"\n"
 		"A recording that lacks data (content cut by --content-max or by the per-call\n"
 		"limit, records the kernel dropped) is still written, with the affected\n"
-		"connections marked; record says so with a warning per connection on stderr.\n"
+		"connections marked; record says so on stderr, a warning per connection direction\n"
+		"and per datagram cut (ten of each at most, then how many more: `show` lists all).\n"
 		"The environment and working directory recorded are CMD's (record's own); those\n"
 		"of its descendants are not recorded. ^C goes to CMD; a SIGTERM or SIGHUP sent\n"
 		"to record is passed on to CMD, and the recording is written when CMD ends.\n"
@@ -62,6 +63,8 @@ void usage_show(FILE *out)
 		"position, pid, times, exit status, argv), connections (process, role, local and\n"
 		"peer address, bytes each way, marks for missing content and kernel losses),\n"
 		"peers, UDP datagrams and the files the tree opened.\n"
+		"\nexit status: 0 shown, 1 the file cannot be read (missing, truncated, corrupted,\n"
+		"another format version: said with where), 2 usage.\n"
 		"\nexample:\n"
 		"  provtap show run.ptx\n");
 }
