@@ -439,8 +439,8 @@ static int check_variants(const struct probe_args *a)
  */
 static int check_scope(const struct probe_args *a)
 {
-	char path[32];
 	size_t n;
+	int tgid;
 
 	switch (a->po.scope) {
 	case PT_SCOPE_COMM:
@@ -451,12 +451,18 @@ static int check_scope(const struct probe_args *a)
 				"TASK_COMM_LEN - 1, as in /proc/PID/comm)\n", a->prog, a->po.comm, PT_COMM_LEN - 1);
 		return PT_EXIT_USAGE;
 	case PT_SCOPE_PIDTREE:
-		snprintf(path, sizeof(path), "/proc/%u", a->po.pid);
-		if (!access(path, F_OK) || errno != ENOENT)
-			return 0;	/* not ENOENT: the loader says what is wrong */
-		fprintf(stderr, "%s: --pid-tree %u: no process %u (no such process)\n", a->prog, a->po.pid,
-			a->po.pid);
-		return PT_EXIT_USAGE;
+		tgid = pt_task_tgid(a->po.pid);
+		if (tgid == -ENOENT) {
+			fprintf(stderr, "%s: --pid-tree %u: no process %u (no such process)\n", a->prog, a->po.pid,
+				a->po.pid);
+			return PT_EXIT_USAGE;
+		}
+		if (tgid > 0 && (__u32)tgid != a->po.pid) {
+			fprintf(stderr, "%s: --pid-tree %u: a thread of process %d; give the process id (the tree "
+				"is followed by process)\n", a->prog, a->po.pid, tgid);
+			return PT_EXIT_USAGE;
+		}
+		return 0;	/* another error: the loader says what is wrong */
 	default:
 		return 0;
 	}

@@ -30,6 +30,23 @@ const char *pt_proc_cat_name(int cat)
 }
 
 /* enum pt_proc_variant runs from PT_PV_CORE to PT_PV_BTF_CAST, best last */
+int pt_task_tgid(__u32 pid)
+{
+	char path[64], line[128];
+	int tgid = -EIO;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
 bool pt_procs_variant_known(const char *name)
 {
 	for (__u32 v = PT_PV_CORE; name && v <= PT_PV_BTF_CAST; v++)
@@ -207,11 +224,15 @@ static int plan_scope(const struct pt_procs_opts *o, struct pt_proc_cfg *cfg, in
 		cfg->cgroup_id = st.st_ino;	/* cgroup v2: the directory's inode is the cgroup id */
 		return 0;
 	case PT_SCOPE_PIDTREE: {
-		char path[64];
+		int tgid = o->pid ? pt_task_tgid(o->pid) : -ENOENT;
 
-		snprintf(path, sizeof(path), "/proc/%u", o->pid);
-		if (!o->pid || access(path, F_OK)) {
-			pt_err("--pid-tree %u: no such process", o->pid);
+		if (tgid < 0) {
+			pt_err("--pid-tree %u: %s", o->pid, tgid == -ENOENT ? "no such process" : strerror(-tgid));
+			return -EINVAL;
+		}
+		if ((__u32)tgid != o->pid) {
+			/* the tree is followed by process (tgid): a thread's id would match nothing */
+			pt_err("--pid-tree %u: a thread of process %d; give the process id", o->pid, tgid);
 			return -EINVAL;
 		}
 		cfg->root_pid = o->pid;

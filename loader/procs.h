@@ -91,6 +91,13 @@ const char *pt_proc_cat_name(int cat);
  * ("btf-cast, btf, core"), into buf (len bytes, always NUL-terminated); returns buf.
  */
 bool pt_procs_variant_known(const char *name);
+
+/*
+ * The thread group (process) id of task pid, from /proc/PID/status: pid
+ * itself for a process, its process's id for a thread; -ENOENT no such task,
+ * else -errno (-EIO: no Tgid line).
+ */
+int pt_task_tgid(__u32 pid);
 char *pt_procs_variant_names(char *buf, size_t len);
 
 #endif /* PROVTAP_PROCS_H */

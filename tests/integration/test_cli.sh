@@ -311,6 +311,19 @@ expect 2 "^provtap probe load: --comm '': give a command name of 1 to 15 charact
 	"probe load --comm ''" "$PROVTAP" probe load --procs --comm ''
 expect 2 "^provtap probe load: --pid-tree 99999999: no process 99999999 \(no such process\)$" \
 	"probe load --pid-tree of no process (above pid_max)" "$PROVTAP" probe load --procs --pid-tree 99999999
+# a thread's id: /proc/TID exists, but the tree is followed by process and would match nothing
+python3 -c 'import threading, time
+t = threading.Thread(target=time.sleep, args=(60,), daemon=True)
+t.start()
+print(t.native_id, flush=True)
+time.sleep(60)' >"$TMP/tid" &
+THR=$!
+on_exit "kill $THR"
+wait_for 10 "the thread's id" test -s "$TMP/tid" || fail "the threaded python did not start"
+expect 2 "^provtap probe load: --pid-tree $(cat "$TMP/tid"): a thread of process $THR; give the process id" \
+	"probe load --pid-tree of a thread" "$PROVTAP" probe load --procs --pid-tree "$(cat "$TMP/tid")"
+kill "$THR"
+wait "$THR" 2>/dev/null
 expect 0 "the direction defaults to both for --iface and$" "probe load --help: the direction's default per hook" \
 	"$PROVTAP" probe load --help
 assert_contains "  ... is in for --xdp" "^is in for --xdp \(XDP sees ingress only\)\.$" "$OUT"
