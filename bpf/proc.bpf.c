@@ -450,6 +450,21 @@ static __always_inline int pt_send_locked(struct pt_pscratch *s, __u32 size)
 {
 	struct pt_djob *j = &s->dj;
 
+	if (pt_hook_tp && j->lk_n && size && j->lk_sk == s->pp.sk) {
+		/* the tracepoint has no exit: its last step left lk_seq1 where the
+		 * call's bytes end less its size (lk_seq0 unless another sender's
+		 * bytes went in between its steps); several tcp_sendmsg_locked
+		 * (sendmmsg, sendfile, or a state no exit cleared) are not placed */
+		if (j->lk_n > 1) {
+			if (j->snap_sk)
+				return 0;	/* the entry's write_seq bounds them (pt_send_interleaved) */
+			j->rec.flags |= PT_DAF_SEQ_LOCKED | PT_DAF_SEQ_UNCERTAIN;
+			j->rec.info.snd_seq = j->snd_raw - size;
+			j->rec.seq_lo = j->lk_seq0;
+			return 1;
+		}
+		j->lk_seq1 += size;
+	}
 	if (j->lk_n != 1 || !j->lk_done || !size || j->lk_sk != s->pp.sk)
 		return 0;
 	j->rec.flags |= PT_DAF_SEQ_LOCKED;
@@ -1045,6 +1060,75 @@ SEC("?kretprobe/tcp_sendmsg_locked")
 int BPF_KRETPROBE(pt_send_kretprobe)
 {
 	return pt_lk_exit();
+}
+
+/*
+ * The send hook "send-tp": tracepoint tcp:tcp_sendmsg_locked (6.12+), run at
+ * the top of each copy step of tcp_sendmsg_locked, under the socket lock,
+ * before the step queues its bytes. Every release of the lock in there (a
+ * wait for memory) is followed by another step, so the bytes the call had
+ * left at its last step went in from write_seq there on, without a gap:
+ * lk_seq1 = that write_seq less what the call had copied before it, its
+ * size added at the exit, is where its bytes end, as the fexit hook's. It
+ * is lk_seq0 + size, write_seq at the first step plus the size (exact), unless
+ * another sender's bytes went in while the call waited (then uncertain, in
+ * [lk_seq0, lk_seq1)). A socket other than the first, or more bytes left
+ * than at the step before, is another tcp_sendmsg_locked (sendmmsg,
+ * sendfile): lk_n counts them.
+ * "btf" attaches no syscall entry to the sends that run one of them
+ * (loader/proc_attach.c enter_needed): the first step notes the call, from
+ * the syscall number in the task's saved registers, for the exit (which
+ * clears it); a step of a call not traced (splice) notes nothing.
+ */
+SEC("?tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(pt_send_tp, struct sock *sk, struct msghdr *msg)
+{
+	struct pt_tstate *ts;
+	__u32 left, seq, nr;
+	__u16 *cp;
+
+	if (!pt_scope_quick())
+		return 0;
+	ts = pt_tstate(0, NULL);
+	if (!ts) {
+		if (!pt_scope_ok_quick())
+			return 0;
+		ts = pt_tstate(1, NULL);
+		if (!ts)
+			return 0;
+	}
+	if (!ts->a.call) {
+		struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		nr = (__u32)regs->orig_ax;
+		cp = bpf_map_lookup_elem(&pt_psys, &nr);
+		if (!cp || !pt_call_snap(*cp))
+			return 0;
+		ts->a.call = *cp;
+		ts->lk_n = 0;
+		ts->snap_sk = 0;
+	} else if (!pt_call_snap(ts->a.call)) {
+		return 0;
+	}
+	left = (__u32)msg->msg_iter.count;
+	seq = PT_RD(sk, struct tcp_sock, write_seq);
+	if (!ts->lk_n) {
+		ts->lk_n = 1;
+		ts->lk_sk = (__u64)sk;
+		ts->lk_seq0 = seq;
+		ts->lk_seq1 = seq;
+		ts->lk_left0 = left;
+		ts->lk_left = left;
+		ts->lk_done = 1;
+		return 0;
+	}
+	if ((__u64)sk != ts->lk_sk || left > ts->lk_left) {
+		ts->lk_n++;
+		return 0;
+	}
+	ts->lk_seq1 = seq - (ts->lk_left0 - left);
+	ts->lk_left = left;
+	return 0;
 }
 
 SEC("raw_tp/sched_process_fork")

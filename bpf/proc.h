@@ -265,7 +265,8 @@ enum pt_data_flag {
 					 * kernel took the sends */
 	PT_DAF_SEQ_LOCKED = 1 << 8,	/* TCP send: info.snd_seq (and seq_lo) read under the
 					 * socket lock, at the entry and exit of
-					 * tcp_sendmsg_locked (send-fentry, send-kprobe): exact,
+					 * tcp_sendmsg_locked (send-fentry, send-kprobe) or at
+					 * each of its copy steps (send-tp): exact,
 					 * whatever other threads send; with SEQ_UNCERTAIN the
 					 * call blocked and another send went in meanwhile */
 	PT_DAF_LIMIT	= 1 << 9,	/* TCP: the call's bytes start past the connection's

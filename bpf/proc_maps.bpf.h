@@ -105,6 +105,9 @@ struct {
  */
 const volatile __u32 pt_btf = 0;
 
+/* The send hook is send-tp (loader/proc_attach.c pt_proc_send_prepare): see pt_send_tp. */
+const volatile __u32 pt_hook_tp = 0;
+
 /*
  * With pt_btf, and when the kernel has the kfunc bpf_rdonly_cast (6.2+; the
  * trial load decides): the FD's struct file, inode and socket are read with
@@ -161,7 +164,8 @@ struct pt_tstate {
 	__s32 c_fd[PT_TCACHE];
 	__u64 c_file[PT_TCACHE];	/* struct file * */
 	__u64 c_sk[PT_TCACHE];	/* struct sock *, 0: not a TCP socket */
-	/* the send hook (send-fentry, send-kprobe: bpf/proc.bpf.c, pt_lk_*):
+	/* the send hook (send-fentry, send-kprobe: bpf/proc.bpf.c, pt_lk_*; send-tp
+	 * keeps in lk_seq1 where the call's bytes end less its size, see pt_send_tp):
 	 * write_seq of lk_sk at the entry (lk_seq0) and exit (lk_seq1) of each
 	 * tcp_sendmsg_locked of the send in progress, which holds the socket
 	 * lock; lk_n counts them (reset at the send's sys_enter), lk_done: the
@@ -170,6 +174,9 @@ struct pt_tstate {
 	__u32 lk_seq0, lk_seq1;
 	__u32 lk_n;
 	__u32 lk_done;
+	/* send-tp (pt_send_tp: the tracepoint at each copy step, no exit): the
+	 * bytes the call had left to copy at its first step and at the last seen */
+	__u32 lk_left0, lk_left;
 };
 
 /* "core": tid -> the thread's state; LRU so dead threads do not leak (pt_exit

@@ -34,7 +34,12 @@ static const struct pt_variant variants[] = {
 	{ "drop-kprobe", PT_HOOK_DROP, PT_PROG_DROP_KPROBE, "pt_drop_kprobe",
 	  PT_FEAT_RINGBUF | PT_FEAT_KPROBE | PT_FEAT_KFREE_SKB_REASON_FN | PT_FEAT_BOOT_NS_TRACE,
 	  "kprobe/kfree_skb_reason, for kernels whose tracepoint lacks the reason" },
-	/* the proc probes' TCP send sequence (--procs): under the socket lock where the kernel lets us */
+	/* the proc probes' TCP send sequence (--procs): under the socket lock where the kernel lets us;
+	 * the tracepoint first: one raw tracepoint run per copy step in place of a syscall-tracepoint
+	 * entry per send (the fentry and kprobe hooks need that entry too) */
+	{ "send-tp", PT_HOOK_SEND, PT_PROG_SEND_TP, "pt_send_tp", PT_FEAT_TP_SENDMSG,
+	  "tp_btf on tracepoint tcp:tcp_sendmsg_locked (6.12+): write_seq under the socket lock at each copy "
+	  "step; sends need no syscall entry" },
 	{ "send-fentry", PT_HOOK_SEND, PT_PROG_SEND_FENTRY, "pt_send_fentry", PT_FEAT_FENTRY_SENDMSG,
 	  "fentry+fexit on tcp_sendmsg_locked: write_seq under the socket lock, exact with concurrent senders" },
 	{ "send-kprobe", PT_HOOK_SEND, PT_PROG_SEND_KPROBE, "pt_send_kprobe", PT_FEAT_KPROBE | PT_FEAT_SENDMSG_FN,
@@ -59,6 +64,7 @@ static const struct { unsigned int bit; const char *name; } feat_names[] = {
 	{ PT_FEAT_BOOT_NS_TRACE, "helper_ktime_get_boot_ns_raw_tp" },
 	{ PT_FEAT_FENTRY_SENDMSG, "fentry_tcp_sendmsg_locked" },
 	{ PT_FEAT_SENDMSG_FN, "kallsyms_tcp_sendmsg_locked" },
+	{ PT_FEAT_TP_SENDMSG, "tp_btf_tcp_sendmsg_locked" },
 };
 
 static struct pt_features cache;
@@ -102,6 +108,35 @@ static void probe_kfree_skb_tp(void)
 		}
 	}
 	btf__free(btf);
+}
+
+/*
+ * PT_FEAT_TP_SENDMSG: the tracepoint tcp:tcp_sendmsg_locked exists (its BTF
+ * typedef btf_trace_tcp_sendmsg_locked: Linux 6.12 on) and a 2-instruction
+ * tp_btf program on it loads.
+ */
+static void probe_tp_sendmsg(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_RAW_TP);
+	struct btf *btf = btf__load_vmlinux_btf();
+	int id, fd;
+
+	if (!btf)
+		return;
+	id = btf__find_by_name_kind(btf, "btf_trace_tcp_sendmsg_locked", BTF_KIND_TYPEDEF);
+	btf__free(btf);
+	if (id <= 0)
+		return;
+	po.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &po);
+	if (fd >= 0) {
+		cache.have |= PT_FEAT_TP_SENDMSG;
+		close(fd);
+	}
 }
 
 /*
@@ -191,6 +226,7 @@ const struct pt_features *pt_features_get(void)
 	if (kallsyms_has("kfree_skb_reason"))
 		cache.have |= PT_FEAT_KFREE_SKB_REASON_FN;
 	probe_fentry_sendmsg();
+	probe_tp_sendmsg();
 	if (kallsyms_has("tcp_sendmsg_locked"))
 		cache.have |= PT_FEAT_SENDMSG_FN;
 	pt_log_libbpf_quiet(quiet);

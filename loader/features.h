@@ -26,6 +26,7 @@ enum pt_feature {
 	PT_FEAT_BOOT_NS_TRACE	= 1 << 14,	/* bpf_ktime_get_boot_ns in raw tracepoints */
 	PT_FEAT_FENTRY_SENDMSG	= 1 << 15,	/* an fentry program on tcp_sendmsg_locked loads and attaches */
 	PT_FEAT_SENDMSG_FN	= 1 << 16,	/* kallsyms has tcp_sendmsg_locked (a kprobe target) */
+	PT_FEAT_TP_SENDMSG	= 1 << 17,	/* a tp_btf program on tracepoint tcp_sendmsg_locked loads (6.12) */
 };
 
 struct pt_features {
@@ -42,7 +43,8 @@ void pt_features_print(FILE *out, const struct pt_features *f);
 /* The programs of bpf/pkt.bpf.c and bpf/drop.bpf.c (the loader maps them to skeleton members). */
 enum pt_prog { PT_PROG_TC, PT_PROG_XDP, PT_PROG_XDP_DIRECT,
 	       PT_PROG_DROP_BTF, PT_PROG_DROP_RAW, PT_PROG_DROP_KPROBE,	/* bpf/drop.bpf.c */
-	       PT_PROG_SEND_FENTRY, PT_PROG_SEND_KPROBE, PT_PROG_SEND_SYSCALL };	/* bpf/proc.bpf.c */
+	       PT_PROG_SEND_FENTRY, PT_PROG_SEND_KPROBE, PT_PROG_SEND_SYSCALL,	/* bpf/proc.bpf.c */
+	       PT_PROG_SEND_TP };
 
 struct pt_variant {
 	const char *name;	/* shown in status, accepted by --variant */

@@ -246,15 +246,21 @@ int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_
 }
 
 /* "btf" runs sys_enter only where the state before the call is needed: a
- * close's object, a send's write_seq (bpf/proc.bpf.c, pt_call_snap). */
+ * close's object, a send's write_seq (bpf/proc.bpf.c, pt_call_snap), the
+ * latter not with the send-tp hook except for the calls that may send in
+ * several steps. */
 static int enter_needed(const struct proc_bpf *skel, __u16 call)
 {
 	if (!skel->rodata->pt_btf)
 		return 1;
 	switch (call) {
-	case PT_CALL_CLOSE: case PT_CALL_WRITE: case PT_CALL_WRITEV: case PT_CALL_SEND:
-	case PT_CALL_SENDTO: case PT_CALL_SENDMSG: case PT_CALL_SENDMMSG: case PT_CALL_SENDFILE:
+	case PT_CALL_CLOSE: case PT_CALL_SENDMMSG: case PT_CALL_SENDFILE:
+		/* sendmmsg and sendfile may run tcp_sendmsg_locked several times: the
+		 * entry's write_seq bounds their bytes even with the tracepoint hook */
 		return 1;
+	case PT_CALL_WRITE: case PT_CALL_WRITEV: case PT_CALL_SEND: case PT_CALL_SENDTO: case PT_CALL_SENDMSG:
+		/* one tcp_sendmsg_locked each: the tracepoint hook notes their start itself */
+		return !skel->rodata->pt_hook_tp;
 	}
 	return 0;
 }
@@ -450,7 +456,10 @@ static void *destroy_part(void *arg)
 void pt_proc_send_prepare(struct proc_bpf *skel, const struct pt_variant *v)
 {
 	bool fentry = v && v->prog_id == PT_PROG_SEND_FENTRY, kprobe = v && v->prog_id == PT_PROG_SEND_KPROBE;
+	bool tp = v && v->prog_id == PT_PROG_SEND_TP;
 
+	skel->rodata->pt_hook_tp = tp;
+	bpf_program__set_autoload(skel->progs.pt_send_tp, tp);
 	bpf_program__set_autoload(skel->progs.pt_send_fentry, fentry);
 	bpf_program__set_autoload(skel->progs.pt_send_fexit, fentry);
 	bpf_program__set_autoload(skel->progs.pt_send_kprobe, kprobe);
@@ -463,18 +472,23 @@ int pt_proc_send_attach(struct proc_bpf *skel, const struct pt_variant *v, struc
 	struct bpf_program *p[2];
 	const char *pin[2];
 	struct bpf_link *link;
-	int e;
+	int e, n = 2;
 
-	if (!v || (v->prog_id != PT_PROG_SEND_FENTRY && v->prog_id != PT_PROG_SEND_KPROBE))
+	if (!v || (v->prog_id != PT_PROG_SEND_FENTRY && v->prog_id != PT_PROG_SEND_KPROBE &&
+		   v->prog_id != PT_PROG_SEND_TP))
 		return 0;
-	if (v->prog_id == PT_PROG_SEND_FENTRY) {
+	if (v->prog_id == PT_PROG_SEND_TP) {
+		p[0] = skel->progs.pt_send_tp;
+		pin[0] = "proc_send_tp";
+		n = 1;
+	} else if (v->prog_id == PT_PROG_SEND_FENTRY) {
 		p[0] = skel->progs.pt_send_fentry, p[1] = skel->progs.pt_send_fexit;
 		pin[0] = "proc_send_fentry", pin[1] = "proc_send_fexit";
 	} else {
 		p[0] = skel->progs.pt_send_kprobe, p[1] = skel->progs.pt_send_kretprobe;
 		pin[0] = "proc_send_kprobe", pin[1] = "proc_send_kretprobe";
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < n; i++) {
 		link = bpf_program__attach(p[i]);
 		if (!link) {
 			e = -errno;

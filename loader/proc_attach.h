@@ -81,9 +81,11 @@ struct pt_proc_links {
 int pt_proc_prepare(struct proc_bpf *skel, const char *variant, char *err, size_t errlen);
 
 /*
- * The TCP send hook (loader/features.c, hook "send"): send-fentry and
+ * The TCP send hook (loader/features.c, hook "send"): send-tp, send-fentry and
  * send-kprobe note write_seq under the socket lock (tcp_sendmsg_locked), for
  * exact send offsets with concurrent senders; send-syscall adds nothing.
+ * send-tp also sets the rodata pt_hook_tp, which spares the sends that run
+ * one tcp_sendmsg_locked their syscall entry (enter_needed).
  * pt_proc_send_prepare - between open and load: load the programs of v (a
  * PT_HOOK_SEND variant) and no other send hook program.
  * pt_proc_send_attach - after pt_proc_attach(): attach them, into out

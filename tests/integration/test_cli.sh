@@ -301,7 +301,7 @@ expect 2 "^provtap probe load: --variant forces one program on every point: load
 	"probe load --iface --xdp --variant xdp" "$PROVTAP" probe load --iface "$NOIF" --xdp "$NOIF" --variant xdp
 expect 2 "^provtap probe load: --drop-variant: no drop program variant named 'drop-bft'; valid names: drop-btf, drop-raw, drop-kprobe$" \
 	"probe load --drops --drop-variant drop-bft" "$PROVTAP" probe load --drops --drop-variant drop-bft
-expect 2 "^provtap probe load: --send-variant: no send program variant named 'fast'; valid names: send-fentry, send-kprobe, send-syscall$" \
+expect 2 "^provtap probe load: --send-variant: no send program variant named 'fast'; valid names: send-tp, send-fentry, send-kprobe, send-syscall$" \
 	"probe load --procs --send-variant fast" "$PROVTAP" probe load --procs --send-variant fast
 expect 2 "^provtap probe load: --proc-variant: no program variant 'fast'; valid names: btf-cast, btf, core$" \
 	"probe load --procs --proc-variant fast" "$PROVTAP" probe load --procs --proc-variant fast

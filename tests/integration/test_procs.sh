@@ -119,7 +119,10 @@ check "a second --procs load is refused" not "$PROVTAP" probe load --procs
 pinned_link_progs >"$TMP/links.ours"
 assert_eq "the tracepoint attachments are in the kernel" "$NTP" "$(grep -c . "$TMP/links.ours")"
 sort -u "$TMP/links.ours" >"$TMP/progs.ours"
-assert_eq "the attachments run the family's programs (enter, exit, fork, exec, exit)" 5 "$(wc -l <"$TMP/progs.ours")"
+# and the send hook's: send-tp one, send-fentry and send-kprobe two (entry, exit), send-syscall none
+NSEND=$(case "$SENDV" in send-tp) echo 1 ;; send-syscall) echo 0 ;; *) echo 2 ;; esac)
+assert_eq "the attachments run the family's programs (enter, exit, fork, exec, exit, $SENDV's $NSEND)" \
+	$((5 + NSEND)) "$(wc -l <"$TMP/progs.ours")"
 
 collector_start
 "$PROVTAP" tail --socket "$SOCK" --json "proc comm python3 and port $PORT" >"$TMP/tail.json" 2>"$TMP/tail.err" &

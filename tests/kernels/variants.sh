@@ -20,8 +20,8 @@
 #     (each 64 bytes, content captured), which must be exactly 20, and as many recvfrom.
 #   send hook: `probe load --procs --send-variant NAME --comm ptgen --content 64`; one TCP
 #     connection a -> b of 20 writes of 1000 bytes; events = those writes stored with the flag
-#     the variant gives (seq_locked for send-fentry and send-kprobe: sequence read under the
-#     socket lock; none for send-syscall), which must be exactly 20.
+#     the variant gives (seq_locked for send-tp, send-fentry and send-kprobe: sequence read
+#     under the socket lock; none for send-syscall), which must be exactly 20.
 #   A variant the loader refuses because a feature it needs is missing ("this kernel cannot run
 #   ...: missing F") is "not loaded" and no failure; so is a proc variant the kernel refuses
 #   when the loader's own trial load refused it too (it picked another); any other refusal
