@@ -455,6 +455,10 @@ static __always_inline int pt_send_locked(struct pt_pscratch *s, __u32 size)
 		 * call's bytes end less its size (lk_seq0 unless another sender's
 		 * bytes went in between its steps); several tcp_sendmsg_locked
 		 * (sendmmsg, sendfile, or a state no exit cleared) are not placed */
+		/* fewer bytes left at the first step seen than the call moved: the
+		 * probes came while it ran (its first steps unseen), not checked */
+		if (j->lk_left0 < size)
+			return 0;
 		if (j->lk_n > 1) {
 			if (j->snap_sk)
 				return 0;	/* the entry's write_seq bounds them (pt_send_interleaved) */
@@ -901,6 +905,7 @@ static __always_inline void pt_take_snaps(struct pt_pscratch *s, const struct pt
 	s->dj.lk_sk = ts->lk_sk;
 	s->dj.lk_seq0 = ts->lk_seq0;
 	s->dj.lk_seq1 = ts->lk_seq1;
+	s->dj.lk_left0 = ts->lk_left0;
 }
 
 SEC("tracepoint")

@@ -239,7 +239,7 @@ struct pt_djob {
 	__u32 lk_done;
 	__u64 lk_sk;
 	__u32 lk_seq0, lk_seq1;
-	__u32 pad2;
+	__u32 lk_left0;		/* send-tp: pt_tstate's lk_left0 */
 	__u32 content_max;	/* cfg.content_max at the event, clamped to PT_CALL_CONTENT_MAX */
 	__u32 mm_i;		/* mmsg: index of the message being recorded */
 	__u64 mm_vec;		/* mmsg: user struct mmsghdr array */
