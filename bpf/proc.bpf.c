@@ -840,6 +840,25 @@ static __always_inline int pt_args_regs(struct pt_pscratch *s)
 	return 0;
 }
 
+/*
+ * pt_tstate_scoped - "btf": the current thread's state for a send's entry or
+ * the send hook, made when missing: NULL when the thread is out of scope. A
+ * thread it knows needs no scope test (the send's exit has one), but a scope
+ * whose test is a few loads is tested first, so that the sends of the rest of
+ * the host skip the task storage lookup (~20 ns).
+ */
+static __always_inline struct pt_tstate *pt_tstate_scoped(void)
+{
+	struct pt_tstate *ts;
+
+	if (!pt_scope_quick())
+		return NULL;
+	ts = pt_tstate(0, NULL);
+	if (ts)
+		return ts;
+	return pt_scope_ok_quick() ? pt_tstate(1, NULL) : NULL;
+}
+
 SEC("tracepoint")
 int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 {
@@ -858,20 +877,10 @@ int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 		return 0;
 	/* "btf" attaches here only close and the sends (loader/proc_attach.c, enter_needed) */
 	if (pt_btf && call != PT_CALL_CLOSE) {
-		/* a send: a thread it knows needs no scope test (the exit has
-		 * one), but a scope whose test is a few loads is tested first, so
-		 * that the sends of the rest of the host skip the task storage
-		 * lookup (~20 ns) */
-		if (!pt_scope_quick())
+		/* a send (with send-tp only sendmmsg and sendfile come here) */
+		ts = pt_tstate_scoped();
+		if (!ts)
 			return 0;
-		ts = pt_tstate(0, NULL);
-		if (!ts) {
-			if (!pt_scope_ok_quick())
-				return 0;
-			ts = pt_tstate(1, NULL);
-			if (!ts)
-				return 0;
-		}
 		ts->a.call = call;
 		/* a direct load: every call "btf" enters has an argument (see above) */
 		a0 = ctx->args[0];
@@ -1092,16 +1101,9 @@ int BPF_PROG(pt_send_tp, struct sock *sk, struct msghdr *msg)
 	__u32 left, seq, nr;
 	__u16 *cp;
 
-	if (!pt_scope_quick())
+	ts = pt_tstate_scoped();
+	if (!ts)
 		return 0;
-	ts = pt_tstate(0, NULL);
-	if (!ts) {
-		if (!pt_scope_ok_quick())
-			return 0;
-		ts = pt_tstate(1, NULL);
-		if (!ts)
-			return 0;
-	}
 	if (!ts->a.call) {
 		struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
