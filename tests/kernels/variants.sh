@@ -36,6 +36,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 PROVTAP=${PROVTAP:-/provtap/provtap}
 GEN=${GEN:-/provtap/ptgen}
 PFX=${PFX:-kv$$}
+[ $# -eq 1 ] && [ -s "$1" ] || { echo "usage: variants.sh VARIANTS_LIST" >&2; exit 2; }
 OWN_WORK=
 if [ -z "${WORK:-}" ]; then
 	WORK=$(mktemp -d /tmp/provtap-variants.XXXXXX)
@@ -44,7 +45,6 @@ fi
 export PROVTAP_PIN_DIR=/sys/fs/bpf/provtap-$PFX
 . "$here/lib.sh"
 
-[ $# -eq 1 ] && [ -s "$1" ] || { echo "usage: variants.sh VARIANTS_LIST" >&2; exit 2; }
 LIST=$1
 KREL=$(uname -r)
 N_PKT=20
