@@ -70,73 +70,55 @@ static const struct { unsigned int bit; const char *name; } feat_names[] = {
 static struct pt_features cache;
 
 /*
+ * A 2-instruction tracing program of attach type @at on the vmlinux BTF type
+ * @id: its fd once the kernel loaded it, else -1.
+ */
+static int trivial_tracing_prog(int id, enum bpf_attach_type at)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = at, .attach_btf_id = id);
+
+	return id > 0 ? bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &po) : -1;
+}
+
+/* bit when a tp_btf program on the tracepoint whose BTF typedef is @id loads. */
+static void probe_tp_btf(int id, unsigned int bit)
+{
+	int fd = trivial_tracing_prog(id, BPF_TRACE_RAW_TP);
+
+	if (fd >= 0) {
+		cache.have |= bit;
+		close(fd);
+	}
+}
+
+/*
  * The kfree_skb tracepoint: sets PT_FEAT_KFREE_SKB_REASON when its BTF
  * prototype (btf_trace_kfree_skb: void *, skb, location, reason[, rx_sk]) has
  * the reason, and PT_FEAT_TP_BTF_KFREE_SKB when a 2-instruction tp_btf
  * program attached to it loads.
  */
-static void probe_kfree_skb_tp(void)
+static void probe_kfree_skb_tp(const struct btf *btf)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_RAW_TP);
+	int id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
 	const struct btf_type *t;
-	struct btf *btf = btf__load_vmlinux_btf();
-	int id, fd;
 
-	if (!btf)
-		return;
-	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
-	if (id > 0) {
-		t = btf__type_by_id(btf, id);
-		t = t ? btf__type_by_id(btf, t->type) : NULL;		/* pointer */
-		t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;	/* func proto */
-		if (t && btf_is_func_proto(t) && btf_vlen(t) >= 4) {
-			const struct btf_param *pa = btf_params(t);
-			const struct btf_type *rt = btf__type_by_id(btf, pa[3].type);
-
-			if (rt && btf_is_enum(rt))
-				cache.have |= PT_FEAT_KFREE_SKB_REASON;
-		}
-		po.attach_btf_id = id;
-		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &po);
-		if (fd >= 0) {
-			cache.have |= PT_FEAT_TP_BTF_KFREE_SKB;
-			close(fd);
-		}
-	}
-	btf__free(btf);
-}
-
-/*
- * PT_FEAT_TP_SENDMSG: the tracepoint tcp:tcp_sendmsg_locked exists (its BTF
- * typedef btf_trace_tcp_sendmsg_locked: Linux 6.12 on) and a 2-instruction
- * tp_btf program on it loads.
- */
-static void probe_tp_sendmsg(void)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_RAW_TP);
-	struct btf *btf = btf__load_vmlinux_btf();
-	int id, fd;
-
-	if (!btf)
-		return;
-	id = btf__find_by_name_kind(btf, "btf_trace_tcp_sendmsg_locked", BTF_KIND_TYPEDEF);
-	btf__free(btf);
 	if (id <= 0)
 		return;
-	po.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &po);
-	if (fd >= 0) {
-		cache.have |= PT_FEAT_TP_SENDMSG;
-		close(fd);
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL;		/* pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;	/* func proto */
+	if (t && btf_is_func_proto(t) && btf_vlen(t) >= 4) {
+		const struct btf_param *pa = btf_params(t);
+		const struct btf_type *rt = btf__type_by_id(btf, pa[3].type);
+
+		if (rt && btf_is_enum(rt))
+			cache.have |= PT_FEAT_KFREE_SKB_REASON;
 	}
+	probe_tp_btf(id, PT_FEAT_TP_BTF_KFREE_SKB);
 }
 
 /*
@@ -144,24 +126,11 @@ static void probe_tp_sendmsg(void)
  * tcp_sendmsg_locked loads and attaches (kernels without BPF trampolines
  * load it and refuse the attach), then is detached at once.
  */
-static void probe_fentry_sendmsg(void)
+static void probe_fentry_sendmsg(const struct btf *btf)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_FENTRY);
-	struct btf *btf = btf__load_vmlinux_btf();
-	int id, fd, lfd;
+	int fd = trivial_tracing_prog(btf__find_by_name_kind(btf, "tcp_sendmsg_locked", BTF_KIND_FUNC),
+				      BPF_TRACE_FENTRY), lfd;
 
-	if (!btf)
-		return;
-	id = btf__find_by_name_kind(btf, "tcp_sendmsg_locked", BTF_KIND_FUNC);
-	btf__free(btf);
-	if (id <= 0)
-		return;
-	po.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &po);
 	if (fd < 0)
 		return;
 	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
@@ -197,6 +166,7 @@ static bool helper(enum bpf_prog_type t, enum bpf_func_id id)
 
 const struct pt_features *pt_features_get(void)
 {
+	struct btf *btf;
 	int quiet;
 
 	if (cache.probed)
@@ -222,11 +192,17 @@ const struct pt_features *pt_features_get(void)
 		cache.have |= PT_FEAT_RAW_TP;
 	if (helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns))
 		cache.have |= PT_FEAT_BOOT_NS_TRACE;
-	probe_kfree_skb_tp();
+	btf = btf__load_vmlinux_btf();
+	if (btf) {
+		probe_kfree_skb_tp(btf);
+		probe_fentry_sendmsg(btf);
+		/* the tracepoint tcp:tcp_sendmsg_locked (6.12 on): the send-tp hook */
+		probe_tp_btf(btf__find_by_name_kind(btf, "btf_trace_tcp_sendmsg_locked", BTF_KIND_TYPEDEF),
+			     PT_FEAT_TP_SENDMSG);
+		btf__free(btf);
+	}
 	if (kallsyms_has("kfree_skb_reason"))
 		cache.have |= PT_FEAT_KFREE_SKB_REASON_FN;
-	probe_fentry_sendmsg();
-	probe_tp_sendmsg();
 	if (kallsyms_has("tcp_sendmsg_locked"))
 		cache.have |= PT_FEAT_SENDMSG_FN;
 	pt_log_libbpf_quiet(quiet);
