@@ -450,24 +450,29 @@ static __always_inline int pt_send_locked(struct pt_pscratch *s, __u32 size)
 {
 	struct pt_djob *j = &s->dj;
 
-	if (pt_hook_tp && j->lk_n && size && j->lk_sk == s->pp.sk) {
-		/* the tracepoint has no exit: its last step left lk_seq1 where the
-		 * call's bytes end less its size (lk_seq0 unless another sender's
-		 * bytes went in between its steps); several tcp_sendmsg_locked
-		 * (sendmmsg, sendfile, or a state no exit cleared) are not placed */
-		/* fewer bytes left at the first step seen than the call moved: the
-		 * probes came while it ran (its first steps unseen), not checked */
-		if (j->lk_left0 < size)
+	if (pt_hook_tp) {
+		if (!j->lk_n || !size || j->lk_sk != s->pp.sk)
 			return 0;
-		if (j->lk_n > 1) {
-			if (j->snap_sk)
-				return 0;	/* the entry's write_seq bounds them (pt_send_interleaved) */
-			j->rec.flags |= PT_DAF_SEQ_LOCKED | PT_DAF_SEQ_UNCERTAIN;
-			j->rec.info.snd_seq = j->snd_raw - size;
-			j->rec.seq_lo = j->lk_seq0;
+		/* placed from under the lock only when the tracepoint saw the whole
+		 * call as one tcp_sendmsg_locked: its first step had exactly the
+		 * bytes the call moved left to copy (not a partial send, not probes
+		 * that came while it ran, not several calls: sendfile batches, kTLS
+		 * records); lk_seq1 is then where its bytes end less its size */
+		if (j->lk_n == 1 && j->lk_left0 == size) {
+			j->rec.flags |= PT_DAF_SEQ_LOCKED;
+			j->rec.info.snd_seq = j->lk_seq1;
+			if (j->lk_seq1 != j->lk_seq0) {
+				j->rec.seq_lo = j->lk_seq0;
+				j->rec.flags |= PT_DAF_SEQ_UNCERTAIN;
+			}
 			return 1;
 		}
-		j->lk_seq1 += size;
+		/* else as at the syscall, the first step standing for a missing entry */
+		if (!j->snap_sk) {
+			j->snap_sk = j->lk_sk;
+			j->snap_seq = j->lk_seq0;
+		}
+		return 0;
 	}
 	if (j->lk_n != 1 || !j->lk_done || !size || j->lk_sk != s->pp.sk)
 		return 0;
@@ -859,6 +864,18 @@ static __always_inline struct pt_tstate *pt_tstate_scoped(void)
 	return pt_scope_ok_quick() ? pt_tstate(1, NULL) : NULL;
 }
 
+/* pt_syscall_nr - "btf": the number of the current task's syscall, from the registers saved at its entry. */
+static __always_inline __u32 pt_syscall_nr(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return (__u32)regs->orig_ax;
+#else
+#error "pt_syscall_nr: the syscall number register of this architecture"
+#endif
+}
+
 SEC("tracepoint")
 int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 {
@@ -1082,13 +1099,16 @@ int BPF_KRETPROBE(pt_send_kretprobe)
  * before the step queues its bytes. Every release of the lock in there (a
  * wait for memory) is followed by another step, so the bytes the call had
  * left at its last step went in from write_seq there on, without a gap:
- * lk_seq1 = that write_seq less what the call had copied before it, its
- * size added at the exit, is where its bytes end, as the fexit hook's. It
- * is lk_seq0 + size, write_seq at the first step plus the size (exact), unless
- * another sender's bytes went in while the call waited (then uncertain, in
- * [lk_seq0, lk_seq1)). A socket other than the first, or more bytes left
- * than at the step before, is another tcp_sendmsg_locked (sendmmsg,
- * sendfile): lk_n counts them.
+ * lk_seq1 = that write_seq less what the call had copied before it is where
+ * its bytes end less its size, as the fexit hook's reading is. It is
+ * lk_seq0, write_seq at the last step before the call copied anything (a
+ * first step may wait for room, other senders going in meanwhile): exact,
+ * unless another sender's bytes went in between its own (then uncertain, in
+ * [lk_seq0, lk_seq1 + size)); pt_send_locked says when the reading counts. A socket other than
+ * the first, or more bytes left than at the step before, is another
+ * tcp_sendmsg_locked (sendfile batches): lk_n counts them (some repeats are
+ * not seen so: pt_send_locked also compares the bytes left at the first step
+ * with what the call moved). sendmmsg is not followed (pt_mmsg_record).
  * "btf" attaches no syscall entry to the sends that run one of them
  * (loader/proc_attach.c enter_needed): the first step notes the call, from
  * the syscall number in the task's saved registers, for the exit (which
@@ -1101,15 +1121,20 @@ int BPF_PROG(pt_send_tp, struct sock *sk, struct msghdr *msg)
 	__u32 left, seq, nr;
 	__u16 *cp;
 
-	ts = pt_tstate_scoped();
-	if (!ts)
+	if (!pt_scope_quick())
 		return 0;
-	if (!ts->a.call) {
-		struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-		nr = (__u32)regs->orig_ax;
+	ts = pt_tstate(0, NULL);
+	if (!ts || !ts->a.call) {
+		/* "core" enters every traced call: nothing noted, not one of them */
+		if (!pt_btf)
+			return 0;
+		/* "btf": a step of a traced send first (kernel threads, splice
+		 * and the rest of the host stop here), then the scope */
+		nr = pt_syscall_nr();
 		cp = bpf_map_lookup_elem(&pt_psys, &nr);
 		if (!cp || !pt_call_snap(*cp))
+			return 0;
+		if (!ts && !(pt_scope_ok_quick() && (ts = pt_tstate(1, NULL))))
 			return 0;
 		ts->a.call = *cp;
 		ts->lk_n = 0;
@@ -1117,6 +1142,8 @@ int BPF_PROG(pt_send_tp, struct sock *sk, struct msghdr *msg)
 	} else if (!pt_call_snap(ts->a.call)) {
 		return 0;
 	}
+	if (ts->a.call == PT_CALL_SENDMMSG)
+		return 0;	/* pt_mmsg_record places its messages from the entry's write_seq */
 	left = (__u32)msg->msg_iter.count;
 	seq = PT_RD(sk, struct tcp_sock, write_seq);
 	if (!ts->lk_n) {
@@ -1126,13 +1153,15 @@ int BPF_PROG(pt_send_tp, struct sock *sk, struct msghdr *msg)
 		ts->lk_seq1 = seq;
 		ts->lk_left0 = left;
 		ts->lk_left = left;
-		ts->lk_done = 1;
 		return 0;
 	}
 	if ((__u64)sk != ts->lk_sk || left > ts->lk_left) {
 		ts->lk_n++;
 		return 0;
 	}
+	/* nothing copied yet (the first step waited for room): the call starts here */
+	if (left == ts->lk_left0)
+		ts->lk_seq0 = seq;
 	ts->lk_seq1 = seq - (ts->lk_left0 - left);
 	ts->lk_left = left;
 	return 0;

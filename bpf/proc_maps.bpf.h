@@ -168,7 +168,7 @@ struct pt_tstate {
 	 * keeps in lk_seq1 where the call's bytes end less its size, see pt_send_tp):
 	 * write_seq of lk_sk at the entry (lk_seq0) and exit (lk_seq1) of each
 	 * tcp_sendmsg_locked of the send in progress, which holds the socket
-	 * lock; lk_n counts them (reset at the send's sys_enter), lk_done: the
+	 * lock; lk_n counts them (reset at the send's sys_enter, or send-tp's first step), lk_done: the
 	 * last one's exit was seen (a kretprobe out of instances misses it) */
 	__u64 lk_sk;
 	__u32 lk_seq0, lk_seq1;

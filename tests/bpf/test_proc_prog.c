@@ -1221,11 +1221,21 @@ static void *block_main(void *arg)
 
 static char block_got[2 * BLOCK_N * BLOCK_LEN];
 
+/* Did the other writer's bytes go in between message c's first and last bytes in the stream? */
+static bool split_in_stream(const char *c, size_t len)
+{
+	const char *h = memmem(block_got, len, c, BLOCK_TAG);
+	const char *t = memmem(block_got, len, c + BLOCK_LEN - BLOCK_TAG, BLOCK_TAG);
+
+	return !h || !t || t + BLOCK_TAG - h != BLOCK_LEN;
+}
+
 /*
  * Every write is placed exactly (its bytes at snd_seq in the stream), or
  * marked PT_DAF_SEQ_UNCERTAIN with a window [seq_lo, snd_seq + size) that
  * holds its first and last bytes, the last ones at its end with a send hook
- * (under the socket lock).
+ * (under the socket lock). A write the other's bytes split is always marked;
+ * with send-tp only those are.
  */
 START_TEST(tcp_send_threads_blocking)
 {
@@ -1276,11 +1286,22 @@ START_TEST(tcp_send_threads_blocking)
 		    content_of(d, (__u8 *)c, sizeof(c)) != BLOCK_LEN) {
 			snprintf(bad, sizeof(bad), "write record of %llu bytes, %llu captured",
 				 (unsigned long long)d->size, (unsigned long long)d->captured);
+		} else if (split_in_stream(c, len) &&
+			   (d->flags & (PT_DAF_SEQ_UNCERTAIN | send_flag)) != (PT_DAF_SEQ_UNCERTAIN | send_flag)) {
+			snprintf(bad, sizeof(bad), "write %.12s: split by the other's bytes in the stream, but flags %#x",
+				 c, d->flags);
 		} else if (!(d->flags & PT_DAF_SEQ_UNCERTAIN)) {
 			if (d->flags != send_flag || d->seq_lo || hi > len || memcmp(block_got + off, c, BLOCK_LEN))
 				snprintf(bad, sizeof(bad), "write %.12s (flags %#x) placed at %llu, where the stream "
 					 "has %.12s", c, d->flags, (unsigned long long)off,
 					 off < len ? block_got + off : "");
+		} else if (send_v->prog_id == PT_PROG_SEND_TP && !split_in_stream(c, len)) {
+			/* send-tp reads write_seq at the step that copies first: a write is
+			 * uncertain only when it really was split (fentry reads it at the
+			 * function's entry, before a wait for room, so marks more) */
+			snprintf(bad, sizeof(bad), "write %.12s: whole in the stream at %lld, but marked uncertain "
+				 "in [%lld, %llu)", c, (long long)((const char *)memmem(block_got, len, c, BLOCK_TAG) - block_got),
+				 (long long)(__u32)(d->seq_lo - isn), (unsigned long long)hi);
 		} else {
 			unsure++;
 			lo = (__u32)(d->seq_lo - isn);
