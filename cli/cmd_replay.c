@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "cli/cli.h"
+#include "common/units.h"
 #include "cli/cmd_record.h"
 #include "userland/ptx.h"
 #include "userland/replay.h"
@@ -108,12 +109,9 @@ static int parse_opts(int argc, char **argv, struct pt_replay_opts *o, bool *ver
 			break;
 		case 'V': *verify = true; break;
 		case 'g': {
-			char *end;
-			unsigned long v;
+			__u64 v;
 
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 || v > 86400) {
+			if (pt_parse_u64(optarg, 1, 86400, &v)) {
 				fprintf(stderr, "provtap replay: --grace takes whole seconds from 1 to 86400, not '%s'\n",
 					optarg);
 				return PT_EXIT_USAGE;

@@ -29,7 +29,6 @@ const char *pt_proc_cat_name(int cat)
 	return cat >= 0 && cat < PT_PC_MAX ? cat_names[cat] : "?";
 }
 
-/* enum pt_proc_variant runs from PT_PV_CORE to PT_PV_BTF_CAST, best last */
 int pt_task_tgid(__u32 pid)
 {
 	char path[64], line[128];
@@ -47,6 +46,7 @@ int pt_task_tgid(__u32 pid)
 	return tgid;
 }
 
+/* enum pt_proc_variant runs from PT_PV_CORE to PT_PV_BTF_CAST, best last */
 bool pt_procs_variant_known(const char *name)
 {
 	for (__u32 v = PT_PV_CORE; name && v <= PT_PV_BTF_CAST; v++)

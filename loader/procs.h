@@ -91,6 +91,7 @@ const char *pt_proc_cat_name(int cat);
  * ("btf-cast, btf, core"), into buf (len bytes, always NUL-terminated); returns buf.
  */
 bool pt_procs_variant_known(const char *name);
+char *pt_procs_variant_names(char *buf, size_t len);
 
 /*
  * The thread group (process) id of task pid, from /proc/PID/status: pid
@@ -98,6 +99,5 @@ bool pt_procs_variant_known(const char *name);
  * else -errno (-EIO: no Tgid line).
  */
 int pt_task_tgid(__u32 pid);
-char *pt_procs_variant_names(char *buf, size_t len);
 
 #endif /* PROVTAP_PROCS_H */

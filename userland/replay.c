@@ -92,6 +92,7 @@ struct replay_run {
 	struct pt_rtree *tree;		/* the re-run's positions; NULL when not needed or not known */
 	int diag_fd;			/* sock_diag in the replay namespace (with tree) */
 	bool made_netns_dir;		/* pt_replay_netns created /run/netns */
+	int launch_err;			/* a launch after the first failed (-errno, logged): replay fails */
 };
 
 static bool is_loopback(__u16 family, const __u8 *a)
@@ -536,11 +537,6 @@ static int start_players(struct replay_run *r)
 	return 0;
 }
 
-static __u64 grace_ns(const struct replay_run *r)
-{
-	return (__u64)(r->rp.o->grace_s ? r->rp.o->grace_s : PT_REPLAY_GRACE_S) * 1000000000ull;
-}
-
 /*
  * A launch recorded until a signal stopped it (a server someone killed) gets
  * that signal once every client played to it has been played: after the recorded
@@ -579,12 +575,12 @@ static void stop_as_recorded(struct replay_run *r, __u64 *all_done_ns)
 			continue;
 		if (!WIFSIGNALED(l->rec_status)) {
 			/* it ended by itself in the recording: give up on it only when far past that */
-			wait_ns = 2 * rec_delay + grace_ns(r);
+			wait_ns = 2 * rec_delay + r->rp.grace_ns;
 			if (pt_replay_now() < *all_done_ns + wait_ns)
 				continue;
 			pt_replay_say(&r->rp, "%s still ran %.1f s after its last played client had ended (it ended "
 				      "%.1f s after it in the recording; --grace %llu s): killed", l->label,
-				      wait_ns / 1e9, rec_delay / 1e9, (unsigned long long)(grace_ns(r) / 1000000000u));
+				      wait_ns / 1e9, rec_delay / 1e9, (unsigned long long)(r->rp.grace_ns / 1000000000u));
 			kill(l->pid, SIGKILL);
 			l->stop_sent = true;
 			continue;
@@ -663,9 +659,9 @@ static bool reap(struct replay_run *r)
 			l->exited = true;
 			l->pid = 0;
 		}
-		if (!l->started && terminated) {	/* never to be started */
+		if (!l->started && (terminated || r->launch_err)) {	/* never to be started */
 			l->exited = l->started = true;
-			l->status = terminated;
+			l->status = terminated ? terminated : SIGKILL;
 		}
 		all = all && l->exited;
 	}
@@ -693,11 +689,14 @@ static void serve_until_exit(struct replay_run *r)
 					on_accept(r, &r->peers[i]);
 		}
 		follow_tree(r);	/* the system's events queue up too: keep the socket drained */
-		if (!exited && !terminated && launch_due(r)) {
-			terminated = SIGTERM;	/* a later launch failed: end the others */
-		}
-		if (!exited && terminated && pt_cgroup_nprocs(&r->cg) > 0) {
-			pt_replay_say(&r->rp, "terminated by signal %d: the re-run processes are killed", (int)terminated);
+		if (!exited && !terminated && !r->launch_err)
+			r->launch_err = launch_due(r);	/* a later launch failed: end the others */
+		if (!exited && (terminated || r->launch_err) && pt_cgroup_nprocs(&r->cg) > 0) {
+			if (terminated)
+				pt_replay_say(&r->rp, "terminated by signal %d: the re-run processes are killed",
+					      (int)terminated);
+			else
+				pt_replay_say(&r->rp, "a launch failed: the re-run processes are killed");
 			pt_cgroup_kill(&r->cg, 5000);
 		}
 		if (!exited) {
@@ -837,6 +836,7 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	r->rp.o = o;
 	r->rp.res = res;
 	r->rp.plan = &r->plan;
+	r->rp.grace_ns = (__u64)(o->grace_s ? o->grace_s : PT_REPLAY_GRACE_S) * 1000000000ull;
 	r->cg.fd = -1;
 	r->diag_fd = -1;
 	pthread_mutex_init(&r->rp.lock, NULL);
@@ -925,6 +925,7 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	r->udp = NULL;
 	report_missing(r);
 	report_status(r);
+	err = r->launch_err;
 cleanup:
 	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
 		struct pt_launch *l = &r->plan.launch[k];

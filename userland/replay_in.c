@@ -80,8 +80,7 @@ static int connect_as_client(struct pt_rconn *rc, int *why)
 	socklen_t tl, fl;
 
 	__u64 rec = c->first_ts > rp->origin_ts ? rp->t0 + (c->first_ts - rp->origin_ts) : rp->t0;
-	__u64 deadline = (pt_replay_now() > rec ? pt_replay_now() : rec) +
-			 (__u64)(rp->o->grace_s ? rp->o->grace_s : PT_REPLAY_GRACE_S) * 1000000000ull;
+	__u64 deadline = (pt_replay_now() > rec ? pt_replay_now() : rec) + rp->grace_ns;
 
 	pt_replay_sockaddr(c->family, c->laddr, c->lport, &to, &tl);
 	for (;;) {
@@ -140,8 +139,8 @@ void *pt_rconn_play(void *arg)
 	char l[64], r[64], nm[96], grace[96];
 	int why = 0, fd = -1;
 
-	snprintf(grace, sizeof(grace), "nothing listened there within %u s (--grace) of its turn",
-		 rp->o->grace_s ? rp->o->grace_s : PT_REPLAY_GRACE_S);
+	snprintf(grace, sizeof(grace), "nothing listened there within %llu s (--grace) of its turn",
+		 (unsigned long long)(rp->grace_ns / 1000000000u));
 	if (wait_turn(rc))
 		fd = connect_as_client(rc, &why);	/* sets rc->fd (under the lock) */
 	if (fd < 0) {

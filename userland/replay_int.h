@@ -67,6 +67,7 @@ struct pt_replay {
 	__u64 t0;			/* CLOCK_MONOTONIC ns when the launches started */
 	__u64 origin_ts;		/* the recorded time that t0 stands for */
 	bool *conn_played;		/* per recorded connection: its script has been played (under lock) */
+	__u64 grace_ns;			/* o->grace_s, its default applied */
 };
 
 /* One replayed connection, served (outbound) or played (inbound) from recorded connection conn. */

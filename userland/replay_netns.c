@@ -132,6 +132,9 @@ int pt_replay_netns(struct pt_replay *rp, bool *made_dir)
 		       "out of memory");
 		goto cleanup;
 	}
+	/* no name to give and none on the host to hide: nothing to do */
+	if (!n && access(NETNS_DIR, F_OK))
+		goto cleanup;
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) {
 		err = -errno;
 		pt_err("replay: cannot create a mount namespace (for the recording's network namespace names): %s",
