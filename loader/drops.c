@@ -21,16 +21,64 @@ static struct bpf_program *variant_prog(struct drop_bpf *skel, enum pt_prog id)
 	}
 }
 
+/*
+ * Open the drop object with only variant @v's program, its ring reused from
+ * @pins and its counters from @stats_fd (a stale pin, or -1), and load it into
+ * *skel; on failure *skel is NULL and the reason logged (a refusal as a
+ * warning when the caller will @retry with the next variant).
+ * PROVTAP_FAULT_REFUSE naming v stands for the kernel's refusal (tests).
+ */
+static int open_load(const struct pt_variant *v, const struct pt_pins *pins, int stats_fd, __u8 fp_mode,
+		     bool retry, struct drop_bpf **skel)
+{
+	struct bpf_program *prog, *chosen;
+	int err;
+
+	*skel = drop_bpf__open();
+	if (!*skel) {
+		err = -errno;
+		pt_err("drop probe: cannot open its object: %s", strerror(-err));
+		return err;
+	}
+	(*skel)->rodata->pt_fp_mode = fp_mode;
+	err = bpf_map__reuse_fd((*skel)->maps.pt_ring, pins->fd[PT_MAP_RING]);
+	if (err) {
+		pt_err("drop probe: cannot reuse pinned map pt_ring: %s", strerror(-err));
+		goto fail;
+	}
+	if (stats_fd >= 0) {
+		err = bpf_map__reuse_fd((*skel)->maps.pt_dstats, stats_fd);
+		if (err) {
+			pt_err("drop probe: cannot reuse its pinned counters: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	chosen = variant_prog(*skel, v->prog_id);
+	bpf_object__for_each_program(prog, (*skel)->obj)
+		bpf_program__set_autoload(prog, prog == chosen);
+	err = pt_variant_fault_refused(v) ? -EACCES : drop_bpf__load(*skel);
+	if (err) {
+		pt_log(retry ? PT_LOG_WARN : PT_LOG_ERROR, "drop probe: the kernel rejected program %s (variant "
+		       "%s): %s%s", v->prog, v->name, strerror(-err),
+		       pt_variant_fault_refused(v) ? " (PROVTAP_FAULT_REFUSE)" : " (run with -vv for the verifier log)");
+		goto fail;
+	}
+	return 0;
+fail:
+	drop_bpf__destroy(*skel);
+	*skel = NULL;
+	return err;
+}
+
 int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
 {
-	const struct pt_variant *v;
+	const struct pt_variant *v, *next;
 	struct drop_bpf *skel = NULL;
-	struct bpf_program *prog, *chosen;
 	struct bpf_link *link = NULL;
 	char lpath[512], spath[512];
 	char rpath[512];
 	bool stats_pinned = false, reported_pinned = false;
-	int err, fd, rfd = -1;
+	int err, fd = -1, rfd = -1;
 
 	pt_pin_path(lpath, sizeof(lpath), PT_DROP_LINK_PIN);
 	pt_pin_path(spath, sizeof(spath), PT_DROP_STATS_PIN);
@@ -42,42 +90,22 @@ int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
 	v = pt_variant_pick(PT_HOOK_DROP, force);
 	if (!v)
 		return -EOPNOTSUPP;
-	skel = drop_bpf__open();
-	if (!skel) {
-		err = -errno;
-		pt_err("drop probe: cannot open its object: %s", strerror(-err));
-		return err;
-	}
-	skel->rodata->pt_fp_mode = fp_mode;
-	err = bpf_map__reuse_fd(skel->maps.pt_ring, pins->fd[PT_MAP_RING]);
-	if (err) {
-		pt_err("drop probe: cannot reuse pinned map pt_ring: %s", strerror(-err));
-		goto cleanup;
-	}
 	/* a stale counter pin (a crashed unload) is reused, not an error; another version's is */
 	fd = pt_pin_map_open(PT_DROP_STATS_PIN, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
 			     sizeof(struct pt_drop_stats));
-	if (fd < 0 && errno == EPROTO) {
-		err = -EPROTO;
+	if (fd < 0 && errno == EPROTO)
+		return -EPROTO;
+	/* the feature probe said yes, the kernel said no: the next variant (automatic pick only) */
+	for (;;) {
+		next = force ? NULL : pt_variant_next(v);
+		err = open_load(v, pins, fd, fp_mode, next != NULL, &skel);
+		if (!err || !next)
+			break;
+		pt_warn("drop probe: the kernel refused variant %s; trying %s", v->name, next->name);
+		v = next;
+	}
+	if (err)
 		goto cleanup;
-	}
-	if (fd >= 0) {
-		err = bpf_map__reuse_fd(skel->maps.pt_dstats, fd);
-		close(fd);
-		if (err) {
-			pt_err("drop probe: cannot reuse pinned map %s: %s", spath, strerror(-err));
-			goto cleanup;
-		}
-	}
-	chosen = variant_prog(skel, v->prog_id);
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, prog == chosen);
-	err = drop_bpf__load(skel);
-	if (err) {
-		pt_err("drop probe: the kernel rejected program %s (variant %s): %s (run with -vv for the "
-		       "verifier log)", v->prog, v->name, strerror(-err));
-		goto cleanup;
-	}
 	if (fd < 0) {
 		err = bpf_map__pin(skel->maps.pt_dstats, spath);
 		if (err) {
@@ -112,7 +140,7 @@ int pt_drops_load(const struct pt_pins *pins, const char *force, __u8 fp_mode)
 		pt_err("drop probe: cannot reset %s: %s", rpath, strerror(-err));
 		goto cleanup;
 	}
-	link = bpf_program__attach(chosen);
+	link = bpf_program__attach(variant_prog(skel, v->prog_id));
 	if (!link) {
 		err = -errno;
 		pt_err("drop probe: cannot attach %s (variant %s): %s", v->prog, v->name, strerror(-err));
@@ -131,6 +159,8 @@ cleanup:
 		unlink(rpath);
 	if (rfd >= 0)
 		close(rfd);
+	if (fd >= 0)
+		close(fd);
 	bpf_link__destroy(link);	/* the pin keeps it attached */
 	drop_bpf__destroy(skel);
 	return err;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -284,6 +285,33 @@ char *pt_variant_names(enum pt_hook hook, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", variants[i].name);
 	}
 	return buf;
+}
+
+const struct pt_variant *pt_variant_next(const struct pt_variant *v)
+{
+	const struct pt_features *f = pt_features_get();
+	size_t i, n = sizeof(variants) / sizeof(variants[0]);
+
+	if (!v || v < variants || v >= variants + n)
+		return NULL;
+	for (i = (size_t)(v - variants) + 1; i < n; i++)
+		if (variants[i].hook == v->hook && (variants[i].needs & f->have) == variants[i].needs)
+			return &variants[i];
+	return NULL;
+}
+
+int pt_variant_fault_refused(const struct pt_variant *v)
+{
+	const char *list = getenv("PROVTAP_FAULT_REFUSE"), *p;
+	size_t n;
+
+	if (!list || !v)
+		return 0;
+	n = strlen(v->name);
+	for (p = list; *p; p += strcspn(p, ","), p += *p == ',')
+		if (!strncmp(p, v->name, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
 }
 
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)

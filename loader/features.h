@@ -63,6 +63,21 @@ struct pt_variant {
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force);
 
 /*
+ * The automatic pick's fallback: the variant of v's hook after v in
+ * preference order whose needs this kernel meets, or NULL when v is the last.
+ * For when the kernel refused v although its feature probe said yes (a
+ * verifier limit, a hook a distribution patched out).
+ */
+const struct pt_variant *pt_variant_next(const struct pt_variant *v);
+
+/*
+ * 1 when PROVTAP_FAULT_REFUSE (a ","-separated list of variant names, for
+ * tests of the fallbacks) names v: the loader then treats v as refused by the
+ * kernel without asking it. Else 0.
+ */
+int pt_variant_fault_refused(const struct pt_variant *v);
+
+/*
  * The variant whose BPF program is named prog (as the kernel keeps program
  * names: at most 15 characters), or NULL.
  */

@@ -342,7 +342,8 @@ static int remove_pins(void)
 /*
  * Open, prepare (program variant, send hook sv, ring size) and load the
  * family into *skel; on failure *skel is NULL and the reason logged (a
- * refusal as a warning when the caller will @retry without the hook).
+ * refusal as a warning when the caller will @retry with another send hook).
+ * PROVTAP_FAULT_REFUSE naming sv stands for the kernel's refusal (tests).
  */
 static int open_load(const struct pt_procs_opts *o, const struct pt_variant *sv, bool retry, struct proc_bpf **skel)
 {
@@ -365,12 +366,12 @@ static int open_load(const struct pt_procs_opts *o, const struct pt_variant *sv,
 										      : PT_PROC_RING_DEFAULT));
 	if (!err) {
 		(*skel)->rodata->pt_pring_size = bpf_map__max_entries((*skel)->maps.pt_pring);
-		err = proc_bpf__load(*skel);
+		err = pt_variant_fault_refused(sv) ? -EACCES : proc_bpf__load(*skel);
 	}
 	if (err) {
 		pt_log(retry ? PT_LOG_WARN : PT_LOG_ERROR, "proc probes: the kernel rejected them (variant %s, send hook "
-		       "%s): %s (run with -vv for the verifier log)", pt_proc_variant_name(pt_proc_variant(*skel)),
-		       sv->name, strerror(-err));
+		       "%s): %s%s", pt_proc_variant_name(pt_proc_variant(*skel)), sv->name, strerror(-err),
+		       pt_variant_fault_refused(sv) ? " (PROVTAP_FAULT_REFUSE)" : " (run with -vv for the verifier log)");
 		goto fail;
 	}
 	return 0;
@@ -386,8 +387,7 @@ int pt_procs_load(const struct pt_procs_opts *o)
 	struct pt_proc_seed_result seed = {};
 	struct proc_bpf *skel = NULL;
 	struct pt_proc_cfg cfg;
-	const struct pt_variant *sv = NULL;
-	bool retry;
+	const struct pt_variant *sv = NULL, *next;
 	char path[512], lp[768], msg[256] = "", scope[96];
 	int err, cgfd = -1, rfd = -1;
 	bool pinned = false;
@@ -405,14 +405,16 @@ int pt_procs_load(const struct pt_procs_opts *o)
 		err = -EOPNOTSUPP;
 		goto cleanup;
 	}
-	retry = !o->send_variant && sv->prog_id != PT_PROG_SEND_SYSCALL;
-	err = open_load(o, sv, retry, &skel);
-	if (err && retry) {
-		/* the feature probe said yes, the kernel said no: without the hook */
-		pt_warn("proc probes: the kernel refused send hook %s; using send-syscall (concurrent TCP sends "
-			"on one socket are marked uncertain)", sv->name);
-		sv = pt_variant_by_id(PT_PROG_SEND_SYSCALL);
-		err = open_load(o, sv, false, &skel);
+	/* the feature probe said yes, the kernel said no: the next send hook (automatic pick only) */
+	for (;;) {
+		next = o->send_variant ? NULL : pt_variant_next(sv);
+		err = open_load(o, sv, next != NULL, &skel);
+		if (!err || !next)
+			break;
+		pt_warn("proc probes: the kernel refused send hook %s; trying %s%s", sv->name, next->name,
+			next->prog_id == PT_PROG_SEND_SYSCALL ? " (concurrent TCP sends on one socket are marked "
+								"uncertain)" : "");
+		sv = next;
 	}
 	if (err)
 		goto cleanup;

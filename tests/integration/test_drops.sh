@@ -111,6 +111,20 @@ prog_gone() { ! bpftool prog show id "$raw_id" >/dev/null 2>&1; }
 check "unload --all removed the drop-raw program (id $raw_id)" wait_for 10 "program $raw_id freed" prog_gone
 check "unload --all removed the pin dir" not test -e "$PROVTAP_PIN_DIR"
 
+# a variant the feature probe allows but the kernel refuses (PROVTAP_FAULT_REFUSE stands in for
+# the refusal): the automatic pick falls to the next variant and says so; a forced one fails whole
+PROVTAP_FAULT_REFUSE=drop-btf probe_load --drops
+assert_eq "drop-btf refused: the next variant, drop-raw, is loaded" drop-raw \
+	"$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["drops"]["variant"])')"
+check "load warns that drop-btf was refused and names the next one" \
+	grep -q "warning: drop probe: the kernel refused variant drop-btf; trying drop-raw$" "$TMP/load.out"
+"$PROVTAP" probe unload --all >/dev/null 2>&1 || fail "probe unload --all (drop-btf refused) failed"
+PROVTAP_FAULT_REFUSE=drop-btf "$PROVTAP" probe load --drops --drop-variant drop-btf >"$TMP/forced.out" 2>&1
+assert_eq "--drop-variant drop-btf refused: exit 1, the kernel's refusal named" \
+	"1 1" "$? $(grep -c "error: drop probe: the kernel rejected program pt_drop_btf (variant drop-btf): Permission denied (PROVTAP_FAULT_REFUSE)" "$TMP/forced.out")"
+assert_eq "the refused forced load left no drop probe loaded, nothing pinned" "False False" \
+	"$(status_json | python3 -c 'import json,sys; print(bool(json.load(sys.stdin).get("drops",{}).get("loaded")))') $(test -e "$PROVTAP_PIN_DIR/links/drop" && echo True || echo False)"
+
 # --- drop records the ring could not take are stored as LOSS records, once ----------------------
 # A 1 MiB ring, the collector stopped (SIGSTOP) while 30000 datagrams to a port nobody listens on
 # are dropped at the server (and every 20th at r2): the drop probe's records overflow the ring.

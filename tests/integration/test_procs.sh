@@ -273,3 +273,18 @@ check "probe unload --procs succeeds" grep -q "proc probes: unloaded" "$TMP/unlo
 check "its pins are gone" not test -e "$PROVTAP_PIN_DIR/proc"
 assert_eq "no attachment of its programs is left" "" "$(link_progs | comm -12 "$TMP/progs.ours" -)"
 check "unload --procs again: not loaded, exit non-zero" not "$PROVTAP" probe unload --procs
+
+# The send hook the automatic pick chose ($SENDV) and every other but send-syscall refused by the
+# kernel (PROVTAP_FAULT_REFUSE stands in for the refusal): the loader tries the next send hook the
+# kernel has, down to send-syscall, and says so at each step.
+PROVTAP_FAULT_REFUSE=send-tp,send-fentry,send-kprobe probe_load --procs --pid-tree $$
+assert_eq "the send hooks refused: send-syscall is loaded" send-syscall \
+	"$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["procs"]["send_variant"])')"
+grep "refused send hook" "$TMP/load.out" >"$TMP/refused"
+if [ "$SENDV" != send-syscall ]; then	# (a kernel with no send hook has nothing to refuse)
+	check "load warns that $SENDV was refused first and names the next" \
+		grep -q "^provtap: warning: proc probes: the kernel refused send hook $SENDV; trying " <(head -1 "$TMP/refused")
+	check "... and ends at send-syscall, saying what that costs" grep -q \
+		"trying send-syscall (concurrent TCP sends on one socket are marked uncertain)$" <(tail -1 "$TMP/refused")
+fi
+"$PROVTAP" probe unload --procs >/dev/null 2>&1 || fail "probe unload --procs (send hooks refused) failed"
