@@ -620,6 +620,9 @@ static int launch_due(struct replay_run *r)
 			pt_err("replay: %s", msg);
 			if (xerr && !r->rp.res->exe_err)
 				r->rp.res->exe_err = -ENOEXEC;
+			/* it ended there, as a shell says of a command it cannot run (reap waits for no pid) */
+			l->exited = true;
+			l->status = W_EXITCODE(xerr ? 126 : 125, 0);
 			return pid;
 		}
 		l->pid = pid;

@@ -7,7 +7,8 @@
 #  2. One host's processes replayed alone from the merged recording: the client (host h2) with
 #     the server emulated, then the server (host h1) with the client played to it; both print
 #     what they printed while recorded and --verify passes. Replayed whole, both hosts' commands
-#     run side by side and talk to each other (nothing emulated).
+#     run side by side and talk to each other (nothing emulated). Replayed whole when the later
+#     host's command cannot be executed: the earlier one is ended, exit 126, nothing left.
 #  3. The same experiment recorded in one go from the launcher with --hosts-from h1,h2: the
 #     processes are placed on their hosts, and host h1's alone replays as recorded.
 #     Replayed whole once the host namespaces are gone: the launcher's `nsenter --net=/run/netns/h1`
@@ -127,6 +128,34 @@ assert_contains "both hosts together: nothing emulated" "^replay: 0 connection\(
 assert_eq "both hosts together: both outputs" "$(sort "$TMP/h1.out" "$TMP/h2.out" | tr '\n' '|')" \
 	"$(sort "$TMP/rall.out" | tr '\n' '|')"
 check_clean "after the replays"
+
+# ---- 2b. replayed whole, the later host's command cannot start: the earlier one is ended -------
+# The client (host h2) is a script; after the merge its #! interpreter is gone, so its launch,
+# due after the server's (its recorded start is later), fails at exec: replay ends the server it
+# had started, fails with 126 (the command cannot be executed) and leaves nothing.
+{ echo '#!/usr/bin/python3'; cat "$TMP/cli.py"; } >"$TMP/cli2"
+chmod +x "$TMP/cli2"
+"$RX" "$H1" "$PROVTAP" record -o "$TMP/s1.ptx" -- python3 "$TMP/srv.py" "$IP1" 7474 2 >/dev/null 2>"$TMP/s1.err" &
+R1=$!
+on_exit "kill $R1"
+wait_for 15 "server listening on h1" listening "$H1" 7474 || die "the server did not start on h1"
+"$RX" "$H2" "$PROVTAP" record -o "$TMP/s2.ptx" -- "$TMP/cli2" "$IP1" 7474 >/dev/null 2>"$TMP/s2.err"
+assert_eq "record of the client script on h2: exit 0" 0 "$?"
+wait "$R1"
+assert_eq "record of its server on h1: exit 0" 0 "$?"
+"$PROVTAP" merge -o "$TMP/s.ptx" "$TMP/s1.ptx" "$TMP/s2.ptx" >/dev/null 2>"$TMP/smerge.err" ||
+	fail "merge of the script run failed: $(cat "$TMP/smerge.err")"
+sed -i '1s|.*|#!/nonexistent/python3|' "$TMP/cli2"
+# (bounded: a replay that waited for the launch that never ran hung here)
+timeout -k 5 60 "$PROVTAP" replay "$TMP/s.ptx" >"$TMP/rs.out" 2>"$TMP/rs.err"
+rc=$?
+sed 's/^/        later launch fails| /' "$TMP/rs.err"
+assert_eq "the later launch cannot be executed: replay exits 126" 126 "$rc"
+assert_contains "... and says why" \
+	"replay: cannot execute $TMP/cli2: its interpreter /nonexistent/python3 \(#! line\) is not there" "$TMP/rs.err"
+check "... not as a signal it was sent" not grep -q "signal 15" "$TMP/rs.err"
+check "... the server it had started is ended" not pgrep -f "srv.py $IP1 7474"
+check_clean "after a replay whose later launch failed"
 
 # ---- 3. --hosts-from: the launcher recorded once ---------------------------------------------
 cat >"$TMP/launch.sh" <<EOF
