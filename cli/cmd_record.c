@@ -43,10 +43,11 @@ void usage_record(FILE *out)
 		"and per datagram cut (ten of each at most, then how many more: `show` lists all).\n"
 		"The environment and working directory recorded are CMD's (record's own); those\n"
 		"of its descendants are not recorded. ^C goes to CMD; a SIGTERM or SIGHUP sent\n"
-		"to record is passed on to CMD, and the recording is written when CMD ends.\n"
-		"\nexit status: CMD's (128+N if a signal N killed it); 2 a usage error (CMD not\n"
-		"run); 125 the recorder failed (CMD not run if -o cannot be written), 126 CMD\n"
-		"cannot be executed, 127 CMD not found.\n"
+		"to record is passed on to CMD, and the recording is written when CMD ends (one\n"
+		"that comes before CMD started stops record: CMD not run, nothing written).\n"
+		"\nexit status: CMD's (128+N if a signal N killed it, or stopped record before\n"
+		"CMD ran); 2 a usage error (CMD not run); 125 the recorder failed (CMD not run\n"
+		"if -o cannot be written), 126 CMD cannot be executed, 127 CMD not found.\n"
 		"\nexamples:\n"
 		"  provtap record -o run.ptx -- curl -s http://10.0.0.2:8000/data.bin -o data.bin\n"
 		"  provtap record -o job.ptx --content-max 1GiB -- ./experiment.sh 3\n"
@@ -133,6 +134,8 @@ int cmd_record(int argc, char **argv)
 		return PT_EXIT_NOTFOUND;
 	if (res.exe_err)
 		return PT_EXIT_NOEXEC;	/* found, not executable or its exec failed */
+	if (err && res.terminated)
+		return 128 + res.terminated;	/* stopped before CMD ran, as CMD would have been */
 	if (err) {
 		if (res.started)
 			fprintf(stderr, "provtap record: the command ran (%s %d) but no recording was written\n",

@@ -214,8 +214,14 @@ static void cleanup(struct recorder *r)
 	if (r->cg.path[0] && pt_cgroup_nprocs(&r->cg) > 0)
 		pt_cgroup_kill(&r->cg, KILL_TIMEOUT_MS);
 	stop_collector(r);
-	if (r->probes) {
-		pt_probe_unload(NULL, 0, true);
+	if (r->probes) {	/* quiet as on the way out, its messages shown only if it fails */
+		char quiet[PATH_MAX + 16];
+		int saved, err;
+
+		snprintf(quiet, sizeof(quiet), "%s/unload.log", r->tmp);
+		saved = r->tmp[0] ? quiet_begin(quiet) : -1;
+		err = pt_probe_unload(NULL, 0, true);
+		quiet_end(saved, quiet, err && err != -ENOENT);
 		r->probes = false;
 	}
 	rmdir(r->pin_dir);
@@ -310,11 +316,15 @@ static void on_term(int sig)
 		kill(term_child, sig);
 }
 
-/* A SIGTERM/SIGHUP came before the command started: say so. 0, or -EINTR. */
-static int terminated_early(void)
+/*
+ * A SIGTERM/SIGHUP came before the command started: say so. -EINTR then,
+ * whatever @err the step it interrupted returned (a probe load the signal cut
+ * short fails for that reason, not its own); else @err.
+ */
+static int terminated_early(int err)
 {
 	if (!term_sig)
-		return 0;
+		return err;
 	pt_err("record: terminated by signal %d before the command ran; nothing recorded", (int)term_sig);
 	return -EINTR;
 }
@@ -355,6 +365,7 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	term_sig = 0;
 	term_child = 0;
 	sigemptyset(&fwd.sa_mask);
+	fwd.sa_flags = SA_RESTART;	/* the steps go on to a point where they stop cleanly */
 	sigaction(SIGTERM, &fwd, &old_term);
 	sigaction(SIGHUP, &fwd, &old_hup);
 	snprintf(r.tmp, sizeof(r.tmp), "/tmp/provtap-record.XXXXXX");
@@ -381,19 +392,21 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 		pt_err("record: %s", msg);
 		goto cleanup;
 	}
+	err = terminated_early(0);
+	if (err)
+		goto cleanup;
 	po.cgroup = r.cg.path;
 	r.probes = true;	/* a failed load removes what it made; unloading again is harmless */
 	snprintf(quiet, sizeof(quiet), "%s/load.log", r.tmp);
 	saved = quiet_begin(quiet);
 	err = pt_probe_load(&lo);
-	quiet_end(saved, quiet, err);
-	if (err) {
+	quiet_end(saved, quiet, err && !term_sig);
+	if (err && !term_sig)
 		pt_err("record: cannot load the proc probes (messages above)");
+	err = terminated_early(err);
+	if (err)
 		goto cleanup;
-	}
-	err = start_collector(&r);
-	if (!err)
-		err = terminated_early();
+	err = terminated_early(start_collector(&r));
 	if (err)
 		goto cleanup;
 	sigaction(SIGINT, &ign, &old_int);
@@ -482,6 +495,8 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	pt_ptx_report(x, o->out, stderr);
 cleanup:
 	cleanup(&r);
+	if (!res->started && err == -EINTR)
+		res->terminated = term_sig;
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
 	pt_pmload_free(l);

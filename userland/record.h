@@ -40,6 +40,7 @@ struct pt_record_result {
 	int status;			/* its wait status when started */
 	bool written;			/* the recording was written */
 	bool incomplete;		/* it lacks data (truncated content, kernel losses): marked inside */
+	int terminated;			/* !started: the SIGTERM/SIGHUP that stopped record before it, or 0 */
 };
 
 /*

@@ -409,4 +409,27 @@ else
 	fail "the recorded command did not start: $(head -c 300 "$TMP/term.err")"
 	kill -9 $RPID
 fi
+
+# --- SIGTERM while record is still loading its probes (its private pin dir exists; loading and
+# starting its collector take most of a second, the poll 50 ms): record stops there, the command
+# is not run, nothing is written, exit 128+15, nothing left behind
+"$PROVTAP" record -o "$TMP/early.ptx" -- sh -c "echo ran >$TMP/early.ran" >"$TMP/early.out" 2>"$TMP/early.err" &
+RPID=$!
+on_exit "kill -9 $RPID"
+loading() { [ -e "/sys/fs/bpf/provtap-record-$RPID" ]; }
+if wait_for 20 "record to start loading its probes" loading; then
+	kill -TERM $RPID
+	wait $RPID
+	assert_eq "record sent SIGTERM while loading: exit 128+15" 143 $?
+	sed 's/^/        record| /' "$TMP/early.err"
+	check "... the command did not run" not test -e "$TMP/early.ran"
+	assert_eq "... it says so, and nothing else (no load error)" \
+		"provtap: error: record: terminated by signal 15 before the command ran; nothing recorded" \
+		"$(grep -v '^provtap: warning' "$TMP/early.err")"
+	check "... no recording written" not test -e "$TMP/early.ptx"
+	check_clean "after record was sent SIGTERM while loading"
+else
+	fail "record did not start loading: $(head -c 300 "$TMP/early.err")"
+	kill -9 $RPID
+fi
 cd /
