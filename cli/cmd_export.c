@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "common/tmpfile.h"
 #include "common/units.h"
 #include "query/filter.h"
 #include "query/pcapng.h"
@@ -335,15 +336,13 @@ int cmd_export(int argc, char **argv)
 	ret = PT_EXIT_FAIL;
 	catch_fatal();
 	block_fatal(&oldmask);
-	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp.XXXXXX", target);
-	fd = mkstemp(tmp_path);
+	fd = pt_tmp_beside(target, tmp_path, sizeof(tmp_path), err, sizeof(err));
 	tmp_live = fd >= 0;
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (fd < 0) {
-		fprintf(stderr, "provtap export: cannot create a file beside %s: %s\n", target, strerror(errno));
+		fprintf(stderr, "provtap export: %s\n", err);
 		goto cleanup;
 	}
-	fchmod(fd, 0644);	/* mkstemp makes 0600; a capture file is usually shared */
 	f = fdopen(fd, "w");
 	if (!f) {
 		fprintf(stderr, "provtap export: %s: %s\n", tmp_path, strerror(errno));

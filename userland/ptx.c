@@ -55,6 +55,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
+#include "common/tmpfile.h"
 #include "userland/ptx.h"
 
 #define SZ_PROC		56
@@ -798,44 +799,6 @@ cleanup:
 	return rc;
 }
 
-/*
- * Create path's temporary sibling "PATH.tmp.XXXXXX" (O_EXCL: never an existing
- * file or a symbolic link planted there) with the mode open(0644) would give.
- * The fd, tmp set; or -errno with err filled.
- */
-static int create_tmp(const char *path, char *tmp, size_t tmplen, char *err, size_t errlen)
-{
-	mode_t mask;
-	int fd;
-
-	if (!*path) {
-		snprintf(err, errlen, "an empty output path");
-		return -EINVAL;
-	}
-	if ((size_t)snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path) >= tmplen) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		int rc = -errno;
-
-		snprintf(err, errlen, "cannot create %s.tmp.XXXXXX: %s", path, strerror(-rc));
-		return rc;
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0644 & ~mask)) {
-		int rc = -errno;
-
-		snprintf(err, errlen, "cannot set the mode of %s: %s", tmp, strerror(-rc));
-		close(fd);
-		unlink(tmp);
-		return rc;
-	}
-	return fd;
-}
-
 int pt_ptx_writable(const char *path, char *err, size_t errlen)
 {
 	char tmp[4096];
@@ -846,7 +809,7 @@ int pt_ptx_writable(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not a regular file", path);
 		return -EINVAL;
 	}
-	fd = create_tmp(path, tmp, sizeof(tmp), err, errlen);
+	fd = pt_tmp_beside(path, tmp, sizeof(tmp), err, errlen);
 	if (fd < 0)
 		return fd;
 	close(fd);
@@ -865,7 +828,7 @@ int pt_ptx_write(const struct pt_ptx *x, const char *path, char *err, size_t err
 	if (rc)
 		return rc;
 	tmp[0] = 0;
-	fd = create_tmp(path, tmp, sizeof(tmp), err, errlen);
+	fd = pt_tmp_beside(path, tmp, sizeof(tmp), err, errlen);
 	if (fd < 0) {
 		rc = fd;
 		tmp[0] = 0;	/* nothing of ours to remove */
