@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -51,7 +52,7 @@ int cmd_merge(int argc, char **argv)
 	unsigned n = 0;
 	struct stat ost, ist;
 	bool distinct = true, have_out;
-	int c, rc = PT_EXIT_FAIL;
+	int c, e, rc = PT_EXIT_FAIL;
 
 	static char prog[] = "provtap merge";
 
@@ -117,22 +118,19 @@ int cmd_merge(int argc, char **argv)
 				strlen(distinct ? in[i]->host : labels[i] + 1) + 1);
 		lab[i] = labels[i];
 	}
-	{
-		/* said here with the files' names (pt_ptx_merge refuses it too, by input number) */
-		struct pt_merge_same s;
+	e = pt_ptx_merge((const struct pt_ptx *const *)in, lab, n, &x, &res, stderr, err, sizeof(err));
+	if (e == -EEXIST) {	/* said with the files' names, not the input numbers */
+		const struct pt_merge_same *s = &res.same;
 		char w1[256], w2[256], cm[64], hn[96];
 
-		if (pt_ptx_merge_same((const struct pt_ptx *const *)in, n, &s) > 0) {
-			fprintf(stderr, "provtap merge: %s and %s both hold process %u (%s) of host %s: the same run twice, "
-				"or one of them is already merged into the other; give each recording once\n",
-				pt_esc_word(w1, sizeof(w1), path_of[s.a], strlen(path_of[s.a])),
-				pt_esc_word(w2, sizeof(w2), path_of[s.b], strlen(path_of[s.b])), s.pid,
-				pt_esc_proc_name(cm, sizeof(cm), in[s.a], s.proc), pt_esc_text(hn, sizeof(hn), s.host));
-			goto cleanup;
-		}
+		fprintf(stderr, "provtap merge: %s and %s both hold process %u (%s) of host %s: the same run twice, "
+			"or one of them is already merged into the other; give each recording once\n",
+			pt_esc_word(w1, sizeof(w1), path_of[s->a], strlen(path_of[s->a])),
+			pt_esc_word(w2, sizeof(w2), path_of[s->b], strlen(path_of[s->b])), s->pid,
+			pt_esc_proc_name(cm, sizeof(cm), in[s->a], s->proc), pt_esc_text(hn, sizeof(hn), s->host));
+		goto cleanup;
 	}
-	if (pt_ptx_merge((const struct pt_ptx *const *)in, lab, n, &x, &res, stderr, err, sizeof(err)) ||
-	    pt_ptx_write(x, out, err, sizeof(err))) {
+	if (e || pt_ptx_write(x, out, err, sizeof(err))) {
 		fprintf(stderr, "provtap merge: %s\n", err);
 		goto cleanup;
 	}

@@ -352,16 +352,13 @@ static int copy_hosts(struct pt_ptx *x, const struct pt_ptx *a)
 /*
  * Inputs that look like another experiment's: joined to no other input by a
  * connection, or recorded at a time no other input covers. Counted in res,
- * one warning each on report.
+ * one warning each on report. x is the merge (its origin the earliest input's).
  */
 static void report_lone(const struct pt_ptx *x, const struct pt_ptx *const *in, const char *const *labels,
 			unsigned n, const __u32 *input_of_conn, struct pt_merge_result *res, FILE *report)
 {
-	__u64 origin = ~0ull;
+	__u64 origin = x->origin_real_ns;
 
-	for (unsigned i = 0; i < n; i++)
-		if (in[i]->origin_real_ns < origin)
-			origin = in[i]->origin_real_ns;
 	for (unsigned i = 0; i < n; i++) {
 		__u64 s = in[i]->origin_real_ns - origin, e = s + in[i]->duration_ns, gap = ~0ull;
 		bool joined = false;
@@ -409,17 +406,17 @@ int pt_ptx_merge(const struct pt_ptx *const *in, const char *const *labels, unsi
 		return -EINVAL;
 	}
 	{
-		struct pt_merge_same s;
+		struct pt_merge_same *s = &res->same;
 		char hn[96], cm[64];
 
-		rc = pt_ptx_merge_same(in, n, &s);
+		rc = pt_ptx_merge_same(in, n, s);
 		if (rc < 0)
 			goto oom;
 		if (rc > 0) {
 			snprintf(err, errlen, "inputs %u and %u both hold process %u (%s) of host %s: the same run twice, "
-				 "or one of them is already merged into the other", s.a + 1, s.b + 1, s.pid,
-				 pt_esc_proc_name(cm, sizeof(cm), in[s.a], s.proc), pt_esc_text(hn, sizeof(hn), s.host));
-			return -EINVAL;
+				 "or one of them is already merged into the other", s->a + 1, s->b + 1, s->pid,
+				 pt_esc_proc_name(cm, sizeof(cm), in[s->a], s->proc), pt_esc_text(hn, sizeof(hn), s->host));
+			return -EEXIST;
 		}
 	}
 	for (unsigned i = 0; i < n; i++)

@@ -24,14 +24,6 @@
 #include <stdio.h>
 #include "userland/ptx.h"
 
-/* What a merge did, for its report. */
-struct pt_merge_result {
-	unsigned joined;	/* connections joined across inputs */
-	unsigned disagree;	/* ... of which the two ends' byte counts differ */
-	unsigned apart;		/* inputs recorded at a time no other input covers (warned) */
-	unsigned lone;		/* inputs joined to no other by a connection (warned) */
-};
-
 /* The first process found in two inputs (pt_ptx_merge_same): inputs a < b (0-based). */
 struct pt_merge_same {
 	unsigned a, b;
@@ -48,12 +40,22 @@ struct pt_merge_same {
  */
 int pt_ptx_merge_same(const struct pt_ptx *const *in, unsigned n, struct pt_merge_same *same);
 
+/* What a merge did, for its report. */
+struct pt_merge_result {
+	unsigned joined;	/* connections joined across inputs */
+	unsigned disagree;	/* ... of which the two ends' byte counts differ */
+	unsigned apart;		/* inputs recorded at a time no other input covers (warned) */
+	unsigned lone;		/* inputs joined to no other by a connection (warned) */
+	struct pt_merge_same same;	/* the merge was refused with -EEXIST: the process two inputs hold */
+};
+
 /*
  * Merge n (>= 2) recordings. labels[i] names input i's host (when the input
  * has no hosts of its own); host names must come out distinct. Returns 0 and
  * *out (caller frees with pt_ptx_free), or -EINVAL (duplicate host names,
- * too few inputs, two inputs holding one process: pt_ptx_merge_same) /
- * -ENOMEM, with errlen bytes of explanation in err. The inputs are not
+ * too few inputs) / -EEXIST (two inputs hold one process: pt_ptx_merge_same,
+ * which in res->same, for the caller to name the inputs its own way) /
+ * -ENOMEM, with errlen bytes of explanation in err (inputs by number). The inputs are not
  * modified. Disagreements, and inputs that look like another experiment's
  * (res->apart, res->lone), are described on report (may be NULL), one line
  * each.

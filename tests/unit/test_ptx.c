@@ -1445,9 +1445,13 @@ START_TEST(merge_refuses_one_process_twice)
 	size_t nrep = 0;
 	FILE *f;
 
-	ck_assert_int_eq(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)), -EINVAL);
+	ck_assert_int_eq(pt_ptx_merge(in, labels, 2, &m, &res, NULL, errbuf, sizeof(errbuf)), -EEXIST);
 	ck_assert_str_eq(errbuf, "inputs 1 and 2 both hold process 101 (?) of host box: the same run twice, "
 			 "or one of them is already merged into the other");
+	ck_assert_uint_eq(res.same.a, 0);
+	ck_assert_uint_eq(res.same.b, 1);
+	ck_assert_uint_eq(res.same.pid, 101);
+	ck_assert_str_eq(res.same.host, "box");
 	ck_assert_ptr_null(m);
 	/* one pid, one host, 2 s later: pid reuse, another process; and another time altogether */
 	b->origin_real_ns += 2000000000ull;
