@@ -32,6 +32,12 @@
 #define NETNS_DIR	"/run/netns"
 #define MAX_NAMES	256
 
+/* Can s name an entry of /run/netns (one path component, not "." or "..")? */
+static bool name_ok(const char *s)
+{
+	return *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..") && strlen(s) <= NAME_MAX;
+}
+
 /* The name in "/run/netns/NAME" or "/var/run/netns/NAME", NULL if path is not one. */
 static const char *ns_name(const char *path)
 {
@@ -39,12 +45,9 @@ static const char *ns_name(const char *path)
 
 	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		size_t n = strlen(dirs[i]);
-		const char *s = path + n;
 
-		if (strncmp(path, dirs[i], n) || !*s || strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, "..") ||
-		    strlen(s) > NAME_MAX)
-			continue;
-		return s;
+		if (!strncmp(path, dirs[i], n) && name_ok(path + n))
+			return path + n;
 	}
 	return NULL;
 }
@@ -89,8 +92,7 @@ static int collect(const struct pt_ptx *x, char **names, unsigned *n)
 	int err = 0;
 
 	for (__u32 i = 0; !err && i < x->nhosts; i++)
-		if (x->hosts[i].netns_ino && x->hosts[i].name[0] && !strchr(x->hosts[i].name, '/') &&
-		    strcmp(x->hosts[i].name, ".") && strcmp(x->hosts[i].name, ".."))
+		if (x->hosts[i].netns_ino && name_ok(x->hosts[i].name))
 			err = add(x, names, n, x->hosts[i].name);
 	for (__u32 i = 0; !err && i < x->nfiles; i++) {
 		const char *s = x->files[i].path ? ns_name(x->files[i].path) : NULL;
