@@ -195,8 +195,12 @@ static int frame_size(struct pt_frame_iter *it)
  */
 static int past_end(struct pt_frame_iter *it, const char **why)
 {
-	if (it->resyncing || !pt_frame_resync(it))
+	__u64 found;
+
+	if (it->resyncing || !(found = pt_frame_resync(it)))
 		return PT_FRAME_END;
+	it->found_at = it->off;	/* the caller's resync, next, is this one */
+	it->found = found;
 	*why = "bad frame length (past the end of the file, and good frames follow)";
 	return PT_FRAME_BAD;
 }
@@ -261,6 +265,12 @@ __u64 pt_frame_resync(struct pt_frame_iter *it)
 	bool was = it->resyncing;
 	const char *why;
 
+	if (it->found && it->found_at == it->off) {
+		found = it->found;
+		it->found = 0;
+		return found;
+	}
+	it->found = 0;
 	it->resyncing = true;	/* a candidate past the end is not resynced again: it is not good */
 
 	while (pos + sizeof(struct pt_frame_hdr) <= it->end) {

@@ -165,6 +165,8 @@ struct pt_frame_iter {
 	__u64 trust_from;		/* 0 = verify all; else frames at >= this offset skip the CRC */
 	struct pt_frame_hdr fh;		/* current frame */
 	bool resyncing;			/* inside pt_frame_resync (pt_frame_read must not recurse) */
+	__u64 found_at, found;		/* pt_frame_read's own resync from found_at found this good
+					 * frame: the caller's pt_frame_resync from there takes it */
 	void *buf;			/* current payload */
 	size_t cap;
 };
@@ -182,7 +184,11 @@ enum pt_frame_res {
  * good frame follows it: not a torn tail). Returns negative errno on I/O errors.
  */
 int pt_frame_read(struct pt_frame_iter *it, const char **why);
-/* Offset of the next valid frame after it->off, or 0 when there is none. */
+/*
+ * Offset of the next valid frame after it->off, or 0 when there is none. (A
+ * scan pt_frame_read made for the PT_FRAME_BAD it just returned is not made
+ * twice.)
+ */
 __u64 pt_frame_resync(struct pt_frame_iter *it);
 /* Check records inside a payload: each hdr len >= 4 and inside. 0 or -EBADMSG. */
 int pt_recs_check(const void *recs, size_t len, __u32 n_recs);
