@@ -117,10 +117,12 @@ static struct proc_bpf *skel_open_load(char *err, size_t errlen, __u32 ring_size
 	}
 	e = pt_proc_prepare(s, NULL, err, errlen);
 	if (!e) {
-		send_v = pt_variant_pick(PT_HOOK_SEND, getenv("PROVTAP_SEND_VARIANT"));
+		const char *force = getenv("PROVTAP_SEND_VARIANT");
+
+		/* set but empty: automatic, as PROVTAP_PROC_VARIANT (loader/proc_attach.c) */
+		send_v = pt_variant_pick(PT_HOOK_SEND, force && *force ? force : NULL);
 		if (!send_v) {
-			snprintf(err, errlen, "no send hook variant (PROVTAP_SEND_VARIANT=%s)",
-				 getenv("PROVTAP_SEND_VARIANT") ?: "");
+			snprintf(err, errlen, "no send hook variant (PROVTAP_SEND_VARIANT=%s)", force ?: "");
 			e = -EINVAL;
 		}
 	}
@@ -1003,6 +1005,88 @@ static const struct pt_sys *tcp_pair(int *cli, int *acc)
 	drain();
 	return sys_one(PT_CALL_ACCEPT);
 }
+
+/*
+ * Every kind of TCP send, one after the other on one connection: writev (3
+ * iovecs), send, sendto, sendmsg (2 iovecs), sendfile from a file. Each is
+ * placed in the stream exactly (its snd_seq is where the one before it ended),
+ * with its content; under a send hook each of the first four is seen whole by
+ * it (PT_DAF_SEQ_LOCKED), as write() is in tcp4_stream.
+ */
+START_TEST(tcp_send_calls)
+{
+	char a[] = "alpha-", b[] = "bravo-", c[] = "charlie", path[256], got[128];
+	struct iovec wv[3] = { { a, 6 }, { b, 6 }, { c, 7 } }, mv[2] = { { "tan", 3 }, { "gent", 4 } };
+	struct msghdr mh = { .msg_iov = mv, .msg_iovlen = 2 };
+	struct pt_proc_cfg cfg = { .scope = PT_SCOPE_PIDTREE, .content_max = 4096 };
+	const struct pt_sys *acp;
+	const struct pt_data *d;
+	const char *exp = "alpha-bravo-charlie" "hello" "to-peer" "tangent";
+	char file[50];
+	__u32 seq;
+	int cli, acc, fd, i;
+
+	for (i = 0; i < (int)sizeof(file); i++)
+		file[i] = (char)('a' + i % 26);
+	cfg.root_pid = getpid();
+	env_up(&cfg);
+	tmp_path(path, sizeof(path), "sendfile");
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, file, sizeof(file)), (int)sizeof(file));
+	acp = tcp_pair(&cli, &acc);
+	seq = acp->info.rcv_seq;	/* the client's first byte */
+	drain();
+	ck_assert_int_eq(writev(cli, wv, 3), 19);
+	ck_assert_int_eq(send(cli, "hello", 5, 0), 5);
+	ck_assert_int_eq(sendto(cli, "to-peer", 7, 0, NULL, 0), 7);
+	ck_assert_int_eq(sendmsg(cli, &mh, 0), 7);
+	ck_assert_int_eq(sendfile(cli, fd, &(off_t){ 0 }, sizeof(file)), (int)sizeof(file));
+	ck_assert_int_eq(recv(acc, got, 38 + sizeof(file), MSG_WAITALL), 38 + (int)sizeof(file));
+	ck_assert_mem_eq(got, exp, 38);
+	ck_assert_mem_eq(got + 38, file, sizeof(file));
+	drain();
+
+	d = data_one(PT_CALL_WRITEV, cli);
+	ck_assert_uint_eq(d->size, 19);
+	ck_assert_uint_eq(d->info.snd_seq, seq);
+	ck_assert_uint_eq(d->flags, send_flag);
+	expect_content(d, exp, 19);
+	d = &data_nth(PT_CALL_SENDTO, cli, getpid(), 0)->d;	/* send(): the sendto syscall */
+	ck_assert_uint_eq(d->size, 5);
+	ck_assert_uint_eq(d->info.snd_seq, seq + 19);
+	ck_assert_uint_eq(d->flags, send_flag);
+	expect_content(d, "hello", 5);
+	d = &data_nth(PT_CALL_SENDTO, cli, getpid(), 1)->d;
+	ck_assert_uint_eq(d->size, 7);
+	ck_assert_uint_eq(d->info.snd_seq, seq + 24);
+	ck_assert_uint_eq(d->flags, send_flag);
+	expect_content(d, "to-peer", 7);
+	d = data_one(PT_CALL_SENDMSG, cli);
+	ck_assert_uint_eq(d->size, 7);
+	ck_assert_uint_eq(d->info.snd_seq, seq + 31);
+	ck_assert_uint_eq(d->flags, send_flag);
+	expect_content(d, "tangent", 7);
+	d = data_one(PT_CALL_SENDFILE, cli);
+	ck_assert_int_eq(d->fd2, fd);
+	ck_assert_uint_eq(d->size, sizeof(file));
+	ck_assert_uint_eq(d->info.snd_seq, seq + 38);
+	/* to TCP through tcp_sendmsg_locked from 6.5 on (MSG_SPLICE_PAGES): send-tp (6.12+) sees it
+	 * whole; before, do_tcp_sendpages, which no send hook sees */
+	if (send_v->prog_id == PT_PROG_SEND_TP)
+		ck_assert_uint_eq(d->flags, PT_DAF_NOCONTENT | PT_DAF_SEQ_LOCKED);
+	else
+		ck_assert_uint_eq(d->flags & ~(__u16)PT_DAF_SEQ_LOCKED, PT_DAF_NOCONTENT);
+	ck_assert_uint_eq(d->captured, 0);
+
+	close(cli);
+	close(acc);
+	close(fd);
+	unlink(path);
+	check_counters();
+	env_down();
+}
+END_TEST
 
 /* Wait (bounded) until fd's peer has shut down its side: its FIN is queued. */
 static void wait_fin(int fd)
@@ -2508,6 +2592,7 @@ static void add_variant(Suite *s, const char *v)
 	tcase_add_test(tc, tcp_recv_fin);
 	tcase_add_test(tc, tcp_send_threads);
 	tcase_add_test(tc, tcp_send_threads_blocking);
+	tcase_add_test(tc, tcp_send_calls);
 	tcase_add_test(tc, udp_peers_and_msgs);
 	tcase_add_test(tc, mmsg_vectors);
 	tcase_add_test(tc, content_chunks_and_trunc);
