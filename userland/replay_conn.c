@@ -31,6 +31,7 @@ struct script {
 	bool out_diverged;	/* first mismatch reported */
 	bool unfaithful;	/* served bytes the recording lacks */
 	bool eof;		/* the process closed its side */
+	bool stalled;		/* the process took none of what was sent to it for --grace (serve) */
 	const char *us;		/* the re-run end: "client" (outbound) or "server" (inbound) */
 	const char *them;	/* the emulated end: "peer" or "client" */
 	char name[200];
@@ -93,6 +94,20 @@ static int wait_readable(struct script *s, int timeout_ms)
 {
 	for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 100) {
 		struct pollfd p = { .fd = s->rc->fd, .events = POLLIN };
+
+		if (s->rc->rp->stop)
+			return -1;
+		if (poll(&p, 1, 100) > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Wait for the process's end to take more bytes: 1 writable, 0 it took none for timeout_ms, -1 told to stop. */
+static int wait_writable(struct script *s, __u64 timeout_ms)
+{
+	for (__u64 waited = 0; waited < timeout_ms; waited += 100) {
+		struct pollfd p = { .fd = s->rc->fd, .events = POLLOUT };
 
 		if (s->rc->rp->stop)
 			return -1;
@@ -183,7 +198,11 @@ static int expect(struct script *s, __u64 target)
 	return 1;
 }
 
-/* Send the recorded other end's bytes up to end. 1 done, 0 the process's end is gone. */
+/*
+ * Send the recorded other end's bytes up to end. 1 done, 0 the process's end
+ * is gone or took nothing for --grace (s->stalled: a re-run that stopped
+ * reading must not hold the replay for ever), -1 told to stop.
+ */
 static int serve(struct script *s, __u64 end)
 {
 	const struct pt_ptx_stream *in = &s->c->dir[PT_PTX_D_IN];
@@ -211,9 +230,17 @@ static int serve(struct script *s, __u64 end)
 		k = pt_ptx_stream_bytes(in, s->in_off, (size_t)(run_end - s->in_off), &p);
 		if (!k)
 			return 0;
-		n = send(s->rc->fd, p, k, MSG_NOSIGNAL);
+		n = send(s->rc->fd, p, k, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int w = wait_writable(s, s->rc->rp->grace_ns / 1000000u);
+
+			if (w > 0)
+				continue;
+			s->stalled = !w;
+			return w;
+		}
 		if (n <= 0)
 			return 0;
 		s->in_off += (__u64)n;
@@ -318,9 +345,17 @@ void pt_rconn_run(struct pt_rconn *rc)
 			break;
 		if (r == 0 && e->dir == PT_PTX_D_IN) {
 			pt_replay_count(rp, &rp->res->divergences);
-			pt_replay_say(rp, "DIVERGENCE %s, %s to %s: the %s closed the connection after %llu of the "
-				      "%llu bytes the recorded %s sent", s.name, s.them, s.us, s.us,
-				      (unsigned long long)s.in_off, (unsigned long long)s.c->dir[PT_PTX_D_IN].len, s.them);
+			if (s.stalled)
+				pt_replay_say(rp, "DIVERGENCE %s, %s to %s: the %s took nothing more for %llu s (--grace) "
+					      "after %llu of the %llu bytes the recorded %s sent", s.name, s.them, s.us,
+					      s.us, (unsigned long long)(rp->grace_ns / 1000000000u),
+					      (unsigned long long)s.in_off, (unsigned long long)s.c->dir[PT_PTX_D_IN].len,
+					      s.them);
+			else
+				pt_replay_say(rp, "DIVERGENCE %s, %s to %s: the %s closed the connection after %llu of "
+					      "the %llu bytes the recorded %s sent", s.name, s.them, s.us, s.us,
+					      (unsigned long long)s.in_off, (unsigned long long)s.c->dir[PT_PTX_D_IN].len,
+					      s.them);
 			break;
 		}
 		prev_ts = e->ts;

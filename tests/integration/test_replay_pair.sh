@@ -11,7 +11,8 @@
 #     server to client, at the byte offset where the greeting differs, and --verify fails.
 #     A server that never listens where it was recorded (--grace 1): each played client gives up
 #     1 s after its turn (missing), the server, which ended by itself in the recording, is killed
-#     once it has run on past its recorded delay plus the grace; nothing hangs.
+#     once it has run on past its recorded delay plus the grace; nothing hangs. A server that
+#     stops reading a played client's 16 MiB upload: the stall is reported after the grace.
 #  5. A server that runs until it is killed (SIGTERM) after its clients: replay plays the
 #     clients, then sends it the recorded signal; output and status as recorded.
 #  6. A replay sent SIGTERM kills the re-run, leaves nothing and exits 128+15.
@@ -137,6 +138,54 @@ check "... and it took seconds, not forever ($el_ms ms < 20000)" test "$el_ms" -
 assert_eq "--grace 0: usage error" 2 "$?"
 assert_contains "... says what it takes" "--grace takes whole seconds from 1 to 86400, not '0'" "$TMP/g0.out"
 check_clean "after the replay that gave up"
+
+# a server that stops reading: the played client's upload (16 MiB, more than the socket buffers
+# hold) stalls; after --grace it is reported and given up, and nothing hangs
+cat >"$TMP/upsrv.py" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+c, _ = s.accept()
+if len(sys.argv) > 3:  # the changed server: it never reads
+    import time
+    time.sleep(600)
+n = 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    n += len(b)
+c.sendall(b"got %d\n" % n)
+c.close()
+EOF
+on_srv "$PROVTAP" record -o "$TMP/up.ptx" -- python3 "$TMP/upsrv.py" "$SRV_IP" 7171 >/dev/null 2>"$TMP/up.rec.err" &
+UP_REC=$!
+on_exit "kill $UP_REC"
+wait_for 15 "recorded upload server listening" listening 7171 || die "the upload server did not start"
+python3 -c '
+import socket, sys
+c = socket.create_connection((sys.argv[1], 7171))
+c.sendall(b"u" * (16 << 20))
+c.shutdown(socket.SHUT_WR)
+print(c.makefile("rb").readline().decode().strip())' "$SRV_IP" >"$TMP/up.cli.out"
+wait "$UP_REC"
+assert_eq "record of the upload server: exit 0, it got the 16 MiB" "0 got 16777216" "$? $(cat "$TMP/up.cli.out")"
+t0=$(date +%s%N)
+timeout -k 5 60 "$PROVTAP" replay "$TMP/up.ptx" --verify --grace 1 -- python3 "$TMP/upsrv.py" "$SRV_IP" 7171 lazy \
+	>/dev/null 2>"$TMP/up.rep.err"
+rc=$?
+el_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+sed 's/^/        server stops reading| /' "$TMP/up.rep.err"
+assert_eq "a server that stops reading: --verify fails (not a hang: timeout's 124)" 1 "$rc"
+assert_contains "... the stalled upload is reported after the grace" \
+	"DIVERGENCE connection 0 .*client to server: the server took nothing more for 1 s \(--grace\) after [0-9]+ of the 16777216 bytes the recorded client sent" \
+	"$TMP/up.rep.err"
+assert_contains "... and the server, which ended by itself when recorded, is killed" \
+	"still ran [0-9.]+ s after its last played client had ended .*: killed" "$TMP/up.rep.err"
+check "... in seconds ($el_ms ms < 30000)" test "$el_ms" -lt 30000
+check_clean "after the replay whose server stopped reading"
 
 # ---- 5. a server stopped by a signal -----------------------------------------------------------
 on_srv "$PROVTAP" record -o "$TMP/forever.ptx" -- python3 "$TMP/srv.py" "$SRV_IP" 7171 0 hello "$TMP/forever.pid" \
