@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <mntent.h>
 #include <poll.h>
 #include <signal.h>
@@ -186,19 +187,30 @@ int pt_cgroup_kill(const struct pt_cgroup *cg, int timeout_ms)
 	}
 }
 
+/* nftw: remove a child cgroup (a directory below the top, deepest first); files are the kernel's. */
+static int rm_child(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	if (type == FTW_DP && f->level > 0 && rmdir(path) && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
 int pt_cgroup_remove(struct pt_cgroup *cg)
 {
-	int rc = 0;
-
 	if (!cg)
 		return 0;
 	if (cg->fd >= 0)
 		close(cg->fd);
 	cg->fd = -1;
-	if (cg->path[0] && rmdir(cg->path) && errno != ENOENT)
-		rc = -errno;
+	if (!cg->path[0])
+		return 0;
+	/* cgroups the command made inside ours (emptied by pt_cgroup_kill) go first */
+	if ((nftw(cg->path, rm_child, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT) ||
+	    (rmdir(cg->path) && errno != ENOENT))
+		return -errno;
 	cg->path[0] = 0;
-	return rc;
+	return 0;
 }
 
 /* Why exe (which exists) failed to exec with ENOENT: its #! interpreter, into buf; else strerror. */

@@ -55,7 +55,11 @@ int pt_cgroup_nprocs(const struct pt_cgroup *cg);
  */
 int pt_cgroup_kill(const struct pt_cgroup *cg, int timeout_ms);
 
-/* Close and remove the cgroup (it must be empty). NULL-safe, idempotent; 0 or -errno. */
+/*
+ * Close and remove the cgroup and the cgroups made inside it (they must be
+ * empty). NULL-safe, idempotent; 0, or -errno with cg->path kept for the
+ * message.
+ */
 int pt_cgroup_remove(struct pt_cgroup *cg);
 
 #endif /* PROVTAP_CGROUP_H */

@@ -538,19 +538,25 @@ static int start_players(struct replay_run *r)
 }
 
 /*
- * A launch recorded until a signal stopped it (a server someone killed) gets
- * that signal once every client played to it has been played: after the recorded
- * delay with timing original, STOP_GRACE_MS with fast. A launch that ended by
- * itself in the recording and still runs twice its recorded delay plus the
- * grace after that is killed (a server whose clients never reached it waits
- * for them forever). *all_done_ns: when the players were first seen all done
- * (0 not yet).
+ * When the re-run's launches stop, as the recording says they did. First the
+ * clients played to them (if any) run to their end, at *all_done_ns.
+ *  - A launch that ended by itself in the recording and still runs twice its
+ *    recorded delay plus the grace after that is killed (a server whose
+ *    clients never reached it waits for them forever; a client of a re-run
+ *    server that diverged waits for an answer). With no played clients the
+ *    delay counts from the replay's start.
+ *  - A launch recorded until a signal stopped it (a server someone killed)
+ *    gets that signal once the played clients are done, every other launch
+ *    has started and those that ended by themselves have ended: after the
+ *    recorded delay from the last of those with timing original,
+ *    STOP_GRACE_MS with fast. (In a merged replay its clients may be re-run
+ *    launches, not played ones; alone, it is stopped as recorded.)
  */
-static void stop_as_recorded(struct replay_run *r, __u64 *all_done_ns)
+static void stop_as_recorded(struct replay_run *r, __u64 *all_done_ns, __u64 *quiet_ns)
 {
 	const struct pt_ptx *x = r->rp.o->x;
-	__u64 last = 0, wait_ns;
-	bool any = false, open = false;
+	__u64 last = r->rp.origin_ts, quiet_last, now, wait_ns, rec_delay;
+	bool any = false, open = false, running = false;
 
 	pthread_mutex_lock(&r->rp.lock);
 	for (unsigned i = 0; i < r->nconns; i++) {
@@ -562,36 +568,53 @@ static void stop_as_recorded(struct replay_run *r, __u64 *all_done_ns)
 			last = x->conns[r->conns[i]->conn].last_ts;
 	}
 	pthread_mutex_unlock(&r->rp.lock);
-	if (!any || open)
+	if (open)
 		return;
+	now = pt_replay_now();
 	if (!*all_done_ns)
-		*all_done_ns = pt_replay_now();
+		*all_done_ns = now;
+	quiet_last = last;
 	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
 		struct pt_launch *l = &r->plan.launch[k];
 
-		__u64 rec_delay = l->rec_end != PT_PTX_OPEN && l->rec_end > last ? l->rec_end - last : 0;
-
-		if (l->exited || l->pid <= 0 || l->stop_sent || !l->has_status)
-			continue;
-		if (!WIFSIGNALED(l->rec_status)) {
-			/* it ended by itself in the recording: give up on it only when far past that */
-			wait_ns = 2 * rec_delay + r->rp.grace_ns;
-			if (pt_replay_now() < *all_done_ns + wait_ns)
-				continue;
-			pt_replay_say(&r->rp, "%s still ran %.1f s after its last played client had ended (it ended "
-				      "%.1f s after it in the recording; --grace %llu s): killed", l->label,
-				      wait_ns / 1e9, rec_delay / 1e9, (unsigned long long)(r->rp.grace_ns / 1000000000u));
-			kill(l->pid, SIGKILL);
-			l->stop_sent = true;
+		if (!l->started) {
+			running = true;		/* its turn is still to come */
 			continue;
 		}
-		wait_ns = STOP_GRACE_MS * 1000000ull;
-		if (r->rp.o->timing == PT_REPLAY_ORIGINAL)
-			wait_ns = rec_delay;
-		if (pt_replay_now() < *all_done_ns + wait_ns)
+		if (l->exited || l->pid <= 0 || !l->has_status || WIFSIGNALED(l->rec_status))
 			continue;
-		pt_replay_say(&r->rp, "note: %s was stopped by signal %d in the recording, after its clients; sent now",
-			      l->label, WTERMSIG(l->rec_status));
+		if (l->rec_end != PT_PTX_OPEN && l->rec_end > quiet_last)
+			quiet_last = l->rec_end;
+		running = true;
+		if (l->stop_sent || (!any && l->rec_end == PT_PTX_OPEN))
+			continue;	/* killed, not reaped yet; or no recorded end to measure from */
+		/* it ended by itself in the recording: give up on it only when far past that */
+		rec_delay = l->rec_end != PT_PTX_OPEN && l->rec_end > last ? l->rec_end - last : 0;
+		wait_ns = 2 * rec_delay + r->rp.grace_ns;
+		if (now < *all_done_ns + wait_ns)
+			continue;
+		pt_replay_say(&r->rp, "%s still ran %.1f s after %s (it ended %.1f s after it in the recording; "
+			      "--grace %llu s): killed", l->label, wait_ns / 1e9,
+			      any ? "its last played client had ended" : "the replay started", rec_delay / 1e9,
+			      (unsigned long long)(r->rp.grace_ns / 1000000000u));
+		kill(l->pid, SIGKILL);
+		l->stop_sent = true;
+	}
+	if (running)
+		return;
+	if (!*quiet_ns)
+		*quiet_ns = now;
+	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
+		struct pt_launch *l = &r->plan.launch[k];
+
+		if (l->exited || l->pid <= 0 || l->stop_sent || !l->has_status || !WIFSIGNALED(l->rec_status))
+			continue;
+		rec_delay = l->rec_end != PT_PTX_OPEN && l->rec_end > quiet_last ? l->rec_end - quiet_last : 0;
+		wait_ns = r->rp.o->timing == PT_REPLAY_ORIGINAL ? rec_delay : STOP_GRACE_MS * 1000000ull;
+		if (now < *quiet_ns + wait_ns)
+			continue;
+		pt_replay_say(&r->rp, "note: %s was stopped by signal %d in the recording%s; sent now", l->label,
+			      WTERMSIG(l->rec_status), any ? ", after its clients" : "");
 		kill(l->pid, WTERMSIG(l->rec_status));
 		l->stop_sent = true;
 	}
@@ -676,7 +699,7 @@ static void serve_until_exit(struct replay_run *r)
 {
 	struct pollfd pf[MAX_PEERS + 64];
 	bool exited = false;
-	__u64 linger_end = 0, players_done = 0;
+	__u64 linger_end = 0, players_done = 0, quiet = 0;
 
 	for (;;) {
 		unsigned n = 0, open = 0;
@@ -703,7 +726,7 @@ static void serve_until_exit(struct replay_run *r)
 			pt_cgroup_kill(&r->cg, 5000);
 		}
 		if (!exited) {
-			stop_as_recorded(r, &players_done);
+			stop_as_recorded(r, &players_done, &quiet);
 			if (reap(r)) {
 				exited = true;
 				r->rp.res->duration_ns = pt_replay_now() - r->rp.t0;
@@ -817,7 +840,7 @@ static void report_limits(struct replay_run *r)
 		pt_replay_say(&r->rp, "note: %u connection(s) were recorded with both ends as one (an older recording): "
 			      "their other end is not emulated", joined);
 	if (x->flags & PT_PTX_F_LOST)
-		pt_replay_say(&r->rp, "warning: the recording is incomplete (the kernel dropped records): the re-run may "
+		pt_replay_say(&r->rp, "warning: the recording is incomplete (records were lost while it was made): the re-run may "
 			      "diverge where the recording lacks data");
 }
 
@@ -825,8 +848,11 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 {
 	const struct pt_ptx *x = o->x;
 	struct replay_run *r;
+	/* a SIGTERM/SIGHUP is ours from the moment there is a cgroup to clean up: kill the re-run, clean up */
+	struct sigaction term = { .sa_handler = on_term }, ot, oh, dfl = { .sa_handler = SIG_DFL }, oc;
+	bool term_set = false;
 	char name[64], msg[512];
-	int err = 0;
+	int err = 0, e;
 
 	memset(res, 0, sizeof(*res));
 	if (geteuid() != 0) {
@@ -836,6 +862,8 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
+	/* the re-run's exit statuses are waited for: an inherited SIGCHLD ignore would reap them unseen */
+	sigaction(SIGCHLD, &dfl, &oc);
 	r->rp.o = o;
 	r->rp.res = res;
 	r->rp.plan = &r->plan;
@@ -894,6 +922,11 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 		pt_err("replay: %s", msg);
 		goto cleanup;
 	}
+	terminated = 0;
+	sigemptyset(&term.sa_mask);
+	sigaction(SIGTERM, &term, &ot);
+	sigaction(SIGHUP, &term, &oh);
+	term_set = true;
 	err = pt_rudp_start(&r->rp, &r->udp);
 	if (err)
 		goto cleanup;
@@ -908,19 +941,14 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	if (err)
 		goto cleanup;
 	{
-		/* ^C is the command's (it ends, then so do we); a SIGTERM is ours: kill it and clean up */
-		struct sigaction ign = { .sa_handler = SIG_IGN }, term = { .sa_handler = on_term }, oi, oq, ot, oh;
+		/* ^C is the command's (it ends, then so do we) */
+		struct sigaction ign = { .sa_handler = SIG_IGN }, oi, oq;
 
-		terminated = 0;
 		sigaction(SIGINT, &ign, &oi);
 		sigaction(SIGQUIT, &ign, &oq);
-		sigaction(SIGTERM, &term, &ot);
-		sigaction(SIGHUP, &term, &oh);
 		serve_until_exit(r);
 		sigaction(SIGINT, &oi, NULL);
 		sigaction(SIGQUIT, &oq, NULL);
-		sigaction(SIGTERM, &ot, NULL);
-		sigaction(SIGHUP, &oh, NULL);
 	}
 	res->terminated = terminated;
 	end_conns(r);
@@ -928,7 +956,7 @@ int pt_replay(const struct pt_replay_opts *o, struct pt_replay_result *res)
 	r->udp = NULL;
 	report_missing(r);
 	report_status(r);
-	err = r->launch_err;
+	err = terminated ? 0 : r->launch_err;	/* stopped: that is what replay says, not a launch's failure */
 cleanup:
 	for (unsigned k = 0; k < r->plan.nlaunch; k++) {
 		struct pt_launch *l = &r->plan.launch[k];
@@ -945,7 +973,13 @@ cleanup:
 	pt_rudp_stop(r->udp);
 	if (r->cg.path[0] && pt_cgroup_nprocs(&r->cg) > 0)
 		pt_cgroup_kill(&r->cg, 5000);
-	pt_cgroup_remove(&r->cg);
+	e = pt_cgroup_remove(&r->cg);
+	if (e)
+		pt_warn("replay: cannot remove cgroup %s: %s", r->cg.path, strerror(-e));
+	if (term_set) {
+		sigaction(SIGTERM, &ot, NULL);
+		sigaction(SIGHUP, &oh, NULL);
+	}
 	pt_replay_netns_done(r->made_netns_dir);
 	for (unsigned i = 0; i < r->npeers; i++)
 		if (r->peers[i].fd >= 0)
@@ -964,5 +998,6 @@ cleanup:
 	free(r->served);
 	free(r->rp.conn_played);
 	free(r);
+	sigaction(SIGCHLD, &oc, NULL);
 	return err;
 }

@@ -8,7 +8,9 @@
 #     the server emulated, then the server (host h1) with the client played to it; both print
 #     what they printed while recorded and --verify passes. Replayed whole, both hosts' commands
 #     run side by side and talk to each other (nothing emulated). Replayed whole when the later
-#     host's command cannot be executed: the earlier one is ended, exit 126, nothing left.
+#     host's command cannot be executed: the earlier one is ended, exit 126, nothing left. Replayed
+#     whole when the server host was stopped by SIGTERM when recorded: it gets it once its client
+#     host has ended.
 #  3. The same experiment recorded in one go from the launcher with --hosts-from h1,h2: the
 #     processes are placed on their hosts, and host h1's alone replays as recorded.
 #     Replayed whole once the host namespaces are gone: the launcher's `nsenter --net=/run/netns/h1`
@@ -156,6 +158,28 @@ assert_contains "... and says why" \
 check "... not as a signal it was sent" not grep -q "signal 15" "$TMP/rs.err"
 check "... the server it had started is ended" not pgrep -f "srv.py $IP1 7474"
 check_clean "after a replay whose later launch failed"
+
+# ---- 2c. replayed whole, a host's server that was stopped by a signal when recorded ------------
+# Its clients are the other host's re-run command, not played ones: once that has ended, the
+# server gets its recorded SIGTERM (it used to wait for clients that never come, for ever).
+"$RX" "$H1" "$PROVTAP" record -o "$TMP/t1.ptx" -- python3 "$TMP/srv.py" "$IP1" 7676 100 >/dev/null 2>"$TMP/t1.err" &
+R1=$!
+on_exit "kill $R1"
+wait_for 15 "server listening on h1" listening "$H1" 7676 || die "the server did not start on h1"
+"$RX" "$H2" "$PROVTAP" record -o "$TMP/t2.ptx" -- python3 "$TMP/cli.py" "$IP1" 7676 >/dev/null 2>"$TMP/t2.err"
+assert_eq "record of the client on h2: exit 0" 0 "$?"
+kill -TERM "$R1"
+wait "$R1"
+assert_eq "record of the server on h1, stopped by SIGTERM: 128+15" 143 "$?"
+"$PROVTAP" merge -o "$TMP/t.ptx" "$TMP/t1.ptx" "$TMP/t2.ptx" >/dev/null 2>"$TMP/tmerge.err" ||
+	fail "merge of the SIGTERM run failed: $(cat "$TMP/tmerge.err")"
+timeout -k 5 60 "$PROVTAP" replay "$TMP/t.ptx" --verify >/dev/null 2>"$TMP/rt.err"
+rc=$?
+sed 's/^/        server stopped by a signal| /' "$TMP/rt.err"
+assert_eq "both hosts re-run, the server stopped as recorded: --verify passes" 0 "$rc"
+assert_contains "... it got its recorded signal once the client host had ended" \
+	"note: host t1's command \(python3\) was stopped by signal 15 in the recording; sent now" "$TMP/rt.err"
+check_clean "after the replay of a server stopped by a signal"
 
 # ---- 3. --hosts-from: the launcher recorded once ---------------------------------------------
 cat >"$TMP/launch.sh" <<EOF
