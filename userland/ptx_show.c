@@ -228,6 +228,10 @@ void pt_ptx_report(const struct pt_ptx *x, const char *name, FILE *out)
 			"chunk %llu; ring buffer full): processes, calls or content may be missing anywhere; every "
 			"connection is marked\n", (unsigned long long)lost, (unsigned long long)x->lost[0],
 			(unsigned long long)x->lost[1], (unsigned long long)x->lost[2], (unsigned long long)x->lost[3]);
+	else if (x->flags & PT_PTX_F_LOST)
+		fprintf(out, "provtap: warning: records the collector did not store are missing (it failed before "
+			"the end; how many is not known): processes, calls or content may be missing anywhere; every "
+			"connection is marked\n");
 	if (x->corrupt || x->malformed)
 		fprintf(out, "provtap: warning: %llu corrupt store region(s) and %llu malformed record(s) were "
 			"skipped while building the recording\n", (unsigned long long)x->corrupt,
@@ -262,6 +266,8 @@ void pt_ptx_show(const struct pt_ptx *x, const char *name, FILE *out)
 		fprintf(out, "losses     %llu record(s) dropped by the kernel (proc %llu, sys %llu, data %llu, chunk %llu): "
 			"INCOMPLETE\n", (unsigned long long)lost, (unsigned long long)x->lost[0],
 			(unsigned long long)x->lost[1], (unsigned long long)x->lost[2], (unsigned long long)x->lost[3]);
+	else if (x->flags & PT_PTX_F_LOST)
+		fprintf(out, "losses     records the collector did not store (how many is not known): INCOMPLETE\n");
 	else
 		fprintf(out, "losses     none\n");
 	if (x->flags & PT_PTX_F_TRUNC)

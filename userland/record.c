@@ -41,6 +41,7 @@ struct recorder {
 	bool probes;			/* loaded under pin_dir */
 	struct pt_cgroup cg;
 	pid_t collector;
+	int collector_st;		/* its wait status once reaped (collector_gone), else -1 */
 	pid_t child;
 };
 
@@ -163,8 +164,22 @@ static int start_collector(struct recorder *r)
 	return 0;
 }
 
+/* Has the collector ended (it is reaped here, its wait status kept in r->collector_st)? */
+static bool collector_gone(struct recorder *r)
+{
+	int st;
+
+	if (r->collector_st >= 0)
+		return true;
+	if (r->collector > 0 && waitpid(r->collector, &st, WNOHANG) == r->collector) {
+		r->collector_st = st;
+		return true;
+	}
+	return false;
+}
+
 /* Wait until the collector has consumed the whole proc ring (bounded). */
-static void drain(void)
+static bool drain(struct recorder *r)
 {
 	char path[512];
 	int fd = bpf_obj_get(pt_pin_path(path, sizeof(path), PT_PROC_RING_PIN));
@@ -172,40 +187,57 @@ static void drain(void)
 
 	if (fd < 0) {
 		pt_warn("record: cannot open the ring %s to see it drained: %s", path, strerror(errno));
-		return;
+		return false;
 	}
 	for (int waited = 0; waited < DRAIN_TIMEOUT_MS; waited += 5) {
 		left = pt_ring_backlog(fd);
-		if (left == 0)
+		if (left == 0 || collector_gone(r))
 			break;
 		poll(NULL, 0, 5);
 	}
 	close(fd);
-	if (left != 0)
+	if (left != 0 && r->collector_st >= 0)
+		pt_warn("record: the collector is gone with %lld bytes left in the ring: the recording lacks them",
+			left);
+	else if (left != 0)
 		pt_warn("record: the collector did not drain the ring within %d s (%lld bytes left): the "
 			"recording lacks them", DRAIN_TIMEOUT_MS / 1000, left);
+	return left == 0;
 }
 
-/* Stop the collector: SIGTERM makes it drain, store its losses and exit. */
-static void stop_collector(struct recorder *r)
+/*
+ * Stop the collector: SIGTERM makes it drain, store its losses and exit.
+ * false when it did not end well (it died, or failed): what it had not
+ * stored is missing, in an amount nobody counted.
+ */
+static bool stop_collector(struct recorder *r)
 {
 	int st = 0;
 	pid_t w;
 
 	if (r->collector <= 0)
-		return;
-	kill(r->collector, SIGTERM);
-	while ((w = waitpid(r->collector, &st, 0)) < 0 && errno == EINTR)
-		;
+		return true;
+	if (collector_gone(r)) {
+		w = r->collector;
+		st = r->collector_st;
+	} else {
+		kill(r->collector, SIGTERM);
+		while ((w = waitpid(r->collector, &st, 0)) < 0 && errno == EINTR)
+			;
+	}
 	if (w < 0)
 		pt_warn("record: cannot wait for the collector %d: %s", r->collector, strerror(errno));
 	else if (!WIFEXITED(st) || WEXITSTATUS(st))
-		pt_warn("record: the collector ended with status %d (its log: %s/collect.log)", st, r->tmp);
+		pt_warn("record: the collector %s %d: what it had not stored is missing", WIFSIGNALED(st) ?
+			"was killed by signal" : "ended with status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	r->collector = 0;
+	return w >= 0 && WIFEXITED(st) && !WEXITSTATUS(st);
 }
 
 static void cleanup(struct recorder *r)
 {
+	int err;
+
 	if (r->child > 0) {
 		kill(r->child, SIGKILL);
 		waitpid(r->child, NULL, 0);
@@ -216,7 +248,7 @@ static void cleanup(struct recorder *r)
 	stop_collector(r);
 	if (r->probes) {	/* quiet as on the way out, its messages shown only if it fails */
 		char quiet[PATH_MAX + 16];
-		int saved, err;
+		int saved;
 
 		snprintf(quiet, sizeof(quiet), "%s/unload.log", r->tmp);
 		saved = r->tmp[0] ? quiet_begin(quiet) : -1;
@@ -225,8 +257,9 @@ static void cleanup(struct recorder *r)
 		r->probes = false;
 	}
 	rmdir(r->pin_dir);
-	if (r->cg.path[0] && pt_cgroup_remove(&r->cg))
-		pt_warn("record: cannot remove cgroup %s: %s", r->cg.path, strerror(errno));
+	err = pt_cgroup_remove(&r->cg);
+	if (err)
+		pt_warn("record: cannot remove cgroup %s: %s", r->cg.path, strerror(-err));
 	if (r->tmp[0])
 		nftw(r->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -331,7 +364,7 @@ static int terminated_early(int err)
 
 int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 {
-	struct recorder r = { .cg = { .fd = -1 } };
+	struct recorder r = { .cg = { .fd = -1 }, .collector_st = -1 };
 	/* the .ptx keeps the network's bytes only: no content of files, pipes and unix sockets, and of a TCP
 	 * connection only what --content-max keeps (the probes stop capturing past it: the ring,
 	 * the temporary store and the model stay within it however much the command moves) */
@@ -343,11 +376,12 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	struct pt_pmload *l = NULL;
 	struct pt_ptx *x = NULL;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit, old_term, old_hup;
-	struct sigaction fwd = { .sa_handler = on_term };
+	struct sigaction fwd = { .sa_handler = on_term }, dfl = { .sa_handler = SIG_DFL }, old_chld;
 	char exe[PATH_MAX], store[PATH_MAX + 16], quiet[PATH_MAX + 16], name[64], msg[512] = "";
 	__u64 t0, t1, real0;
 	char **cmd_env = NULL, *old_pin = NULL;
 	int err, st = 0, saved, xerr;
+	bool unstored;
 
 	memset(res, 0, sizeof(*res));
 	err = pt_find_exe(o->argv[0], exe, sizeof(exe));
@@ -364,10 +398,16 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	}
 	term_sig = 0;
 	term_child = 0;
+	/* the command's exit status is waited for: an inherited SIGCHLD ignore would reap it unseen */
+	sigaction(SIGCHLD, &dfl, &old_chld);
 	sigemptyset(&fwd.sa_mask);
 	fwd.sa_flags = SA_RESTART;	/* the steps go on to a point where they stop cleanly */
 	sigaction(SIGTERM, &fwd, &old_term);
 	sigaction(SIGHUP, &fwd, &old_hup);
+	/* until the command runs, ^C stops record as SIGTERM does (cleaning up); then it is the
+	 * command's, and ignored here until all is written and cleaned up */
+	sigaction(SIGINT, &fwd, &old_int);
+	sigaction(SIGQUIT, &fwd, &old_quit);
 	snprintf(r.tmp, sizeof(r.tmp), "/tmp/provtap-record.XXXXXX");
 	if (!mkdtemp(r.tmp)) {
 		err = -errno;
@@ -409,8 +449,8 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	err = terminated_early(start_collector(&r));
 	if (err)
 		goto cleanup;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGQUIT, &ign, NULL);
 	real0 = pt_now_ns(CLOCK_REALTIME);
 	t0 = pt_now_ns(CLOCK_BOOTTIME);
 	err = pt_cgroup_spawn(&r.cg, exe, o->argv, cmd_env, NULL, &xerr, msg, sizeof(msg));
@@ -432,8 +472,6 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 		res->status = st;
 	}
 	t1 = pt_now_ns(CLOCK_BOOTTIME);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
 	if (err)
 		goto cleanup;
 	int left = pt_cgroup_nprocs(&r.cg);
@@ -444,10 +482,10 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 		if (pt_cgroup_kill(&r.cg, KILL_TIMEOUT_MS))
 			pt_warn("record: cgroup %s did not empty within %d s", r.cg.path, KILL_TIMEOUT_MS / 1000);
 	}
-	drain();
+	unstored = !drain(&r);
 	if (pt_procs_state(&ps))
 		memset(&ps, 0, sizeof(ps));
-	stop_collector(&r);
+	unstored = !stop_collector(&r) || unstored;
 	saved = quiet_begin(quiet);
 	err = pt_probe_unload(NULL, 0, true);
 	quiet_end(saved, quiet, err);
@@ -480,6 +518,11 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	x->exit_status = st;
 	err = pt_ptx_build(l, &(struct pt_ptx_build_opts){ .origin_boot_ns = t0, .content_max = o->content_max },
 			   x, msg, sizeof(msg));
+	if (!err && unstored) {	/* records nobody counted are missing: all of it is marked */
+		x->flags |= PT_PTX_F_LOST;
+		for (__u32 i = 0; i < x->nconns; i++)
+			x->conns[i].flags |= PT_PTX_C_LOST;
+	}
 	if (!err && o->hosts && pt_hosts_from_apply(o->hosts, l->m, x) < 0) {
 		err = -ENOMEM;
 		snprintf(msg, sizeof(msg), "out of memory placing the processes on hosts");
@@ -499,6 +542,9 @@ cleanup:
 		res->terminated = term_sig;
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
 	pt_pmload_free(l);
 	pt_ptx_free(x);
 	strv_free(cmd_env);

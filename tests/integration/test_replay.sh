@@ -405,31 +405,75 @@ if wait_for 20 "the recorded sleep to run in record's cgroup" in_cgroup; then
 	assert_contains "... and says what it recorded" "^provtap: recorded 1 process\(es\)" "$TMP/term.err"
 	check "... into the .ptx" "$PROVTAP" show "$TMP/term.ptx"
 	check_clean "after record was sent SIGTERM"
+	# replayed: nothing else in it to wait for, so the sleep gets the signal that ended it when
+	# recorded at once (--timing fast), not after its 60 s (bounded: it used to run them out)
+	timeout -k 5 30 "$PROVTAP" replay "$TMP/term.ptx" --verify >/dev/null 2>"$TMP/termr.err"
+	rc=$?
+	sed 's/^/        replay of the SIGTERM recording| /' "$TMP/termr.err"
+	assert_eq "... replayed: stopped as recorded, --verify passes" 0 "$rc"
+	assert_contains "... says so" "note: the command was stopped by signal 15 in the recording; sent now$" "$TMP/termr.err"
+	check_clean "after the replay of the SIGTERM recording"
 else
 	fail "the recorded command did not start: $(head -c 300 "$TMP/term.err")"
 	kill -9 $RPID
 fi
 
-# --- SIGTERM while record is still loading its probes (its private pin dir exists; loading and
-# starting its collector take most of a second, the poll 50 ms): record stops there, the command
-# is not run, nothing is written, exit 128+15, nothing left behind
-"$PROVTAP" record -o "$TMP/early.ptx" -- sh -c "echo ran >$TMP/early.ran" >"$TMP/early.out" 2>"$TMP/early.err" &
+# --- the collector dies while the command runs: the recording is written, marked incomplete
+# (how much is missing is not known), and says so; nothing is left behind
+mkfifo "$TMP/dead.go"
+"$PROVTAP" record -o "$TMP/dead.ptx" -- sh -c "cat $TMP/dead.go; echo after" >"$TMP/dead.out" 2>"$TMP/dead.err" &
 RPID=$!
 on_exit "kill -9 $RPID"
-loading() { [ -e "/sys/fs/bpf/provtap-record-$RPID" ]; }
-if wait_for 20 "record to start loading its probes" loading; then
-	kill -TERM $RPID
+in_cgroup_sh() {	# the command's sh runs in record's cgroup
+	local p
+	for p in $(pgrep -x sh); do grep -qs "::/provtap-record-$RPID\$" "/proc/$p/cgroup" && return 0; done
+	return 1
+}
+if wait_for 20 "the recorded sh to run" in_cgroup_sh; then
+	# the collector: record's child that leads its own process group
+	COL=$(ps -o pid=,pgid= --ppid $RPID | awk '$1 == $2 { print $1 }')
+	check "record's collector found (pid ${COL:-none})" test -n "$COL"
+	[ -n "$COL" ] && kill -9 "$COL"
+	echo go >"$TMP/dead.go"
 	wait $RPID
-	assert_eq "record sent SIGTERM while loading: exit 128+15" 143 $?
-	sed 's/^/        record| /' "$TMP/early.err"
-	check "... the command did not run" not test -e "$TMP/early.ran"
-	assert_eq "... it says so, and nothing else (no load error)" \
-		"provtap: error: record: terminated by signal 15 before the command ran; nothing recorded" \
-		"$(grep -v '^provtap: warning' "$TMP/early.err")"
-	check "... no recording written" not test -e "$TMP/early.ptx"
-	check_clean "after record was sent SIGTERM while loading"
+	assert_eq "collector killed: record still exits with the command's status" 0 $?
+	sed 's/^/        collector killed| /' "$TMP/dead.err"
+	assert_contains "... says the collector died" "warning: record: the collector was killed by signal 9: what it had not stored is missing" "$TMP/dead.err"
+	assert_contains "... and that the recording lacks what it did not store" \
+		"warning: records the collector did not store are missing" "$TMP/dead.err"
+	"$PROVTAP" show "$TMP/dead.ptx" >"$TMP/dead.show" 2>&1
+	assert_contains "show: the recording is marked incomplete" \
+		"^losses +records the collector did not store \(how many is not known\): INCOMPLETE" "$TMP/dead.show"
+	check_clean "after the collector died"
 else
-	fail "record did not start loading: $(head -c 300 "$TMP/early.err")"
+	fail "the recorded command did not start: $(head -c 300 "$TMP/dead.err")"
 	kill -9 $RPID
 fi
+
+# --- SIGTERM (or ^C) while record is still loading its probes (its private pin dir exists;
+# loading and starting its collector take most of a second, the poll 50 ms): record stops there,
+# the command is not run, nothing is written, exit 128+N, nothing left behind
+for sig in TERM INT; do
+	num=$(kill -l "$sig")
+	rm -f "$TMP/early.ran"
+	"$PROVTAP" record -o "$TMP/early.ptx" -- sh -c "echo ran >$TMP/early.ran" >"$TMP/early.out" 2>"$TMP/early.err" &
+	RPID=$!
+	on_exit "kill -9 $RPID"
+	loading() { [ -e "/sys/fs/bpf/provtap-record-$RPID" ]; }
+	if wait_for 20 "record to start loading its probes" loading; then
+		kill -"$sig" $RPID
+		wait $RPID
+		assert_eq "record sent SIG$sig while loading: exit 128+$num" $((128 + num)) $?
+		sed 's/^/        record| /' "$TMP/early.err"
+		check "... the command did not run" not test -e "$TMP/early.ran"
+		assert_eq "... it says so, and nothing else (no load error)" \
+			"provtap: error: record: terminated by signal $num before the command ran; nothing recorded" \
+			"$(grep -v '^provtap: warning' "$TMP/early.err")"
+		check "... no recording written" not test -e "$TMP/early.ptx"
+		check_clean "after record was sent SIG$sig while loading"
+	else
+		fail "record did not start loading: $(head -c 300 "$TMP/early.err")"
+		kill -9 $RPID
+	fi
+done
 cd /
