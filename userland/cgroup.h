@@ -50,8 +50,9 @@ int pt_cgroup_spawn(const struct pt_cgroup *cg, const char *exe, char *const *ar
 int pt_cgroup_nprocs(const struct pt_cgroup *cg);
 
 /*
- * Kill every process in the cgroup (cgroup.kill, SIGKILL) and wait up to
- * timeout_ms for it to be empty. 0, -ETIMEDOUT, or -errno.
+ * Kill every process in the cgroup (cgroup.kill, SIGKILL; before 5.14, which
+ * has none, every process listed, each round) and wait up to timeout_ms for
+ * it to be empty. 0, -ETIMEDOUT, or -errno.
  */
 int pt_cgroup_kill(const struct pt_cgroup *cg, int timeout_ms);
 

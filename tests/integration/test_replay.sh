@@ -418,6 +418,25 @@ else
 	kill -9 $RPID
 fi
 
+# --- what the command leaves running when it exits is killed, also in a cgroup it made inside
+# record's (then removed too); and so without cgroup.kill (before 5.14: process by process,
+# PROVTAP_FAULT_NO_CGROUP_KILL standing in for such a kernel)
+CG2=$(findmnt -n -t cgroup2 -o TARGET | head -1)
+none_alive() { local p; for p in $(cat "$1"); do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
+for fault in "" 1; do
+	env ${fault:+PROVTAP_FAULT_NO_CGROUP_KILL=1} "$PROVTAP" record -o "$TMP/left.ptx" -- sh -c '
+		cg=$1$(sed -n "s/^0:://p" /proc/self/cgroup)
+		mkdir "$cg/sub" || exit 1
+		sleep 300 & echo $! >"$cg/sub/cgroup.procs"; echo $!
+		sleep 300 & echo $!' sh "$CG2" >"$TMP/left.out" 2>"$TMP/left.err"
+	assert_eq "record of a command that leaves 2 sleeps (one in its own cgroup)${fault:+, no cgroup.kill}: exit 0" 0 $?
+	assert_contains "... says they still ran and were killed" \
+		"warning: record: [0-9]+ process\(es\) of the command still ran after it exited; killed" "$TMP/left.err"
+	check "... both sleeps were started ($(tr '\n' ' ' <"$TMP/left.out"))" test "$(grep -c . "$TMP/left.out")" = 2
+	check "... and are gone" wait_for 5 "the sleeps to be gone" none_alive "$TMP/left.out"
+	check_clean "after the leftovers were killed${fault:+ (no cgroup.kill)}"
+done
+
 # --- the collector dies while the command runs: the recording is written, marked incomplete
 # (how much is missing is not known), and says so; nothing is left behind
 mkfifo "$TMP/dead.go"
