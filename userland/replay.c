@@ -441,8 +441,12 @@ static int follow_positions(struct replay_run *r)
 	return 0;
 }
 
-/* Keep rc (its thread started) in the list; false (rc not kept) on ENOMEM. */
-static bool keep(struct replay_run *r, struct pt_rconn *rc)
+/*
+ * Room in the list for one more connection, made before its thread starts (a
+ * started thread that could not be kept would have to be joined at once, and
+ * a serve thread ends only when its client closes). false on ENOMEM.
+ */
+static bool room(struct replay_run *r)
 {
 	if (r->nconns == r->cap) {
 		unsigned nc = r->cap ? r->cap * 2 : 16;
@@ -453,8 +457,13 @@ static bool keep(struct replay_run *r, struct pt_rconn *rc)
 		r->conns = n;
 		r->cap = nc;
 	}
-	r->conns[r->nconns++] = rc;
 	return true;
+}
+
+/* Keep rc (its thread started) in the list, which room() made space in. */
+static void keep(struct replay_run *r, struct pt_rconn *rc)
+{
+	r->conns[r->nconns++] = rc;
 }
 
 static void on_accept(struct replay_run *r, struct peer *p)
@@ -482,7 +491,7 @@ static void on_accept(struct replay_run *r, struct peer *p)
 			close(fd);
 			continue;
 		}
-		rc = calloc(1, sizeof(*rc));
+		rc = room(r) ? calloc(1, sizeof(*rc)) : NULL;
 		if (!rc) {
 			pt_err("replay: out of memory; connection to %s closed", ep);
 			close(fd);
@@ -496,10 +505,7 @@ static void on_accept(struct replay_run *r, struct peer *p)
 			free(rc);
 			continue;
 		}
-		if (!keep(r, rc)) {	/* cannot be joined later: wait for it now */
-			pthread_join(rc->thread, NULL);
-			free(rc);
-		}
+		keep(r, rc);
 		r->served[conn] = true;
 		while (p->next < p->n && r->served[p->conns[p->next]])
 			p->next++;
@@ -517,7 +523,7 @@ static int start_players(struct replay_run *r)
 
 		if (r->plan.emu[i] != PT_EMU_CLIENT)
 			continue;
-		rc = calloc(1, sizeof(*rc));
+		rc = room(r) ? calloc(1, sizeof(*rc)) : NULL;
 		if (!rc)
 			return -ENOMEM;
 		*rc = (struct pt_rconn){ .rp = &r->rp, .fd = -1, .conn = i, .inbound = true };
@@ -526,12 +532,7 @@ static int start_players(struct replay_run *r)
 			free(rc);
 			return -EAGAIN;
 		}
-		if (!keep(r, rc)) {
-			r->rp.stop = 1;
-			pthread_join(rc->thread, NULL);
-			free(rc);
-			return -ENOMEM;
-		}
+		keep(r, rc);
 		r->served[i] = true;
 	}
 	return 0;

@@ -18,6 +18,8 @@
  * its turn and its recorded start: then the connection is reported missing.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +73,41 @@ static bool wait_turn(struct pt_rconn *rc)
 	return go && !rp->stop;
 }
 
+/*
+ * connect() that gives up when told to stop: non-blocking, polled in 100 ms
+ * steps (a full listen queue retries the SYN for minutes). 0, or -1 with errno
+ * (EINTR when told to stop). The socket is blocking again after.
+ */
+static int connect_or_stop(struct pt_replay *rp, int fd, const struct sockaddr *to, socklen_t tl)
+{
+	int fl = fcntl(fd, F_GETFL), err = 0;
+	socklen_t el = sizeof(err);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
+		return -1;
+	if (connect(fd, to, tl)) {
+		if (errno != EINPROGRESS)
+			return -1;
+		for (;;) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+			if (rp->stop) {
+				errno = EINTR;
+				return -1;
+			}
+			if (poll(&p, 1, 100) > 0)
+				break;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el))
+			return -1;
+		if (err) {
+			errno = err;
+			return -1;
+		}
+	}
+	return fcntl(fd, F_SETFL, fl);
+}
+
 /* A socket connected from the recorded client address to the server: fd, or -1 with *why set. */
 static int connect_as_client(struct pt_rconn *rc, int *why)
 {
@@ -98,8 +135,7 @@ static int connect_as_client(struct pt_rconn *rc, int *why)
 			pt_replay_sockaddr(c->family, c->raddr, 0, &from, &fl);
 			(void)!bind(fd, (struct sockaddr *)&from, fl);
 		}
-		/* published while it connects: end_conns' shutdown aborts a connect that hangs (a full
-		 * listen queue retries the SYN for minutes) */
+		/* published while it connects (end_conns shuts it down); the connect itself gives up on stop */
 		pthread_mutex_lock(&rp->lock);
 		if (rp->stop) {		/* end_conns has been here (stop is set before it locks) */
 			close(fd);
@@ -108,7 +144,7 @@ static int connect_as_client(struct pt_rconn *rc, int *why)
 		}
 		rc->fd = fd;
 		pthread_mutex_unlock(&rp->lock);
-		if (!connect(fd, (struct sockaddr *)&to, tl))
+		if (!connect_or_stop(rp, fd, (struct sockaddr *)&to, tl))
 			return fd;
 		*why = errno;
 		pthread_mutex_lock(&rp->lock);
