@@ -281,7 +281,7 @@ static int add_end(const struct pt_pmload *l, const struct pt_ptx_build_opts *o,
 		c->flags |= PT_PTX_C_TRUNC;
 		x->flags |= PT_PTX_F_TRUNC;
 	}
-	if (l->lost_total)
+	if (l->lost_total || o->lost_uncounted)
 		c->flags |= PT_PTX_C_LOST;
 	return 0;
 }
@@ -405,7 +405,7 @@ int pt_ptx_build(const struct pt_pmload *l, const struct pt_ptx_build_opts *o, s
 		x->lost[k] = l->lost[k];
 	x->corrupt = l->corrupt;
 	x->malformed = l->malformed;
-	if (l->lost_total)
+	if (l->lost_total || o->lost_uncounted)
 		x->flags |= PT_PTX_F_LOST;
 	if (l->corrupt || l->malformed)
 		x->flags |= PT_PTX_F_PARTIAL;

@@ -8,6 +8,7 @@
 #ifndef PROVTAP_PTX_BUILD_H
 #define PROVTAP_PTX_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "query/pmload.h"
@@ -16,6 +17,8 @@
 struct pt_ptx_build_opts {
 	__u64 origin_boot_ns;	/* time 0 of the recording (boottime) */
 	__u64 content_max;	/* content kept per stream direction; 0 = no limit */
+	bool lost_uncounted;	/* records were lost that no counter has (the collector died):
+				 * marked as the kernel's losses are */
 };
 
 /*

@@ -234,6 +234,21 @@ static bool stop_collector(struct recorder *r)
 	return w >= 0 && WIFEXITED(st) && !WEXITSTATUS(st);
 }
 
+/* Unload the probes if loaded, quietly: their messages are shown only if it fails. */
+static void unload_probes(struct recorder *r)
+{
+	char quiet[PATH_MAX + 16];
+	int saved, err;
+
+	if (!r->probes)
+		return;
+	snprintf(quiet, sizeof(quiet), "%s/unload.log", r->tmp);
+	saved = r->tmp[0] ? quiet_begin(quiet) : -1;
+	err = pt_probe_unload(NULL, 0, true);
+	quiet_end(saved, quiet, err && err != -ENOENT);	/* (a failed load removed them itself) */
+	r->probes = false;
+}
+
 static void cleanup(struct recorder *r)
 {
 	int err;
@@ -246,16 +261,7 @@ static void cleanup(struct recorder *r)
 	if (r->cg.path[0] && pt_cgroup_nprocs(&r->cg) > 0)
 		pt_cgroup_kill(&r->cg, KILL_TIMEOUT_MS);
 	stop_collector(r);
-	if (r->probes) {	/* quiet as on the way out, its messages shown only if it fails */
-		char quiet[PATH_MAX + 16];
-		int saved;
-
-		snprintf(quiet, sizeof(quiet), "%s/unload.log", r->tmp);
-		saved = r->tmp[0] ? quiet_begin(quiet) : -1;
-		err = pt_probe_unload(NULL, 0, true);
-		quiet_end(saved, quiet, err && err != -ENOENT);
-		r->probes = false;
-	}
+	unload_probes(r);
 	rmdir(r->pin_dir);
 	err = pt_cgroup_remove(&r->cg);
 	if (err)
@@ -486,10 +492,7 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	if (pt_procs_state(&ps))
 		memset(&ps, 0, sizeof(ps));
 	unstored = !stop_collector(&r) || unstored;
-	saved = quiet_begin(quiet);
-	err = pt_probe_unload(NULL, 0, true);
-	quiet_end(saved, quiet, err);
-	r.probes = false;
+	unload_probes(&r);
 
 	snprintf(store, sizeof(store), "%s/store", r.tmp);
 	err = pt_pmload(store, &l, msg, sizeof(msg));
@@ -516,13 +519,9 @@ int pt_record(const struct pt_record_opts *o, struct pt_record_result *res)
 	x->origin_real_ns = real0;
 	x->duration_ns = t1 - t0;
 	x->exit_status = st;
-	err = pt_ptx_build(l, &(struct pt_ptx_build_opts){ .origin_boot_ns = t0, .content_max = o->content_max },
+	err = pt_ptx_build(l, &(struct pt_ptx_build_opts){ .origin_boot_ns = t0, .content_max = o->content_max,
+							  .lost_uncounted = unstored },
 			   x, msg, sizeof(msg));
-	if (!err && unstored) {	/* records nobody counted are missing: all of it is marked */
-		x->flags |= PT_PTX_F_LOST;
-		for (__u32 i = 0; i < x->nconns; i++)
-			x->conns[i].flags |= PT_PTX_C_LOST;
-	}
 	if (!err && o->hosts && pt_hosts_from_apply(o->hosts, l->m, x) < 0) {
 		err = -ENOMEM;
 		snprintf(msg, sizeof(msg), "out of memory placing the processes on hosts");
