@@ -89,25 +89,15 @@ static char *excerpt(const __u8 *p, size_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* Wait for the process's end to be readable: 1 readable, 0 silent for timeout_ms, -1 told to stop. */
-static int wait_readable(struct script *s, int timeout_ms)
+/*
+ * Wait until the process's end is ready for @events (POLLIN: it sent more;
+ * POLLOUT: it takes more): 1 ready, 0 not within @timeout_ms (< 0: no limit),
+ * -1 told to stop.
+ */
+static int wait_ready(struct script *s, short events, long long timeout_ms)
 {
-	for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 100) {
-		struct pollfd p = { .fd = s->rc->fd, .events = POLLIN };
-
-		if (s->rc->rp->stop)
-			return -1;
-		if (poll(&p, 1, 100) > 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Wait for the process's end to take more bytes: 1 writable, 0 it took none for timeout_ms, -1 told to stop. */
-static int wait_writable(struct script *s, __u64 timeout_ms)
-{
-	for (__u64 waited = 0; waited < timeout_ms; waited += 100) {
-		struct pollfd p = { .fd = s->rc->fd, .events = POLLOUT };
+	for (long long waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 100) {
+		struct pollfd p = { .fd = s->rc->fd, .events = events };
 
 		if (s->rc->rp->stop)
 			return -1;
@@ -166,7 +156,7 @@ static int expect(struct script *s, __u64 target)
 
 	while (s->out_off < target) {
 		size_t want = target - s->out_off < sizeof(buf) ? (size_t)(target - s->out_off) : sizeof(buf);
-		int r = wait_readable(s, PT_REPLAY_STALL_MS);
+		int r = wait_ready(s, POLLIN, PT_REPLAY_STALL_MS);
 		ssize_t n;
 
 		if (r < 0)
@@ -234,7 +224,7 @@ static int serve(struct script *s, __u64 end)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int w = wait_writable(s, s->rc->rp->grace_ns / 1000000u);
+			int w = wait_ready(s, POLLOUT, (long long)(s->rc->rp->grace_ns / 1000000u));
 
 			if (w > 0)
 				continue;
@@ -272,7 +262,7 @@ static void drain(struct script *s)
 	size_t nfirst = 0;
 	char g[128];
 
-	while (!s->eof && wait_readable(s, -1) > 0) {
+	while (!s->eof && wait_ready(s, POLLIN, -1) > 0) {
 		ssize_t n = recv(s->rc->fd, buf, sizeof(buf), 0);
 
 		if (n < 0 && errno == EINTR)
@@ -345,17 +335,14 @@ void pt_rconn_run(struct pt_rconn *rc)
 			break;
 		if (r == 0 && e->dir == PT_PTX_D_IN) {
 			pt_replay_count(rp, &rp->res->divergences);
+			char what[64] = "closed the connection";
+
 			if (s.stalled)
-				pt_replay_say(rp, "DIVERGENCE %s, %s to %s: the %s took nothing more for %llu s (--grace) "
-					      "after %llu of the %llu bytes the recorded %s sent", s.name, s.them, s.us,
-					      s.us, (unsigned long long)(rp->grace_ns / 1000000000u),
-					      (unsigned long long)s.in_off, (unsigned long long)s.c->dir[PT_PTX_D_IN].len,
-					      s.them);
-			else
-				pt_replay_say(rp, "DIVERGENCE %s, %s to %s: the %s closed the connection after %llu of "
-					      "the %llu bytes the recorded %s sent", s.name, s.them, s.us, s.us,
-					      (unsigned long long)s.in_off, (unsigned long long)s.c->dir[PT_PTX_D_IN].len,
-					      s.them);
+				snprintf(what, sizeof(what), "took nothing more for %llu s (--grace)",
+					 (unsigned long long)(rp->grace_ns / 1000000000u));
+			pt_replay_say(rp, "DIVERGENCE %s, %s to %s: the %s %s after %llu of the %llu bytes the recorded "
+				      "%s sent", s.name, s.them, s.us, s.us, what, (unsigned long long)s.in_off,
+				      (unsigned long long)s.c->dir[PT_PTX_D_IN].len, s.them);
 			break;
 		}
 		prev_ts = e->ts;
