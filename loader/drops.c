@@ -59,8 +59,7 @@ static int open_load(const struct pt_variant *v, const struct pt_pins *pins, int
 	err = pt_variant_fault_refused(v) ? -EACCES : drop_bpf__load(*skel);
 	if (err) {
 		pt_log(retry ? PT_LOG_WARN : PT_LOG_ERROR, "drop probe: the kernel rejected program %s (variant "
-		       "%s): %s%s", v->prog, v->name, strerror(-err),
-		       pt_variant_fault_refused(v) ? " (PROVTAP_FAULT_REFUSE)" : " (run with -vv for the verifier log)");
+		       "%s): %s%s", v->prog, v->name, strerror(-err), pt_variant_refusal_hint(v));
 		goto fail;
 	}
 	return 0;

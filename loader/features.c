@@ -314,6 +314,11 @@ int pt_variant_fault_refused(const struct pt_variant *v)
 	return 0;
 }
 
+const char *pt_variant_refusal_hint(const struct pt_variant *v)
+{
+	return pt_variant_fault_refused(v) ? " (PROVTAP_FAULT_REFUSE)" : " (run with -vv for the verifier log)";
+}
+
 const struct pt_variant *pt_variant_pick(enum pt_hook hook, const char *force)
 {
 	const struct pt_features *f = pt_features_get();

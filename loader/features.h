@@ -77,6 +77,9 @@ const struct pt_variant *pt_variant_next(const struct pt_variant *v);
  */
 int pt_variant_fault_refused(const struct pt_variant *v);
 
+/* What to add to the message of v's refusal: where its cause is to be seen. */
+const char *pt_variant_refusal_hint(const struct pt_variant *v);
+
 /*
  * The variant whose BPF program is named prog (as the kernel keeps program
  * names: at most 15 characters), or NULL.

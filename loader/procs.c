@@ -371,7 +371,7 @@ static int open_load(const struct pt_procs_opts *o, const struct pt_variant *sv,
 	if (err) {
 		pt_log(retry ? PT_LOG_WARN : PT_LOG_ERROR, "proc probes: the kernel rejected them (variant %s, send hook "
 		       "%s): %s%s", pt_proc_variant_name(pt_proc_variant(*skel)), sv->name, strerror(-err),
-		       pt_variant_fault_refused(sv) ? " (PROVTAP_FAULT_REFUSE)" : " (run with -vv for the verifier log)");
+		       pt_variant_refusal_hint(sv));
 		goto fail;
 	}
 	return 0;
