@@ -42,7 +42,13 @@
  * and "btf" enters only close and the sends. The raw pair made the
  * out-of-scope floor no lower on read/write loops and higher on rrload (every
  * read ran sys_enter too), so it was not kept. The syscall slow path itself
- * (TIF work set by any syscall tracepoint) is ~30 ns.
+ * (TIF work set by any syscall tracepoint) is ~30 ns. Tried again 2026-11-25
+ * on an Intel host (retpolines), the raw sys_exit alone (tp_btf, registers
+ * from its context, the per-syscall entries kept): a traced call ~20 ns
+ * cheaper (dd bs=64: +180 instead of +200 ns a call in scope, +32-44 instead
+ * of +49-52 out of it), but every untraced syscall of the host +40 ns
+ * instead of +9 (getppid loop), and rrload and the record client/server
+ * benchmark unchanged within their noise: not kept either.
  *
  * The syscall tracepoint context is read with bpf_probe_read_kernel past the
  * first argument: a direct ctx load of args[5] would raise the program's
