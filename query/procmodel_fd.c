@@ -425,8 +425,10 @@ static int sys_fcntl(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
 	case F_SETFD:
 		if ((rc = pm_fd_obj(m, proc, s->fd, s->task.ts_ns, s->task.tid, &s->info, true, &obj)))
 			return rc;
+		/* NONE: another thread closed fd while the call ran (pm_fd_obj's
+		 * in-flight case): the bit went with the fd */
 		b = cur_of(m, &m->procs[proc], s->fd);
-		return cx_set(m, b, s->task.ts_ns, (s->arg[1] & FD_CLOEXEC) ? 1 : 0);
+		return b == NONE ? 0 : cx_set(m, b, s->task.ts_ns, (s->arg[1] & FD_CLOEXEC) ? 1 : 0);
 	default:	/* succeeded: fd is open */
 		return pm_fd_obj(m, proc, s->fd, s->task.ts_ns, s->task.tid, &s->info, true, &obj);
 	}
