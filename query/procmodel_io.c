@@ -18,6 +18,7 @@
  * still fill them).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "query/procmodel_int.h"
@@ -604,7 +605,8 @@ static int emit(struct asm_ctx *x, __s64 lo, __s64 hi, __u8 gap, const __u8 *p)
 static int assemble(const struct pt_procmodel *m, const struct src *srcs, int nsrc, __u64 off, __u64 len,
 		    struct pt_pm_range **out, size_t *n)
 {
-	struct asm_ctx x = { .a = (__s64)off };
+	/* an offset past any stream (2^63 or more) is past this one's end too */
+	struct asm_ctx x = { .a = off > (__u64)INT64_MAX ? INT64_MAX : (__s64)off };
 	__s64 end = 0, pos;
 	__u32 *heap = NULL;
 	size_t nh = 0, i = 0;

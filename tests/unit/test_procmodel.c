@@ -1218,6 +1218,15 @@ START_TEST(test_tcp_uncertain_sends)
 	ck_assert_uint_eq(rg[4].off, 45);
 	ck_assert_mem_eq(rg[4].bytes, "GGG", 3);
 	free(rg);
+	/* offsets past the end, up to 2^64 - 1 (was: a signed overflow from 2^63 on): nothing */
+	static const __u64 past[] = { 48, 1000, 1ull << 62, (1ull << 63) - 1, 1ull << 63, ~0ull };
+
+	for (size_t i = 0; i < sizeof(past) / sizeof(past[0]); i++) {
+		rg = NULL;
+		ck_assert_int_eq(pt_procmodel_content(m, cli, PT_DIR_OUT, past[i], ~0ull, &rg, &n), 0);
+		ck_assert_uint_eq(n, 0);
+		free(rg);
+	}
 }
 END_TEST
 
@@ -1258,6 +1267,39 @@ START_TEST(test_call_inflight_across_close)
 	b = history(90, &n);
 	ck_assert_uint_eq(n, 3);
 	assert_bnd(&b[0], 3, 100, 300, PT_PMB_SOCKETPAIR, PT_PME_CLOSE);
+	free(b);
+}
+END_TEST
+
+/* fcntl(F_SETFD) in flight across another thread's close of its fd: the
+ * kernel found no file at exit; the bit went with the fd (was: a read of
+ * binding NONE, a crash of every query on the store) */
+START_TEST(test_setfd_inflight_across_close)
+{
+	struct pt_fdinfo a = prec_sock4(0, SOCK_STREAM, 0, NULL, 0, NULL, 0, 0, 0), none = { 0 };
+	struct pt_pm_binding *b;
+	struct pt_task t = tk(100, 90);
+	union prec r;
+	size_t n;
+
+	a.family = AF_UNIX;
+	a.ino = 902;
+	sys(&t, PT_CALL_SOCKETPAIR, 0, -1, 3, 4, AF_UNIX, SOCK_STREAM, 0, &a, NULL, 0);
+	prec_fork(&r, &t, 90, 91, SN(90), true);
+	feed(&r);
+	t = tk(300, 90);
+	sys(&t, PT_CALL_CLOSE, 0, 3, -1, -1, 0, 0, 0, &a, NULL, 0);
+	t = tkt(400, 90, 91);
+	sys(&t, PT_CALL_FCNTL, 0, 3, -1, -1, F_SETFD, FD_CLOEXEC, 0, &none, NULL, 0);
+	finish();
+
+	ck_assert_uint_eq(pt_procmodel_stats(m)->inflight, 1);
+	ck_assert_uint_eq(pt_procmodel_stats(m)->unknown_fd, 0);
+	assert_fdset(90, 450, 1, (int[]){ 4 });
+	b = history(90, &n);
+	ck_assert_uint_eq(n, 2);
+	assert_bnd(&b[0], 3, 100, 300, PT_PMB_SOCKETPAIR, PT_PME_CLOSE);
+	ck_assert(!b[0].cloexec);
 	free(b);
 }
 END_TEST
@@ -1816,6 +1858,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_tcp_eof_after_fin);
 	tcase_add_test(tc, test_tcp_uncertain_sends);
 	tcase_add_test(tc, test_call_inflight_across_close);
+	tcase_add_test(tc, test_setfd_inflight_across_close);
 	tcase_add_test(tc, test_udp_pipe_file_counts);
 	tcase_add_test(tc, test_pairing_rules_and_socketpair);
 	tcase_add_test(tc, test_content_assembly);
