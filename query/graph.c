@@ -91,7 +91,7 @@ static int expand(struct pt_gwalk *w, const struct pt_gcand *at, __u32 nd, unsig
 /* Add the node for candidate k under parent node pn (vertex pv) and expand it. */
 static int visit(struct pt_gwalk *w, const struct pt_gcand *k, __u32 pn, __u32 pv, unsigned steps)
 {
-	static char id[PT_VID_MAX], sum[2048], js[2048], key[PT_VID_MAX + 96];
+	static char id[PT_VID_MAX], sum[2048], js[8192], key[PT_VID_MAX + 96];
 	__u32 v, e, nd;
 	__u64 ts;
 	__u8 mark = PT_GN_EXPANDED;

@@ -29,25 +29,74 @@ void pt_gaddf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+void pt_gaddjf(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+	int k;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= len - n)
+		buf[n] = 0;	/* a member cut in half is not JSON */
+}
+
+/* ,"key":"val" as pt_json_str writes val, val cut to its first vn bytes (+ "..." when cut); NULL on ENOMEM */
+static char *json_member(const char *sep, const char *key, const char *val, size_t vn, size_t *tn)
+{
+	char *tmp = NULL, *cut = NULL;
+	FILE *f;
+
+	if (val && vn < strlen(val)) {
+		cut = malloc(vn + 4);
+		if (!cut)
+			return NULL;
+		memcpy(cut, val, vn);
+		memcpy(cut + vn, "...", 4);
+		val = cut;
+	}
+	f = open_memstream(&tmp, tn);
+	if (f) {
+		fprintf(f, "%s\"%s\":", sep, key);
+		pt_json_str(f, val);
+		if (fclose(f)) {
+			free(tmp);
+			tmp = NULL;
+		}
+	}
+	free(cut);
+	return tmp;
+}
+
 void pt_gaddjs(char *buf, size_t len, const char *key, const char *val)
 {
-	char *tmp = NULL;
-	size_t tn = 0;
-	FILE *f = open_memstream(&tmp, &tn);
+	size_t n = strlen(buf), vn = val ? strlen(val) : 0, tn = 0;
+	const char *sep = buf[0] ? "," : "";
+	char *tmp;
 
-	if (!f)
-		return;
-	fprintf(f, "%s\"%s\":", buf[0] ? "," : "", key);
-	pt_json_str(f, val);
-	fclose(f);
-	if (tmp && strlen(buf) + tn + 1 < len)
-		strcat(buf, tmp);
-	free(tmp);
+	/* halve the value until the member fits (escapes can make it 6x longer than the text) */
+	for (;;) {
+		tmp = json_member(sep, key, val, vn, &tn);
+		if (!tmp)
+			return;
+		if (n + tn + 1 <= len) {
+			memcpy(buf + n, tmp, tn + 1);
+			free(tmp);
+			return;
+		}
+		free(tmp);
+		if (!val || !vn)
+			return;	/* not even the key fits */
+		vn /= 2;
+	}
 }
 
 void pt_gaddjn(char *buf, size_t len, const char *key, unsigned long long v)
 {
-	pt_gaddf(buf, len, "%s\"%s\":%llu", buf[0] ? "," : "", key, v);
+	pt_gaddjf(buf, len, "%s\"%s\":%llu", buf[0] ? "," : "", key, v);
 }
 
 int pt_gwarn(struct pt_gwalk *w, const char *fmt, ...)

@@ -81,12 +81,12 @@ void pt_gio_label(struct pt_gcand *c, const struct pt_ggrp *g, bool file)
 	pt_gaddjs(c->json, sizeof(c->json), "call", g->mixed ? "mixed" : pt_gcall_name(g->call));
 	pt_gaddjn(c->json, sizeof(c->json), "bytes", g->bytes);
 	pt_gaddjn(c->json, sizeof(c->json), "captured", g->captured);
-	pt_gaddf(c->json, sizeof(c->json), ",\"offset\":[%llu,%llu]", (unsigned long long)g->r0,
+	pt_gaddjf(c->json, sizeof(c->json), ",\"offset\":[%llu,%llu]", (unsigned long long)g->r0,
 		 (unsigned long long)g->r1);
 	if (file && g->f0 >= 0)
-		pt_gaddf(c->json, sizeof(c->json), ",\"file_offset\":[%lld,%lld]", (long long)g->f0, (long long)g->f1);
+		pt_gaddjf(c->json, sizeof(c->json), ",\"file_offset\":[%lld,%lld]", (long long)g->f0, (long long)g->f1);
 	pt_gaddjn(c->json, sizeof(c->json), "tid", g->tid);
-	pt_gaddf(c->json, sizeof(c->json), ",\"last_ts_ns\":%llu", (unsigned long long)g->ts1);
+	pt_gaddjf(c->json, sizeof(c->json), ",\"last_ts_ns\":%llu", (unsigned long long)g->ts1);
 }
 
 /* Id, summary and JSON members of process pi. */
@@ -119,9 +119,9 @@ static void proc_vertex(const struct pt_gwalk *w, __u32 pi, char *id, size_t idl
 		pt_gaddjs(js, jl, "parent", NULL);
 	}
 	if (p->exited)
-		pt_gaddf(js, jl, ",\"exit_status\":%d", p->exit_status);
+		pt_gaddjf(js, jl, ",\"exit_status\":%d", p->exit_status);
 	else
-		pt_gaddf(js, jl, ",\"exit_status\":null");
+		pt_gaddjf(js, jl, ",\"exit_status\":null");
 }
 
 /* "tcp 10.0.0.1:40000 -> 10.0.0.2:80" (client first; "<->" when neither end connected), or "unix socketpair". */
@@ -196,7 +196,7 @@ void pt_gdescribe(const struct pt_gwalk *w, const struct pt_gcand *k, char *id, 
 			     rc->tid, pid, pt_gcall_trunc(rc) ? ", content truncated" : "");
 			pt_gaddjs(js, jl, "process", pid);
 			pt_gaddjs(js, jl, "call", pt_gcall_name(rc->call));
-			pt_gaddf(js, jl, ",\"call_offset\":[%llu,%llu],\"call_ts_ns\":%llu,\"call_truncated\":%s",
+			pt_gaddjf(js, jl, ",\"call_offset\":[%llu,%llu],\"call_ts_ns\":%llu,\"call_truncated\":%s",
 				 (unsigned long long)rc->off, (unsigned long long)(rc->off + rc->size),
 			     (unsigned long long)rc->ts, pt_gcall_trunc(rc) ? "true" : "false");
 		}
@@ -214,7 +214,7 @@ void pt_gdescribe(const struct pt_gwalk *w, const struct pt_gcand *k, char *id, 
 			pt_gaddf(sum, sl, ", seen %u times (retransmitted)", h->copies);
 		if (k->gfp->ndrops_all)
 			pt_gaddf(sum, sl, ", %u kernel drop(s) of it", k->gfp->ndrops_all);
-		pt_gaddf(js, jl, "\"fp\":\"%016llx\"", (unsigned long long)k->gfp->fp);
+		pt_gaddjf(js, jl, "\"fp\":\"%016llx\"", (unsigned long long)k->gfp->fp);
 		pt_gaddjs(js, jl, "point", pn);
 		pt_gaddjn(js, jl, "hop", (unsigned long long)k->hop + 1);
 		pt_gaddjn(js, jl, "seq", h->seq);
@@ -228,7 +228,7 @@ void pt_gdescribe(const struct pt_gwalk *w, const struct pt_gcand *k, char *id, 
 		pt_drop_location_name(k->drop->location, loc, sizeof(loc));
 		snprintf(sum, sl, "kernel drop of packet %016llx (seq %u, %u B): %s at %s",
 			 (unsigned long long)k->gfp->fp, k->drop->seq, k->drop->len, rn, loc);
-		pt_gaddf(js, jl, "\"fp\":\"%016llx\"", (unsigned long long)k->gfp->fp);
+		pt_gaddjf(js, jl, "\"fp\":\"%016llx\"", (unsigned long long)k->gfp->fp);
 		pt_gaddjs(js, jl, "reason", rn);
 		pt_gaddjn(js, jl, "reason_code", k->drop->reason);
 		pt_gaddjs(js, jl, "location", loc);

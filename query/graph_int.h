@@ -164,10 +164,14 @@ struct pt_gcand *pt_gcand_new(struct pt_gcands *cs, __u8 vkind, __u8 ekind, bool
 /* Append printf output to the string in buf (size len); what does not fit is cut. */
 void pt_gaddf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Append the JSON member ,"key":"val" (val as pt_json_str writes it) to buf; nothing when it does not fit. */
+/* Append printf output that is JSON to buf: all of it, or nothing when it does not fit. */
+void pt_gaddjf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Append the JSON member ,"key":"val" (val as pt_json_str writes it) to buf; when it does not fit,
+ * val is cut (its shown part ends "...") until it does; nothing only when not even the key fits. */
 void pt_gaddjs(char *buf, size_t len, const char *key, const char *val);
 
-/* Append the JSON member ,"key":v to buf (cut when it does not fit, as pt_gaddf). */
+/* Append the JSON member ,"key":v to buf; nothing when it does not fit (pt_gaddjf). */
 void pt_gaddjn(char *buf, size_t len, const char *key, unsigned long long v);
 
 /* Add a warning to the answer (once: a repeated text is not added again). 0 or -ENOMEM. */

@@ -582,6 +582,33 @@ START_TEST(test_graph_tables_grow)
 }
 END_TEST
 
+/* The JSON members of a vertex stay JSON when they do not fit: a value is cut
+ * (ending "...") until its escaped form fits, a number is whole or absent
+ * (was: a 6x-escaped argv dropped, a number cut to `nu`) */
+START_TEST(test_json_members_fit)
+{
+	char buf[64], val[200];
+
+	memset(val, 0xff, sizeof(val) - 1);	/* each byte escapes to \ufffd */
+	val[sizeof(val) - 1] = 0;
+	buf[0] = 0;
+	pt_gaddjn(buf, sizeof(buf), "pid", 7);
+	pt_gaddjs(buf, sizeof(buf), "argv", val);
+	ck_assert_str_eq(buf, "\"pid\":7,\"argv\":\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd...\"");
+	pt_gaddjn(buf, sizeof(buf), "exit_status", 1234567);
+	ck_assert_str_eq(buf, "\"pid\":7,\"argv\":\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd...\"");
+	pt_gaddjf(buf, sizeof(buf), ",\"x\":%d", 1);
+	ck_assert_str_eq(buf, "\"pid\":7,\"argv\":\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd...\",\"x\":1");
+	/* a value that fits is whole */
+	buf[0] = 0;
+	pt_gaddjs(buf, sizeof(buf), "comm", "a\"b");
+	ck_assert_str_eq(buf, "\"comm\":\"a\\\"b\"");
+	pt_gaddjs(buf, sizeof(buf), "exe", NULL);
+	ck_assert_str_eq(buf, "\"comm\":\"a\\\"b\",\"exe\":null");
+}
+END_TEST
+
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -589,6 +616,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_why_recv);
+	tcase_add_test(tc, test_json_members_fit);
 	tcase_add_test(tc, test_why_no_packets_truncated);
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_impact_file);
