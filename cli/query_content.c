@@ -121,7 +121,12 @@ static void print_procs(const struct pt_pmload *l, const struct pt_pm_conn *c, i
 	}
 	for (size_t i = 0; i < np; i++) {
 		pt_pv_proc_id(l, pp[i], id, sizeof(id));
-		printf(json ? "%s\"%s\"" : "%s%s", i ? (json ? "," : " ") : "", id);
+		if (json) {
+			printf("%s", i ? "," : "");
+			pt_pv_json_str(stdout, id);	/* the id holds the store's host name */
+		} else {
+			printf("%s%s", i ? " " : "", id);
+		}
 	}
 	free(pp);
 }

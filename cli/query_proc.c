@@ -539,7 +539,10 @@ static void json_procref(const struct view *v, __u32 i)
 	const struct pt_pm_proc *p = pt_procmodel_proc(v->l->m, i);
 	char id[96];
 
-	printf("{\"id\":\"%s\",\"pid\":%u,\"comm\":", pt_pv_proc_id(v->l, i, id, sizeof(id)), p->pid);
+	/* ids hold the store's host name: escaped like any string */
+	printf("{\"id\":");
+	pt_pv_json_str(stdout, pt_pv_proc_id(v->l, i, id, sizeof(id)));
+	printf(",\"pid\":%u,\"comm\":", p->pid);
 	pt_pv_json_str(stdout, pt_pv_comm(p));
 	printf(",\"argv0\":");
 	pt_pv_json_str(stdout, pt_pv_argv0(p));
@@ -614,12 +617,14 @@ static void json_doc(const struct view *v)
 	size_t na = 0;
 	char id[96], big[2048];
 
-	printf("{\"id\":\"%s\",\"host\":", v->id);
+	printf("{\"id\":");
+	pt_pv_json_str(stdout, v->id);
+	printf(",\"host\":");
 	pt_pv_json_str(stdout, v->l->host);
 	printf(",\"pid\":%u,\"start_ns\":%llu,\"ppid\":%u,\"parent\":", p->pid, (unsigned long long)p->start_ns,
 	       p->ppid);
 	if (p->parent != PT_PM_NONE)
-		printf("\"%s\"", pt_pv_proc_id(v->l, p->parent, id, sizeof(id)));
+		pt_pv_json_str(stdout, pt_pv_proc_id(v->l, p->parent, id, sizeof(id)));
 	else
 		printf("null");
 	printf(",\"origin\":\"%s\",\"fork_tid\":%u", pt_pv_origin_name(p->origin), p->fork_tid);
@@ -636,8 +641,10 @@ static void json_doc(const struct view *v)
 	       (unsigned long long)p->cgroup_id, (unsigned long long)p->netns_ino);
 	pt_pv_json_str(stdout, pt_pv_comm(p));
 	printf(",\"table_known\":%s,\"others\":[", p->table_known ? "true" : "false");
-	for (size_t i = 0; i < v->nothers; i++)
-		printf("%s\"%s\"", i ? "," : "", pt_pv_proc_id(v->l, v->others[i], id, sizeof(id)));
+	for (size_t i = 0; i < v->nothers; i++) {
+		printf("%s", i ? "," : "");
+		pt_pv_json_str(stdout, pt_pv_proc_id(v->l, v->others[i], id, sizeof(id)));
+	}
 	printf("],\"lineage\":[");
 	if (!lineage(v, &anc, &na))
 		for (size_t i = 0; i < na; i++) {
@@ -711,8 +718,10 @@ static void json_doc(const struct view *v)
 			size_t np = 0;
 
 			if (c->obj[!k] != PT_PM_NONE && !pt_pv_obj_procs(v->l, c->obj[!k], &pp, &np))
-				for (size_t j = 0; j < np; j++)
-					printf("%s\"%s\"", j ? "," : "", pt_pv_proc_id(v->l, pp[j], id, sizeof(id)));
+				for (size_t j = 0; j < np; j++) {
+					printf("%s", j ? "," : "");
+					pt_pv_json_str(stdout, pt_pv_proc_id(v->l, pp[j], id, sizeof(id)));
+				}
 			free(pp);
 		}
 		printf("]}");
