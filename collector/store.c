@@ -113,6 +113,20 @@ int pt_store_sealed_add(struct pt_store *s, const struct pt_seg_ent *e)
  * active segment and call opts.on_new_segment. On failure no active segment
  * is left (s->fd = -1) and -errno is returned.
  */
+/*
+ * 1 when a failure to start a segment is to be logged: the first, then once a
+ * minute while they go on (appends retry every second: newseg_retry).
+ */
+static bool newseg_say(struct pt_store *s)
+{
+	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
+
+	if (s->newseg_said_ns && now - s->newseg_said_ns < 60000000000ULL)
+		return false;
+	s->newseg_said_ns = now;
+	return true;
+}
+
 int pt_store_new_segment(struct pt_store *s)
 {
 	char name[64], tmp[80];
@@ -134,7 +148,8 @@ int pt_store_new_segment(struct pt_store *s)
 	fd = openat(s->dfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err = -errno;
-		pt_err("store: cannot create %s/%s: %s", s->dir, tmp, strerror(-err));
+		if (newseg_say(s))
+			pt_err("store: cannot create %s/%s: %s", s->dir, tmp, strerror(-err));
 		return err;
 	}
 	err = pt_write_full(fd, h, sizeof(*h));
@@ -145,11 +160,15 @@ int pt_store_new_segment(struct pt_store *s)
 	if (!err && fsync(s->dfd))
 		err = -errno;
 	if (err) {
-		pt_err("store: cannot create segment %s/%s: %s", s->dir, name, strerror(-err));
+		if (newseg_say(s))
+			pt_err("store: cannot create segment %s/%s: %s", s->dir, name, strerror(-err));
 		close(fd);
 		unlinkat(s->dfd, tmp, 0);
 		return err;
 	}
+	if (s->newseg_said_ns)
+		pt_info("store: %s: writing again, into segment %s", s->dir, name);
+	s->newseg_said_ns = 0;
 	s->next_seq++;
 	s->fd = fd;
 	s->off = sizeof(*h);
@@ -261,21 +280,47 @@ fail:
 	return err;
 }
 
+#define SEAL_RETRY_NS	10000000000ULL	/* a failed seal is tried again after this long */
+
 static void maybe_seal(struct pt_store *s)
 {
-	__u64 age = pt_now_ns(CLOCK_BOOTTIME) - s->hdr.created_boottime_ns;
+	__u64 now = pt_now_ns(CLOCK_BOOTTIME), age = now - s->hdr.created_boottime_ns;
+	__u64 seq = s->hdr.seq;
 	int err;
 
 	if (s->in_cb || (s->act_raw < s->opts.seg_max_bytes && age < s->opts.seg_max_age_ns))
 		return;
-	err = pt_store_seal_active(s, true);
+	/* not on every append while it fails: each try reads and compresses the whole segment */
+	if (s->seal_failed_ns && now - s->seal_failed_ns < SEAL_RETRY_NS)
+		return;
+	err = pt_store_seal_active(s, false);
 	if (err) {
-		pt_err("store: sealing segment %llu of %s failed (%s); it stays active",
-		       (unsigned long long)s->hdr.seq, s->dir, strerror(-err));
+		pt_err("store: sealing segment %llu of %s failed (%s); it stays active, tried again in %llu s",
+		       (unsigned long long)seq, s->dir, strerror(-err), SEAL_RETRY_NS / 1000000000ULL);
+		s->seal_failed_ns = now;
 		return;
 	}
+	s->seal_failed_ns = 0;
 	if (s->opts.retain_bytes || s->opts.retain_age_ns)
 		pt_store_retain(s);
+	s->newseg_tried_ns = now;
+	if (pt_store_new_segment(s))
+		pt_err("store: %s: segment %llu sealed, but no next one could be started; records wait in the "
+		       "ring buffers, tried again every second", s->dir, (unsigned long long)seq);
+}
+
+/*
+ * An append without an active segment (starting one failed: disk full, ...):
+ * try again, at most once a second. 0 when there is one now, else -errno.
+ */
+static int newseg_retry(struct pt_store *s)
+{
+	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
+
+	if (s->in_cb || now - s->newseg_tried_ns < 1000000000ULL)
+		return -EIO;
+	s->newseg_tried_ns = now;
+	return pt_store_new_segment(s);
 }
 
 int pt_store_append(struct pt_store *s, const void *recs, size_t len, __u32 n_recs,
@@ -288,10 +333,8 @@ int pt_store_append(struct pt_store *s, const void *recs, size_t len, __u32 n_re
 
 	if (!s || (len && !recs))
 		return -EINVAL;
-	if (s->fd < 0) {
-		pt_err("store: %s has no active segment (an earlier error)", s->dir);
-		return -EIO;
-	}
+	if (s->fd < 0 && (err = newseg_retry(s)))
+		return err;	/* newseg_say() says why */
 	if (len > PT_FRAME_MAX || pt_recs_check(recs, len, n_recs)) {
 		pt_err("store: append to %s: batch of %u records in %zu bytes is malformed or too big",
 		       s->dir, n_recs, len);
@@ -346,6 +389,13 @@ int pt_store_append(struct pt_store *s, const void *recs, size_t len, __u32 n_re
 	return 0;
 }
 
+bool pt_store_removed(const struct pt_store *s)
+{
+	struct stat st;
+
+	return s && s->dfd >= 0 && !fstat(s->dfd, &st) && st.st_nlink == 0;
+}
+
 int pt_store_sync(struct pt_store *s)
 {
 	int err;
@@ -378,11 +428,16 @@ int pt_store_seal(struct pt_store *s)
 
 static bool seg_expired(const struct pt_store *s, const struct pt_seg_ent *e)
 {
+	__u64 now, t;
+
 	if (!s->opts.retain_age_ns)
 		return false;
+	/* as differences: an age of 200000 days added to a time wraps */
 	if (e->t_valid && e->same_boot)
-		return e->t_max + s->opts.retain_age_ns < pt_now_ns(CLOCK_BOOTTIME);
-	return e->mtime_ns + s->opts.retain_age_ns < pt_now_ns(CLOCK_REALTIME);
+		now = pt_now_ns(CLOCK_BOOTTIME), t = e->t_max;
+	else
+		now = pt_now_ns(CLOCK_REALTIME), t = e->mtime_ns;
+	return now > t && now - t > s->opts.retain_age_ns;
 }
 
 int pt_store_retain(struct pt_store *s)

@@ -104,6 +104,12 @@ int pt_store_append(struct pt_store *s, const void *recs, size_t len, __u32 n_re
 /* fsync the active segment. Returns 0 or negative errno. */
 int pt_store_sync(struct pt_store *s);
 
+/*
+ * true when the store's directory was removed (rm -rf) while it is open:
+ * appends would still succeed, into files no one can reach.
+ */
+bool pt_store_removed(const struct pt_store *s);
+
 /* Seal the active segment now (if it has records). Returns 0 or negative errno. */
 int pt_store_seal(struct pt_store *s);
 

@@ -307,6 +307,9 @@ struct pt_store {
 	__u64 next_seq;
 	struct pt_store_stats stats;
 	bool in_cb;			/* inside opts.on_new_segment */
+	__u64 newseg_tried_ns;		/* CLOCK_BOOTTIME of the last try to start a segment after a failure */
+	__u64 newseg_said_ns;		/* ... of the last failure logged (0: none since the last success) */
+	__u64 seal_failed_ns;		/* ... of the last failed seal of the active segment (0: none) */
 };
 
 int pt_store_recover(struct pt_store *s);

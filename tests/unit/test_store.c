@@ -1406,6 +1406,109 @@ START_TEST(t_retention_age)
 }
 END_TEST
 
+/* An age past what a time plus it can hold deletes nothing (was: the sum wrapped, and every
+ * segment was older than it) */
+START_TEST(t_retention_age_huge)
+{
+	struct pt_store_opts o = test_opts;
+	struct recbuf old = { 0 }, out = { 0 };
+	struct pt_store *s;
+	char *d = mkstore();
+
+	gen_mixed(&old, 1000, 0, 1000);
+	o.retain_age_ns = ~0ull - 10;	/* t_max (>= 1000) + it wraps */
+	ck_assert_int_eq(pt_store_open(d, &o, &s), 0);
+	append_all(s, &old, 100);
+	ck_assert_int_eq(pt_store_seal(s), 0);
+	append_all(s, &old, 100);
+	ck_assert_int_eq(pt_store_retain(s), 0);
+	ck_assert(exists(seg_path(d, 1, "pts")));
+	pt_store_close(s);
+	read_all(d, NULL, NULL, &out);
+	ck_assert_uint_eq(out.n, 2 * old.n);
+	rb_free(&old);
+	rb_free(&out);
+	rmstore(d);
+}
+END_TEST
+
+/* ---- a segment that cannot be started, a directory removed ---- */
+
+/* Append b until it is refused or stored; 0 stored, else the error. */
+static int append_once(struct pt_store *s, const struct recbuf *b)
+{
+	return pt_store_append(s, b->p, b->len, b->n, NULL);
+}
+
+/*
+ * A seal that worked, then no next segment (here a directory in the way of
+ * its temporary file: EISDIR; in life a full disk, EMFILE, EIO): appends
+ * are refused, not lost, and once the cause is gone the store starts the
+ * segment by itself (was: no active segment until a restart, every append
+ * refused for good).
+ */
+START_TEST(t_new_segment_retried)
+{
+	struct pt_store_opts o = test_opts;
+	struct recbuf a = { 0 }, b = { 0 }, out = { 0 };
+	struct pt_store *s;
+	char *d = mkstore(), block[600];
+	struct timespec t0, t1, nap = { 0, 20000000 };
+	int err;
+
+	gen_mixed(&a, 2000, 0, 1000);
+	gen_mixed(&b, 10, 5000, 1000);
+	o.seg_max_bytes = 64 << 10;
+	snprintf(block, sizeof(block), "%s.tmp", seg_path(d, 2, "pta"));
+	ck_assert_int_eq(mkdir(block, 0755), 0);
+	ck_assert_int_eq(pt_store_open(d, &o, &s), 0);
+	/* one batch past the size: the seal follows it, the next segment fails */
+	ck_assert_int_eq(append_once(s, &a), 0);
+	ck_assert_uint_eq(pt_store_get_stats(s)->sealed_segments, 1);
+	ck_assert(exists(seg_path(d, 1, "pts")));
+	ck_assert(!exists(seg_path(d, 1, "pta")));
+	ck_assert_int_ne(append_once(s, &b), 0);
+	ck_assert(!exists(seg_path(d, 2, "pta")));
+	ck_assert_int_eq(rmdir(block), 0);
+	/* retried at most once a second: within 3 s it is back */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		err = append_once(s, &b);
+		if (!err)
+			break;
+		nanosleep(&nap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while (t1.tv_sec - t0.tv_sec < 3);
+	ck_assert_int_eq(err, 0);
+	ck_assert(exists(seg_path(d, 2, "pta")));
+	pt_store_close(s);
+	read_all(d, NULL, NULL, &out);
+	ck_assert_uint_eq(out.n, a.n + b.n);
+	ck_assert(memcmp(out.p, a.p, a.len) == 0);
+	ck_assert(memcmp(out.p + a.len, b.p, b.len) == 0);
+	rb_free(&a);
+	rb_free(&b);
+	rb_free(&out);
+	rmstore(d);
+}
+END_TEST
+
+/* A store whose directory was removed says so (appends into it would reach no one). */
+START_TEST(t_removed)
+{
+	struct pt_store *s;
+	char *d = mkstore(), cmd[300];
+
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), 0);
+	ck_assert(!pt_store_removed(s));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert(pt_store_removed(s));
+	pt_store_close(s);
+	free(d);
+}
+END_TEST
+
 /* ---- a live reader ---- */
 
 START_TEST(t_live_reader)
@@ -1747,6 +1850,9 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, t_short_write);
 	tcase_add_test(tc, t_retention_bytes);
 	tcase_add_test(tc, t_retention_age);
+	tcase_add_test(tc, t_retention_age_huge);
+	tcase_add_test(tc, t_new_segment_retried);
+	tcase_add_test(tc, t_removed);
 	tcase_add_test(tc, t_live_reader);
 	tcase_add_test(tc, t_crash_kill9);
 	tcase_add_test(tc, t_bench_4hop);
