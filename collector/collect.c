@@ -75,6 +75,7 @@ struct collector {
 	size_t batch_len;
 	__u32 batch_n;
 	__u64 malformed;		/* ring records with an impossible length */
+	bool store_gone;		/* its directory was removed: nothing more is stored */
 	__u64 last_clock, last_stats, last_append_err;
 	int epfd;
 };
@@ -97,8 +98,11 @@ static __u32 boot_hash(void)
 
 static int append(struct collector *c, const void *rec, size_t len)
 {
-	int err = pt_store_append(c->store, rec, len, 1, NULL);
+	int err;
 
+	if (c->store_gone)
+		return -ENOENT;	/* said once, by store_gone() */
+	err = pt_store_append(c->store, rec, len, 1, NULL);
 	if (err)
 		pt_err("store: cannot append a record: %s", strerror(-err));
 	return err;
@@ -204,6 +208,7 @@ static void sync_points(struct collector *c)
 		return;
 	for (__u16 i = 0; i < PT_MAX_POINTS; i++) {
 		struct pt_point_rec pr = { .type = PT_REC_POINT, .len = sizeof(pr), .point = i };
+		struct pt_point_info old;
 		bool new_incarnation;
 		char name[96];
 
@@ -218,8 +223,13 @@ static void sync_points(struct collector *c)
 				point_losses(c, i, now, &st);
 		}
 		pr.info = table[i];
-		if (append(c, &pr, sizeof(pr)))
+		/* known[] first: a seal this append makes starts the next segment's point table with it */
+		old = c->known[i];
+		c->known[i] = table[i];
+		if (append(c, &pr, sizeof(pr))) {
+			c->known[i] = old;
 			continue;	/* retried next tick: known[] still differs */
+		}
 		if (new_incarnation) {
 			__u64 reported = 0;
 
@@ -229,7 +239,6 @@ static void sync_points(struct collector *c)
 			if (table[i].in_use)
 				pt_info("capture point %u: %s", i, pt_point_name(&table[i], name, sizeof(name)));
 		}
-		c->known[i] = table[i];
 		pt_view_learn(&c->view, (struct pt_rec_hdr *)&pr);
 		if (c->srv)
 			pt_server_publish(c->srv, &pr, sizeof(pr), c->epfd);
@@ -280,20 +289,30 @@ static int batch_add(void *ctx, const void *rec, __u32 len)
 }
 
 /*
- * Move everything committed in ring r into the store: batch, append with the
+ * Move what is committed in ring r into the store: batch, append with the
  * ring position as cursor, then advance the kernel's consumer position. A
  * failed append leaves the records in the ring (retried on the next round).
+ * At most one ring's worth of bytes per call, or with @all what was
+ * committed when it started: a ring filled as fast as it is stored must not
+ * keep the loop from tick() (losses, fsync), the signals and the tail
+ * clients; the ring's fd stays readable, so the next round goes on.
  */
-static void drain_src(struct collector *c, struct src *r)
+static void drain_src(struct collector *c, struct src *r, bool all)
 {
 	bool synced = false;
+	__u64 start, max;
 
 	if (!r->have || r->backoff)
 		return;
+	start = pt_ring_consumer(&r->ring);
+	max = all ? pt_ring_producer(&r->ring) - start : r->ring.size;
 	for (;;) {
 		__u64 cons = pt_ring_consumer(&r->ring), pos = cons;
 		__u64 cursor[2];
 		int err;
+
+		if (cons - start >= max)
+			return;
 
 		c->batch_len = 0;
 		c->batch_n = 0;
@@ -329,10 +348,37 @@ static void drain_src(struct collector *c, struct src *r)
 	}
 }
 
+/*
+ * true (said once) when the store's directory was removed: appends would go
+ * on into files no one can reach, and the ring positions past them count as
+ * stored. The records stay in the rings for another collector instead.
+ */
+static bool store_gone(struct collector *c)
+{
+	if (!c->store_gone && pt_store_removed(c->store)) {
+		c->store_gone = true;
+		pt_err("the store directory %s was removed while collecting: stopping; what the probes "
+		       "record meanwhile stays in their ring buffers (and is counted as lost when they fill)",
+		       c->o->store_dir);
+	}
+	return c->store_gone;
+}
+
 static void drain(struct collector *c)
 {
-	drain_src(c, &c->pkt);
-	drain_src(c, &c->proc);
+	if (store_gone(c))
+		return;
+	drain_src(c, &c->pkt, false);
+	drain_src(c, &c->proc, false);
+}
+
+/* At the end: all that the rings hold now (what comes later stays for the next collector). */
+static void drain_all(struct collector *c)
+{
+	if (store_gone(c))
+		return;
+	drain_src(c, &c->pkt, true);
+	drain_src(c, &c->proc, true);
 }
 
 /* Map ring fd (owned) into r and skip what the store already holds. 0 or -errno (fd closed). */
@@ -561,7 +607,7 @@ static void proc_tick(struct collector *c, __u64 now)
 	long long id = pinned_map_id(PT_PROC_RING_PIN);
 
 	if (c->proc.have && id >= 0 && id != c->proc.ring.map_id) {
-		drain_src(c, &c->proc);
+		drain_src(c, &c->proc, false);
 		if (pt_ring_producer(&c->proc.ring) == pt_ring_consumer(&c->proc.ring)) {
 			proc_losses(c, now);
 			pt_info("proc probes were unloaded or reloaded; switching rings");
@@ -649,6 +695,7 @@ static void tick(struct collector *c)
 		drain(c);
 		if (pt_ring_producer(&c->pkt.ring) == pt_ring_consumer(&c->pkt.ring)) {
 			pt_info("probes were unloaded or reloaded; switching rings");
+			check_losses(c, now);	/* the old probes' last drops, before their counters go */
 			detach_ring(c);
 			attach_ring(c);
 		}
@@ -890,8 +937,12 @@ int pt_collect_run(const struct pt_collect_opts *o)
 			}
 		}
 		drain(c);
+		if (c->store_gone) {
+			err = -ENOENT;
+			break;
+		}
 	}
-	drain(c);
+	drain_all(c);
 	if (c->pkt.have) {
 		/* drops of the last moments are stored too, not left to the next collector */
 		sync_points(c);

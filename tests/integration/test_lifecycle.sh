@@ -104,3 +104,25 @@ collector_stop
 store_count 'udp and port 9001' >"$TMP/ucount"
 assert_eq "  ... and stores all 20 at r1b:out" 20 "$(count_at "$TMP/ucount" "$VETH_R1B@$NS_R1:out")"
 check "  ... in files it owns" test "$(stat -c %U "$STORE"/seg-*.pta | sort -u)" = nobody
+
+# --- the store directory removed under a running collector ---------------------------------
+# It stops, saying why (appends would go on into files no one can reach, their ring positions
+# counted as stored); what the probes record meanwhile waits in the ring for the next collector.
+STORE=$TMP/gonestore
+COLLECT_LOG=$TMP/gone.log
+collector_start
+send_udp 20 9002
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
+gone_pid=$COLLECTOR_PID
+rm -rf "$STORE"
+wait_for 5 "the collector stops once its store directory is removed" pid_gone "$gone_pid" ||
+	fail "collector $gone_pid still runs 5 s after its store was removed"
+assert_contains "  ... saying why" "store directory $STORE was removed while collecting" "$COLLECT_LOG"
+send_udp 20 9003
+COLLECT_LOG=$TMP/gone2.log
+collector_start
+wait_for 10 "ring drained" ring_backlog_zero || fail "the ring buffer did not drain"
+collector_stop
+store_count 'udp and port 9003' >"$TMP/gcount"
+assert_eq "  ... the 20 datagrams recorded meanwhile are stored by the next collector" 20 \
+	"$(count_at "$TMP/gcount" "$VETH_R1B@$NS_R1:out")"
