@@ -378,7 +378,8 @@ struct pt_proc_cfg {
 	char  comm[PT_COMM_LEN];	/* PT_SCOPE_COMM */
 	__u32 send_variant;	/* the send hook's variant (loader/features.h enum pt_prog): for status */
 	__u32 content_flags;	/* PT_CONTENT_INET */
-	__u32 pad0;
+	__u32 cgroup_level;	/* PT_SCOPE_CGROUP: the cgroup's level + 1 (the root 1), which lets
+				 * "btf" test the scope by plain loads; 0 = not known: the helper */
 	__u64 conn_content_max;	/* TCP: content bytes wanted per connection and direction, 0 =
 				 * no limit: a call starting past it (+ PT_CONN_CONTENT_SLACK)
 				 * is recorded without content, PT_DAF_LIMIT */

@@ -79,11 +79,35 @@ static __always_inline struct pt_proc_cfg *pt_cfg(void)
 }
 
 /* 1 when scope @c's test is a few plain loads ("btf": a command name, a
- * network namespace): pt_scope_loads() makes it. The other scopes take a
- * helper call or a lookup. */
+ * network namespace, a cgroup whose level the loader knew): pt_scope_loads()
+ * makes it. The other scopes take a helper call or a lookup. */
 static __always_inline int pt_scope_by_loads(const struct pt_proc_cfg *c)
 {
-	return pt_btf && c && (c->scope == PT_SCOPE_COMM || c->scope == PT_SCOPE_NETNS);
+	return pt_btf && c && (c->scope == PT_SCOPE_COMM || c->scope == PT_SCOPE_NETNS ||
+			       (c->scope == PT_SCOPE_CGROUP && c->cgroup_level));
+}
+
+#define PT_CG_UP_MAX	16	/* cgroup levels walked up by plain loads; from deeper, the helper */
+
+/*
+ * pt_cgroup_loads - "btf": 1 when @task's cgroup (v2) is @c's or below it:
+ * up from it to @c's level (cgroup_level - 1) by the parent links, then the
+ * id (what bpf_current_task_under_cgroup decides, without the helper call and
+ * before any lookup, so that the rest of the host leaves at once). A task
+ * more than PT_CG_UP_MAX levels below asks the helper.
+ */
+static __always_inline int pt_cgroup_loads(struct task_struct *task, const struct pt_proc_cfg *c)
+{
+	struct cgroup *cg = task->cgroups->dfl_cgrp;
+	int up = cg->level - (int)(c->cgroup_level - 1), i;
+
+	if (up < 0)
+		return 0;
+	if (up > PT_CG_UP_MAX)
+		return bpf_current_task_under_cgroup(&pt_pcgrp, 0) == 1;
+	for (i = 0; i < PT_CG_UP_MAX && i < up; i++)
+		cg = cg->self.parent->cgroup;
+	return cg->kn->id == c->cgroup_id;
 }
 
 /* 1 when the current task is in scope @c, for which pt_scope_by_loads() holds, else 0 */
@@ -91,6 +115,8 @@ static __always_inline int pt_scope_loads(const struct pt_proc_cfg *c)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
+	if (c->scope == PT_SCOPE_CGROUP)
+		return pt_cgroup_loads(task, c);
 	if (c->scope == PT_SCOPE_NETNS)
 		return task->nsproxy->net_ns->ns.inum == c->netns_ino;
 	return pt_comm_eq_words(*(__u64 *)&task->comm[0], *(__u64 *)&task->comm[8],

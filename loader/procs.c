@@ -222,6 +222,8 @@ static int plan_scope(const struct pt_procs_opts *o, struct pt_proc_cfg *cfg, in
 			return err;
 		}
 		cfg->cgroup_id = st.st_ino;	/* cgroup v2: the directory's inode is the cgroup id */
+		err = pt_cgroup_level(*cgroup_fd);
+		cfg->cgroup_level = err >= 0 ? (__u32)err + 1 : 0;
 		return 0;
 	case PT_SCOPE_PIDTREE: {
 		int tgid = o->pid ? pt_task_tgid(o->pid) : -ENOENT;

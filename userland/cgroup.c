@@ -56,6 +56,35 @@ int pt_cgroup_v2_check(int fd, const char *path, char *err, size_t errlen)
 	return -ENOTDIR;
 }
 
+int pt_cgroup_level(int fd)
+{
+	struct stat st, up;
+	int cur = dup(fd), lvl, next;
+
+	for (lvl = 0; cur >= 0 && lvl < 4096; lvl++) {
+		if (fstat(cur, &st))
+			break;
+		if (st.st_ino == 1) {
+			close(cur);
+			return lvl;
+		}
+		next = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(cur);
+		cur = -1;
+		if (next < 0)
+			return -1;
+		/* a mount's root: ".." is itself, or on another file system */
+		if (fstat(next, &up) || up.st_dev != st.st_dev || up.st_ino == st.st_ino) {
+			close(next);
+			return -1;
+		}
+		cur = next;
+	}
+	if (cur >= 0)
+		close(cur);
+	return -1;
+}
+
 /* The caller's cgroup v2 path ("/a/b", "/" at the root) from /proc/self/cgroup; 0 or -errno. */
 static int own_cgroup(char *buf, size_t len)
 {

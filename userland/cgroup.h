@@ -28,6 +28,14 @@ int pt_cgroup_v2_mount(char *buf, size_t len);
 int pt_cgroup_v2_check(int fd, const char *path, char *err, size_t errlen);
 
 /*
+ * The level of cgroup v2 directory fd, as the kernel counts it (its root 0),
+ * by walking ".." up to the hierarchy's root (inode 1). -1 when that root is
+ * not reached (a cgroup namespace's or a bind mount's root shows another
+ * directory there) or on an error.
+ */
+int pt_cgroup_level(int fd);
+
+/*
  * Create the cgroup NAME below the caller's cgroup v2. Returns 0 and fills
  * *cg, or -errno with errlen bytes of explanation in err (-ENOENT: no cgroup
  * v2 is mounted). On error *cg is empty (path "", fd -1).

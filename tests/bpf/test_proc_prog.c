@@ -41,6 +41,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "userland/cgroup.h"
 #include "bpf/pkt.h"
 #include "bpf/proc.h"
 #include "proc.skel.h"
@@ -2532,6 +2533,146 @@ START_TEST(scope_comm_netns_cgroup_ignore)
 }
 END_TEST
 
+/* child_write_in(DIR, fd, byte): a child that moves into cgroup DIR and writes byte to fd; its pid */
+static pid_t child_write_in(const char *dir, int fd, char byte)
+{
+	char procs[1200];
+	pid_t c = fork();
+
+	if (c == 0) {
+		int p;
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+		p = open(procs, O_WRONLY);
+		if (p < 0 || write(p, "0", 1) != 1)
+			_exit(2);
+		close(p);
+		_exit(write(fd, &byte, 1) == 1 ? 0 : 1);
+	}
+	return c;
+}
+
+static void wait_ok(pid_t c)
+{
+	int st;
+
+	ck_assert_int_eq(waitpid(c, &st, 0), c);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: status %#x", c, st);
+}
+
+/*
+ * The cgroup scope when the loader knew the cgroup's level ("btf": plain
+ * loads up the parent links, bpf/proc_task.bpf.h pt_cgroup_loads): a task
+ * two levels below is in, one in a sibling and one above are not; the loads
+ * decide, not the cgroup array; from more than PT_CG_UP_MAX levels below,
+ * the array (the helper) does. "core" always asks the array.
+ */
+START_TEST(scope_cgroup_levels)
+{
+	struct pt_proc_cfg cfg = { .scope = PT_SCOPE_CGROUP };
+	char mnt[256] = "", line[512], a[300], sib[300], abc[400], deep[1200];
+	int fd, afd, sfd, dfd, i, btf, lvl;
+	__u32 k = 0;
+	struct stat st;
+	pid_t c;
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char dev[64], dir[256], type[64];
+
+		if (sscanf(line, "%63s %255s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2"))
+			snprintf(mnt, sizeof(mnt), "%s", dir);
+	}
+	if (f)
+		fclose(f);
+	ck_assert_msg(mnt[0], "no cgroup2 mount");
+	snprintf(a, sizeof(a), "%s/pt_lv.%d", mnt, getpid());
+	snprintf(sib, sizeof(sib), "%s/pt_sib.%d", mnt, getpid());
+	snprintf(abc, sizeof(abc), "%s/b/c", a);
+	ck_assert_int_eq(mkdir(a, 0755), 0);
+	ck_assert_int_eq(mkdir(sib, 0755), 0);
+	snprintf(deep, sizeof(deep), "%s/b", a);
+	ck_assert_int_eq(mkdir(deep, 0755), 0);
+	ck_assert_int_eq(mkdir(abc, 0755), 0);
+	/* PT_CG_UP_MAX + 1 levels below a */
+	snprintf(deep, sizeof(deep), "%s", a);
+	for (i = 0; i < 17; i++) {
+		size_t n = strlen(deep);
+
+		snprintf(deep + n, sizeof(deep) - n, "/d");
+		ck_assert_int_eq(mkdir(deep, 0755), 0);
+	}
+	afd = open(a, O_RDONLY | O_DIRECTORY);
+	sfd = open(sib, O_RDONLY | O_DIRECTORY);
+	dfd = open(abc, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(afd, 0);
+	ck_assert_int_ge(sfd, 0);
+	ck_assert_int_ge(dfd, 0);
+	/* the loader's level: the kernel's count from the hierarchy's root */
+	lvl = pt_cgroup_level(afd);
+	ck_assert_int_ge(lvl, 1);
+	ck_assert_int_eq(pt_cgroup_level(dfd), lvl + 2);
+	ck_assert_int_eq(fstat(afd, &st), 0);
+	cfg.cgroup_id = st.st_ino;
+	cfg.cgroup_level = lvl + 1;
+	env_up(&cfg);
+	btf = E.skel->rodata->pt_btf;
+	fd = open("/dev/null", O_WRONLY);
+
+	/* the array names the sibling: only the loads can find a/b/c in a */
+	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(E.skel->maps.pt_pcgrp), &k, &sfd, 0), 0);
+	drain();
+	c = child_write_in(abc, fd, 'c');
+	wait_ok(c);
+	ck_assert_int_eq(write(fd, "p", 1), 1);	/* this process: above a */
+	drain();
+	ck_assert_msg((data_nth(PT_CALL_WRITE, fd, c, 0) != NULL) == (btf != 0), "a/b/c %s", btf ? "out" : "in");
+	ck_assert_int_eq(count_pid(getpid()), 0);
+	c = child_write_in(sib, fd, 's');
+	wait_ok(c);
+	drain();
+	ck_assert_msg((data_nth(PT_CALL_WRITE, fd, c, 0) != NULL) == !btf, "the sibling %s", btf ? "in" : "out");
+
+	/* the array names a: both ways agree; 17 levels below a the helper decides */
+	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(E.skel->maps.pt_pcgrp), &k, &afd, 0), 0);
+	drain();
+	c = child_write_in(abc, fd, 'c');
+	wait_ok(c);
+	drain();
+	ck_assert_ptr_nonnull(data_nth(PT_CALL_WRITE, fd, c, 0));
+	c = child_write_in(deep, fd, 'd');
+	wait_ok(c);
+	drain();
+	ck_assert_ptr_nonnull(data_nth(PT_CALL_WRITE, fd, c, 0));
+	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(E.skel->maps.pt_pcgrp), &k, &sfd, 0), 0);
+	drain();
+	c = child_write_in(deep, fd, 'd');
+	wait_ok(c);
+	drain();
+	ck_assert_ptr_null(data_nth(PT_CALL_WRITE, fd, c, 0));
+	c = child_write_in(sib, fd, 's');
+	wait_ok(c);
+	drain();
+	ck_assert_msg((data_nth(PT_CALL_WRITE, fd, c, 0) != NULL) == !btf, "the sibling, array = sibling");
+
+	close(fd);
+	close(afd);
+	close(sfd);
+	close(dfd);
+	for (i = 17; i > 0; i--) {
+		ck_assert_int_eq(rmdir(deep), 0);
+		deep[strlen(deep) - 2] = 0;
+	}
+	ck_assert_int_eq(rmdir(abc), 0);
+	abc[strlen(abc) - 2] = 0;
+	ck_assert_int_eq(rmdir(abc), 0);
+	ck_assert_int_eq(rmdir(a), 0);
+	ck_assert_int_eq(rmdir(sib), 0);
+	check_counters();
+	env_down();
+}
+END_TEST
+
 /* ---- attach bookkeeping ---- */
 
 START_TEST(attach_table)
@@ -2619,6 +2760,7 @@ static void add_variant(Suite *s, const char *v)
 	tcase_add_test(tc, clone_files);
 	tcase_add_test(tc, scope_pidtree);
 	tcase_add_test(tc, scope_comm_netns_cgroup_ignore);
+	tcase_add_test(tc, scope_cgroup_levels);
 	suite_add_tcase(s, tc);
 }
 
