@@ -107,16 +107,18 @@ static int visit(struct pt_gwalk *w, const struct pt_gcand *k, __u32 pn, __u32 p
 		return -ENOMEM;
 	if (k->vkind == PT_V_PROC)
 		steps++;
+	/* only an expanded node claims its key: one cut at --depth here may be reached within it later */
 	ctx_key(k, id, key, sizeof(key));
-	rc = pt_gfirst_time(w, key);
-	if (rc < 0)
-		return rc;
-	if (!rc)
+	if (pt_gkey_expanded(w, key))
 		mark = PT_GN_SEEN;
+	else if (pn != PT_GRAPH_NONE && w->g->n[pn].level + 1u >= PT_GRAPH_LEVELS_MAX)
+		mark = PT_GN_LIMIT, w->cut_levels++;
 	else if (k->vkind == PT_V_PROC && steps > w->o->depth)
 		mark = PT_GN_DEPTH;
 	else if (w->g->nn >= PT_GRAPH_NODES_MAX)
 		mark = PT_GN_LIMIT;
+	else if ((rc = pt_gkey_add(w, key)))
+		return rc;
 	if (mark == PT_GN_DEPTH || mark == PT_GN_LIMIT)
 		w->g->truncated = true;
 	w->cut_depth += mark == PT_GN_DEPTH;
@@ -211,6 +213,9 @@ int pt_graph_build(const struct pt_pmload *l, const struct pt_vertex_id *root, c
 	if (!rc && w.g->nn >= PT_GRAPH_NODES_MAX)
 		rc = pt_gwarn(&w, "the answer reached %u lines: the rest of the walk was cut (lower --depth or --fanout)",
 			      PT_GRAPH_NODES_MAX);
+	if (!rc && w.cut_levels)
+		rc = pt_gwarn(&w, "%u path(s) nested %u levels deep were cut there (lower --depth)", w.cut_levels,
+			      PT_GRAPH_LEVELS_MAX);
 	if (!rc && w.cut_depth)
 		rc = pt_gwarn(&w, "%u process(es) past --depth %u were not expanded (marked in the answer)", w.cut_depth,
 			      o->depth);
@@ -226,6 +231,7 @@ int pt_graph_build(const struct pt_pmload *l, const struct pt_vertex_id *root, c
 	for (size_t i = 0; i < w.nkeys; i++)
 		free(w.keys[i]);
 	free(w.keys);
+	free(w.khash);
 	free(w.root_fps);
 	if (rc) {
 		if (rc == -ENOMEM)

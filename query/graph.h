@@ -89,6 +89,8 @@
 #define PT_GRAPH_DEPTH		3	/* default --depth */
 #define PT_GRAPH_FANOUT		10	/* default --fanout */
 #define PT_GRAPH_NODES_MAX	20000	/* lines of one answer; past it the walk stops (truncated) */
+#define PT_GRAPH_LEVELS_MAX	2000	/* nesting of one answer (the walk recurses: ~1.3 KiB of stack
+					 * a level); deeper nodes are not expanded (truncated) */
 #define PT_GRAPH_PKTS_MAX	(1u << 22)	/* packet records kept per connection */
 #define PT_GRAPH_NONE		0xffffffffu
 

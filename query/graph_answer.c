@@ -335,21 +335,42 @@ int pt_gadd_note(struct pt_gwalk *w, __u32 parent, const char *fmt, ...)
 }
 
 /* True (and remembered) when key was not expanded before. -ENOMEM on failure. */
-int pt_gfirst_time(struct pt_gwalk *w, const char *key)
+int pt_gkey_expanded(const struct pt_gwalk *w, const char *key)
 {
-	char **nk;
+	size_t k;
 
-	for (size_t i = 0; i < w->nkeys; i++)
-		if (!strcmp(w->keys[i], key))
-			return 0;
-	nk = realloc(w->keys, (w->nkeys + 1) * sizeof(*nk));
-	if (!nk)
+	if (!w->khash_n)
+		return 0;
+	for (k = vertex_hash(key) & (w->khash_n - 1); w->khash[k]; k = (k + 1) & (w->khash_n - 1))
+		if (!strcmp(w->keys[w->khash[k] - 1], key))
+			return 1;
+	return 0;
+}
+
+int pt_gkey_add(struct pt_gwalk *w, const char *key)
+{
+	char *dup;
+
+	if ((w->nkeys + 1) * 2 > w->khash_n) {
+		size_t nn = w->khash_n ? w->khash_n * 2 : 64;
+		__u32 *nt = calloc(nn, sizeof(*nt));
+
+		if (!nt)
+			return -ENOMEM;
+		for (__u32 i = 0; i < w->nkeys; i++)
+			slot_put(nt, nn, vertex_hash(w->keys[i]), i);
+		free(w->khash);
+		w->khash = nt;
+		w->khash_n = nn;
+	}
+	if (array_reserve((void **)&w->keys, &w->kcap, w->nkeys, sizeof(*w->keys)))
 		return -ENOMEM;
-	w->keys = nk;
-	if (!(w->keys[w->nkeys] = xstrdup(key)))
+	if (!(dup = xstrdup(key)))
 		return -ENOMEM;
+	w->keys[w->nkeys] = dup;
+	slot_put(w->khash, w->khash_n, vertex_hash(key), (__u32)w->nkeys);
 	w->nkeys++;
-	return 1;
+	return 0;
 }
 
 void pt_graph_free(struct pt_graph *g)

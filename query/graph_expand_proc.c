@@ -199,12 +199,14 @@ int pt_gexpand_file(struct pt_gwalk *w, struct pt_gcands *cs, const struct pt_gc
 {
 	bool impact = w->o->impact;
 	struct pt_ggrps gs = { 0 };
-	int rc = 0;
+	__u32 *objs;
+	size_t nobjs;
+	int rc = pt_gfile_objs(w, at->path, &objs, &nobjs);
 
-	for (__u32 i = 0; !rc && i < pt_procmodel_nobjs(w->m); i++)
-		if (pt_gis_file(w, i, at->path))
-			rc = pt_gcollect(w, i, impact ? PT_DIR_IN : PT_DIR_OUT, PT_PM_NONE, impact ? at->t : 0,
-					 impact ? PT_G_END : at->t, 0, 0, &gs);
+	for (size_t i = 0; !rc && i < nobjs; i++)
+		rc = pt_gcollect(w, objs[i], impact ? PT_DIR_IN : PT_DIR_OUT, PT_PM_NONE, impact ? at->t : 0,
+				 impact ? PT_G_END : at->t, 0, 0, &gs);
+	free(objs);
 	/* one edge per process: merge its objects (each open is an object) into its first group */
 	for (size_t i = 0; !rc && i < gs.n; i++) {
 		if (gs.v[i].obj == PT_PM_NONE)

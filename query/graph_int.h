@@ -145,9 +145,12 @@ struct pt_gwalk {
 	size_t nflows;
 	struct pt_pm_conn fake;	/* a packet root whose 5-tuple the model has no connection for */
 	char **keys;		/* "id#context" of the nodes expanded */
-	size_t nkeys;
+	size_t nkeys, kcap;
+	__u32 *khash;		/* index + 1 into keys by the key's hash, at most half full */
+	size_t khash_n;
 	struct pt_gfp *root_fps;	/* pkt/drop roots: the carriers the root cand points into */
 	unsigned cut_depth, cut_fanout;	/* processes not expanded past --depth; lists cut by --fanout */
+	unsigned cut_levels;		/* nodes not expanded at PT_GRAPH_LEVELS_MAX */
 	char *err;
 	size_t errlen;
 };
@@ -190,8 +193,11 @@ __u32 pt_gadd_node(struct pt_gwalk *w, __u32 vtx, __u32 edg, __u32 parent, __u8 
 /* Add a note line under node parent. 0 or -ENOMEM. */
 int pt_gadd_note(struct pt_gwalk *w, __u32 parent, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* 1 (and key remembered) when key was not passed before, 0 when it was; -ENOMEM. */
-int pt_gfirst_time(struct pt_gwalk *w, const char *key);
+/* 1 when a node of this key ("id#context") was expanded already, else 0. */
+int pt_gkey_expanded(const struct pt_gwalk *w, const char *key);
+
+/* Remember key as expanded (only nodes that are: one cut at --depth claims nothing). 0 or -ENOMEM. */
+int pt_gkey_add(struct pt_gwalk *w, const char *key);
 
 /* ---- the process model (graph_model.c) ---- */
 
@@ -258,8 +264,12 @@ bool pt_gcall_trunc(const struct pt_pm_call *c);
 int pt_gcollect(const struct pt_gwalk *w, __u32 obj, __u8 dir, __u32 proc, __u64 t0, __u64 t1, __u64 r0, __u64 r1,
 		struct pt_ggrps *gs);
 
-/* Is object i the file PATH: opened with that path, or the same device and inode as one that was. */
-bool pt_gis_file(const struct pt_gwalk *w, __u32 i, const char *path);
+/*
+ * The objects that are the file PATH, ascending: opened with that path, or
+ * of the same device and inode as one that was. One pass each (was a scan
+ * of every object per object). *out (caller frees) and *n; 0 or -ENOMEM.
+ */
+int pt_gfile_objs(const struct pt_gwalk *w, const char *path, __u32 **out, size_t *n);
 
 /*
  * The packet records of connection conn, loaded on first use and kept in

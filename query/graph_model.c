@@ -172,21 +172,72 @@ int pt_gcollect(const struct pt_gwalk *w, __u32 obj, __u8 dir, __u32 proc, __u64
 	return 0;
 }
 
-bool pt_gis_file(const struct pt_gwalk *w, __u32 i, const char *path)
+struct devino {
+	__u64 ino;
+	__u32 dev;
+};
+
+static int cmp_u32(const void *a, const void *b)
 {
-	const struct pt_pm_obj *o = pt_procmodel_obj(w->m, i);
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 
-	if (o->path && !strcmp(o->path, path))
-		return true;
-	if (o->kind != PT_FK_FILE || !o->ino)
-		return false;
-	for (__u32 k = 0; k < pt_procmodel_nobjs(w->m); k++) {
-		const struct pt_pm_obj *x = pt_procmodel_obj(w->m, k);
+	return x < y ? -1 : x > y;
+}
 
-		if (x->path && !strcmp(x->path, path) && x->kind == PT_FK_FILE && x->ino == o->ino && x->dev == o->dev)
-			return true;
+static int cmp_devino(const void *a, const void *b)
+{
+	const struct devino *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->dev < y->dev ? -1 : x->dev > y->dev;
+}
+
+int pt_gfile_objs(const struct pt_gwalk *w, const char *path, __u32 **out, size_t *n)
+{
+	__u32 nobj = pt_procmodel_nobjs(w->m), *v = NULL;
+	struct devino *ids = NULL, key;
+	size_t nid = 0, nv = 0;
+
+	*out = NULL;
+	*n = 0;
+	/* the inodes opened under path: other objects of one of them are the file too */
+	for (__u32 i = 0; i < nobj; i++) {
+		const struct pt_pm_obj *o = pt_procmodel_obj(w->m, i);
+
+		if (!o->path || strcmp(o->path, path))
+			continue;
+		if (!v && !(v = malloc(nobj * sizeof(*v))))
+			goto nomem;
+		v[nv++] = i;
+		if (o->kind != PT_FK_FILE || !o->ino)
+			continue;
+		if (!ids && !(ids = malloc(nobj * sizeof(*ids))))
+			goto nomem;
+		ids[nid++] = (struct devino){ .ino = o->ino, .dev = o->dev };
 	}
-	return false;
+	if (nid) {
+		qsort(ids, nid, sizeof(*ids), cmp_devino);
+		for (__u32 i = 0; i < nobj; i++) {
+			const struct pt_pm_obj *o = pt_procmodel_obj(w->m, i);
+
+			if (o->kind != PT_FK_FILE || !o->ino || (o->path && !strcmp(o->path, path)))
+				continue;	/* (a path match is in v already) */
+			key = (struct devino){ .ino = o->ino, .dev = o->dev };
+			if (bsearch(&key, ids, nid, sizeof(*ids), cmp_devino))
+				v[nv++] = i;
+		}
+		/* ascending object order, as the scan by index gave */
+		qsort(v, nv, sizeof(*v), cmp_u32);
+	}
+	free(ids);
+	*out = v;
+	*n = nv;
+	return 0;
+nomem:
+	free(v);
+	free(ids);
+	return -ENOMEM;
 }
 
 struct pt_gflow *pt_gflow_of(struct pt_gwalk *w, __u32 conn, int *rc)

@@ -440,6 +440,112 @@ START_TEST(test_depth)
 }
 END_TEST
 
+/*
+ * A process first reached past --depth, then within it by another path, is
+ * expanded there (was: the cut node claimed it, and the second showed "(see
+ * above)", pointing at nothing expanded). Here python3[400] wrote /data/f
+ * from /in/src; bash[100] and its child python3[200] read /data/f. why
+ * proc:200 --depth 2 reaches the writer through the parent first (3 steps),
+ * then through 200's own read (2 steps): its input /in/src must show.
+ */
+START_TEST(test_depth_then_within)
+{
+	const char *bargv[] = { "bash", NULL }, *wargv[] = { "python3", "w.py", NULL };
+	const char *cargv[] = { "python3", "c.py", NULL };
+	struct pt_graph *g;
+	struct pt_fdinfo fo;
+	struct pt_task t;
+	union prec r;
+	char err[256], *got;
+
+	teardown();	/* a store of its own; the fixture's teardown frees this one */
+	pt_syn_open(&st, "graph-depth", BASE, NULL, 0);
+	t = tk(10, 100);
+	prec_exec(&r, &t, "/usr/bin/bash", bargv, true);
+	add(&r);
+	t = tk(15, 400);
+	prec_exec(&r, &t, "/usr/bin/python3", wargv, true);
+	add(&r);
+	read_file(16, 400, "/in/src", 90, 10);
+	fo = prec_file(91, 0);
+	open_flags = O_WRONLY | O_CREAT;
+	sys_(20, 400, PT_CALL_OPENAT, 3, -100, 3, &fo, "/data/f");
+	open_flags = O_RDONLY;
+	fo.pos = 100;
+	data_(21, 400, PT_CALL_WRITE, PT_DIR_OUT, 3, 100, 0, &fo);
+	sys_(22, 400, PT_CALL_CLOSE, 0, 3, -1, NULL, NULL);
+	read_file(30, 100, "/data/f", 91, 100);
+	t = tk(100, 100);
+	prec_fork(&r, &t, 200, 200, 200, false);
+	add(&r);
+	t = tk(110, 200);
+	prec_exec(&r, &t, "/usr/bin/python3", cargv, false);
+	add(&r);
+	read_file(150, 200, "/data/f", 91, 100);
+	pt_syn_close(&st);
+	ck_assert_int_eq(pt_pmload(st.dir, &pl, err, sizeof(err)), 0);
+
+	ck_assert_int_eq(build("proc:200", false, 2, 10, &g, NULL, 0), 0);
+	got = text(g, pt_graph_print_text);
+	ck_assert_msg(strstr(got, "[not expanded: past --depth 2]"), "the parent's path is cut:\n%s", got);
+	ck_assert_msg(strstr(got, "file:/in/src"), "the writer's input is missing:\n%s", got);
+	free(got);
+	pt_graph_free(g);
+}
+END_TEST
+
+/*
+ * A chain of 1101 processes, each reading the file the one before it wrote:
+ * why of the last at --depth 1000 nests two levels a process and stops at
+ * PT_GRAPH_LEVELS_MAX (the walk recurses: ~1.3 KiB of stack a level), with
+ * the cut marked and warned about.
+ */
+START_TEST(test_levels_cut)
+{
+	const char *argv[] = { "python3", "step.py", NULL };
+	struct pt_graph *g;
+	struct pt_fdinfo fo;
+	struct pt_task t;
+	union prec r;
+	char err[256], path[32], *got;
+	__u32 n = 1101, pid;
+
+	teardown();
+	pt_syn_open(&st, "graph-levels", BASE, NULL, 0);
+	for (__u32 i = 0; i < n; i++) {
+		__u64 ts = 1000 + 10 * (__u64)i;
+
+		pid = 1000 + i;
+		t = tk(ts, pid);
+		prec_exec(&r, &t, "/usr/bin/python3", argv, true);
+		add(&r);
+		if (i) {
+			snprintf(path, sizeof(path), "/chain/%u", i - 1);
+			read_file(ts + 1, pid, path, 5000 + (__u64)i - 1, 10);
+		}
+		snprintf(path, sizeof(path), "/chain/%u", i);
+		fo = prec_file(5000 + (__u64)i, 0);
+		open_flags = O_WRONLY | O_CREAT;
+		sys_(ts + 5, pid, PT_CALL_OPENAT, 3, -100, 3, &fo, path);
+		open_flags = O_RDONLY;
+		fo.pos = 10;
+		data_(ts + 6, pid, PT_CALL_WRITE, PT_DIR_OUT, 3, 10, 0, &fo);
+		sys_(ts + 7, pid, PT_CALL_CLOSE, 0, 3, -1, NULL, NULL);
+	}
+	pt_syn_close(&st);
+	ck_assert_int_eq(pt_pmload(st.dir, &pl, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "proc:%u", pid);
+	ck_assert_int_eq(build(path, false, 1000, 10, &g, NULL, 0), 0);
+	ck_assert(g->truncated);
+	got = text(g, pt_graph_print_text);
+	ck_assert_msg(strstr(got, "[not expanded: the answer is too large]"), "no cut node");
+	ck_assert_msg(strstr(got, "warning: 1 path(s) nested 2000 levels deep were cut there"), "no warning");
+	ck_assert_msg(!strstr(got, "past --depth"), "cut by --depth first");
+	free(got);
+	pt_graph_free(g);
+}
+END_TEST
+
 /* impact of the file: the client read it, sent it, the packets carried it, the server read it and wrote a file. */
 START_TEST(test_impact_file)
 {
@@ -617,6 +723,8 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_why_recv);
 	tcase_add_test(tc, test_json_members_fit);
+	tcase_add_test(tc, test_depth_then_within);
+	tcase_add_test(tc, test_levels_cut);
 	tcase_add_test(tc, test_why_no_packets_truncated);
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_impact_file);
