@@ -273,6 +273,10 @@ __noinline int pt_sys_record(struct pt_pscratch *s, __u32 call, __s64 ret, __u32
 				r->flags |= PT_SF_CLOEXEC;
 		}
 		break;
+	case PT_CALL_IOCTL:
+		r->fd = a0;
+		r->arg[0] = (__u32)a1;
+		break;
 	case PT_CALL_FCNTL:
 		r->fd = a0;
 		r->arg[0] = a1;
@@ -1016,6 +1020,13 @@ int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 	if (call == PT_CALL_FCNTL && have) {
 		cmd = s->a.a[1];
 		if (cmd != PT_F_DUPFD && cmd != PT_F_DUPFD_CLOEXEC && cmd != PT_F_SETFD)
+			return 0;
+	}
+	if (call == PT_CALL_IOCTL) {
+		/* only what changes the FD table: the close-on-exec bit (the
+		 * command is an unsigned int) */
+		cmd = (__u32)s->a.a[1];
+		if (!have || (cmd != PT_FIOCLEX && cmd != PT_FIONCLEX))
 			return 0;
 	}
 	if (call >= PT_CALL_READ)

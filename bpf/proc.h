@@ -186,6 +186,10 @@ enum pt_call {
 	PT_CALL_EXECVE,		/* a FAILED execve (ret < 0); a successful one is the
 				 * PT_REC_PROC EXEC record and has no PT_REC_SYS */
 	PT_CALL_EXECVEAT,	/* a FAILED execveat, likewise */
+	PT_CALL_IOCTL,		/* ioctl FIOCLEX or FIONCLEX only (arg[0] = the command):
+				 * the close-on-exec bit, as fcntl F_SETFD sets it
+				 * (CPython's os.set_inheritable uses these); other
+				 * ioctls are not recorded */
 	/* PT_REC_DATA */
 	PT_CALL_READ = 64, PT_CALL_WRITE, PT_CALL_READV, PT_CALL_WRITEV, PT_CALL_PREAD64,
 	PT_CALL_PWRITE64, PT_CALL_SEND, PT_CALL_SENDTO, PT_CALL_SENDMSG, PT_CALL_SENDMMSG,

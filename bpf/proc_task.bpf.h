@@ -25,6 +25,8 @@
 #define PT_F_DUPFD		0
 #define PT_F_SETFD		2
 #define PT_F_DUPFD_CLOEXEC	1030
+#define PT_FIONCLEX		0x5450
+#define PT_FIOCLEX		0x5451
 #define PT_MSG_PEEK		2
 #define PT_S_IFMT		0170000
 #define PT_S_IFSOCK		0140000

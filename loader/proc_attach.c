@@ -82,6 +82,7 @@ const struct pt_proc_call pt_proc_calls[] = {
 	C("dup2", "dup2", PT_CALL_DUP2, PT_NR_DUP2),
 	C("dup3", "dup3", PT_CALL_DUP3, SYS_dup3),
 	C("fcntl", "fcntl", PT_CALL_FCNTL, SYS_fcntl),
+	C("ioctl", "ioctl", PT_CALL_IOCTL, SYS_ioctl),
 	C("pipe", "pipe", PT_CALL_PIPE, PT_NR_PIPE),
 	C("pipe2", "pipe2", PT_CALL_PIPE2, SYS_pipe2),
 	C("open", "open", PT_CALL_OPEN, PT_NR_OPEN),

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include "query/esc.h"
 #include "query/format.h"
@@ -28,7 +29,7 @@ static const char *const call_names[PT_CALL_MAX] = {
 	[PT_CALL_LISTEN] = "listen", [PT_CALL_ACCEPT] = "accept", [PT_CALL_ACCEPT4] = "accept4",
 	[PT_CALL_CONNECT] = "connect", [PT_CALL_SHUTDOWN] = "shutdown", [PT_CALL_CLOSE] = "close",
 	[PT_CALL_CLOSE_RANGE] = "close_range", [PT_CALL_DUP] = "dup", [PT_CALL_DUP2] = "dup2",
-	[PT_CALL_DUP3] = "dup3", [PT_CALL_FCNTL] = "fcntl", [PT_CALL_PIPE] = "pipe", [PT_CALL_PIPE2] = "pipe2",
+	[PT_CALL_DUP3] = "dup3", [PT_CALL_FCNTL] = "fcntl", [PT_CALL_IOCTL] = "ioctl", [PT_CALL_PIPE] = "pipe", [PT_CALL_PIPE2] = "pipe2",
 	[PT_CALL_OPEN] = "open", [PT_CALL_OPENAT] = "openat", [PT_CALL_OPENAT2] = "openat2",
 	[PT_CALL_CREAT] = "creat", [PT_CALL_SEED_FD] = "seed_fd", [PT_CALL_EXECVE] = "execve",
 	[PT_CALL_EXECVEAT] = "execveat",
@@ -666,6 +667,11 @@ static void sys_call_text(FILE *out, const struct pt_sys *s, const struct end *f
 		return;
 	case PT_CALL_FCNTL:
 		fcntl_text(out, s, ok);
+		return;
+	case PT_CALL_IOCTL:
+		fprintf(out, " fd %d %s", s->fd, s->arg[0] == FIOCLEX ? "FIOCLEX" : s->arg[0] == FIONCLEX ? "FIONCLEX" : "?");
+		obj_text(out, &s->info, NULL, true, false);
+		ret_text(out, s->ret);
 		return;
 	case PT_CALL_CLOSE_RANGE:
 		fprintf(out, " %u..", (__u32)s->fd);

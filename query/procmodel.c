@@ -319,7 +319,7 @@ static bool takes_fd(__u32 call)
 	switch (call) {
 	case PT_CALL_BIND: case PT_CALL_LISTEN: case PT_CALL_CONNECT: case PT_CALL_SHUTDOWN:
 	case PT_CALL_ACCEPT: case PT_CALL_ACCEPT4: case PT_CALL_DUP: case PT_CALL_DUP2: case PT_CALL_DUP3:
-	case PT_CALL_FCNTL:
+	case PT_CALL_FCNTL: case PT_CALL_IOCTL:
 		return true;
 	}
 	return false;

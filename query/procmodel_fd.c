@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/close_range.h>
 #include "query/procmodel_int.h"
@@ -434,6 +435,20 @@ static int sys_fcntl(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
 	}
 }
 
+/* ioctl FIOCLEX / FIONCLEX (the probes record no other): set or clear the bit, as F_SETFD. */
+static int sys_ioctl(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
+{
+	__u32 obj, b;
+	int rc;
+
+	if (s->arg[0] != FIOCLEX && s->arg[0] != FIONCLEX)
+		return 0;
+	if ((rc = pm_fd_obj(m, proc, s->fd, s->task.ts_ns, s->task.tid, &s->info, true, &obj)))
+		return rc;
+	b = cur_of(m, &m->procs[proc], s->fd);	/* NONE: closed by another thread meanwhile */
+	return b == NONE ? 0 : cx_set(m, b, s->task.ts_ns, s->arg[0] == FIOCLEX ? 1 : 0);
+}
+
 /* close: Linux releases the fd whatever close returns, unless EBADF. */
 static int sys_close(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
 {
@@ -582,6 +597,8 @@ int pm_apply_sys(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
 		return sys_dup(m, s, proc, s->newfd, cx || (s->arg[0] & O_CLOEXEC), PT_PME_DUP2);
 	case PT_CALL_FCNTL:
 		return sys_fcntl(m, s, proc);
+	case PT_CALL_IOCTL:
+		return sys_ioctl(m, s, proc);
 	case PT_CALL_CLOSE_RANGE:
 		return sys_close_range(m, s, proc);
 	case PT_CALL_BIND: case PT_CALL_LISTEN: case PT_CALL_CONNECT: case PT_CALL_SHUTDOWN:

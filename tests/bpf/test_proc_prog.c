@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -687,6 +688,9 @@ START_TEST(dup_fcntl_close)
 	d4 = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 200);
 	ck_assert_int_eq(syscall(SYS_fcntl, d4, F_SETFD, 0), 0);
 	ck_assert_int_ge(syscall(SYS_fcntl, fd, F_GETFL), 0);	/* not recorded */
+	ck_assert_int_eq(syscall(SYS_ioctl, d4, FIOCLEX), 0);
+	ck_assert_int_eq(syscall(SYS_ioctl, d4, FIONCLEX), 0);
+	ck_assert_int_eq(syscall(SYS_ioctl, d4, FIONREAD, &r), -1);	/* not recorded, nor its error */
 	ck_assert_int_eq(syscall(SYS_pipe, p), 0);
 	ck_assert_int_eq(syscall(SYS_pipe2, p2, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(syscall(SYS_close, d1), 0);
@@ -733,6 +737,19 @@ START_TEST(dup_fcntl_close)
 	ck_assert_uint_eq(s->arg[1], 0);
 	ck_assert_int_eq(s->ret, 0);
 	ck_assert_ptr_null(sys_nth(PT_CALL_FCNTL, gettid(), 2));	/* F_GETFL */
+
+	/* the close-on-exec bit by ioctl: both, and nothing of FIONREAD */
+	s = sys_nth(PT_CALL_IOCTL, gettid(), 0);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->fd, d4);
+	ck_assert_uint_eq(s->arg[0], FIOCLEX);
+	ck_assert_int_eq(s->ret, 0);
+	ck_assert_uint_eq(s->info.ino, devnull.ino);
+	s = sys_nth(PT_CALL_IOCTL, gettid(), 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->fd, d4);
+	ck_assert_uint_eq(s->arg[0], FIONCLEX);
+	ck_assert_ptr_null(sys_nth(PT_CALL_IOCTL, gettid(), 2));
 
 	s = sys_one(PT_CALL_PIPE);
 	ck_assert_int_eq(s->ret, 0);

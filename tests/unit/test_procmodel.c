@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/close_range.h>
 #include "query/procmodel.h"
@@ -600,6 +601,44 @@ START_TEST(test_setfd)
 	assert_bnd(&b[0], 3, 250, 410, PT_PMB_INHERIT, PT_PME_CLOEXEC);
 	assert_bnd(&b[1], 4, 250, 410, PT_PMB_INHERIT, PT_PME_CLOEXEC);
 	free(b);
+}
+END_TEST
+
+/* ioctl FIONCLEX / FIOCLEX set the bit as F_SETFD does (CPython's os.set_inheritable):
+ * the inheritable fd survives exec, the other is closed by it */
+START_TEST(test_ioctl_cloexec)
+{
+	static const char *const argv[] = { "x", NULL };
+	struct pt_task t;
+	struct pt_pm_binding *b;
+	size_t n;
+
+	open_(100, 72, 3, 723, true);
+	open_(110, 72, 4, 724, false);
+	t = tk(200, 72);
+	sys(&t, PT_CALL_IOCTL, 0, 3, -1, -1, FIONCLEX, 0, 0, NULL, NULL, 0);
+	t = tk(210, 72);
+	sys(&t, PT_CALL_IOCTL, 0, 4, -1, -1, FIOCLEX, 0, 0, NULL, NULL, 0);
+	t = tk(220, 72);
+	sys(&t, PT_CALL_IOCTL, -EBADF, 9, -1, -1, FIOCLEX, 0, 0, NULL, NULL, 0);	/* failed: nothing */
+	exec_(400, 72, "/bin/x", argv);
+	finish();
+
+	b = fds_at(72, 150, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(b[0].cloexec && !b[1].cloexec);
+	free(b);
+	b = fds_at(72, 300, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(!b[0].cloexec && b[1].cloexec);
+	free(b);
+	assert_fdset(72, 450, 1, (int[]){ 3 });
+	b = history(72, &n);
+	ck_assert_uint_eq(n, 2);
+	assert_bnd(&b[0], 3, 100, OPEN, PT_PMB_OPEN, PT_PME_NONE);
+	assert_bnd(&b[1], 4, 110, 400, PT_PMB_OPEN, PT_PME_CLOEXEC);
+	free(b);
+	ck_assert_uint_eq(pt_procmodel_stats(m)->unknown_fd, 0);
 }
 END_TEST
 
@@ -1847,6 +1886,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_dup_shares_object);
 	tcase_add_test(tc, test_close_range);
 	tcase_add_test(tc, test_setfd);
+	tcase_add_test(tc, test_ioctl_cloexec);
 	tcase_add_test(tc, test_threads_share_table);
 	tcase_add_test(tc, test_4000_fds_fork_exec);
 	tcase_add_test(tc, test_failed_calls_change_nothing);
