@@ -116,8 +116,11 @@ static __u32 seg_hdr_crc(const struct pt_seg_hdr *h)
 
 int pt_seg_hdr_check(const struct pt_seg_hdr *h, __u32 magic)
 {
-	if (h->magic != magic || h->version != PT_STORE_VERSION ||
-	    h->hdr_len != sizeof(*h) || h->crc != seg_hdr_crc(h))
+	if (h->magic != magic)
+		return -EBADMSG;
+	if (h->version != PT_STORE_VERSION)
+		return -EPROTONOSUPPORT;	/* not damage: another provtap's store */
+	if (h->hdr_len != sizeof(*h) || h->crc != seg_hdr_crc(h))
 		return -EBADMSG;
 	return 0;
 }

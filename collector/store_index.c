@@ -4,6 +4,7 @@
  * symmetric flow hash, bloom filters, and loading/verifying a segment footer.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -197,6 +198,14 @@ int pt_footer_load(int fd, struct pt_seg_hdr *hdr, bool *hdr_ok, struct pt_foote
 	n = pt_pread_full(fd, hdr, sizeof(*hdr), 0);
 	if (n < 0)
 		return n;
+	if (n == (ssize_t)sizeof(*hdr) && pt_seg_hdr_check(hdr, PT_SEG_MAGIC_SEALED) == -EPROTONOSUPPORT) {
+		static __thread char msg[96];
+
+		snprintf(msg, sizeof(msg), "store format version %u (this provtap reads version %u)", hdr->version,
+			 PT_STORE_VERSION);
+		*why = msg;
+		return -EPROTONOSUPPORT;
+	}
 	if (n < (ssize_t)sizeof(*hdr) || pt_seg_hdr_check(hdr, PT_SEG_MAGIC_SEALED)) {
 		*why = "bad segment header";
 		return -EBADMSG;

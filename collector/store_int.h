@@ -149,7 +149,8 @@ int pt_openat_regular(int dfd, const char *name, int flags);
 /* Write all of buf at the current offset. Returns 0 or -errno. */
 int pt_write_full(int fd, const void *buf, size_t len);
 
-/* Validate a segment header (magic one of the two, version, crc). 0 or -EBADMSG. */
+/* Validate a segment header (magic one of the two, version, crc). 0, -EPROTONOSUPPORT for another
+ * store format version (the magic right), or -EBADMSG. */
 int pt_seg_hdr_check(const struct pt_seg_hdr *h, __u32 magic);
 void pt_seg_hdr_seal(struct pt_seg_hdr *h);	/* fill crc */
 void pt_seg_hdr_info(const struct pt_seg_hdr *h, struct pt_store_seg_info *info);
@@ -254,7 +255,9 @@ struct pt_footer_view {
  * Read and verify a sealed segment's header, trailer and footer from fd.
  * Returns 0 and fills hdr and fv (free with pt_footer_free), -EBADMSG with
  * *why and *where on a bad or missing footer (hdr is still filled when the header
- * was good: *hdr_ok), negative errno on I/O errors. *blocks_end is where the
+ * was good: *hdr_ok), -EPROTONOSUPPORT with *why for a segment of another
+ * store format version (not damage: nothing of it is read), negative errno
+ * on I/O errors. *blocks_end is where the
  * blocks end: the footer's offset when the trailer is good, else the file size.
  */
 int pt_footer_load(int fd, struct pt_seg_hdr *hdr, bool *hdr_ok, struct pt_footer_view *fv,

@@ -240,6 +240,15 @@ static int open_active(struct pt_reader *r, __u64 seq)
 	n = pt_pread_full(r->fd, &hdr, sizeof(hdr), 0);
 	if (n < 0)
 		return n;
+	if (n == (ssize_t)sizeof(hdr) && pt_seg_hdr_check(&hdr, PT_SEG_MAGIC_ACTIVE) == -EPROTONOSUPPORT) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "store format version %u (this provtap reads version %u)", hdr.version,
+			 PT_STORE_VERSION);
+		report(r, 0, msg);
+		seg_close(r);
+		return 0;
+	}
 	if (n < (ssize_t)sizeof(hdr) || pt_seg_hdr_check(&hdr, PT_SEG_MAGIC_ACTIVE)) {
 		report(r, 0, "bad segment header");
 		seg_close(r);
@@ -265,6 +274,12 @@ static int open_sealed(struct pt_reader *r, const struct rd_seg *sg)
 	if (err)
 		return err;
 	err = pt_footer_load(r->fd, &hdr, &hdr_ok, &r->fv, &why, &where, &bend);
+	if (err == -EPROTONOSUPPORT) {
+		/* another provtap's segment: said, not scanned as if damaged */
+		report(r, 0, why);
+		seg_close(r);
+		return 0;
+	}
 	if (err && err != -EBADMSG)
 		return err;
 	if (err && sg->pta) {

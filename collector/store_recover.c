@@ -125,6 +125,11 @@ static int load_sealed(struct pt_store *s, __u64 seq, bool keep_bad)
 	e.mtime_ns = (__u64)st.st_mtim.tv_sec * 1000000000ull + st.st_mtim.tv_nsec;
 	err = pt_footer_load(fd, &hdr, &hdr_ok, &fv, &why, &where, &bend);
 	close(fd);
+	if (err == -EPROTONOSUPPORT) {
+		pt_err("store: %s/%s is of %s: give this collector a store directory of its own (nothing was "
+		       "changed)", s->dir, name, why);
+		return err;
+	}
 	if (err == -EBADMSG) {
 		if (keep_bad) {
 			pt_warn("store: %s/%s: %s at offset %llu; readers will scan its blocks",
@@ -232,6 +237,13 @@ static int recover_active(struct pt_store *s, __u64 seq, bool last)
 		pt_err("store: cannot read %s/%s: %s", s->dir, name, strerror(-err));
 		close(fd);
 		return err;
+	}
+	if (n == (ssize_t)sizeof(s->hdr) && pt_seg_hdr_check(&s->hdr, PT_SEG_MAGIC_ACTIVE) == -EPROTONOSUPPORT) {
+		close(fd);
+		pt_err("store: %s/%s is of store format version %u (this provtap writes version %u): give this "
+		       "collector a store directory of its own (nothing was changed)", s->dir, name,
+		       s->hdr.version, PT_STORE_VERSION);
+		return -EPROTONOSUPPORT;
 	}
 	if (n < (ssize_t)sizeof(s->hdr) || pt_seg_hdr_check(&s->hdr, PT_SEG_MAGIC_ACTIVE) ||
 	    s->hdr.seq != seq) {

@@ -291,11 +291,11 @@ int pt_seal_file(int dfd, const char *dir, int fd, __u64 trust_from, const struc
 		pt_err("store: cannot rename %s/%s to %s: %s", dir, tmp, fin, strerror(-err));
 		goto out;
 	}
-	if (fsync(dfd)) {
-		err = -errno;
-		pt_err("store: cannot fsync directory %s: %s", dir, strerror(-err));
-		goto out;
-	}
+	/* committed by the rename: a failure here must not leave the .pta active, or the next
+	 * start would find the .pts beside it and remove it with what was appended since */
+	if (fsync(dfd))
+		pt_warn("store: cannot fsync directory %s after sealing %s: %s; the seal stands, but a crash "
+			"now may lose it", dir, fin, strerror(errno));
 	out->file_bytes = s.off;
 	out->raw_bytes = s.f.raw_bytes;
 	out->n_recs = s.f.n_recs;

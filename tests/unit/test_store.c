@@ -1493,6 +1493,67 @@ START_TEST(t_new_segment_retried)
 }
 END_TEST
 
+/* Set the store format version in the header of file p. */
+static void set_version(const char *p, __u32 v)
+{
+	int fd = open(p, O_RDWR);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, &v, sizeof(v), offsetof(struct pt_seg_hdr, version)), sizeof(v));
+	close(fd);
+}
+
+/*
+ * Segments of another store format version are another provtap's, not
+ * damage: the writer refuses the store and changes nothing (was: the .pta
+ * renamed .bad, a .pts next to its .pta deleted, then version-1 segments
+ * written among them); readers say which version and read nothing of them.
+ */
+START_TEST(t_other_version)
+{
+	struct recbuf a = { 0 }, b = { 0 }, out = { 0 };
+	struct corrupt_log cl = { 0 };
+	struct pt_reader_stats rs;
+	struct pt_store *s;
+	char *d = mkstore();
+
+	gen_mixed(&a, 100, 0, 1000);
+	gen_mixed(&b, 50, 100, 1000);
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), 0);
+	append_all(s, &a, 10);
+	ck_assert_int_eq(pt_store_seal(s), 0);
+	append_all(s, &b, 10);
+	pt_store_close(s);
+	/* the sealed one: refused, nothing changed */
+	set_version(seg_path(d, 1, "pts"), PT_STORE_VERSION + 1);
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), -EPROTONOSUPPORT);
+	ck_assert(exists(seg_path(d, 1, "pts")));
+	ck_assert(exists(seg_path(d, 2, "pta")));
+	ck_assert(!exists(seg_path(d, 3, "pta")));
+	rs = read_all(d, NULL, &cl, &out);
+	ck_assert_uint_eq(out.n, b.n);
+	ck_assert_uint_eq(cl.n, 1);
+	ck_assert_str_eq(cl.why[0], "store format version 2 (this provtap reads version 1)");
+	ck_assert_uint_eq(rs.corrupt, 1);
+	rb_free(&out);
+	/* the active one too */
+	set_version(seg_path(d, 1, "pts"), PT_STORE_VERSION);
+	set_version(seg_path(d, 2, "pta"), PT_STORE_VERSION + 1);
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), -EPROTONOSUPPORT);
+	ck_assert(exists(seg_path(d, 2, "pta")));
+	ck_assert(!exists(seg_path(d, 2, "pta.bad")));
+	memset(&cl, 0, sizeof(cl));
+	read_all(d, NULL, &cl, &out);
+	ck_assert_uint_eq(out.n, a.n);
+	ck_assert_uint_eq(cl.n, 1);
+	ck_assert_str_eq(cl.why[0], "store format version 2 (this provtap reads version 1)");
+	rb_free(&a);
+	rb_free(&b);
+	rb_free(&out);
+	rmstore(d);
+}
+END_TEST
+
 /* A store whose directory was removed says so (appends into it would reach no one). */
 START_TEST(t_removed)
 {
@@ -1853,6 +1914,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, t_retention_age_huge);
 	tcase_add_test(tc, t_new_segment_retried);
 	tcase_add_test(tc, t_removed);
+	tcase_add_test(tc, t_other_version);
 	tcase_add_test(tc, t_live_reader);
 	tcase_add_test(tc, t_crash_kill9);
 	tcase_add_test(tc, t_bench_4hop);
