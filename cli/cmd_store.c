@@ -185,6 +185,7 @@ int cmd_store(int argc, char **argv)
 	const struct pt_rec_hdr *h;
 	const struct pt_store_seg_info *seg = NULL;
 	unsigned long long total = 0, nrec = 0;
+	__u64 fam_lost[1 + PT_PC_MAX] = { 0 };	/* largest lost_total: the drop probe, the proc categories */
 	bool json = false;
 	int c, err, rc = PT_EXIT_FAIL;
 
@@ -279,6 +280,11 @@ int cmd_store(int argc, char **argv)
 			if (row && l->lost_total > row->lost_total &&
 			    (!pt_filter_uses_point(f) || pt_filter_match(f, &probe, &n)))
 				row->lost_total = l->lost_total;
+			/* the drop probe's and the proc probes' (not capture points: no filter names them) */
+			if (l->point == PT_DROP_POINT && l->lost_total > fam_lost[0])
+				fam_lost[0] = l->lost_total;
+			if (PT_IS_PROC_LOSS_POINT(l->point) && l->lost_total > fam_lost[1 + l->point - 0xfff0])
+				fam_lost[1 + l->point - 0xfff0] = l->lost_total;
 			if (!strcmp(what, "dump"))
 				pt_format_rec(stdout, h, &view, json);
 			continue;
@@ -336,6 +342,22 @@ int cmd_store(int argc, char **argv)
 				printf("%-5u %-32s %12llu %14llu %10llu\n", c->point, c->name, c->pkts, c->bytes,
 				       c->lost_total);
 			}
+		}
+		for (int i = 0; i < 1 + PT_PC_MAX && !pt_filter_uses_point(f); i++) {
+			static const char *const fam[1 + PT_PC_MAX] = {
+				"drop-probe", "proc probes: proc", "proc probes: sys", "proc probes: data",
+				"proc probes: chunk",
+			};
+			unsigned id = i ? PT_PROC_LOSS_POINT(i - 1) : PT_DROP_POINT;
+
+			if (!fam_lost[i])
+				continue;
+			if (json)
+				printf("{\"point_id\":%u,\"point\":\"%s\",\"packets\":0,\"bytes\":0,\"lost\":%llu}\n", id,
+				       fam[i], (unsigned long long)fam_lost[i]);
+			else
+				printf("%-5u %-32s %12s %14s %10llu\n", id, fam[i], "-", "-",
+				       (unsigned long long)fam_lost[i]);
 		}
 		if (!json)
 			printf("total %llu matching packet records\n", total);

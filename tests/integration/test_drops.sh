@@ -159,6 +159,9 @@ for l in sys.stdin:
 print(n, k > 0)'
 }
 assert_eq "the store has drop-probe LOSS records for every lost drop record" "$lost True" "$(loss_sum)"
+"$PROVTAP" store count --store "$STORE" >"$TMP/count-loss.txt" 2>&1
+assert_eq "store count shows them on a drop-probe row" "65535 drop-probe - - $lost" \
+	"$(awk '$2 == "drop-probe" { print $1, $2, $3, $4, $5 }' "$TMP/count-loss.txt")"
 "$PROVTAP" query drops --store "$STORE" >"$TMP/qd-loss.txt" 2>&1
 check "query drops says the answer is incomplete by the lost records" \
 	grep -q "incomplete: $lost record(s) of matching or other probes were lost" "$TMP/qd-loss.txt"
