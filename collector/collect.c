@@ -75,6 +75,7 @@ struct collector {
 	size_t batch_len;
 	__u32 batch_n;
 	__u64 malformed;		/* ring records with an impossible length */
+	__u64 malformed_said;		/* ... of them logged so far */
 	bool store_gone;		/* its directory was removed: nothing more is stored */
 	__u64 last_clock, last_stats, last_append_err;
 	int epfd;
@@ -706,6 +707,12 @@ static void tick(struct collector *c)
 		drop_tick(c, now);
 	}
 	proc_tick(c, now);
+	/* said as they come (at most once a tick), not only at exit: a SIGKILL would lose the count */
+	if (c->malformed > c->malformed_said) {
+		pt_warn("%llu ring record(s) had an impossible length and were skipped (%llu in all)",
+			(unsigned long long)(c->malformed - c->malformed_said), (unsigned long long)c->malformed);
+		c->malformed_said = c->malformed;
+	}
 	if (now - c->last_clock >= CLOCK_EVERY_NS)
 		write_clock(c);
 	drain(c);
