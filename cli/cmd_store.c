@@ -54,8 +54,30 @@ static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
 	pt_warn("store: %s at offset %llu: %s (skipped)", file, (unsigned long long)off, why);
 }
 
-#define MAX_SEGS 65536
-static unsigned long long seg_recs[MAX_SEGS], seg_pkts[MAX_SEGS];
+/* Records and packets per segment read, in the reader's order (ascending sequence numbers). */
+struct seg_count {
+	unsigned long long seq, recs, pkts;
+};
+static struct seg_count *segs;
+static size_t nsegs, capsegs;
+
+/* The count of segment seq (the last one, or a new one after it). NULL on ENOMEM. */
+static struct seg_count *seg_count(unsigned long long seq)
+{
+	struct seg_count *n;
+
+	if (nsegs && segs[nsegs - 1].seq == seq)
+		return &segs[nsegs - 1];
+	if (nsegs == capsegs) {
+		n = realloc(segs, (capsegs ? capsegs * 2 : 64) * sizeof(*n));
+		if (!n)
+			return NULL;
+		segs = n;
+		capsegs = capsegs ? capsegs * 2 : 64;
+	}
+	segs[nsegs] = (struct seg_count){ .seq = seq };
+	return &segs[nsegs++];
+}
 
 /* Seal the active segment of dir. Returns an exit code. */
 static int store_seal(const char *dir, bool json)
@@ -86,7 +108,7 @@ static int store_seal(const char *dir, bool json)
 	return err ? PT_EXIT_FAIL : 0;
 }
 
-/* Sizes of the segments read (seg_recs/seg_pkts filled), sealed vs active. */
+/* Sizes of the segments read (segs filled), sealed vs active. */
 static void store_stats(const char *dir, bool json)
 {
 	unsigned long long sealed_n = 0, sealed_bytes = 0, sealed_recs = 0, sealed_pkts = 0;
@@ -94,22 +116,24 @@ static void store_stats(const char *dir, bool json)
 	char path[4096];
 	struct stat st;
 
-	for (unsigned long long i = 0; i < MAX_SEGS; i++) {
-		if (!seg_recs[i])
+	for (size_t k = 0; k < nsegs; k++) {
+		unsigned long long i = segs[k].seq;
+
+		if (!segs[k].recs)
 			continue;
 		snprintf(path, sizeof(path), "%s/seg-%012llu.pts", dir, i);
 		if (!stat(path, &st)) {
 			sealed_n++;
 			sealed_bytes += (unsigned long long)st.st_size;
-			sealed_recs += seg_recs[i];
-			sealed_pkts += seg_pkts[i];
+			sealed_recs += segs[k].recs;
+			sealed_pkts += segs[k].pkts;
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/seg-%012llu.pta", dir, i);
 		if (!stat(path, &st))
 			active_bytes += (unsigned long long)st.st_size;
-		active_recs += seg_recs[i];
-		active_pkts += seg_pkts[i];
+		active_recs += segs[k].recs;
+		active_pkts += segs[k].pkts;
 	}
 	if (json) {
 		printf("{\"sealed_segments\":%llu,\"sealed_bytes\":%llu,\"sealed_records\":%llu,"
@@ -264,9 +288,15 @@ int cmd_store(int argc, char **argv)
 		cur_row[i] = -1;
 	while ((err = pt_reader_next(r, &h, &seg)) == 1) {
 		nrec++;
-		if (seg && seg->seq < MAX_SEGS) {
-			seg_recs[seg->seq]++;
-			seg_pkts[seg->seq] += h->type == PT_REC_PKT;
+		if (seg) {
+			struct seg_count *sc = seg_count(seg->seq);
+
+			if (!sc) {
+				pt_err("out of memory");
+				goto out;
+			}
+			sc->recs++;
+			sc->pkts += h->type == PT_REC_PKT;
 		}
 		pt_view_learn(&view, h);
 		if (h->type == PT_REC_LOSS && h->len >= sizeof(struct pt_loss_rec)) {
@@ -380,6 +410,9 @@ out:
 	if (cc.json)
 		fclose(cc.json);
 	free(corrupt_json);
+	free(segs);
+	segs = NULL;
+	nsegs = capsegs = 0;
 	pt_reader_close(r);
 	pt_filter_free(f);
 	return rc;
