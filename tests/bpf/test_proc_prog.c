@@ -2550,12 +2550,15 @@ START_TEST(scope_comm_netns_cgroup_ignore)
 }
 END_TEST
 
-/* child_write_in(DIR, fd, byte): a child that moves into cgroup DIR and writes byte to fd; its pid */
-static pid_t child_write_in(const char *dir, int fd, char byte)
+/* 1 when a child that moved into cgroup DIR and wrote a byte to fd was recorded doing so, else 0 */
+static int recorded_in(const char *dir, int fd)
 {
 	char procs[1200];
-	pid_t c = fork();
+	pid_t c;
+	int st;
 
+	drain();
+	c = fork();
 	if (c == 0) {
 		int p;
 
@@ -2564,17 +2567,12 @@ static pid_t child_write_in(const char *dir, int fd, char byte)
 		if (p < 0 || write(p, "0", 1) != 1)
 			_exit(2);
 		close(p);
-		_exit(write(fd, &byte, 1) == 1 ? 0 : 1);
+		_exit(write(fd, "c", 1) == 1 ? 0 : 1);
 	}
-	return c;
-}
-
-static void wait_ok(pid_t c)
-{
-	int st;
-
 	ck_assert_int_eq(waitpid(c, &st, 0), c);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: status %#x", c, st);
+	drain();
+	return data_nth(PT_CALL_WRITE, fd, c, 0) != NULL;
 }
 
 /*
@@ -2591,7 +2589,6 @@ START_TEST(scope_cgroup_levels)
 	int fd, afd, sfd, dfd, i, btf, lvl;
 	__u32 k = 0;
 	struct stat st;
-	pid_t c;
 	FILE *f = fopen("/proc/self/mounts", "r");
 
 	while (f && fgets(line, sizeof(line), f)) {
@@ -2633,44 +2630,25 @@ START_TEST(scope_cgroup_levels)
 	cfg.cgroup_id = st.st_ino;
 	cfg.cgroup_level = lvl + 1;
 	env_up(&cfg);
-	btf = E.skel->rodata->pt_btf;
+	btf = E.skel->rodata->pt_btf != 0;
 	fd = open("/dev/null", O_WRONLY);
 
 	/* the array names the sibling: only the loads can find a/b/c in a */
 	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(E.skel->maps.pt_pcgrp), &k, &sfd, 0), 0);
+	ck_assert_msg(recorded_in(abc, fd) == btf, "a/b/c %s", btf ? "out" : "in");
 	drain();
-	c = child_write_in(abc, fd, 'c');
-	wait_ok(c);
 	ck_assert_int_eq(write(fd, "p", 1), 1);	/* this process: above a */
 	drain();
-	ck_assert_msg((data_nth(PT_CALL_WRITE, fd, c, 0) != NULL) == (btf != 0), "a/b/c %s", btf ? "out" : "in");
 	ck_assert_int_eq(count_pid(getpid()), 0);
-	c = child_write_in(sib, fd, 's');
-	wait_ok(c);
-	drain();
-	ck_assert_msg((data_nth(PT_CALL_WRITE, fd, c, 0) != NULL) == !btf, "the sibling %s", btf ? "in" : "out");
+	ck_assert_msg(recorded_in(sib, fd) == !btf, "the sibling %s", btf ? "in" : "out");
 
 	/* the array names a: both ways agree; 17 levels below a the helper decides */
 	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(E.skel->maps.pt_pcgrp), &k, &afd, 0), 0);
-	drain();
-	c = child_write_in(abc, fd, 'c');
-	wait_ok(c);
-	drain();
-	ck_assert_ptr_nonnull(data_nth(PT_CALL_WRITE, fd, c, 0));
-	c = child_write_in(deep, fd, 'd');
-	wait_ok(c);
-	drain();
-	ck_assert_ptr_nonnull(data_nth(PT_CALL_WRITE, fd, c, 0));
+	ck_assert(recorded_in(abc, fd));
+	ck_assert(recorded_in(deep, fd));
 	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(E.skel->maps.pt_pcgrp), &k, &sfd, 0), 0);
-	drain();
-	c = child_write_in(deep, fd, 'd');
-	wait_ok(c);
-	drain();
-	ck_assert_ptr_null(data_nth(PT_CALL_WRITE, fd, c, 0));
-	c = child_write_in(sib, fd, 's');
-	wait_ok(c);
-	drain();
-	ck_assert_msg((data_nth(PT_CALL_WRITE, fd, c, 0) != NULL) == !btf, "the sibling, array = sibling");
+	ck_assert(!recorded_in(deep, fd));
+	ck_assert_msg(recorded_in(sib, fd) == !btf, "the sibling, array = sibling");
 
 	close(fd);
 	close(afd);
