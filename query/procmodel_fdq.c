@@ -246,15 +246,28 @@ int pt_procmodel_holders(const struct pt_procmodel *m, __u32 obj, struct pt_pm_b
 		if ((rc = vb_push(&v, &x)))
 			goto cleanup;
 	}
-	/* each holder's children forked while it held obj, that never touched the fd, hold it too */
+	/* each holder's children forked while it held obj, that never touched the fd, hold it too:
+	 * children are sorted by first_ts, which is fork_ts for the ones it forked (tparent), so
+	 * only those forked in [from, to) are looked at (a fork-per-connection server has many) */
 	for (size_t i = 0; i < v.n; i++) {
 		const struct pm_proc *p = &m->procs[v.v[i].proc];
+		size_t lo = 0, hi = p->pub.nchildren;
 
-		for (size_t k = 0; k < p->pub.nchildren; k++) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (m->procs[p->children[mid]].pub.first_ts < v.v[i].from)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k < p->pub.nchildren; k++) {
 			__u32 c = p->children[k];
 			const struct pm_proc *cp = &m->procs[c];
 			struct pm_vb pv, x;
 
+			if (cp->pub.first_ts >= v.v[i].to)
+				break;
 			if (cp->tparent != v.v[i].proc || cp->fork_ts < v.v[i].from || cp->fork_ts >= v.v[i].to ||
 			    pm_slot_of(cp, v.v[i].fd))
 				continue;

@@ -642,6 +642,41 @@ START_TEST(test_ioctl_cloexec)
 }
 END_TEST
 
+/*
+ * A fork-per-connection server: it opens a connection's fd, forks the child
+ * that serves it, closes its own copy; 300 times. Each connection is held
+ * by the server over [open, close) and by its own child only (its
+ * children are looked up by fork time, not all scanned per holder).
+ */
+START_TEST(test_holders_fork_per_conn)
+{
+	const __u32 nconn = 300;
+	struct pt_pm_binding *b;
+	size_t n;
+
+	for (__u32 k = 0; k < nconn; k++) {
+		__u64 t = 1000 + 10 * (__u64)k;
+
+		open_(t, 70, 5, 90000 + k, false);
+		fork_(t + 1, 70, 1000 + k);
+		close_(t + 2, 70, 5, 0);
+	}
+	finish();
+	ck_assert_uint_eq(pt_procmodel_proc(m, P(70))->nchildren, nconn);
+	for (__u32 k = 0; k < nconn; k += 37) {
+		__u64 t = 1000 + 10 * (__u64)k;
+
+		ck_assert_int_eq(pt_procmodel_holders(m, obj_ino(90000 + k), &b, &n), 0);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_uint_eq(b[0].proc, P(70));
+		assert_bnd(&b[0], 5, t, t + 2, PT_PMB_OPEN, PT_PME_CLOSE);
+		ck_assert_uint_eq(b[1].proc, P(1000 + k));
+		assert_bnd(&b[1], 5, t + 1, OPEN, PT_PMB_INHERIT, PT_PME_NONE);
+		free(b);
+	}
+}
+END_TEST
+
 START_TEST(test_threads_share_table)
 {
 	struct pt_task t = tk(150, 80);
@@ -1886,6 +1921,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_dup_shares_object);
 	tcase_add_test(tc, test_close_range);
 	tcase_add_test(tc, test_setfd);
+	tcase_add_test(tc, test_holders_fork_per_conn);
 	tcase_add_test(tc, test_ioctl_cloexec);
 	tcase_add_test(tc, test_threads_share_table);
 	tcase_add_test(tc, test_4000_fds_fork_exec);
