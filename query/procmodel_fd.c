@@ -412,11 +412,24 @@ static int sys_dup(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc, _
 	return bind_at(m, proc, newfd, obj, s->task.ts_ns, PT_PMB_DUP, cloexec, s->task.tid, s->fd, end_old);
 }
 
-/* fcntl: F_DUPFD(_CLOEXEC) duplicate, F_SETFD sets the bit, others only show fd is open. */
-static int sys_fcntl(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
+/* The close-on-exec bit of s->fd set to cx at the call (fcntl F_SETFD, ioctl FIOCLEX/FIONCLEX). */
+static int set_cloexec(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc, __u8 cx)
 {
 	__u32 obj, b;
 	int rc;
+
+	if ((rc = pm_fd_obj(m, proc, s->fd, s->task.ts_ns, s->task.tid, &s->info, true, &obj)))
+		return rc;
+	/* NONE: another thread closed fd while the call ran (pm_fd_obj's
+	 * in-flight case): the bit went with the fd */
+	b = cur_of(m, &m->procs[proc], s->fd);
+	return b == NONE ? 0 : cx_set(m, b, s->task.ts_ns, cx);
+}
+
+/* fcntl: F_DUPFD(_CLOEXEC) duplicate, F_SETFD sets the bit, others only show fd is open. */
+static int sys_fcntl(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
+{
+	__u32 obj;
 
 	switch (s->arg[0]) {
 	case F_DUPFD:
@@ -424,12 +437,7 @@ static int sys_fcntl(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
 	case F_DUPFD_CLOEXEC:
 		return sys_dup(m, s, proc, new_fd(s), 1, PT_PME_LOST);
 	case F_SETFD:
-		if ((rc = pm_fd_obj(m, proc, s->fd, s->task.ts_ns, s->task.tid, &s->info, true, &obj)))
-			return rc;
-		/* NONE: another thread closed fd while the call ran (pm_fd_obj's
-		 * in-flight case): the bit went with the fd */
-		b = cur_of(m, &m->procs[proc], s->fd);
-		return b == NONE ? 0 : cx_set(m, b, s->task.ts_ns, (s->arg[1] & FD_CLOEXEC) ? 1 : 0);
+		return set_cloexec(m, s, proc, (s->arg[1] & FD_CLOEXEC) ? 1 : 0);
 	default:	/* succeeded: fd is open */
 		return pm_fd_obj(m, proc, s->fd, s->task.ts_ns, s->task.tid, &s->info, true, &obj);
 	}
@@ -438,15 +446,9 @@ static int sys_fcntl(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
 /* ioctl FIOCLEX / FIONCLEX (the probes record no other): set or clear the bit, as F_SETFD. */
 static int sys_ioctl(struct pt_procmodel *m, const struct pt_sys *s, __u32 proc)
 {
-	__u32 obj, b;
-	int rc;
-
 	if (s->arg[0] != FIOCLEX && s->arg[0] != FIONCLEX)
 		return 0;
-	if ((rc = pm_fd_obj(m, proc, s->fd, s->task.ts_ns, s->task.tid, &s->info, true, &obj)))
-		return rc;
-	b = cur_of(m, &m->procs[proc], s->fd);	/* NONE: closed by another thread meanwhile */
-	return b == NONE ? 0 : cx_set(m, b, s->task.ts_ns, s->arg[0] == FIOCLEX ? 1 : 0);
+	return set_cloexec(m, s, proc, s->arg[0] == FIOCLEX);
 }
 
 /* close: Linux releases the fd whatever close returns, unless EBADF. */
