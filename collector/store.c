@@ -169,6 +169,7 @@ int pt_store_new_segment(struct pt_store *s)
 	if (s->newseg_said_ns)
 		pt_info("store: %s: writing again, into segment %s", s->dir, name);
 	s->newseg_said_ns = 0;
+	s->seal_failed_ns = 0;	/* a new segment: its seal is tried when due */
 	s->next_seq++;
 	s->fd = fd;
 	s->off = sizeof(*h);
@@ -306,18 +307,19 @@ static void maybe_seal(struct pt_store *s)
 	s->newseg_tried_ns = now;
 	if (pt_store_new_segment(s))
 		pt_err("store: %s: segment %llu sealed, but no next one could be started; records wait in the "
-		       "ring buffers, tried again every second", s->dir, (unsigned long long)seq);
+		       "ring buffers, tried again every half second", s->dir, (unsigned long long)seq);
 }
 
 /*
  * An append without an active segment (starting one failed: disk full, ...):
- * try again, at most once a second. 0 when there is one now, else -errno.
+ * try again, at most every 0.5 s. 0 when there is one now, else -errno.
  */
 static int newseg_retry(struct pt_store *s)
 {
 	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
 
-	if (s->in_cb || now - s->newseg_tried_ns < 1000000000ULL)
+	/* (under the collector's 1 s tick, so that a tick's append always tries) */
+	if (s->in_cb || now - s->newseg_tried_ns < 500000000ULL)
 		return -EIO;
 	s->newseg_tried_ns = now;
 	return pt_store_new_segment(s);

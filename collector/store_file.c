@@ -125,6 +125,15 @@ int pt_seg_hdr_check(const struct pt_seg_hdr *h, __u32 magic)
 	return 0;
 }
 
+const char *pt_seg_version_why(__u32 version)
+{
+	static __thread char msg[96];
+
+	snprintf(msg, sizeof(msg), "store format version %u (this provtap reads and writes version %u)", version,
+		 PT_STORE_VERSION);
+	return msg;
+}
+
 void pt_seg_hdr_seal(struct pt_seg_hdr *h)
 {
 	h->hdr_len = sizeof(*h);

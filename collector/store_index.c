@@ -187,6 +187,7 @@ int pt_footer_load(int fd, struct pt_seg_hdr *hdr, bool *hdr_ok, struct pt_foote
 	size_t need;
 	__u32 crc;
 	ssize_t n;
+	int hc;
 	char *p;
 
 	memset(fv, 0, sizeof(*fv));
@@ -198,17 +199,10 @@ int pt_footer_load(int fd, struct pt_seg_hdr *hdr, bool *hdr_ok, struct pt_foote
 	n = pt_pread_full(fd, hdr, sizeof(*hdr), 0);
 	if (n < 0)
 		return n;
-	if (n == (ssize_t)sizeof(*hdr) && pt_seg_hdr_check(hdr, PT_SEG_MAGIC_SEALED) == -EPROTONOSUPPORT) {
-		static __thread char msg[96];
-
-		snprintf(msg, sizeof(msg), "store format version %u (this provtap reads version %u)", hdr->version,
-			 PT_STORE_VERSION);
-		*why = msg;
-		return -EPROTONOSUPPORT;
-	}
-	if (n < (ssize_t)sizeof(*hdr) || pt_seg_hdr_check(hdr, PT_SEG_MAGIC_SEALED)) {
-		*why = "bad segment header";
-		return -EBADMSG;
+	hc = n < (ssize_t)sizeof(*hdr) ? -EBADMSG : pt_seg_hdr_check(hdr, PT_SEG_MAGIC_SEALED);
+	if (hc) {
+		*why = hc == -EPROTONOSUPPORT ? pt_seg_version_why(hdr->version) : "bad segment header";
+		return hc;
 	}
 	*hdr_ok = true;
 	*where = st.st_size;

@@ -153,6 +153,9 @@ int pt_write_full(int fd, const void *buf, size_t len);
  * store format version (the magic right), or -EBADMSG. */
 int pt_seg_hdr_check(const struct pt_seg_hdr *h, __u32 magic);
 void pt_seg_hdr_seal(struct pt_seg_hdr *h);	/* fill crc */
+/* "store format version N (this provtap ...)": why a segment pt_seg_hdr_check() found of another
+ * version is not read (a per-thread buffer, valid until the next call). */
+const char *pt_seg_version_why(__u32 version);
 void pt_seg_hdr_info(const struct pt_seg_hdr *h, struct pt_store_seg_info *info);
 
 /*

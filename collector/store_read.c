@@ -232,7 +232,7 @@ static int open_active(struct pt_reader *r, __u64 seq)
 {
 	struct pt_seg_hdr hdr;
 	ssize_t n;
-	int err;
+	int err, hc;
 
 	err = open_fd(r, seq, PT_SEG_ACTIVE);
 	if (err)
@@ -240,17 +240,9 @@ static int open_active(struct pt_reader *r, __u64 seq)
 	n = pt_pread_full(r->fd, &hdr, sizeof(hdr), 0);
 	if (n < 0)
 		return n;
-	if (n == (ssize_t)sizeof(hdr) && pt_seg_hdr_check(&hdr, PT_SEG_MAGIC_ACTIVE) == -EPROTONOSUPPORT) {
-		char msg[96];
-
-		snprintf(msg, sizeof(msg), "store format version %u (this provtap reads version %u)", hdr.version,
-			 PT_STORE_VERSION);
-		report(r, 0, msg);
-		seg_close(r);
-		return 0;
-	}
-	if (n < (ssize_t)sizeof(hdr) || pt_seg_hdr_check(&hdr, PT_SEG_MAGIC_ACTIVE)) {
-		report(r, 0, "bad segment header");
+	hc = n < (ssize_t)sizeof(hdr) ? -EBADMSG : pt_seg_hdr_check(&hdr, PT_SEG_MAGIC_ACTIVE);
+	if (hc) {
+		report(r, 0, hc == -EPROTONOSUPPORT ? pt_seg_version_why(hdr.version) : "bad segment header");
 		seg_close(r);
 		return 0;
 	}

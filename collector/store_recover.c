@@ -125,11 +125,6 @@ static int load_sealed(struct pt_store *s, __u64 seq, bool keep_bad)
 	e.mtime_ns = (__u64)st.st_mtim.tv_sec * 1000000000ull + st.st_mtim.tv_nsec;
 	err = pt_footer_load(fd, &hdr, &hdr_ok, &fv, &why, &where, &bend);
 	close(fd);
-	if (err == -EPROTONOSUPPORT) {
-		pt_err("store: %s/%s is of %s: give this collector a store directory of its own (nothing was "
-		       "changed)", s->dir, name, why);
-		return err;
-	}
 	if (err == -EBADMSG) {
 		if (keep_bad) {
 			pt_warn("store: %s/%s: %s at offset %llu; readers will scan its blocks",
@@ -238,13 +233,7 @@ static int recover_active(struct pt_store *s, __u64 seq, bool last)
 		close(fd);
 		return err;
 	}
-	if (n == (ssize_t)sizeof(s->hdr) && pt_seg_hdr_check(&s->hdr, PT_SEG_MAGIC_ACTIVE) == -EPROTONOSUPPORT) {
-		close(fd);
-		pt_err("store: %s/%s is of store format version %u (this provtap writes version %u): give this "
-		       "collector a store directory of its own (nothing was changed)", s->dir, name,
-		       s->hdr.version, PT_STORE_VERSION);
-		return -EPROTONOSUPPORT;
-	}
+	/* (another version's segment was refused before: other_version) */
 	if (n < (ssize_t)sizeof(s->hdr) || pt_seg_hdr_check(&s->hdr, PT_SEG_MAGIC_ACTIVE) ||
 	    s->hdr.seq != seq) {
 		close(fd);
@@ -281,6 +270,40 @@ static int recover_active(struct pt_store *s, __u64 seq, bool last)
 	return err;
 }
 
+/*
+ * -EPROTONOSUPPORT (said) when a segment of dir is of another store format
+ * version: another provtap's store, refused before anything in it changes
+ * (recovery seals, cuts and removes segments of its own version). A header
+ * that cannot be read is left to the recovery of that segment.
+ */
+static int other_version(const struct pt_store *s, const struct seg_pair *v, size_t n)
+{
+	struct pt_seg_hdr h;
+	char name[64];
+	int fd;
+
+	for (size_t i = 0; i < 2 * n; i++) {
+		const struct seg_pair *p = &v[i / 2];
+		bool sealed = !(i & 1);
+
+		if (!(sealed ? p->pts : p->pta))
+			continue;
+		pt_seg_name(name, sizeof(name), p->seq, sealed ? PT_SEG_SEALED : PT_SEG_ACTIVE);
+		fd = pt_openat_regular(s->dfd, name, O_RDONLY);
+		if (fd < 0)
+			continue;
+		if (pt_pread_full(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+		    pt_seg_hdr_check(&h, sealed ? PT_SEG_MAGIC_SEALED : PT_SEG_MAGIC_ACTIVE) == -EPROTONOSUPPORT) {
+			close(fd);
+			pt_err("store: %s/%s is of %s: give this collector a store directory of its own (nothing "
+			       "was changed)", s->dir, name, pt_seg_version_why(h.version));
+			return -EPROTONOSUPPORT;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int pt_store_recover(struct pt_store *s)
 {
 	struct seg_pair *v = NULL;
@@ -288,8 +311,12 @@ int pt_store_recover(struct pt_store *s)
 	int err;
 
 	err = list_segments(s, &v, &n);
-	if (err)
+	if (!err)
+		err = other_version(s, v, n);
+	if (err) {
+		free(v);
 		return err;
+	}
 	if (n)
 		s->next_seq = v[n - 1].seq + 1;
 	for (i = 0; i < n; i++) {

@@ -251,7 +251,7 @@ struct corrupt_log {
 	int n;
 	char file[8][512];
 	__u64 off[8];
-	char why[8][64];
+	char why[8][96];
 };
 
 static void on_corrupt(const char *file, __u64 off, const char *why, void *ctx)
@@ -1434,7 +1434,7 @@ END_TEST
 
 /* ---- a segment that cannot be started, a directory removed ---- */
 
-/* Append b until it is refused or stored; 0 stored, else the error. */
+/* Append all of b in one batch: 0 stored, else the error. */
 static int append_once(struct pt_store *s, const struct recbuf *b)
 {
 	return pt_store_append(s, b->p, b->len, b->n, NULL);
@@ -1470,7 +1470,7 @@ START_TEST(t_new_segment_retried)
 	ck_assert_int_ne(append_once(s, &b), 0);
 	ck_assert(!exists(seg_path(d, 2, "pta")));
 	ck_assert_int_eq(rmdir(block), 0);
-	/* retried at most once a second: within 3 s it is back */
+	/* retried at most every 0.5 s: within 3 s it is back */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		err = append_once(s, &b);
@@ -1515,7 +1515,7 @@ START_TEST(t_other_version)
 	struct corrupt_log cl = { 0 };
 	struct pt_reader_stats rs;
 	struct pt_store *s;
-	char *d = mkstore();
+	char *d = mkstore(), p1[512], p3[512];
 
 	gen_mixed(&a, 100, 0, 1000);
 	gen_mixed(&b, 50, 100, 1000);
@@ -1533,7 +1533,7 @@ START_TEST(t_other_version)
 	rs = read_all(d, NULL, &cl, &out);
 	ck_assert_uint_eq(out.n, b.n);
 	ck_assert_uint_eq(cl.n, 1);
-	ck_assert_str_eq(cl.why[0], "store format version 2 (this provtap reads version 1)");
+	ck_assert_str_eq(cl.why[0], "store format version 2 (this provtap reads and writes version 1)");
 	ck_assert_uint_eq(rs.corrupt, 1);
 	rb_free(&out);
 	/* the active one too */
@@ -1545,8 +1545,20 @@ START_TEST(t_other_version)
 	memset(&cl, 0, sizeof(cl));
 	read_all(d, NULL, &cl, &out);
 	ck_assert_uint_eq(out.n, a.n);
+	ck_assert(memcmp(out.p, a.p, a.len) == 0);
 	ck_assert_uint_eq(cl.n, 1);
-	ck_assert_str_eq(cl.why[0], "store format version 2 (this provtap reads version 1)");
+	ck_assert_str_eq(cl.why[0], "store format version 2 (this provtap reads and writes version 1)");
+	rb_free(&out);
+	/* mixed: our segment 2 would be sealed at open (it is not the last), but another version's
+	 * segment 3 comes after it: refused before anything is done */
+	set_version(seg_path(d, 2, "pta"), PT_STORE_VERSION);
+	snprintf(p1, sizeof(p1), "%s", seg_path(d, 1, "pts"));
+	snprintf(p3, sizeof(p3), "%s", seg_path(d, 3, "pts"));
+	copy_file(p1, p3, fsize(p1));
+	set_version(p3, PT_STORE_VERSION + 1);
+	ck_assert_int_eq(pt_store_open(d, &test_opts, &s), -EPROTONOSUPPORT);
+	ck_assert(exists(seg_path(d, 2, "pta")));
+	ck_assert(!exists(seg_path(d, 2, "pts")));
 	rb_free(&a);
 	rb_free(&b);
 	rb_free(&out);
