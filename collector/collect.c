@@ -97,14 +97,24 @@ static __u32 boot_hash(void)
 	return h;
 }
 
+/* 1 when a store error is to be logged: the first, then once a minute while they go on. */
+static bool say_store_err(struct collector *c)
+{
+	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
+	bool say = !c->last_append_err || now - c->last_append_err > 60000000000ULL;
+
+	c->last_append_err = now;
+	return say;
+}
+
 static int append(struct collector *c, const void *rec, size_t len)
 {
 	int err;
 
 	if (c->store_gone)
-		return -ENOENT;	/* said once, by store_gone() */
+		return -ENOENT;	/* said once, by drain() */
 	err = pt_store_append(c->store, rec, len, 1, NULL);
-	if (err)
+	if (err && say_store_err(c))
 		pt_err("store: cannot append a record: %s", strerror(-err));
 	return err;
 }
@@ -303,7 +313,7 @@ static void drain_src(struct collector *c, struct src *r, bool all)
 	bool synced = false;
 	__u64 start, max;
 
-	if (!r->have || r->backoff)
+	if (!r->have || r->backoff || c->store_gone)
 		return;
 	start = pt_ring_consumer(&r->ring);
 	max = all ? pt_ring_producer(&r->ring) - start : r->ring.size;
@@ -330,12 +340,9 @@ static void drain_src(struct collector *c, struct src *r, bool all)
 			cursor[1] = pos;
 			err = pt_store_append(c->store, c->batch, c->batch_len, c->batch_n, cursor);
 			if (err) {
-				__u64 now = pt_now_ns(CLOCK_BOOTTIME);
-
-				if (now - c->last_append_err > 60000000000ULL)
+				if (say_store_err(c))
 					pt_err("store: cannot write %u records (%s); they stay in the %s ring buffer "
 					       "and are retried every second", c->batch_n, strerror(-err), r->what);
-				c->last_append_err = now;
 				/* stop the level-triggered wakeups until the next tick */
 				if (!r->backoff)
 					epoll_ctl(c->epfd, EPOLL_CTL_DEL, r->ring.fd, NULL);
@@ -350,11 +357,14 @@ static void drain_src(struct collector *c, struct src *r, bool all)
 }
 
 /*
- * true (said once) when the store's directory was removed: appends would go
- * on into files no one can reach, and the ring positions past them count as
- * stored. The records stay in the rings for another collector instead.
+ * Drain the rings: each by one ring's worth, or with @all what they hold now
+ * (at the end: what comes later stays for the next collector). First, once:
+ * a store whose directory was removed (said once) takes nothing more, since
+ * appends would go on into files no one can reach and the ring positions
+ * past them count as stored; the records stay in the rings for another
+ * collector instead (c->store_gone, which stops the main loop).
  */
-static bool store_gone(struct collector *c)
+static void drain(struct collector *c, bool all)
 {
 	if (!c->store_gone && pt_store_removed(c->store)) {
 		c->store_gone = true;
@@ -362,24 +372,8 @@ static bool store_gone(struct collector *c)
 		       "record meanwhile stays in their ring buffers (and is counted as lost when they fill)",
 		       c->o->store_dir);
 	}
-	return c->store_gone;
-}
-
-static void drain(struct collector *c)
-{
-	if (store_gone(c))
-		return;
-	drain_src(c, &c->pkt, false);
-	drain_src(c, &c->proc, false);
-}
-
-/* At the end: all that the rings hold now (what comes later stays for the next collector). */
-static void drain_all(struct collector *c)
-{
-	if (store_gone(c))
-		return;
-	drain_src(c, &c->pkt, true);
-	drain_src(c, &c->proc, true);
+	drain_src(c, &c->pkt, all);
+	drain_src(c, &c->proc, all);
 }
 
 /* Map ring fd (owned) into r and skip what the store already holds. 0 or -errno (fd closed). */
@@ -683,6 +677,17 @@ static bool ring_changed(struct collector *c)
 	return id != c->pkt.ring.map_id;
 }
 
+/* Ring records with an impossible length, said as they come (at most once a tick, and at the end),
+ * not only at exit: a SIGKILL would lose the count. */
+static void say_malformed(struct collector *c)
+{
+	if (c->malformed <= c->malformed_said)
+		return;
+	pt_warn("%llu ring record(s) had an impossible length and were skipped (%llu in all)",
+		(unsigned long long)(c->malformed - c->malformed_said), (unsigned long long)c->malformed);
+	c->malformed_said = c->malformed;
+}
+
 static void tick(struct collector *c)
 {
 	__u64 now = pt_now_ns(CLOCK_BOOTTIME);
@@ -693,7 +698,7 @@ static void tick(struct collector *c)
 	if (!c->pkt.have) {
 		attach_ring(c);
 	} else if (ring_changed(c)) {
-		drain(c);
+		drain(c, false);
 		if (pt_ring_producer(&c->pkt.ring) == pt_ring_consumer(&c->pkt.ring)) {
 			pt_info("probes were unloaded or reloaded; switching rings");
 			check_losses(c, now);	/* the old probes' last drops, before their counters go */
@@ -707,15 +712,10 @@ static void tick(struct collector *c)
 		drop_tick(c, now);
 	}
 	proc_tick(c, now);
-	/* said as they come (at most once a tick), not only at exit: a SIGKILL would lose the count */
-	if (c->malformed > c->malformed_said) {
-		pt_warn("%llu ring record(s) had an impossible length and were skipped (%llu in all)",
-			(unsigned long long)(c->malformed - c->malformed_said), (unsigned long long)c->malformed);
-		c->malformed_said = c->malformed;
-	}
+	say_malformed(c);
 	if (now - c->last_clock >= CLOCK_EVERY_NS)
 		write_clock(c);
-	drain(c);
+	drain(c, false);
 	pt_store_sync(c->store);
 }
 
@@ -895,7 +895,7 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	attach_ring(c);
 	proc_tick(c, pt_now_ns(CLOCK_BOOTTIME));
 	write_clock(c);
-	drain(c);
+	drain(c, false);
 	err = pt_privs_drop(o->user, uid, gid);
 	if (err)
 		goto cleanup;
@@ -943,13 +943,13 @@ int pt_collect_run(const struct pt_collect_opts *o)
 				pt_server_client_event(c->srv, fd, evs[i].events, c->epfd);
 			}
 		}
-		drain(c);
+		drain(c, false);
 		if (c->store_gone) {
 			err = -ENOENT;
 			break;
 		}
 	}
-	drain_all(c);
+	drain(c, true);
 	if (c->pkt.have) {
 		/* drops of the last moments are stored too, not left to the next collector */
 		sync_points(c);
@@ -958,13 +958,11 @@ int pt_collect_run(const struct pt_collect_opts *o)
 	}
 	if (c->proc.have)
 		proc_losses(c, pt_now_ns(CLOCK_BOOTTIME));
-	pt_info("collector stopping: %llu records stored this run%s", (unsigned long long)pt_store_get_stats(c->store)->records,
-		c->malformed ? " (some malformed ring records skipped)" : "");
+	pt_info("collector stopping: %llu records stored this run", (unsigned long long)pt_store_get_stats(c->store)->records);
 cleanup:
 	if (!c)
 		goto out;
-	if (c->malformed)
-		pt_warn("%llu ring record(s) had an impossible length and were skipped", (unsigned long long)c->malformed);
+	say_malformed(c);
 	detach_ring(c);
 	proc_close(c);
 	drop_close(c);
