@@ -313,8 +313,8 @@ int cmd_store(int argc, char **argv)
 			/* the drop probe's and the proc probes' (not capture points: no filter names them) */
 			if (l->point == PT_DROP_POINT && l->lost_total > fam_lost[0])
 				fam_lost[0] = l->lost_total;
-			if (PT_IS_PROC_LOSS_POINT(l->point) && l->lost_total > fam_lost[1 + l->point - 0xfff0])
-				fam_lost[1 + l->point - 0xfff0] = l->lost_total;
+			if (PT_IS_PROC_LOSS_POINT(l->point) && l->lost_total > fam_lost[1 + l->point - PT_PROC_LOSS_POINT(0)])
+				fam_lost[1 + l->point - PT_PROC_LOSS_POINT(0)] = l->lost_total;
 			if (!strcmp(what, "dump"))
 				pt_format_rec(stdout, h, &view, json);
 			continue;
@@ -374,19 +374,17 @@ int cmd_store(int argc, char **argv)
 			}
 		}
 		for (int i = 0; i < 1 + PT_PC_MAX && !pt_filter_uses_point(f); i++) {
-			static const char *const fam[1 + PT_PC_MAX] = {
-				"drop-probe", "proc probes: proc", "proc probes: sys", "proc probes: data",
-				"proc probes: chunk",
-			};
-			unsigned id = i ? PT_PROC_LOSS_POINT(i - 1) : PT_DROP_POINT;
+			__u16 id = i ? PT_PROC_LOSS_POINT(i - 1) : PT_DROP_POINT;
+			char name[32];
 
 			if (!fam_lost[i])
 				continue;
+			pt_view_point(&view, id, name, sizeof(name));
 			if (json)
 				printf("{\"point_id\":%u,\"point\":\"%s\",\"packets\":0,\"bytes\":0,\"lost\":%llu}\n", id,
-				       fam[i], (unsigned long long)fam_lost[i]);
+				       name, (unsigned long long)fam_lost[i]);
 			else
-				printf("%-5u %-32s %12s %14s %10llu\n", id, fam[i], "-", "-",
+				printf("%-5u %-32s %12s %14s %10llu\n", id, name, "-", "-",
 				       (unsigned long long)fam_lost[i]);
 		}
 		if (!json)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/units.h"
+#include "bpf/proc.h"
 #include "query/dropnames.h"
 #include "query/format.h"
 #include "query/json.h"
@@ -62,6 +63,8 @@ const char *pt_view_point(const struct pt_view *v, __u16 point, char *buf, size_
 		snprintf(buf, len, "%s", v->name[point]);
 	else if (point == PT_DROP_POINT)
 		snprintf(buf, len, "drop-probe");	/* its LOSS records: drop records lost */
+	else if (PT_IS_PROC_LOSS_POINT(point))	/* the proc probes' LOSS records, by category */
+		snprintf(buf, len, "proc-probes/%s", pt_fmt_proc_cat(point - PT_PROC_LOSS_POINT(0)));
 	else
 		snprintf(buf, len, "point#%u", point);
 	return buf;

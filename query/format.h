@@ -113,6 +113,9 @@ struct pt_point_names pt_view_names(const struct pt_view *v, __u16 point);
 /* "veth1@ns:in", or "point#N" for an unknown id. Static storage per call site not kept. */
 const char *pt_view_point(const struct pt_view *v, __u16 point, char *buf, size_t len);
 
+/* The name of proc probe counter category cat (enum pt_proc_cat): "proc", "sys", "data", "chunk". */
+const char *pt_fmt_proc_cat(__u32 cat);
+
 /*
  * The point info of a capture point (any direction, latest) on the device
  * ifindex in netns netns_ino, for naming the device of a drop; NULL if none.

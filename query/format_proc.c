@@ -118,6 +118,11 @@ static const char *const proc_cats[PT_PC_MAX] = {
 	[PT_PC_PROC] = "proc", [PT_PC_SYS] = "sys", [PT_PC_DATA] = "data", [PT_PC_CHUNK] = "chunk",
 };
 
+const char *pt_fmt_proc_cat(__u32 cat)
+{
+	return cat < PT_PC_MAX ? proc_cats[cat] : "?";
+}
+
 /* ---- bytes ---- */
 
 /* A NUL-terminated string of at most max bytes as JSON. */

@@ -91,6 +91,8 @@ START_TEST(point_names)
 	ck_assert_str_eq(n.full, "br0:out");
 	ck_assert_ptr_null(n.alias);
 	ck_assert_str_eq(pt_view_point(&view, 9, buf, sizeof(buf)), "point#9");
+	ck_assert_str_eq(pt_view_point(&view, PT_DROP_POINT, buf, sizeof(buf)), "drop-probe");
+	ck_assert_str_eq(pt_view_point(&view, PT_PROC_LOSS_POINT(PT_PC_DATA), buf, sizeof(buf)), "proc-probes/data");
 	ck_assert_ptr_null(pt_view_names(&view, 9).full);
 
 	/* a crafted POINT record whose strings fill their arrays without a NUL: kept as C strings */
