@@ -107,9 +107,10 @@ static int visit(struct pt_gwalk *w, const struct pt_gcand *k, __u32 pn, __u32 p
 		return -ENOMEM;
 	if (k->vkind == PT_V_PROC)
 		steps++;
-	/* only an expanded node claims its key: one cut at --depth here may be reached within it later */
+	/* only an expanded node claims its key, with the steps it took: one cut at --depth, or
+	 * expanded with fewer steps left, is expanded again where it is reached with more left */
 	ctx_key(k, id, key, sizeof(key));
-	if (pt_gkey_expanded(w, key))
+	if (pt_gkey_steps(w, key) <= steps)
 		mark = PT_GN_SEEN;
 	else if (pn != PT_GRAPH_NONE && w->g->n[pn].level + 1u >= PT_GRAPH_LEVELS_MAX)
 		mark = PT_GN_LIMIT, w->cut_levels++;
@@ -117,7 +118,7 @@ static int visit(struct pt_gwalk *w, const struct pt_gcand *k, __u32 pn, __u32 p
 		mark = PT_GN_DEPTH;
 	else if (w->g->nn >= PT_GRAPH_NODES_MAX)
 		mark = PT_GN_LIMIT;
-	else if ((rc = pt_gkey_add(w, key)))
+	else if ((rc = pt_gkey_add(w, key, steps)))
 		return rc;
 	if (mark == PT_GN_DEPTH || mark == PT_GN_LIMIT)
 		w->g->truncated = true;
@@ -229,7 +230,7 @@ int pt_graph_build(const struct pt_pmload *l, const struct pt_vertex_id *root, c
 		pt_gflow_release(&w.flows[i]);
 	free(w.flows);
 	for (size_t i = 0; i < w.nkeys; i++)
-		free(w.keys[i]);
+		free(w.keys[i].key);
 	free(w.keys);
 	free(w.khash);
 	free(w.root_fps);

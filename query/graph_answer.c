@@ -5,6 +5,7 @@
  * text and JSON members they are made of.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,9 +161,8 @@ static void slot_put(__u32 *t, size_t n, __u64 h, __u32 i)
 }
 
 /* Grow the table *t (*n slots) to hold count + 1 entries at most half full, rehashing the
- * count entries there by hash_of(g, index). 0 or -ENOMEM (the old table stays). */
-static int slots_reserve(const struct pt_graph *g, __u32 **t, size_t *n, size_t count,
-			 __u64 (*hash_of)(const struct pt_graph *, __u32))
+ * count entries there by hash_of(ctx, index). 0 or -ENOMEM (the old table stays). */
+static int slots_reserve(const void *ctx, __u32 **t, size_t *n, size_t count, __u64 (*hash_of)(const void *, __u32))
 {
 	size_t nn = *n ? *n : 64;
 	__u32 *nt;
@@ -175,21 +175,21 @@ static int slots_reserve(const struct pt_graph *g, __u32 **t, size_t *n, size_t 
 	if (!nt)
 		return -ENOMEM;
 	for (__u32 i = 0; i < count; i++)
-		slot_put(nt, nn, hash_of(g, i), i);
+		slot_put(nt, nn, hash_of(ctx, i), i);
 	free(*t);
 	*t = nt;
 	*n = nn;
 	return 0;
 }
 
-static __u64 vertex_hash_of(const struct pt_graph *g, __u32 i)
+static __u64 vertex_hash_of(const void *g, __u32 i)
 {
-	return vertex_hash(g->v[i].id);
+	return vertex_hash(((const struct pt_graph *)g)->v[i].id);
 }
 
-static __u64 edge_hash_of(const struct pt_graph *g, __u32 i)
+static __u64 edge_hash_of(const void *g, __u32 i)
 {
-	const struct pt_graph_edge *e = &g->e[i];
+	const struct pt_graph_edge *e = &((const struct pt_graph *)g)->e[i];
 
 	return edge_hash(e->from, e->to, e->kind, e->ts, e->label);
 }
@@ -334,40 +334,44 @@ int pt_gadd_note(struct pt_gwalk *w, __u32 parent, const char *fmt, ...)
 	return pt_gadd_node(w, PT_GRAPH_NONE, PT_GRAPH_NONE, parent, PT_GN_NOTE, buf) == PT_GRAPH_NONE ? -ENOMEM : 0;
 }
 
-/* True (and remembered) when key was not expanded before. -ENOMEM on failure. */
-int pt_gkey_expanded(const struct pt_gwalk *w, const char *key)
+static __u64 key_hash_of(const void *w, __u32 i)
+{
+	return vertex_hash(((const struct pt_gwalk *)w)->keys[i].key);
+}
+
+/* The index of key in w->keys, or PT_GRAPH_NONE. */
+static __u32 find_key(const struct pt_gwalk *w, const char *key)
 {
 	size_t k;
 
 	if (!w->khash_n)
-		return 0;
+		return PT_GRAPH_NONE;
 	for (k = vertex_hash(key) & (w->khash_n - 1); w->khash[k]; k = (k + 1) & (w->khash_n - 1))
-		if (!strcmp(w->keys[w->khash[k] - 1], key))
-			return 1;
-	return 0;
+		if (!strcmp(w->keys[w->khash[k] - 1].key, key))
+			return w->khash[k] - 1;
+	return PT_GRAPH_NONE;
 }
 
-int pt_gkey_add(struct pt_gwalk *w, const char *key)
+unsigned pt_gkey_steps(const struct pt_gwalk *w, const char *key)
 {
+	__u32 i = find_key(w, key);
+
+	return i == PT_GRAPH_NONE ? UINT_MAX : w->keys[i].steps;
+}
+
+int pt_gkey_add(struct pt_gwalk *w, const char *key, unsigned steps)
+{
+	__u32 i = find_key(w, key);
 	char *dup;
 
-	if ((w->nkeys + 1) * 2 > w->khash_n) {
-		size_t nn = w->khash_n ? w->khash_n * 2 : 64;
-		__u32 *nt = calloc(nn, sizeof(*nt));
-
-		if (!nt)
-			return -ENOMEM;
-		for (__u32 i = 0; i < w->nkeys; i++)
-			slot_put(nt, nn, vertex_hash(w->keys[i]), i);
-		free(w->khash);
-		w->khash = nt;
-		w->khash_n = nn;
+	if (i != PT_GRAPH_NONE) {
+		w->keys[i].steps = steps;
+		return 0;
 	}
-	if (array_reserve((void **)&w->keys, &w->kcap, w->nkeys, sizeof(*w->keys)))
+	if (slots_reserve(w, &w->khash, &w->khash_n, w->nkeys, key_hash_of) ||
+	    array_reserve((void **)&w->keys, &w->kcap, w->nkeys, sizeof(*w->keys)) || !(dup = xstrdup(key)))
 		return -ENOMEM;
-	if (!(dup = xstrdup(key)))
-		return -ENOMEM;
-	w->keys[w->nkeys] = dup;
+	w->keys[w->nkeys] = (struct pt_gkey){ .key = dup, .steps = steps };
 	slot_put(w->khash, w->khash_n, vertex_hash(key), (__u32)w->nkeys);
 	w->nkeys++;
 	return 0;

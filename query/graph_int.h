@@ -144,7 +144,10 @@ struct pt_gwalk {
 	struct pt_gflow *flows;	/* loaded connections */
 	size_t nflows;
 	struct pt_pm_conn fake;	/* a packet root whose 5-tuple the model has no connection for */
-	char **keys;		/* "id#context" of the nodes expanded */
+	struct pt_gkey {
+		char *key;	/* "id#context" of a node expanded */
+		unsigned steps;	/* the fewest processes from the root it was expanded at */
+	} *keys;
 	size_t nkeys, kcap;
 	__u32 *khash;		/* index + 1 into keys by the key's hash, at most half full */
 	size_t khash_n;
@@ -193,11 +196,12 @@ __u32 pt_gadd_node(struct pt_gwalk *w, __u32 vtx, __u32 edg, __u32 parent, __u8 
 /* Add a note line under node parent. 0 or -ENOMEM. */
 int pt_gadd_note(struct pt_gwalk *w, __u32 parent, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* 1 when a node of this key ("id#context") was expanded already, else 0. */
-int pt_gkey_expanded(const struct pt_gwalk *w, const char *key);
+/* The fewest steps a node of this key ("id#context") was expanded at, UINT_MAX when none was. */
+unsigned pt_gkey_steps(const struct pt_gwalk *w, const char *key);
 
-/* Remember key as expanded (only nodes that are: one cut at --depth claims nothing). 0 or -ENOMEM. */
-int pt_gkey_add(struct pt_gwalk *w, const char *key);
+/* Remember key as expanded at steps (only nodes that are: one cut at --depth claims nothing; a
+ * key known already takes the new, smaller, steps). 0 or -ENOMEM. */
+int pt_gkey_add(struct pt_gwalk *w, const char *key, unsigned steps);
 
 /* ---- the process model (graph_model.c) ---- */
 
