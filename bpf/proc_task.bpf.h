@@ -91,6 +91,17 @@ static __always_inline int pt_scope_by_loads(const struct pt_proc_cfg *c)
 
 #define PT_CG_UP_MAX	16	/* cgroup levels walked up by plain loads; from deeper, the helper */
 
+/* 1 when the current task is in @c's cgroup or below it, asked of the helper (the cgroup array
+ * the loader filled); without an entry there, by the id of the task's own cgroup */
+static __always_inline int pt_cgroup_helper(const struct pt_proc_cfg *c)
+{
+	long r = bpf_current_task_under_cgroup(&pt_pcgrp, 0);
+
+	if (r >= 0)
+		return r == 1;
+	return c->cgroup_id && bpf_get_current_cgroup_id() == c->cgroup_id;
+}
+
 /*
  * pt_cgroup_loads - "btf": 1 when @task's cgroup (v2) is @c's or below it:
  * up from it to @c's level (cgroup_level - 1) by the parent links, then the
@@ -106,7 +117,7 @@ static __always_inline int pt_cgroup_loads(struct task_struct *task, const struc
 	if (up < 0)
 		return 0;
 	if (up > PT_CG_UP_MAX)
-		return bpf_current_task_under_cgroup(&pt_pcgrp, 0) == 1;
+		return pt_cgroup_helper(c);
 	for (i = 0; i < PT_CG_UP_MAX && i < up; i++)
 		cg = cg->self.parent->cgroup;
 	return cg->kn->id == c->cgroup_id;
@@ -131,7 +142,6 @@ static __always_inline int pt_scope_in(const struct pt_proc_cfg *c, __u32 tgid)
 {
 	struct task_struct *task;
 	char comm[PT_COMM_LEN];
-	long r;
 
 	if (!c)
 		return 1;
@@ -141,10 +151,7 @@ static __always_inline int pt_scope_in(const struct pt_proc_cfg *c, __u32 tgid)
 	case PT_SCOPE_ALL:
 		return 1;
 	case PT_SCOPE_CGROUP:
-		r = bpf_current_task_under_cgroup(&pt_pcgrp, 0);
-		if (r >= 0)
-			return r == 1;
-		return c->cgroup_id && bpf_get_current_cgroup_id() == c->cgroup_id;
+		return pt_cgroup_helper(c);
 	case PT_SCOPE_PIDTREE:
 		return tgid == c->root_pid || bpf_map_lookup_elem(&pt_ptree, &tgid) != NULL;
 	case PT_SCOPE_COMM:

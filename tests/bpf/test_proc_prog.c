@@ -2585,21 +2585,12 @@ static int recorded_in(const char *dir, int fd)
 START_TEST(scope_cgroup_levels)
 {
 	struct pt_proc_cfg cfg = { .scope = PT_SCOPE_CGROUP };
-	char mnt[256] = "", line[512], a[300], sib[300], abc[400], deep[1200];
+	char mnt[256] = "", a[300], sib[300], abc[400], deep[1200];
 	int fd, afd, sfd, dfd, i, btf, lvl;
 	__u32 k = 0;
 	struct stat st;
-	FILE *f = fopen("/proc/self/mounts", "r");
 
-	while (f && fgets(line, sizeof(line), f)) {
-		char dev[64], dir[256], type[64];
-
-		if (sscanf(line, "%63s %255s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2"))
-			snprintf(mnt, sizeof(mnt), "%s", dir);
-	}
-	if (f)
-		fclose(f);
-	ck_assert_msg(mnt[0], "no cgroup2 mount");
+	ck_assert_msg(pt_cgroup_v2_mount(mnt, sizeof(mnt)) == 0, "no cgroup2 mount");
 	snprintf(a, sizeof(a), "%s/pt_lv.%d", mnt, getpid());
 	snprintf(sib, sizeof(sib), "%s/pt_sib.%d", mnt, getpid());
 	snprintf(abc, sizeof(abc), "%s/b/c", a);
