@@ -915,6 +915,13 @@ int pt_sys_enter(struct pt_tp_sys_enter *ctx)
 	}
 	if (!pt_scope_ok())
 		return 0;
+	if (call == PT_CALL_IOCTL) {
+		/* only FIOCLEX/FIONCLEX are recorded: no state for the others */
+		a0 = 0;
+		bpf_probe_read_kernel(&a0, sizeof(a0), (void *)ctx + offsetof(struct pt_tp_sys_enter, args[1]));
+		if ((__u32)a0 != PT_FIOCLEX && (__u32)a0 != PT_FIONCLEX)
+			return 0;
+	}
 	ts = pt_tstate(1, &s->tz);
 	if (!ts)
 		return 0;
@@ -1012,6 +1019,8 @@ int pt_sys_exit(struct pt_tp_sys_exit *ctx)
 			if (have)
 				pt_take_snaps(s, ts);
 			ts->a.call = 0;
+		} else if (call == PT_CALL_IOCTL) {
+			return 0;	/* not one of the two its entry keeps */
 		} else if (!pt_scope_ok()) {
 			pt_count_oos(pt_call_cat(call));
 			return 0;
