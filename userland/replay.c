@@ -582,10 +582,13 @@ static void stop_as_recorded(struct replay_run *r, __u64 *all_done_ns, __u64 *qu
 			running = true;		/* its turn is still to come */
 			continue;
 		}
+		/* the recorded ends of those that ended by themselves (running or not): a
+		 * signalled launch gets its signal the recorded delay after the last of them */
+		if (l->has_status && !WIFSIGNALED(l->rec_status) && l->rec_end != PT_PTX_OPEN &&
+		    l->rec_end > quiet_last)
+			quiet_last = l->rec_end;
 		if (l->exited || l->pid <= 0 || !l->has_status || WIFSIGNALED(l->rec_status))
 			continue;
-		if (l->rec_end != PT_PTX_OPEN && l->rec_end > quiet_last)
-			quiet_last = l->rec_end;
 		running = true;
 		if (l->stop_sent || (!any && l->rec_end == PT_PTX_OPEN))
 			continue;	/* killed, not reaped yet; or no recorded end to measure from */
