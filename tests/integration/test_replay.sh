@@ -393,9 +393,9 @@ check_clean "after the divergence at the stored bytes' end"
 "$PROVTAP" record -o "$TMP/term.ptx" -- sleep 60 >"$TMP/term.out" 2>"$TMP/term.err" &
 RPID=$!
 on_exit "kill -9 $RPID"
-in_cgroup() {	# a sleep runs in record's cgroup (v2: "0::/provtap-record-PID")
+in_cgroup() {	# in_cgroup [COMM]: a COMM (sleep) runs in record's cgroup (v2: "0::/provtap-record-PID")
 	local p
-	for p in $(pgrep -x sleep); do grep -qs "::/provtap-record-$RPID\$" "/proc/$p/cgroup" && return 0; done
+	for p in $(pgrep -x "${1:-sleep}"); do grep -qs "::/provtap-record-$RPID\$" "/proc/$p/cgroup" && return 0; done
 	return 1
 }
 if wait_for 20 "the recorded sleep to run in record's cgroup" in_cgroup; then
@@ -443,19 +443,18 @@ mkfifo "$TMP/dead.go"
 "$PROVTAP" record -o "$TMP/dead.ptx" -- sh -c "cat $TMP/dead.go; echo after" >"$TMP/dead.out" 2>"$TMP/dead.err" &
 RPID=$!
 on_exit "kill -9 $RPID"
-in_cgroup_sh() {	# the command's sh runs in record's cgroup
-	local p
-	for p in $(pgrep -x sh); do grep -qs "::/provtap-record-$RPID\$" "/proc/$p/cgroup" && return 0; done
-	return 1
-}
-if wait_for 20 "the recorded sh to run" in_cgroup_sh; then
+if wait_for 20 "the recorded sh to run" in_cgroup sh; then
 	# the collector: record's child that leads its own process group
 	COL=$(ps -o pid=,pgid= --ppid $RPID | awk '$1 == $2 { print $1 }')
 	check "record's collector found (pid ${COL:-none})" test -n "$COL"
 	[ -n "$COL" ] && kill -9 "$COL"
+	t0=$(date +%s%N)
 	echo go >"$TMP/dead.go"
 	wait $RPID
 	assert_eq "collector killed: record still exits with the command's status" 0 $?
+	# the drain stops when it sees the collector gone, not at its 10 s timeout
+	dead_ms=$((($(date +%s%N) - t0) / 1000000))
+	check "... and does not wait out the drain timeout (${dead_ms} ms < 5000)" test "$dead_ms" -lt 5000
 	sed 's/^/        collector killed| /' "$TMP/dead.err"
 	assert_contains "... says the collector died" "warning: record: the collector was killed by signal 9: what it had not stored is missing" "$TMP/dead.err"
 	assert_contains "... and that the recording lacks what it did not store" \
